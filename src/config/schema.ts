@@ -1,0 +1,230 @@
+// The one config schema: zod gives both the TypeScript type (z.infer) and the validator.
+// Key names follow ../shared/CONTRACT.md "Config (YAML)" exactly.
+import { z } from 'zod';
+
+const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30s" | "10m" | "12h" | "2d" -> milliseconds */
+export function parseDuration(text: string): number {
+  const m = DURATION_RE.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
+
+const duration = z
+  .string({ error: 'expected a duration like "30s", "10m", "12h"' })
+  .regex(DURATION_RE, { error: 'expected a duration like "30s", "10m", "12h"' })
+  .transform(parseDuration);
+
+const HOURS_RE = /^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
+
+/** A local time window in minutes after midnight; `end <= start` wraps past midnight. */
+export interface HourWindow { start: number; end: number; text: string }
+
+const hours = z
+  .string({ error: 'expected hours like "22:00-06:00"' })
+  .regex(HOURS_RE, { error: 'expected hours like "22:00-06:00"' })
+  .transform((text, ctx): HourWindow => {
+    const m = HOURS_RE.exec(text)!;
+    const start = Number(m[1]) * 60 + Number(m[2]);
+    const end = Number(m[3]) * 60 + Number(m[4]);
+    if (start > 1440 || end > 1440) {
+      ctx.addIssue({ code: 'custom', message: 'hours must be within 00:00-24:00' });
+      return z.NEVER;
+    }
+    return { start, end, text };
+  });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const timezone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone like "Asia/Shanghai"' });
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date like 2026-10-01' });
+
+const slug = z.string().regex(/^[a-z0-9-]+$/, { error: 'expected lowercase letters, digits and dashes' });
+
+const port = z.number().int().min(0).max(65535);
+
+const mqtt = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: port.default(1883),
+    bridges: z
+      .array(
+        z.object({
+          username: z.string().min(1),
+          password: z.string().min(1),
+          baseTopic: z.string().min(1).regex(/^[^#+]+$/, { error: 'no wildcards in a base topic' }),
+        }).strict(),
+      )
+      .default([]),
+    tls: z
+      .object({ port, host: z.string().optional(), cert: z.string(), key: z.string() })
+      .strict()
+      .optional(),
+    websocket: z.object({ port, host: z.string().optional() }).strict().optional(),
+  })
+  .strict();
+
+const http = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: port.default(8080),
+    publicUrl: z.string().url().optional(),
+  })
+  .strict();
+
+const site = z
+  .object({
+    timezone: timezone.default('UTC'),
+    holidays: z.array(z.union([isoDate, z.date().transform((d) => d.toISOString().slice(0, 10))])).default([]),
+  })
+  .strict();
+
+const storage = z
+  .object({
+    path: z.string().default('./data/gateway.db'),
+    sync: z.enum(['normal', 'full']).default('normal'),
+  })
+  .strict();
+
+const sms = z.object({ provider: z.enum(['twilio', 'log']).optional() }).strict();
+
+const twilio = z
+  .object({
+    accountSid: z.string().optional(),
+    authToken: z.string().optional(),
+    from: z.string().optional(),
+    apiBaseUrl: z.string().url().optional(),
+  })
+  .strict();
+
+const api = z
+  .object({
+    tokens: z
+      .array(
+        z.object({
+          name: z.string().min(1),
+          role: z.enum(['caseworker', 'admin']),
+          token: z.string().min(8, { error: 'a token needs at least 8 characters' }),
+        }).strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
+const serialPort = z
+  .object({
+    path: z.string().min(1),
+    baudRate: z.number().int().positive().default(57600),
+    protocol: z.enum(['rflink', 'jsonl']).default('rflink'),
+    /** jsonl only: which fields of a line name the device, joined with ";" to match a device's `jsonl` key */
+    idFields: z.array(z.string()).optional(),
+    /** rflink: how often to ping the receiver; silence for 3 intervals is an outage */
+    pingInterval: duration.optional(),
+  })
+  .strict();
+
+const roles = z.enum(['neighbor', 'family', 'caseworker', 'resident']);
+
+const escalationStep = z
+  .object({
+    notify: z.array(roles).min(1),
+    after: duration,
+    via: z.enum(['sms', 'call']).default('sms'),
+  })
+  .strict();
+
+const alertKind = z.enum(['smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
+
+const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1));
+
+const contact = z
+  .object({
+    name: z.string().min(1),
+    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, { error: 'expected an E.164 phone number like "+8613800000001"' }),
+    role: roles,
+    /** on-call hours in the resident's time zone; always on call when absent */
+    onCall: hours.optional(),
+    locale: z.enum(['en', 'zh-CN']).optional(),
+  })
+  .strict();
+
+const device = z
+  .object({
+    id: slug,
+    kind: z.enum(['smoke', 'button', 'door', 'motion']),
+    entrance: z.boolean().optional(),
+    secret: z.string().min(1).optional(),
+    zigbee2mqtt: z.string().min(1).optional(),
+    rflink: z.string().regex(/^[^;]+;ID=[^;]+(;SWITCH=[^;]+)?$/, { error: 'expected "<Name>;ID=<id>" or "<Name>;ID=<id>;SWITCH=<n>"' }).optional(),
+    jsonl: z.string().min(1).optional(),
+    /** silence longer than this makes the device offline (default per kind) */
+    supervision: duration.optional(),
+  })
+  .strict();
+
+const inactivity = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('fixed'), after: duration, activeHours: hours.default({ start: 0, end: 1440, text: '00:00-24:00' }) }).strict(),
+  z
+    .object({
+      mode: z.literal('learned'),
+      after: duration.optional(),
+      activeHours: hours.optional(),
+      min: duration.optional(),
+      max: duration.optional(),
+      learningDays: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+
+const resident = z
+  .object({
+    id: slug,
+    name: z.string().min(1),
+    address: z.string().default(''),
+    timezone: timezone.optional(),
+    locale: z.enum(['en', 'zh-CN']).default('en'),
+    visitCycle: duration.optional(),
+    rules: z
+      .object({
+        inactivity: inactivity.optional(),
+        nightDoor: z.object({ hours, after: duration }).strict().optional(),
+        offline: z.object({ after: duration }).strict().optional(),
+      })
+      .strict()
+      .default({}),
+    contacts: z.array(contact).default([]),
+    devices: z.array(device).default([]),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
+    http: http.default({ host: '0.0.0.0', port: 8080 }),
+    site: site.default({ timezone: 'UTC', holidays: [] }),
+    storage: storage.default({ path: './data/gateway.db', sync: 'normal' }),
+    sms: sms.default({}),
+    twilio: twilio.optional(),
+    api: api.default({ tokens: [] }),
+    serial: z.array(serialPort).default([]),
+    escalation: escalation.default({}),
+    residents: z.array(resident).default([]),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ResidentConfig = Config['residents'][number];
+export type DeviceConfig = ResidentConfig['devices'][number];
+export type ContactConfig = ResidentConfig['contacts'][number];
+export type EscalationStep = z.infer<typeof escalationStep>;
+export type SerialConfig = Config['serial'][number];
+export type InactivityConfig = z.infer<typeof inactivity>;

@@ -1,0 +1,150 @@
+// Ordered migrations: migration N brings the database to user_version N. They are applied
+// in one transaction; a database from a newer version of the gateway is refused.
+export const MIGRATIONS: readonly string[] = [
+  /* 1: the foundation */ `
+  CREATE TABLE residents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    timezone TEXT NOT NULL,
+    locale TEXT NOT NULL DEFAULT 'en',
+    visit_cycle_ms INTEGER,
+    rules TEXT NOT NULL DEFAULT '{}',           -- JSON: the resident's rules slice of the config
+    source TEXT NOT NULL DEFAULT 'config',      -- config | api
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    role TEXT NOT NULL,
+    on_call TEXT,                               -- "HH:MM-HH:MM" or NULL for always
+    locale TEXT,
+    position INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX contacts_resident ON contacts(resident_id);
+  CREATE INDEX contacts_phone ON contacts(phone);
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    entrance INTEGER NOT NULL DEFAULT 1,
+    secret_hash TEXT,                           -- scrypt, never the secret itself
+    zigbee2mqtt TEXT UNIQUE,
+    rflink TEXT UNIQUE,
+    jsonl TEXT UNIQUE,
+    supervision_ms INTEGER,
+    availability TEXT NOT NULL DEFAULT 'unknown',
+    last_seen INTEGER,
+    battery INTEGER
+  );
+  CREATE INDEX devices_resident ON devices(resident_id);
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    device_id TEXT NOT NULL,
+    resident_id TEXT NOT NULL,
+    type TEXT NOT NULL,                         -- state | availability
+    source TEXT NOT NULL,
+    payload TEXT NOT NULL,                      -- JSON readings or {"availability": ...}
+    mqtt_client TEXT,
+    mqtt_message_id INTEGER
+  );
+  CREATE INDEX events_resident_at ON events(resident_id, at DESC, id DESC);
+  CREATE INDEX events_device_msg ON events(device_id, mqtt_message_id) WHERE mqtt_message_id IS NOT NULL;
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    condition_key TEXT NOT NULL,                -- one ongoing condition, one alert
+    device_id TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    opened_at INTEGER NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT,
+    resolved_at INTEGER,
+    resolved_by TEXT,
+    detail TEXT NOT NULL DEFAULT '{}',
+    escalation_step INTEGER NOT NULL DEFAULT 0, -- next step to fire
+    escalation_due INTEGER,                     -- when it fires; NULL when done or stopped
+    unanswered INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX alerts_status ON alerts(status, opened_at DESC);
+  CREATE INDEX alerts_resident ON alerts(resident_id, opened_at DESC);
+  CREATE UNIQUE INDEX alerts_one_ongoing ON alerts(resident_id, condition_key) WHERE status != 'resolved';
+  CREATE TABLE timeline (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,                         -- alert | alert_update | notification | acknowledgement | visit | problem | ...
+    data TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX timeline_resident_at ON timeline(resident_id, at DESC, id DESC);
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    alert_id INTEGER,
+    resident_id TEXT NOT NULL,
+    contact_id INTEGER,
+    phone TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT 'sms',        -- sms | call
+    step INTEGER,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',     -- pending | sent | delivered | failed | undelivered
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    provider_id TEXT,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+  CREATE UNIQUE INDEX outbox_once ON outbox(alert_id, step, phone, channel) WHERE alert_id IS NOT NULL AND step IS NOT NULL;
+  CREATE TABLE rule_state (
+    resident_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    last_event_id INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE visits (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    visitor TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    ended_at INTEGER,
+    purpose TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    observations TEXT NOT NULL DEFAULT '{}',
+    recorded_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX visits_resident_at ON visits(resident_id, at DESC);
+  CREATE INDEX visits_at ON visits(at);
+  CREATE TABLE problems (
+    id TEXT PRIMARY KEY,                        -- WT{year}{seq:3+}
+    visit_id INTEGER NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+    resident_id TEXT NOT NULL,
+    description TEXT NOT NULL,
+    category TEXT NOT NULL,
+    urgency TEXT NOT NULL,
+    responsible TEXT NOT NULL,
+    deadline INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',     -- pending | in_progress | solved
+    opened_at INTEGER NOT NULL,
+    solved_at INTEGER,
+    follow_up_visit_id INTEGER,
+    satisfaction INTEGER
+  );
+  CREATE INDEX problems_resident ON problems(resident_id);
+  CREATE TABLE problem_seq (year INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}'
+  );
+  `,
+];
