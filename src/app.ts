@@ -1,0 +1,162 @@
+// buildApp wires the parts; start() brings them up in order and stop() takes them down in
+// reverse. Only src/main.ts parses argv, listens for signals and exits.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { Metrics } from './metrics.ts';
+import { createLogger } from './log.ts';
+import {
+  openDatabase, residentRepository, eventRepository, timelineRepository, alertRepository, digest,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository,
+} from './store/index.ts';
+import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
+import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
+import { buildHttp } from './api/index.ts';
+import type { DeviceEvent } from './domain/types.ts';
+
+export interface AppOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+interface Part { name: string; start(): Promise<void> | void; stop(): Promise<void> | void }
+
+export interface Stores {
+  db: Db;
+  residents: ResidentRepository;
+  events: EventRepository;
+  timeline: TimelineRepository;
+  alerts: AlertRepository;
+}
+
+export class App {
+  readonly metrics = new Metrics();
+  readonly registry = new DeviceRegistry();
+  readonly log: Logger;
+  readonly clock: Clock;
+  stores!: Stores;
+  router!: DeviceRouter;
+  broker!: BrokerAdapter;
+  http!: FastifyInstance;
+  private started: Part[] = [];
+  private eventListeners: Array<(event: DeviceEvent) => void> = [];
+  private ready = false;
+
+  constructor(readonly config: Config, opts: AppOptions = {}) {
+    this.log = opts.log ?? createLogger();
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** called after each committed device event (rules, live views) */
+  onEvent(listener: (event: DeviceEvent) => void): void { this.eventListeners.push(listener); }
+
+  private parts(): Part[] {
+    const { config, log, metrics } = this;
+    return [
+      {
+        name: 'store',
+        start: () => {
+          const db = openDatabase(config.storage);
+          this.stores = {
+            db, residents: residentRepository(db), events: eventRepository(db),
+            timeline: timelineRepository(db), alerts: alertRepository(db),
+          };
+          this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+          this.loadRegistry();
+        },
+        stop: () => { this.stores?.db.close(); },
+      },
+      {
+        name: 'broker',
+        start: async () => {
+          this.router = createDeviceRouter({
+            registry: this.registry,
+            append: (event, origin) => this.stores.events.append(event, origin),
+            onEvent: (event) => { for (const l of this.eventListeners) l(event); },
+            metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
+          });
+          const configSecrets = new Map<string, Buffer>();
+          for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));
+          const auth = createAuthenticator({
+            bridges: config.mqtt.bridges,
+            configSecret: (id) => configSecrets.get(id),
+            storedHash: (id) => this.stores.residents.getDevice(id)?.secretHash,
+          });
+          this.broker = new EmbeddedBroker({
+            config: config.mqtt, auth, sink: (msg) => this.router.handle(msg), metrics, log: log.child({ module: 'broker' }),
+          });
+          metrics.describe('gateway_mqtt_clients_connected', 'MQTT clients connected now');
+          metrics.gauge('gateway_mqtt_clients_connected', () => this.broker.connectedClients());
+          await this.broker.start();
+        },
+        stop: () => this.broker?.stop(),
+      },
+      {
+        name: 'http',
+        start: async () => {
+          this.http = buildHttp({
+            config, log, metrics,
+            residents: this.stores.residents, timeline: this.stores.timeline,
+            openAlertCounts: () => this.stores.alerts.openCounts(),
+            health: () => this.health(),
+          });
+          await this.http.listen({ port: config.http.port, host: config.http.host });
+        },
+        stop: () => this.http?.close(),
+      },
+    ];
+  }
+
+  /** the in-memory device registry mirrors the store's devices table */
+  loadRegistry(): void {
+    this.registry.replaceAll(this.stores.residents.listDevices().map((d) => ({
+      id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
+      zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
+    })));
+  }
+
+  health(): string | null {
+    if (!this.ready) return 'starting';
+    const storeError = this.stores.events.lastError();
+    if (storeError) return `store: ${storeError.message}`;
+    return null;
+  }
+
+  async start(): Promise<void> {
+    for (const part of this.parts()) {
+      try {
+        await part.start();
+        this.started.push(part);
+      } catch (err) {
+        this.log.error({ err, part: part.name }, 'start failed');
+        await this.stop();
+        throw err;
+      }
+    }
+    this.ready = true;
+    this.log.info({ http: this.httpPort(), mqtt: this.broker.address() }, 'gateway ready');
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    while (this.started.length) {
+      const part = this.started.pop()!;
+      try {
+        await part.stop();
+      } catch (err) {
+        this.log.error({ err, part: part.name }, 'stop failed');
+      }
+    }
+  }
+
+  httpPort(): number {
+    const addr = this.http?.server.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  }
+  mqttPort(): number { return this.broker?.address().mqtt ?? 0; }
+}
+
+export function buildApp(config: Config, opts: AppOptions = {}): App {
+  return new App(config, opts);
+}

@@ -1,0 +1,132 @@
+// The embedded broker (aedes) behind the BrokerAdapter interface. Its hooks are thin:
+// authentication asks the Authenticator, topic checks ask the pure ACL, and a publish is
+// handed to the sink; aedes writes PUBACK right after authorizePublish calls back, so we
+// call back only once the sink has committed the message.
+import { Aedes } from 'aedes';
+import { createServer as createTcpServer, type Server as TcpServer, type AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.ts';
+import type { Principal } from '../devices/index.ts';
+import { canPublish, canSubscribe } from './acl.ts';
+import type { BrokerAdapter, BrokerOptions } from './types.ts';
+
+const PRINCIPAL = Symbol('principal');
+type ClientWithPrincipal = { id: string; [PRINCIPAL]?: Principal };
+
+function authError(message: string, returnCode: number): Error & { returnCode: number } {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+export class EmbeddedBroker implements BrokerAdapter {
+  private aedes: Aedes | null = null;
+  private servers: Array<TcpServer | HttpServer> = [];
+  private wss: WebSocketServer | null = null;
+  private ports: Record<string, number> = {};
+
+  constructor(private readonly opts: BrokerOptions) {}
+
+  async start(): Promise<void> {
+    const { auth, sink, metrics, log, config } = this.opts;
+    describeMetrics(metrics);
+    const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000 });
+    this.aedes = aedes;
+
+    aedes.authenticate = (client, username, password, done) => {
+      const principal = username ? auth.check(username, password ?? Buffer.alloc(0)) : undefined;
+      if (!principal) {
+        metrics.inc('gateway_connections_refused_total', { reason: username ? 'bad_credentials' : 'no_username' });
+        // ids only: the username is a device id or bridge name, never the password
+        log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused');
+        return done(authError('not authorized', 5) as never, false);
+      }
+      (client as unknown as ClientWithPrincipal)[PRINCIPAL] = principal;
+      done(null, true);
+    };
+
+    aedes.authorizePublish = (client, packet, done) => {
+      const principal = client ? (client as unknown as ClientWithPrincipal)[PRINCIPAL] : undefined;
+      if (!principal || !canPublish(principal, packet.topic)) {
+        metrics.inc('gateway_publish_refused_total');
+        log.warn({ clientId: client?.id?.slice(0, 64), topic: packet.topic.slice(0, 200) }, 'publish refused');
+        return done(new Error('publish not authorized'));
+      }
+      const origin = packet.qos > 0 && packet.messageId !== undefined
+        ? { clientId: client!.id, messageId: packet.messageId, dup: packet.dup === true }
+        : undefined;
+      sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
+        // a dropped payload is acknowledged too: resending a malformed report would not mend it
+        .then(() => done(null))
+        .catch((err: Error) => {
+          // not stored, so no PUBACK: the client keeps the message and sends it again
+          metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });
+          log.error({ err, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
+          done(err);
+        });
+    };
+
+    aedes.authorizeSubscribe = (client, sub, done) => {
+      const principal = (client as unknown as ClientWithPrincipal)[PRINCIPAL];
+      if (!principal || !canSubscribe(principal, sub.topic)) {
+        metrics.inc('gateway_subscribe_refused_total');
+        log.warn({ clientId: client.id?.slice(0, 64), topic: sub.topic.slice(0, 200) }, 'subscribe refused');
+        return done(new Error('subscribe not authorized'));
+      }
+      done(null, sub);
+    };
+
+    aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id?.slice(0, 64), err: err.message }, 'client error'));
+    aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+
+    const tcp = createTcpServer(aedes.handle);
+    this.ports.mqtt = await listen(tcp, config.port, config.host);
+    this.servers.push(tcp);
+
+    if (config.tls) {
+      const tls = createTlsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, aedes.handle);
+      this.ports.mqtts = await listen(tls, config.tls.port, config.tls.host ?? config.host);
+      this.servers.push(tls);
+    }
+    if (config.websocket) {
+      const http = createHttpServer((_req, res) => { res.writeHead(426).end(); });
+      this.wss = new WebSocketServer({ server: http });
+      this.wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws) as never, req));
+      this.ports.ws = await listen(http, config.websocket.port, config.websocket.host ?? config.host);
+      this.servers.push(http);
+    }
+    log.info({ ports: this.ports }, 'broker listening');
+  }
+
+  /** stops intake first (listeners), then the broker and its clients */
+  async stop(): Promise<void> {
+    for (const server of this.servers) server.close();
+    this.wss?.close();
+    const aedes = this.aedes;
+    this.aedes = null;
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    this.servers = [];
+  }
+
+  address(): Record<string, number> { return { ...this.ports }; }
+
+  connectedClients(): number { return this.aedes?.connectedClients ?? 0; }
+}
+
+function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function describeMetrics(metrics: Metrics): void {
+  metrics.describe('gateway_connections_refused_total', 'CONNECTs refused, by reason');
+  metrics.describe('gateway_publish_refused_total', 'PUBLISHes to a topic the client may not use');
+  metrics.describe('gateway_subscribe_refused_total', 'SUBSCRIBEs to a topic the client may not use');
+}

@@ -1,0 +1,3 @@
+export { decodeState, decodeAvailability, MAX_PAYLOAD_BYTES, type Decoded } from './dialect.ts';
+export { DeviceRegistry, type RegisteredDevice } from './registry.ts';
+export { createDeviceRouter, DEVICE_BASE, type DeviceRouter, type Principal, type InboundMessage, type Outcome } from './router.ts';

@@ -1,0 +1,127 @@
+// Turns an accepted message (from the broker, a bridge or a serial receiver) into a stored
+// DeviceEvent. The returned promise settles only after the commit: the broker answers
+// PUBACK on it, so an acknowledged event is always on disk.
+import type { DeviceEvent, EventSource, Readings, Availability } from '../domain/types.ts';
+import type { MqttOrigin } from '../store/index.ts';
+import type { Metrics } from '../metrics.ts';
+import { decodeAvailability, decodeState } from './dialect.ts';
+import type { DeviceRegistry, RegisteredDevice } from './registry.ts';
+
+/** The native base topic: devices/{id} and devices/{id}/availability */
+export const DEVICE_BASE = 'devices';
+
+/** Who sent a message; decided by the broker at CONNECT. */
+export type Principal =
+  | { type: 'device'; deviceId: string }
+  | { type: 'bridge'; username: string; baseTopic: string };
+
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  principal: Principal;
+  origin?: MqttOrigin;
+}
+
+export type Outcome =
+  | { status: 'stored'; event: DeviceEvent }
+  | { status: 'duplicate'; eventId: number }
+  | { status: 'dropped'; reason: string }
+  | { status: 'ignored'; reason: string };
+
+export interface RouterDeps {
+  registry: DeviceRegistry;
+  append(event: DeviceEvent, origin?: MqttOrigin): Promise<number>;
+  /** after commit; errors here never reach the device */
+  onEvent(event: DeviceEvent): void;
+  metrics: Metrics;
+  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  now(): number;
+}
+
+interface Target { device: RegisteredDevice | undefined; availability: boolean; source: EventSource; other?: string }
+
+function targetOf(msg: InboundMessage, registry: DeviceRegistry): Target {
+  const { topic, principal } = msg;
+  if (principal.type === 'device') {
+    // the ACL has already limited a device to its own topics
+    const id = principal.deviceId;
+    return { device: registry.get(id), availability: topic === `${DEVICE_BASE}/${id}/availability`, source: 'mqtt' };
+  }
+  const rest = topic.slice(principal.baseTopic.length + 1);
+  if (rest.startsWith('bridge/')) return { device: undefined, availability: false, source: 'zigbee2mqtt', other: 'bridge_info' };
+  const direct = registry.byFriendlyName(rest);
+  if (direct) return { device: direct, availability: false, source: 'zigbee2mqtt' };
+  if (rest.endsWith('/availability')) {
+    const device = registry.byFriendlyName(rest.slice(0, -'/availability'.length));
+    if (device) return { device, availability: true, source: 'zigbee2mqtt' };
+  }
+  if (/\/(set|get)(\/.*)?$/.test(rest)) return { device: undefined, availability: false, source: 'zigbee2mqtt', other: 'command' };
+  return { device: undefined, availability: false, source: 'zigbee2mqtt' };
+}
+
+export function createDeviceRouter(deps: RouterDeps) {
+  const { registry, metrics, log } = deps;
+  metrics.describe('gateway_messages_accepted_total', 'Device messages committed to the store');
+  metrics.describe('gateway_messages_dropped_total', 'Device messages dropped, by reason');
+
+  async function store(device: RegisteredDevice, source: EventSource, body: { readings?: Readings; availability?: Availability }, origin?: MqttOrigin): Promise<Outcome> {
+    const event: DeviceEvent = {
+      at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source,
+      type: body.availability ? 'availability' : 'state', ...body,
+    };
+    const id = await deps.append(event, origin);
+    if (id < 0) {
+      metrics.inc('gateway_messages_duplicate_total');
+      return { status: 'duplicate', eventId: -id };
+    }
+    event.id = id;
+    metrics.inc('gateway_messages_accepted_total', { source });
+    try {
+      deps.onEvent(event);
+    } catch (err) {
+      log.warn({ err, deviceId: device.id }, 'event listener failed');
+    }
+    return { status: 'stored', event };
+  }
+
+  function drop(reason: string, context: object): Outcome {
+    metrics.inc('gateway_messages_dropped_total', { reason });
+    log.warn({ ...context, reason }, 'message dropped');
+    return { status: 'dropped', reason };
+  }
+
+  return {
+    /** A message the broker accepted from an authenticated client. */
+    async handle(msg: InboundMessage): Promise<Outcome> {
+      const target = targetOf(msg, registry);
+      if (target.other) {
+        metrics.inc('gateway_messages_ignored_total', { reason: target.other });
+        return { status: 'ignored', reason: target.other };
+      }
+      if (!target.device) return drop('unknown_device', { topic: msg.topic.slice(0, 200) });
+      const ctx = { deviceId: target.device.id };
+      if (target.availability) {
+        const decoded = decodeAvailability(msg.payload);
+        if (!decoded.ok) return drop(decoded.reason, ctx);
+        return store(target.device, target.source, { availability: decoded.value }, msg.origin);
+      }
+      const decoded = decodeState(msg.payload);
+      if (!decoded.ok) return drop(decoded.reason, ctx);
+      return store(target.device, target.source, { readings: decoded.value }, msg.origin);
+    },
+
+    /** Readings heard by a serial receiver (already decoded by its protocol parser). */
+    async ingestReadings(deviceId: string, readings: Readings, source: EventSource): Promise<Outcome> {
+      const device = registry.get(deviceId);
+      if (!device) return drop('unknown_device', { deviceId });
+      return store(device, source, { readings });
+    },
+
+    async ingestAvailability(deviceId: string, availability: Availability, source: EventSource): Promise<Outcome> {
+      const device = registry.get(deviceId);
+      if (!device) return drop('unknown_device', { deviceId });
+      return store(device, source, { availability });
+    },
+  };
+}
+export type DeviceRouter = ReturnType<typeof createDeviceRouter>;

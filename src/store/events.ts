@@ -1,0 +1,110 @@
+// Device events, committed in groups: every message that arrives while a commit is pending
+// joins the next transaction, so `sync: full` pays one fsync for many PUBACKs.
+import type { Db } from './db.ts';
+import type { DeviceEvent } from '../domain/types.ts';
+
+export interface MqttOrigin {
+  clientId: string;
+  messageId: number;
+  /** the DUP flag: a resend of a message that may already be stored */
+  dup: boolean;
+}
+
+interface Pending {
+  event: DeviceEvent;
+  origin?: MqttOrigin;
+  payload: string;
+  resolve: (id: number) => void;
+  reject: (err: Error) => void;
+}
+
+/** How long a resent QoS 1 message is recognised as a duplicate of a stored one. */
+const DUP_WINDOW_MS = 24 * 3_600_000;
+
+export function eventPayload(event: DeviceEvent): string {
+  return JSON.stringify(event.type === 'availability' ? { availability: event.availability } : event.readings ?? {});
+}
+
+export function eventFromRow(row: any): DeviceEvent {
+  const payload = JSON.parse(row.payload);
+  return {
+    id: row.id, at: row.at, deviceId: row.device_id, residentId: row.resident_id, kind: row.kind, source: row.source, type: row.type,
+    ...(row.type === 'availability' ? { availability: payload.availability } : { readings: payload }),
+  };
+}
+
+export function eventRepository(db: Db) {
+  const insert = db.prepare(`INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const findDup = db.prepare(`SELECT id FROM events WHERE device_id = ? AND mqtt_message_id = ? AND payload = ? AND at >= ?
+    ORDER BY id DESC LIMIT 1`);
+  const seen = db.prepare(`UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), @at),
+    battery = COALESCE(@battery, battery), availability = COALESCE(@availability, availability) WHERE id = @id`);
+  const after = db.prepare(`SELECT e.*, d.kind FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id > ? ORDER BY e.id LIMIT ?`);
+  const byId = db.prepare(`SELECT e.*, d.kind FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id = ?`);
+  const maxId = db.prepare(`SELECT COALESCE(MAX(id), 0) AS id FROM events`);
+
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let failing: Error | null = null;
+
+  const commitGroup = db.transaction((group: Pending[]) => {
+    const ids: number[] = [];
+    for (const p of group) {
+      const { event, origin } = p;
+      if (origin?.dup) {
+        const existing = findDup.get(event.deviceId, origin.messageId, p.payload, event.at - DUP_WINDOW_MS) as { id: number } | undefined;
+        if (existing) { ids.push(-existing.id); continue; }
+      }
+      const info = insert.run(event.at, event.deviceId, event.residentId, event.type, event.source, p.payload,
+        origin?.clientId ?? null, origin?.messageId ?? null);
+      ids.push(Number(info.lastInsertRowid));
+      seen.run({
+        id: event.deviceId, at: event.at,
+        battery: typeof event.readings?.battery === 'number' ? Math.round(event.readings.battery) : null,
+        availability: event.type === 'availability' ? event.availability : null,
+      });
+    }
+    return ids;
+  });
+
+  function flush(): void {
+    scheduled = false;
+    const group = queue;
+    queue = [];
+    try {
+      const ids = commitGroup(group);
+      failing = null;
+      group.forEach((p, i) => p.resolve(ids[i]));
+    } catch (err) {
+      failing = err as Error;
+      for (const p of group) p.reject(err as Error);
+    }
+  }
+
+  return {
+    /**
+     * Resolves with the stored id once the event's transaction has committed; a negative id
+     * means the message was a resend of the stored event -id and nothing new was written.
+     */
+    append(event: DeviceEvent, origin?: MqttOrigin): Promise<number> {
+      return new Promise((resolve, reject) => {
+        queue.push({ event, origin, payload: eventPayload(event), resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    /** the last commit's error, or null when the store accepts writes */
+    lastError: () => failing,
+    /** events committed after `id`, oldest first: what the rules core has not seen yet */
+    after: (id: number, limit = 1000): DeviceEvent[] => after.all(id, limit).map(eventFromRow),
+    get: (id: number): DeviceEvent | undefined => {
+      const row = byId.get(id);
+      return row ? eventFromRow(row) : undefined;
+    },
+    maxId: (): number => (maxId.get() as { id: number }).id,
+  };
+}
+export type EventRepository = ReturnType<typeof eventRepository>;

@@ -1,0 +1,136 @@
+// Residents, their contacts and devices: the registry every other part looks people and devices up in.
+import type { Db } from './db.ts';
+import type { ResidentConfig } from '../config/index.ts';
+import type { DeviceKind, ContactRole } from '../domain/types.ts';
+
+export interface ResidentRow {
+  id: string;
+  name: string;
+  address: string;
+  timezone: string;
+  locale: 'en' | 'zh-CN';
+  visitCycleMs: number | null;
+  rules: ResidentConfig['rules'];
+  source: 'config' | 'api';
+}
+
+export interface ContactRow {
+  id: number;
+  residentId: string;
+  name: string;
+  phone: string;
+  role: ContactRole;
+  onCall: string | null;
+  locale: 'en' | 'zh-CN' | null;
+}
+
+export interface DeviceRow {
+  id: string;
+  residentId: string;
+  kind: DeviceKind;
+  entrance: boolean;
+  secretHash: string | null;
+  zigbee2mqtt: string | null;
+  rflink: string | null;
+  jsonl: string | null;
+  supervisionMs: number | null;
+  availability: 'online' | 'offline' | 'unknown';
+  lastSeen: number | null;
+  battery: number | null;
+}
+
+const residentCols = `id, name, address, timezone, locale, visit_cycle_ms AS visitCycleMs, rules, source`;
+const deviceCols = `id, resident_id AS residentId, kind, entrance, secret_hash AS secretHash, zigbee2mqtt, rflink, jsonl,
+  supervision_ms AS supervisionMs, availability, last_seen AS lastSeen, battery`;
+
+function residentFromRow(row: any): ResidentRow {
+  return { ...row, rules: JSON.parse(row.rules) };
+}
+function deviceFromRow(row: any): DeviceRow {
+  return { ...row, entrance: row.entrance === 1 };
+}
+
+export function residentRepository(db: Db) {
+  const stmts = {
+    upsertResident: db.prepare(`INSERT INTO residents (id, name, address, timezone, locale, visit_cycle_ms, rules, source, created_at, updated_at)
+      VALUES (@id, @name, @address, @timezone, @locale, @visitCycleMs, @rules, @source, @now, @now)
+      ON CONFLICT(id) DO UPDATE SET name=excluded.name, address=excluded.address, timezone=excluded.timezone, locale=excluded.locale,
+        visit_cycle_ms=excluded.visit_cycle_ms, rules=excluded.rules, source=excluded.source, updated_at=excluded.updated_at`),
+    listResidents: db.prepare(`SELECT ${residentCols} FROM residents ORDER BY name, id`),
+    getResident: db.prepare(`SELECT ${residentCols} FROM residents WHERE id = ?`),
+    deleteContacts: db.prepare(`DELETE FROM contacts WHERE resident_id = ?`),
+    insertContact: db.prepare(`INSERT INTO contacts (resident_id, name, phone, role, on_call, locale, position)
+      VALUES (@residentId, @name, @phone, @role, @onCall, @locale, @position)`),
+    contactsOf: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE resident_id = ? ORDER BY position, id`),
+    contactsByPhone: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE phone = ?`),
+    getContact: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE id = ?`),
+    upsertDevice: db.prepare(`INSERT INTO devices (id, resident_id, kind, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms)
+      VALUES (@id, @residentId, @kind, @entrance, @secretHash, @zigbee2mqtt, @rflink, @jsonl, @supervisionMs)
+      ON CONFLICT(id) DO UPDATE SET resident_id=excluded.resident_id, kind=excluded.kind, entrance=excluded.entrance,
+        secret_hash=excluded.secret_hash, zigbee2mqtt=excluded.zigbee2mqtt, rflink=excluded.rflink, jsonl=excluded.jsonl,
+        supervision_ms=excluded.supervision_ms`),
+    listDevices: db.prepare(`SELECT ${deviceCols} FROM devices ORDER BY id`),
+    devicesOf: db.prepare(`SELECT ${deviceCols} FROM devices WHERE resident_id = ? ORDER BY id`),
+    getDevice: db.prepare(`SELECT ${deviceCols} FROM devices WHERE id = ?`),
+    deleteDevicesNotIn: db.prepare(`DELETE FROM devices WHERE resident_id = ? AND id NOT IN (SELECT value FROM json_each(?))`),
+    seen: db.prepare(`UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), @at), battery = COALESCE(@battery, battery),
+      availability = COALESCE(@availability, availability) WHERE id = @id`),
+  };
+
+  return {
+    /** Config residents seed the store on every start; the config is their source of truth. */
+    seedFromConfig(residents: ResidentConfig[], siteTimezone: string, now: number): void {
+      db.transaction(() => {
+        for (const r of residents) {
+          stmts.upsertResident.run({
+            id: r.id, name: r.name, address: r.address, timezone: r.timezone ?? siteTimezone, locale: r.locale,
+            visitCycleMs: r.visitCycle ?? null, rules: JSON.stringify(r.rules), source: 'config', now,
+          });
+          stmts.deleteContacts.run(r.id);
+          r.contacts.forEach((c, position) =>
+            stmts.insertContact.run({ residentId: r.id, name: c.name, phone: c.phone, role: c.role, onCall: c.onCall?.text ?? null, locale: c.locale ?? null, position }),
+          );
+          for (const d of r.devices) {
+            stmts.upsertDevice.run({
+              id: d.id, residentId: r.id, kind: d.kind, entrance: d.kind === 'door' && d.entrance === false ? 0 : 1,
+              // a config device's secret stays in the config; the store never holds it
+              secretHash: null, zigbee2mqtt: d.zigbee2mqtt ?? null, rflink: d.rflink ?? null, jsonl: d.jsonl ?? null,
+              supervisionMs: d.supervision ?? null,
+            });
+          }
+          stmts.deleteDevicesNotIn.run(r.id, JSON.stringify(r.devices.map((d) => d.id)));
+        }
+      })();
+    },
+    upsertResident(r: Omit<ResidentRow, 'source'> & { source?: 'config' | 'api' }, now: number): void {
+      stmts.upsertResident.run({ ...r, rules: JSON.stringify(r.rules), source: r.source ?? 'api', now });
+    },
+    replaceContacts(residentId: string, contacts: Array<Omit<ContactRow, 'id' | 'residentId'>>): void {
+      db.transaction(() => {
+        stmts.deleteContacts.run(residentId);
+        contacts.forEach((c, position) => stmts.insertContact.run({ residentId, ...c, position }));
+      })();
+    },
+    upsertDevice(d: Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery'>): void {
+      stmts.upsertDevice.run({ ...d, entrance: d.entrance ? 1 : 0 });
+    },
+    listResidents: (): ResidentRow[] => stmts.listResidents.all().map(residentFromRow),
+    getResident: (id: string): ResidentRow | undefined => {
+      const row = stmts.getResident.get(id);
+      return row ? residentFromRow(row) : undefined;
+    },
+    contactsOf: (residentId: string) => stmts.contactsOf.all(residentId) as ContactRow[],
+    contactsByPhone: (phone: string) => stmts.contactsByPhone.all(phone) as ContactRow[],
+    getContact: (id: number) => stmts.getContact.get(id) as ContactRow | undefined,
+    listDevices: (): DeviceRow[] => stmts.listDevices.all().map(deviceFromRow),
+    devicesOf: (residentId: string): DeviceRow[] => stmts.devicesOf.all(residentId).map(deviceFromRow),
+    getDevice: (id: string): DeviceRow | undefined => {
+      const row = stmts.getDevice.get(id);
+      return row ? deviceFromRow(row) : undefined;
+    },
+    markSeen(id: string, at: number, battery: number | null, availability: 'online' | 'offline' | null): void {
+      stmts.seen.run({ id, at, battery, availability });
+    },
+  };
+}
+export type ResidentRepository = ReturnType<typeof residentRepository>;

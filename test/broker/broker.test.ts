@@ -1,0 +1,173 @@
+// The embedded broker with real MQTT clients over TCP: who may connect, what they may say,
+// and what is stored before the PUBACK.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import mqtt from 'mqtt';
+import { startGateway, waitFor, countEvents, type TestGateway } from '../helpers.ts';
+import { RawClient } from './raw-client.ts';
+
+let gw: TestGateway;
+beforeAll(async () => { gw = await startGateway(); });
+afterAll(async () => { await gw?.stop(); });
+
+function metric(name: string, labels: Record<string, string> = {}): number {
+  return gw.app.metrics.get(name, labels);
+}
+
+describe('CONNECT', () => {
+  it('accepts a device with its id and secret', async () => {
+    const c = await gw.connect('zhang-smoke', 'smoke-secret');
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
+  it.each([
+    ['a wrong password', 'zhang-smoke', 'not-the-secret'],
+    ['an unknown device', 'nobody', 'smoke-secret'],
+    ["another device's secret", 'zhang-door', 'smoke-secret'],
+    ['a bridge name with a device secret', 'z2m', 'smoke-secret'],
+  ])('refuses %s as not authorized', async (_why, username, password) => {
+    const { client, connack } = await RawClient.open(gw.app.mqttPort(), username, password);
+    expect(connack.returnCode).toBe(5);
+    client.close();
+  });
+
+  it('refuses a client without credentials', async () => {
+    await expect(mqtt.connectAsync(gw.mqttUrl, { reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow(/Not authorized/i);
+  });
+});
+
+describe('PUBLISH', () => {
+  it('stores a device state report before the PUBACK', async () => {
+    const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
+    const before = countEvents(gw.app, 'zhang-smoke');
+    await client.publish('devices/zhang-smoke', JSON.stringify({ smoke: true, battery: 77 }), 7);
+    // the row is there at the moment the PUBACK arrives, with no waiting
+    expect(countEvents(gw.app, 'zhang-smoke')).toBe(before + 1);
+    const row = gw.app.stores.db.prepare('SELECT payload, source FROM events WHERE device_id = ? ORDER BY id DESC LIMIT 1').get('zhang-smoke') as any;
+    expect(JSON.parse(row.payload)).toEqual({ smoke: true, battery: 77 });
+    expect(row.source).toBe('mqtt');
+    client.close();
+  });
+
+  it('stores a resent QoS 1 message (DUP) once', async () => {
+    const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-door', 'door-secret');
+    const before = countEvents(gw.app, 'zhang-door');
+    await client.publish('devices/zhang-door', '{"contact":false}', 21);
+    await client.publish('devices/zhang-door', '{"contact":false}', 21, true);
+    expect(countEvents(gw.app, 'zhang-door')).toBe(before + 1);
+    // a new message that reuses the id later (ids wrap) is a new event
+    await client.publish('devices/zhang-door', '{"contact":true}', 21);
+    expect(countEvents(gw.app, 'zhang-door')).toBe(before + 2);
+    client.close();
+  });
+
+  it('refuses a publish to another device topic, disconnects and stores nothing', async () => {
+    const refusedBefore = metric('gateway_publish_refused_total');
+    const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
+    const before = countEvents(gw.app);
+    client.send({ cmd: 'publish', topic: 'devices/zhang-door', payload: Buffer.from('{"contact":false}'), qos: 1, messageId: 3 });
+    await waitFor(() => client.closed, 3000, 'disconnect');
+    expect(client.received.some((p) => p.cmd === 'puback')).toBe(false);
+    expect(countEvents(gw.app)).toBe(before);
+    expect(metric('gateway_publish_refused_total')).toBe(refusedBefore + 1);
+  });
+
+  it.each([['$SYS/broker/x'], ['zigbee2mqtt/zhang/kitchen smoke'], ['devices']])('refuses a device publishing to %s', async (topic) => {
+    const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
+    client.send({ cmd: 'publish', topic, payload: Buffer.from('{"smoke":true}'), qos: 1, messageId: 4 });
+    await waitFor(() => client.closed, 3000, 'disconnect');
+    expect(client.received.some((p) => p.cmd === 'puback')).toBe(false);
+  });
+
+  it('drops malformed payloads, counts them by reason, and keeps serving the device', async () => {
+    const c = await gw.connect('zhang-smoke', 'smoke-secret');
+    const before = countEvents(gw.app, 'zhang-smoke');
+    const notJson = metric('gateway_messages_dropped_total', { reason: 'not_json' });
+    const badType = metric('gateway_messages_dropped_total', { reason: 'bad_type_smoke' });
+    const notObject = metric('gateway_messages_dropped_total', { reason: 'not_object' });
+    await c.publishAsync('devices/zhang-smoke', 'SMOKE!!', { qos: 1 });
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":"yes"}', { qos: 1 });
+    await c.publishAsync('devices/zhang-smoke', '[1,2,3]', { qos: 1 });
+    await c.publishAsync('devices/zhang-smoke', Buffer.from([0xff, 0xfe, 0x00, 0x7b]), { qos: 1 });
+    expect(metric('gateway_messages_dropped_total', { reason: 'not_json' })).toBe(notJson + 2);
+    expect(metric('gateway_messages_dropped_total', { reason: 'bad_type_smoke' })).toBe(badType + 1);
+    expect(metric('gateway_messages_dropped_total', { reason: 'not_object' })).toBe(notObject + 1);
+    expect(countEvents(gw.app, 'zhang-smoke')).toBe(before);
+    // the same connection still works
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":false}', { qos: 1 });
+    expect(countEvents(gw.app, 'zhang-smoke')).toBe(before + 1);
+    expect(gw.logs.text()).toContain('message dropped');
+    await c.endAsync();
+  });
+
+  it('records availability in both forms', async () => {
+    const c = await gw.connect('zhang-door', 'door-secret');
+    await c.publishAsync('devices/zhang-door/availability', '{"state":"offline"}', { qos: 1 });
+    expect(gw.app.stores.residents.getDevice('zhang-door')?.availability).toBe('offline');
+    await c.publishAsync('devices/zhang-door/availability', 'online', { qos: 1 });
+    expect(gw.app.stores.residents.getDevice('zhang-door')?.availability).toBe('online');
+    await c.endAsync();
+  });
+
+  it('lets a device subscribe to its own topics only', async () => {
+    const c = await gw.connect('zhang-door', 'door-secret');
+    const granted = await c.subscribeAsync('devices/zhang-door/set', { qos: 1 });
+    expect(granted[0].qos).toBe(1);
+    const before = metric('gateway_subscribe_refused_total');
+    // aedes answers a refused subscription by closing the connection
+    const closed = new Promise((r) => c.once('close', r));
+    c.subscribe('devices/#', { qos: 1 });
+    await closed;
+    expect(metric('gateway_subscribe_refused_total')).toBe(before + 1);
+  });
+});
+
+describe('zigbee2mqtt bridge', () => {
+  it('attributes a bridged report to the device with that friendly name', async () => {
+    const c = await gw.connect('z2m', 'bridge-pass');
+    const before = countEvents(gw.app, 'zhang-kitchen');
+    await c.publishAsync('zigbee2mqtt/zhang/kitchen smoke', JSON.stringify({ battery: 100, battery_low: false, linkquality: 87, smoke: true }), { qos: 1 });
+    await c.publishAsync('zigbee2mqtt/zhang/kitchen smoke/availability', '{"state":"online"}', { qos: 1 });
+    expect(countEvents(gw.app, 'zhang-kitchen')).toBe(before + 2);
+    const row = gw.app.stores.db.prepare("SELECT source FROM events WHERE device_id = 'zhang-kitchen' ORDER BY id DESC LIMIT 1").get() as any;
+    expect(row.source).toBe('zigbee2mqtt');
+    await c.endAsync();
+  });
+
+  it('ignores bridge housekeeping and counts unknown friendly names', async () => {
+    const c = await gw.connect('z2m', 'bridge-pass');
+    const unknownBefore = metric('gateway_messages_dropped_total', { reason: 'unknown_device' });
+    const before = countEvents(gw.app);
+    await c.publishAsync('zigbee2mqtt/bridge/state', '{"state":"online"}', { qos: 1 });
+    await c.publishAsync('zigbee2mqtt/bridge/devices', '[]', { qos: 1 });
+    await c.publishAsync('zigbee2mqtt/somebody else lamp', '{"state":"ON"}', { qos: 1 });
+    expect(countEvents(gw.app)).toBe(before);
+    expect(metric('gateway_messages_dropped_total', { reason: 'unknown_device' })).toBe(unknownBefore + 1);
+    expect(metric('gateway_messages_ignored_total', { reason: 'bridge_info' })).toBeGreaterThanOrEqual(2);
+    await c.endAsync();
+  });
+
+  it('keeps a bridge under its own base topic', async () => {
+    const { client } = await RawClient.open(gw.app.mqttPort(), 'z2m', 'bridge-pass');
+    client.send({ cmd: 'publish', topic: 'devices/zhang-smoke', payload: Buffer.from('{"smoke":true}'), qos: 1, messageId: 9 });
+    await waitFor(() => client.closed, 3000, 'disconnect');
+    expect(client.received.some((p) => p.cmd === 'puback')).toBe(false);
+  });
+});
+
+describe('metrics', () => {
+  it('exposes accepted and dropped counts and connected clients in Prometheus text', async () => {
+    const res = await gw.app.http.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/gateway_messages_accepted_total\{source="mqtt"\} \d+/);
+    expect(res.body).toMatch(/gateway_messages_dropped_total\{reason="not_json"\} \d+/);
+    expect(res.body).toMatch(/gateway_mqtt_clients_connected \d+/);
+  });
+});
+
+describe('logs', () => {
+  it('never carry a secret or a password', () => {
+    const text = gw.logs.text();
+    for (const secret of ['smoke-secret', 'door-secret', 'bridge-pass', 'not-the-secret']) expect(text).not.toContain(secret);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, loadConfig, ConfigError } from '../../src/config/index.ts';
+
+function problems(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(raw, env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
+const resident = (extra: object) => ({ residents: [{ id: 'r-a', name: 'A', ...extra }] });
+
+describe('config validation names the key path', () => {
+  it.each([
+    [resident({ rules: { inactivity: { mode: 'fixed', after: '12 hours' } } }), 'residents[0].rules.inactivity.after: expected a duration like "30s", "10m", "12h"'],
+    [resident({ rules: { nightDoor: { hours: '22-06', after: '10m' } } }), 'residents[0].rules.nightDoor.hours: expected hours like "22:00-06:00"'],
+    [resident({ timezone: 'Mars/Olympus' }), 'residents[0].timezone: expected an IANA time zone like "Asia/Shanghai"'],
+    [resident({ devices: [{ id: 'd1', kind: 'toaster', secret: 'x' }] }), 'residents[0].devices[0].kind:'],
+    [resident({ devices: [{ id: 'd1', kind: 'door' }] }), 'residents[0].devices[0]: a device needs a secret'],
+    [resident({ contacts: [{ name: 'N', phone: '13800000001', role: 'neighbor' }] }), 'residents[0].contacts[0].phone: expected an E.164'],
+    [{ mqtt: { port: 'eighty' } }, 'mqtt.port:'],
+    [{ mqtt: { prot: 1883 } }, 'mqtt: unknown key prot'],
+    [{ storage: { sync: 'sometimes' } }, 'storage.sync:'],
+    [{ residents: [{ id: 'Zhang', name: 'Z' }] }, 'residents[0].id: expected lowercase letters, digits and dashes'],
+    [{ escalation: { smoke: [{ notify: ['neighbour'], after: '0s' }] } }, 'escalation.smoke[0].notify[0]:'],
+  ])('%#', (raw, expected) => {
+    const found = problems(raw);
+    expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
+  });
+
+  it('catches duplicate device ids across residents', () => {
+    const found = problems({ residents: [
+      { id: 'r-a', name: 'A', devices: [{ id: 'd1', kind: 'door', secret: 's' }] },
+      { id: 'r-b', name: 'B', devices: [{ id: 'd1', kind: 'smoke', secret: 's' }] },
+    ] });
+    expect(found).toContain('residents[1].devices[0].id: duplicate device id d1 (also residents[0].devices[0])');
+  });
+
+  it('substitutes ${ENV} and names the key of an unset variable', () => {
+    const raw = { twilio: { accountSid: '${SID}', authToken: '${TOKEN}', from: '+15005550006' } };
+    expect(parseConfig(raw, { SID: 'AC123', TOKEN: 'tok' }).twilio).toMatchObject({ accountSid: 'AC123', authToken: 'tok' });
+    expect(problems(raw, { SID: 'AC123' })).toEqual(['twilio.authToken: environment variable TOKEN is not set']);
+  });
+
+  it('parses durations and hours, and defaults SMS to the log without Twilio', () => {
+    const c = parseConfig(resident({ rules: { inactivity: { mode: 'fixed', after: '12h', activeHours: '07:00-22:00' } } }), {});
+    expect(c.residents[0].rules.inactivity).toMatchObject({ after: 12 * 3600_000, activeHours: { start: 420, end: 1320 } });
+    expect(c.sms.provider).toBe('log');
+    expect(c.site.timezone).toBe('UTC');
+  });
+
+  it('loads the shipped configs', () => {
+    expect(loadConfig('config/default.yaml').residents.length).toBeGreaterThan(0);
+    expect(loadConfig('config/example.yaml', {
+      Z2M_PASSWORD: 'p', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', CASEWORKER_TOKEN: 'caseworker-token', ADMIN_TOKEN: 'admin-token-x',
+      ZHANG_DOOR_SECRET: 'a', ZHANG_FRIDGE_SECRET: 'b', ZHANG_BUTTON_SECRET: 'c',
+    }).residents.length).toBeGreaterThan(0);
+  });
+});
+
+describe('npm start with a bad config', () => {
+  it('exits non-zero naming the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'residents:\n  - id: r-a\n    name: A\n    rules:\n      inactivity: { mode: fixed, after: 12x }\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('residents[0].rules.inactivity.after: expected a duration like "30s", "10m", "12h"');
+  });
+});

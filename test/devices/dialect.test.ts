@@ -1,0 +1,45 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { decodeState, decodeAvailability, MAX_PAYLOAD_BYTES } from '../../src/devices/index.ts';
+
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/zigbee2mqtt-payloads.json', import.meta.url), 'utf8'));
+
+describe('zigbee2mqtt dialect: state', () => {
+  it.each(fixtures.valid.map((f: any) => [f.device, f]))('%s', (_name, f: any) => {
+    // JSON.parse of the fixture file keeps "__proto__" as an own key, so stringify writes it back as sent
+    const raw = Buffer.from(typeof f.payload === 'string' ? f.payload : JSON.stringify(f.payload));
+    const decoded = decodeState(raw);
+    expect(decoded).toEqual({ ok: true, value: f.readings });
+  });
+
+  it('keeps a literal "__proto__" key from reaching any prototype', () => {
+    const decoded = decodeState(Buffer.from('{"__proto__":{"polluted":true},"smoke":true}'));
+    expect(decoded).toEqual({ ok: true, value: { smoke: true } });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (decoded.ok) expect(Object.getPrototypeOf(decoded.value)).toBe(Object.prototype);
+  });
+
+  it.each(fixtures.invalid.map((f: any) => [f.why, f]))('drops %s', (_why, f: any) => {
+    expect(decodeState(Buffer.from(f.raw))).toEqual({ ok: false, reason: f.reason });
+  });
+
+  it('drops a payload larger than a sensor report', () => {
+    const big = Buffer.from(JSON.stringify({ smoke: true, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }));
+    expect(decodeState(big)).toEqual({ ok: false, reason: 'too_large' });
+  });
+});
+
+describe('zigbee2mqtt dialect: availability', () => {
+  it.each([
+    ['{"state":"online"}', 'online'],
+    ['{"state":"offline"}', 'offline'],
+    ['online', 'online'],
+    ['offline\n', 'offline'],
+  ])('%s -> %s', (raw, expected) => {
+    expect(decodeAvailability(Buffer.from(raw))).toEqual({ ok: true, value: expected });
+  });
+
+  it.each(['{"state":"gone"}', 'maybe', '', '[]', '{"status":"online"}'])('rejects %j', (raw) => {
+    expect(decodeAvailability(Buffer.from(raw)).ok).toBe(false);
+  });
+});
