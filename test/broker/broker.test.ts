@@ -49,6 +49,29 @@ describe('PUBLISH', () => {
     client.close();
   });
 
+  it('never sends the PUBACK before the commit, even when the store is slow', async () => {
+    // slow the real store down: the PUBACK must wait for it
+    const events = gw.app.stores.events;
+    const original = events.append;
+    let committedAt = 0;
+    events.append = async (event, origin) => {
+      await new Promise((r) => setTimeout(r, 80));
+      const id = await original(event, origin);
+      committedAt = performance.now();
+      return id;
+    };
+    try {
+      const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
+      await client.publish('devices/zhang-smoke', '{"smoke":false}', 8);
+      const ackedAt = performance.now();
+      expect(committedAt).toBeGreaterThan(0);
+      expect(ackedAt).toBeGreaterThanOrEqual(committedAt);
+      client.close();
+    } finally {
+      events.append = original;
+    }
+  });
+
   it('stores a resent QoS 1 message (DUP) once', async () => {
     const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-door', 'door-secret');
     const before = countEvents(gw.app, 'zhang-door');
