@@ -1,0 +1,22 @@
+// npm run bench: every benchmark, printed as a table and written as JSON under bench/results/.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { ingestBench } from './ingest.ts';
+
+const quick = process.argv.includes('--quick');
+const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+
+const clients = 50;
+const ingest = await ingestBench({ clients, perClient: quick ? 100 : 400, window: 1, rounds: quick ? 1 : 3 });
+results.ingest = ingest;
+const s = ingest.summary as Record<string, { rate: number; p50: number; p99: number }>;
+const fmt = (n: number, d = 1) => n.toFixed(d);
+console.log(`\nIngest: QoS 1, ${clients} device clients, 1 publish in flight each, median of ${ingest.opts.rounds} rounds`);
+console.log('target                         msgs/s   ratio   p50 ms   p99 ms   goal');
+console.log(`raw aedes, no hooks          ${fmt(s.raw.rate, 0).padStart(8)}   1.00x  ${fmt(s.raw.p50, 2).padStart(7)}  ${fmt(s.raw.p99, 2).padStart(7)}`);
+console.log(`gateway, sync: normal        ${fmt(s.normal.rate, 0).padStart(8)}   ${fmt(s.normal.rate / s.raw.rate, 2)}x  ${fmt(s.normal.p50, 2).padStart(7)}  ${fmt(s.normal.p99, 2).padStart(7)}   >= 0.60x`);
+console.log(`gateway, sync: full          ${fmt(s.full.rate, 0).padStart(8)}   ${fmt(s.full.rate / s.raw.rate, 2)}x  ${fmt(s.full.p50, 2).padStart(7)}  ${fmt(s.full.p99, 2).padStart(7)}   >= 0.50x, p99 < 50 ms`);
+
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/bench-${results.at as string}.json`.replace(/:/g, '-');
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nwritten ${file}`);
