@@ -78,7 +78,8 @@ export class SerialReceiver {
   private outage?: { since: number; reason: string };
   private ingestChain: Promise<void> = Promise.resolve();
   private pending = 0;
-  private readonly recent = new Map<string, number>();
+  /** each device's previous report (bounded by the number of configured devices) */
+  private readonly recent = new Map<string, { signature: string; at: number }>();
   private readonly unknownLogged = new Set<string>();
   private readonly counters = { lines: 0, packets: 0, ingested: 0, opens: 0, outages: 0, recoveries: 0 };
   private readonly reasons: Record<string, number> = {};
@@ -290,13 +291,14 @@ export class SerialReceiver {
 
   private deliver(device: KnownDevice, key: string, readings: Readings | null): void {
     if (readings === null) return this.countReason('unmapped');
+    // a repeat is the same readings as this device's previous report, soon after it; an
+    // open-close-open within the window is three reports
     const now = this.now();
-    const signature = `${device.deviceId}\n${JSON.stringify(readings)}`;
-    const last = this.recent.get(signature);
+    const signature = JSON.stringify(readings);
+    const last = this.recent.get(device.deviceId);
     const window = this.opts.duplicateWindowMs ?? 1000;
-    if (last !== undefined && now - last < window) return this.countReason('duplicate');
-    this.recent.set(signature, now);
-    if (this.recent.size > 512) for (const [s, at] of this.recent) if (now - at >= window) this.recent.delete(s);
+    if (last?.signature === signature && now - last.at < window) return this.countReason('duplicate');
+    this.recent.set(device.deviceId, { signature, at: now });
     if (this.pending >= MAX_PENDING_INGESTS) {
       this.log.error({ deviceId: device.deviceId }, 'store is not keeping up; dropping a serial event');
       return this.countReason('overload');
