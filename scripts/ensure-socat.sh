@@ -8,7 +8,7 @@ if command -v socat >/dev/null 2>&1; then
   exit 0
 fi
 
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+if [ "${EUID:-1}" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   # quiet: the test run's output should stay about the tests
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat; } >/dev/null 2>&1 || true
 fi
