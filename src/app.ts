@@ -13,7 +13,12 @@ import {
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
 import { buildHttp } from './api/index.ts';
+import { alertRoutes } from './api/alerts.ts';
+import { AlertService, RulesRuntime } from './alerts/index.ts';
+import { SerialReceiver } from './devices/serial/index.ts';
+import { ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
+import type { FastifyInstance as Http } from 'fastify';
 
 export interface AppOptions {
   clock?: Clock;
@@ -40,6 +45,11 @@ export class App {
   broker!: BrokerAdapter;
   http!: FastifyInstance;
   private started: Part[] = [];
+  alertService!: AlertService;
+  rules!: RulesRuntime;
+  serial: SerialReceiver[] = [];
+  /** extra HTTP plugins (casefile, notify webhooks), registered after auth */
+  readonly httpPlugins: Array<(app: Http) => Promise<void>> = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
 
@@ -68,6 +78,21 @@ export class App {
         stop: () => { this.stores?.db.close(); },
       },
       {
+        name: 'rules',
+        start: () => {
+          const { db, alerts, timeline, events, residents } = this.stores;
+          this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          this.rules = new RulesRuntime({
+            db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
+            ruleState: ruleStateRepository(db), alerts: this.alertService,
+          });
+          this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
+          this.onEvent((event) => this.rules.onEvent(event));
+          this.rules.start();
+        },
+        stop: () => this.rules?.stop(),
+      },
+      {
         name: 'broker',
         start: async () => {
           this.router = createDeviceRouter({
@@ -93,6 +118,31 @@ export class App {
         stop: () => this.broker?.stop(),
       },
       {
+        name: 'serial',
+        start: () => {
+          for (const serialConfig of config.serial) {
+            const receiver = new SerialReceiver({
+              config: serialConfig,
+              log: log.child({ module: 'serial', path: serialConfig.path }),
+              lookup: (key) => {
+                const d = serialConfig.protocol === 'jsonl' ? this.registry.byJsonlKey(key) : this.registry.byRflinkKey(key);
+                return d ? { deviceId: d.id, kind: d.kind } : undefined;
+              },
+              ingest: async (deviceId, readings, meta) => { await this.router.ingestReadings(deviceId, readings, meta.source); },
+              onOutage: (info) => this.receiverOutage(serialConfig.protocol, info.path, info.reason, true),
+              onRecovered: (info) => this.receiverOutage(serialConfig.protocol, info.path, `back after ${Math.round(info.downForMs / 1000)} s`, false),
+              count: (reason) => metrics.inc('gateway_serial_lines_ignored_total', { reason }),
+              clock: this.clock,
+            });
+            receiver.start();
+            this.serial.push(receiver);
+          }
+        },
+        stop: async () => {
+          for (const r of this.serial.splice(0)) await r.stop();
+        },
+      },
+      {
         name: 'http',
         start: async () => {
           this.http = buildHttp({
@@ -100,6 +150,10 @@ export class App {
             residents: this.stores.residents, timeline: this.stores.timeline,
             openAlertCounts: () => this.stores.alerts.openCounts(),
             health: () => this.health(),
+            plugins: [
+              (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
+              ...this.httpPlugins,
+            ],
           });
           await this.http.listen({ port: config.http.port, host: config.http.host });
         },
@@ -114,6 +168,26 @@ export class App {
       id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
       zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
     })));
+  }
+
+  /**
+   * A receiver that went silent or was unplugged is an outage for every resident with a device
+   * on it: one device_offline alert each (the caseworker hears through its escalation policy),
+   * resolved when the receiver is heard again.
+   */
+  private receiverOutage(protocol: 'rflink' | 'jsonl', path: string, reason: string, down: boolean): void {
+    const key = `receiver_offline:${path}`;
+    const residents = new Set(this.registry.all().filter((d) => (protocol === 'jsonl' ? d.jsonl : d.rflink)).map((d) => d.residentId));
+    const now = this.clock.now();
+    const announce: Array<() => void> = [];
+    this.stores.db.transaction(() => {
+      for (const residentId of residents) {
+        announce.push(this.alertService.apply(residentId, [down
+          ? { type: 'open', key, kind: 'device_offline', detail: { receiver: path, reason } }
+          : { type: 'resolve', key, reason }], now));
+      }
+    })();
+    for (const a of announce) a();
   }
 
   health(): string | null {

@@ -5,3 +5,4 @@ export { eventRepository, eventPayload, eventFromRow, type EventRepository, type
 export { timelineRepository, type TimelineRepository, type TimelineItem, type TimelinePage, type TimelineQuery } from './timeline.ts';
 export { hashSecret, verifySecret, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
+export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';

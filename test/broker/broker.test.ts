@@ -138,7 +138,7 @@ describe('PUBLISH', () => {
     expect(granted[0].qos).toBe(1);
     const before = metric('gateway_subscribe_refused_total');
     // aedes answers a refused subscription by closing the connection
-    const closed = new Promise((r) => c.once('close', r));
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.subscribe('devices/#', { qos: 1 });
     await closed;
     expect(metric('gateway_subscribe_refused_total')).toBe(before + 1);

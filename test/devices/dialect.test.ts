@@ -2,10 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeState, decodeAvailability, MAX_PAYLOAD_BYTES } from '../../src/devices/index.ts';
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/zigbee2mqtt-payloads.json', import.meta.url), 'utf8'));
+interface Valid { device: string; payload: unknown; readings: object }
+interface Invalid { why: string; raw: string; reason: string }
+const fixtures: { valid: Valid[]; invalid: Invalid[] } = JSON.parse(readFileSync(new URL('../fixtures/zigbee2mqtt-payloads.json', import.meta.url), 'utf8'));
 
 describe('zigbee2mqtt dialect: state', () => {
-  it.each(fixtures.valid.map((f: any) => [f.device, f]))('%s', (_name, f: any) => {
+  it.each(fixtures.valid.map((f) => [f.device, f] as const))('%s', (_name, f) => {
     // JSON.parse of the fixture file keeps "__proto__" as an own key, so stringify writes it back as sent
     const raw = Buffer.from(typeof f.payload === 'string' ? f.payload : JSON.stringify(f.payload));
     const decoded = decodeState(raw);
@@ -19,7 +21,7 @@ describe('zigbee2mqtt dialect: state', () => {
     if (decoded.ok) expect(Object.getPrototypeOf(decoded.value)).toBe(Object.prototype);
   });
 
-  it.each(fixtures.invalid.map((f: any) => [f.why, f]))('drops %s', (_why, f: any) => {
+  it.each(fixtures.invalid.map((f) => [f.why, f] as const))('drops %s', (_why, f) => {
     expect(decodeState(Buffer.from(f.raw))).toEqual({ ok: false, reason: f.reason });
   });
 

@@ -1,0 +1,154 @@
+// The live side of the rules: feeds committed events and scheduler ticks to the pure core,
+// one resident at a time, and commits the new state together with the alerts it decided.
+// Events are judged in small groups after their own commit; a crash in between loses
+// nothing because start() replays every event after each resident's saved last_event_id.
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { DeviceEvent } from '../domain/types.ts';
+import type { Db, EventRepository, ResidentRepository, RuleStateRepository } from '../store/index.ts';
+import type { DeviceRegistry } from '../devices/index.ts';
+import { initialState, decide, RuleScheduler, type HomeState, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
+import type { AlertService } from './service.ts';
+
+interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number }
+
+export interface RulesRuntimeDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  residents: ResidentRepository;
+  registry: DeviceRegistry;
+  events: EventRepository;
+  ruleState: RuleStateRepository;
+  alerts: AlertService;
+}
+
+export class RulesRuntime {
+  private homes = new Map<string, Home>();
+  private scheduler: RuleScheduler | null = null;
+  private queue: Array<{ residentId: string; input: RuleInput; eventId?: number }> = [];
+  private draining = false;
+
+  constructor(private readonly deps: RulesRuntimeDeps) {}
+
+  start(): void {
+    const { clock, events } = this.deps;
+    this.scheduler = new RuleScheduler(clock, (residentId) => this.enqueue(residentId, { type: 'tick' }));
+    this.reload();
+    // catch up on events committed but not yet judged (a crash between commit and rules)
+    let cursor = Math.min(...[...this.homes.values()].map((h) => h.lastEventId), events.maxId());
+    for (;;) {
+      const batch = events.after(cursor, 1000);
+      if (!batch.length) break;
+      for (const event of batch) {
+        const home = this.homes.get(event.residentId);
+        if (home && event.id! > home.lastEventId) this.queue.push({ residentId: event.residentId, input: { type: 'event', event }, eventId: event.id });
+      }
+      cursor = batch[batch.length - 1].id!;
+    }
+    if (this.queue.length) this.deps.log.info({ events: this.queue.length }, 'judging events committed before the restart');
+    this.drain();
+    for (const home of this.homes.values()) this.scheduler.reschedule(home.cfg, home.state);
+    // a tick on start judges every silence that ran on while the gateway was down
+    for (const id of this.homes.keys()) this.enqueue(id, { type: 'tick' });
+  }
+
+  stop(): void {
+    this.drain();
+    this.scheduler?.stop();
+    this.scheduler = null;
+  }
+
+  /** (re)builds each resident's rules config from the store; keeps running state */
+  reload(): void {
+    const { residents, registry, ruleState, clock } = this.deps;
+    const seen = new Set<string>();
+    for (const r of residents.listResidents()) {
+      seen.add(r.id);
+      const cfg: ResidentRulesConfig = {
+        residentId: r.id, timezone: r.timezone, rules: r.rules,
+        devices: registry.ofResident(r.id).map((d) => ({ id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined })),
+      };
+      const existing = this.homes.get(r.id);
+      if (existing) { existing.cfg = cfg; continue; }
+      const saved = ruleState.get(r.id);
+      // a resident new to the store starts at the last event id, so old history is not replayed
+      this.homes.set(r.id, saved
+        ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId }
+        : { cfg, state: initialState(cfg, clock.now()), lastEventId: this.deps.events.maxId() });
+    }
+    for (const id of [...this.homes.keys()]) if (!seen.has(id)) { this.homes.delete(id); this.scheduler?.schedule(id, null); }
+  }
+
+  /** a committed device event */
+  onEvent(event: DeviceEvent): void {
+    this.enqueue(event.residentId, { type: 'event', event }, event.id);
+  }
+
+  /** a caseworker visit in progress suppresses inactivity and night-door alarms */
+  onVisit(residentId: string, start: number, end: number): void {
+    this.enqueue(residentId, { type: 'visit', start, end });
+  }
+
+  onPersonAction(residentId: string, action: 'acknowledged' | 'resolved', key: string): void {
+    this.enqueue(residentId, { type: action, key });
+  }
+
+  private enqueue(residentId: string, input: RuleInput, eventId?: number): void {
+    if (!this.homes.has(residentId)) return;
+    this.queue.push({ residentId, input, eventId });
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** judges everything queued, then commits each touched resident's state and its alerts in one transaction */
+  private drain(): void {
+    this.draining = false;
+    if (!this.queue.length) return;
+    const items = this.queue;
+    this.queue = [];
+    const { db, ruleState, alerts, clock, log } = this.deps;
+    const now = clock.now();
+    const touched = new Set<string>();
+    const announcements: Array<() => void> = [];
+    // a failed commit must leave memory as the store has it, so the retry judges the same inputs
+    const before = new Map([...new Set(items.map((i) => i.residentId))].flatMap((id) => {
+      const home = this.homes.get(id);
+      return home ? [[id, { state: home.state, lastEventId: home.lastEventId }] as const] : [];
+    }));
+    try {
+      db.transaction(() => {
+        for (const item of items) {
+          const home = this.homes.get(item.residentId);
+          if (!home) continue;
+          if (item.eventId !== undefined && item.eventId <= home.lastEventId) continue;
+          // an event is judged at its own time; ticks and people's actions at the clock's
+          const at = item.input.type === 'event' ? Math.max(item.input.event.at, 0) : now;
+          const result = decide(home.cfg, home.state, item.input, at);
+          home.state = result.state;
+          if (item.eventId !== undefined) home.lastEventId = item.eventId;
+          touched.add(item.residentId);
+          if (result.decisions.length) announcements.push(alerts.apply(item.residentId, result.decisions, at));
+        }
+        for (const id of touched) {
+          const home = this.homes.get(id)!;
+          ruleState.save(id, home.state, home.lastEventId, now);
+        }
+      })();
+    } catch (err) {
+      log.error({ err }, 'rules: could not commit decisions; will retry');
+      for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved);
+      // put them back and try again shortly: losing them would lose alarms
+      this.queue = [...items, ...this.queue];
+      setTimeout(() => this.drain(), 1000).unref();
+      return;
+    }
+    for (const id of touched) {
+      const home = this.homes.get(id)!;
+      this.scheduler?.reschedule(home.cfg, home.state);
+    }
+    for (const announce of announcements) announce();
+  }
+}

@@ -1,0 +1,126 @@
+// The alert service: turns the rules core's decisions into alert rows and casefile entries,
+// and carries people's acknowledgements and resolutions back. One ongoing condition is one
+// alert (a partial unique index on the store enforces it); repeats become updates.
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AlertRepository, AlertRow, Db, TimelineRepository } from '../store/index.ts';
+import type { Decision } from '../rules/index.ts';
+
+export interface AlertListener {
+  alertOpened?(alert: AlertRow): void;
+  alertAcknowledged?(alert: AlertRow, by: string): void;
+  alertResolved?(alert: AlertRow, by: string): void;
+}
+
+/** what the rules need to hear when a person acts on an alert */
+export type PersonAction = (residentId: string, action: 'acknowledged' | 'resolved', conditionKey: string, at: number) => void;
+
+export interface AlertServiceDeps {
+  db: Db;
+  alerts: AlertRepository;
+  timeline: TimelineRepository;
+  escalation: Config['escalation'];
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** at most this many notes kept on an alert's detail (the timeline keeps them all) */
+const MAX_NOTES = 20;
+
+export class AlertService {
+  private listeners: AlertListener[] = [];
+  private personAction: PersonAction = () => {};
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    deps.metrics.describe('gateway_alerts_opened_total', 'Alerts opened, by kind');
+  }
+
+  listen(listener: AlertListener): void { this.listeners.push(listener); }
+  onPersonAction(fn: PersonAction): void { this.personAction = fn; }
+
+  /**
+   * Applies one resident's decisions inside the caller's transaction (so the rules state and
+   * the alerts commit together) and returns what to announce once that transaction commits.
+   */
+  apply(residentId: string, decisions: Decision[], at: number): () => void {
+    const { alerts, timeline } = this.deps;
+    const announce: Array<() => void> = [];
+    for (const d of decisions) {
+      if (d.type === 'record') {
+        timeline.add(residentId, at, 'note', { note: d.note, deviceId: d.deviceId });
+        continue;
+      }
+      const ongoing = alerts.ongoing(residentId, d.key);
+      if (d.type === 'open' && !ongoing) {
+        const id = alerts.insert({
+          residentId, kind: d.kind, conditionKey: d.key, deviceId: d.deviceId ?? null, openedAt: at, detail: d.detail,
+          // the escalation cursor is the durable timer: set now, so a crash before any text is sent
+          // still leaves this alert due for its first step when the gateway starts again
+          escalationDue: this.deps.escalation[d.kind] ? at : null,
+        });
+        timeline.add(residentId, at, 'alert', { alertId: id, kind: d.kind, status: 'open', deviceId: d.deviceId, detail: d.detail });
+        const row = alerts.get(id)!;
+        this.deps.metrics.inc('gateway_alerts_opened_total', { kind: d.kind });
+        announce.push(() => this.emit('alertOpened', row));
+      } else if (d.type === 'open' || d.type === 'update') {
+        // an 'open' for a condition that already has an alert (a replay after a restart) is an update
+        if (!ongoing) continue;
+        const note = d.type === 'update' ? d.note : 'repeated';
+        const notes = [...((ongoing.detail.notes as Array<unknown>) ?? []), { at: new Date(at).toISOString(), note }].slice(-MAX_NOTES);
+        alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
+        timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
+      } else if (d.type === 'resolve') {
+        if (!ongoing) continue;
+        if (alerts.resolve(ongoing.id, 'system', at)) {
+          timeline.add(residentId, at, 'alert_resolved', { alertId: ongoing.id, kind: ongoing.kind, by: 'system', reason: d.reason });
+          const row = alerts.get(ongoing.id)!;
+          announce.push(() => this.emit('alertResolved', row, 'system'));
+        }
+      }
+    }
+    return () => { for (const a of announce) a(); };
+  }
+
+  /** A person acknowledges: "I'm on it". true when this call acknowledged an open alert. */
+  acknowledge(alertId: number, by: string, at: number, via = 'api'): boolean {
+    const { alerts, timeline, db } = this.deps;
+    const done = db.transaction(() => {
+      if (!alerts.acknowledge(alertId, by, at)) return false;
+      const row = alerts.get(alertId)!;
+      timeline.add(row.residentId, at, 'acknowledgement', { alertId, kind: row.kind, by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) });
+      return true;
+    })();
+    if (!done) return false;
+    const row = alerts.get(alertId)!;
+    this.personAction(row.residentId, 'acknowledged', row.conditionKey, at);
+    this.emit('alertAcknowledged', row, by);
+    return true;
+  }
+
+  /** A person resolves: the condition is dealt with. */
+  resolve(alertId: number, by: string, reason: string, at: number): boolean {
+    const { alerts, timeline, db } = this.deps;
+    const done = db.transaction(() => {
+      if (!alerts.resolve(alertId, by, at)) return false;
+      const row = alerts.get(alertId)!;
+      timeline.add(row.residentId, at, 'alert_resolved', { alertId, kind: row.kind, by, reason });
+      return true;
+    })();
+    if (!done) return false;
+    const row = alerts.get(alertId)!;
+    this.personAction(row.residentId, 'resolved', row.conditionKey, at);
+    this.emit('alertResolved', row, by);
+    return true;
+  }
+
+  private emit(what: keyof AlertListener, row: AlertRow, by?: string): void {
+    for (const l of this.listeners) {
+      try {
+        (l[what] as ((a: AlertRow, b?: string) => void) | undefined)?.call(l, row, by);
+      } catch (err) {
+        this.deps.log.error({ err, alertId: row.id }, `alert listener ${what} failed`);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// Alerts: the list caseworkers triage, and the two things a person does to one.
+import type { FastifyInstance } from 'fastify';
+import type { AlertRepository, AlertRow } from '../store/index.ts';
+import type { AlertService } from '../alerts/index.ts';
+
+export interface AlertRoutesDeps {
+  alerts: AlertRepository;
+  service: AlertService;
+  now(): number;
+}
+
+export function publicAlert(a: AlertRow) {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: a.id, residentId: a.residentId, kind: a.kind, status: a.status, deviceId: a.deviceId,
+    openedAt: iso(a.openedAt), acknowledgedAt: iso(a.acknowledgedAt), acknowledgedBy: a.acknowledgedBy,
+    resolvedAt: iso(a.resolvedAt), resolvedBy: a.resolvedBy, unanswered: a.unanswered, detail: a.detail,
+  };
+}
+
+const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
+const actionBody = {
+  type: ['object', 'null'],
+  properties: { note: { type: 'string', maxLength: 1000 } },
+  additionalProperties: false,
+} as const;
+
+export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promise<void> {
+  app.get<{ Querystring: { status?: 'open' | 'acknowledged' | 'resolved'; residentId?: string; limit: number } }>('/api/alerts', {
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['open', 'acknowledged', 'resolved'] },
+          residentId: { type: 'string', pattern: '^[a-z0-9-]+$' },
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+        },
+        additionalProperties: false,
+      },
+    },
+  }, async (request) => {
+    const { status, residentId, limit } = request.query;
+    const rows = residentId
+      ? deps.alerts.ofResident(residentId, limit).filter((a) => !status || a.status === status)
+      : deps.alerts.list(status, limit);
+    return { items: rows.map(publicAlert) };
+  });
+
+  app.get<{ Params: { id: number } }>('/api/alerts/:id', { schema: { params: idParams } }, async (request, reply) => {
+    const alert = deps.alerts.get(request.params.id);
+    if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}` });
+    return publicAlert(alert);
+  });
+
+  for (const action of ['acknowledge', 'resolve'] as const) {
+    app.post<{ Params: { id: number }; Body: { note?: string } | null }>(`/api/alerts/:id/${action}`, { schema: { params: idParams, body: actionBody } }, async (request, reply) => {
+      const alert = deps.alerts.get(request.params.id);
+      if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}` });
+      const by = request.caller!.name;
+      const now = deps.now();
+      if (action === 'acknowledge') {
+        if (alert.status !== 'open') return reply.code(409).send({ error: `alert is ${alert.status}, not open`, alert: publicAlert(alert) });
+        deps.service.acknowledge(alert.id, by, now, 'api');
+      } else {
+        if (alert.status === 'resolved') return reply.code(409).send({ error: 'alert is already resolved', alert: publicAlert(alert) });
+        deps.service.resolve(alert.id, by, request.body?.note ?? 'resolved by caseworker', now);
+      }
+      return publicAlert(deps.alerts.get(alert.id)!);
+    });
+  }
+}

@@ -1,0 +1,82 @@
+// Device reports through the real broker become alerts, casefile entries and API state;
+// people's acknowledgements and resolutions flow back; a restart keeps it all.
+import { describe, it, expect, afterEach } from 'vitest';
+import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+
+const auth = { authorization: `Bearer ${CASEWORKER_TOKEN}` };
+let gw: TestGateway | undefined;
+afterEach(async () => { await gw?.stop(); gw = undefined; });
+
+const nonEmpty = <T>(list: T[]): T[] | null => (list.length ? list : null);
+
+async function alerts(g: TestGateway, query = '') {
+  const res = await g.app.http.inject({ method: 'GET', url: `/api/alerts${query}`, headers: auth });
+  expect(res.statusCode).toBe(200);
+  return res.json().items as Array<{ id: number; kind: string; status: string; residentId: string; deviceId: string }>;
+}
+
+describe('alerts end to end', () => {
+  it('a smoke report opens one alert; repeats open no other; clearing is noted; it shows on the timeline', async () => {
+    gw = await startGateway();
+    const c = await gw.connect('zhang-smoke', 'smoke-secret');
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    const open = await waitFor(async () => nonEmpty((await alerts(gw!, '?status=open')).filter((a) => a.kind === 'smoke')), 3000, 'smoke alert');
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ residentId: 'r-zhang', deviceId: 'zhang-smoke', status: 'open' });
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":false}', { qos: 1 });
+    await waitFor(() => gw!.app.stores.timeline.page('r-zhang', { limit: 50, types: ['alert_update'] }).items.length >= 1, 3000, 'updates');
+    expect((await alerts(gw, '?status=open')).filter((a) => a.kind === 'smoke')).toHaveLength(1);
+    const timeline = (await gw.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/timeline?limit=50', headers: auth })).json();
+    const types = timeline.items.map((i: { type: string }) => i.type);
+    expect(types).toContain('alert');
+    expect(types).toContain('device_event');
+    expect(timeline.items.find((i: { type: string }) => i.type === 'alert')).toMatchObject({ kind: 'smoke', alertId: open[0].id });
+    expect(timeline.items.filter((i: { type: string; note?: string }) => i.type === 'alert_update').map((i: { note: string }) => i.note)).toContain('cleared');
+  });
+
+  it('acknowledge and resolve through the API, with who and when, and 409 when it makes no sense', async () => {
+    gw = await startGateway();
+    const c = await gw.connect('chen-button', 'button-secret');
+    await c.publishAsync('devices/chen-button', '{"action":"sos"}', { qos: 1 });
+    const [alert] = await waitFor(async () => nonEmpty((await alerts(gw!, '?status=open')).filter((a) => a.kind === 'emergency')), 3000, 'emergency');
+    const ack = await gw.app.http.inject({ method: 'POST', url: `/api/alerts/${alert.id}/acknowledge`, headers: auth });
+    expect(ack.statusCode).toBe(200);
+    expect(ack.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'li-caseworker' });
+    expect((await gw.app.http.inject({ method: 'POST', url: `/api/alerts/${alert.id}/acknowledge`, headers: auth })).statusCode).toBe(409);
+    const resolved = await gw.app.http.inject({ method: 'POST', url: `/api/alerts/${alert.id}/resolve`, headers: auth, payload: { note: 'false press, resident fine' } });
+    expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: 'li-caseworker' });
+    expect((await gw.app.http.inject({ method: 'POST', url: `/api/alerts/999999/resolve`, headers: auth })).statusCode).toBe(404);
+    expect((await gw.app.http.inject({ method: 'POST', url: `/api/alerts/abc/resolve`, headers: auth })).statusCode).toBe(400);
+    expect((await gw.app.http.inject({ method: 'POST', url: `/api/alerts/${alert.id}/resolve` })).statusCode).toBe(401);
+    const entries = gw.app.stores.timeline.page('r-chen', { limit: 20, types: ['acknowledgement', 'alert_resolved'] }).items;
+    expect(entries.map((e) => e.type).sort()).toEqual(['acknowledgement', 'alert_resolved']);
+    // a new press after resolution is a new alert
+    await c.publishAsync('devices/chen-button', '{"action":"sos"}', { qos: 1 });
+    await waitFor(async () => (await alerts(gw!, '?status=open')).some((a) => a.kind === 'emergency' && a.id !== alert.id), 3000, 'second emergency');
+  });
+
+  it('rejects a bad status filter with 400', async () => {
+    gw = await startGateway();
+    const res = await gw.app.http.inject({ method: 'GET', url: '/api/alerts?status=burning', headers: auth });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('judges after a restart the events committed before it, once', async () => {
+    gw = await startGateway();
+    const dir = gw.dir;
+    // stop the rules from judging: the event is committed, the decision is not
+    const runtime = gw.app.rules;
+    runtime.onEvent = () => {};
+    const c = await gw.connect('zhang-smoke', 'smoke-secret');
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    expect(gw.app.stores.alerts.list('open')).toHaveLength(0);
+    await gw.app.stop();
+    gw = await startGateway({}, { dir });
+    await waitFor(() => gw!.app.stores.alerts.list('open').length === 1, 3000, 'alert after restart');
+    await gw.app.stop();
+    gw = await startGateway({}, { dir });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
+  });
+});
