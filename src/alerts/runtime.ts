@@ -26,7 +26,7 @@ export interface RulesRuntimeDeps {
 export class RulesRuntime {
   private homes = new Map<string, Home>();
   private scheduler: RuleScheduler | null = null;
-  private queue: Array<{ residentId: string; input: RuleInput; eventId?: number }> = [];
+  private queue: Array<{ residentId: string; input: RuleInput; at: number; eventId?: number }> = [];
   private draining = false;
 
   constructor(private readonly deps: RulesRuntimeDeps) {}
@@ -42,7 +42,7 @@ export class RulesRuntime {
       if (!batch.length) break;
       for (const event of batch) {
         const home = this.homes.get(event.residentId);
-        if (home && event.id! > home.lastEventId) this.queue.push({ residentId: event.residentId, input: { type: 'event', event }, eventId: event.id });
+        if (home && event.id! > home.lastEventId) this.queue.push({ residentId: event.residentId, input: { type: 'event', event }, at: event.at, eventId: event.id });
       }
       cursor = batch[batch.length - 1].id!;
     }
@@ -96,7 +96,10 @@ export class RulesRuntime {
 
   private enqueue(residentId: string, input: RuleInput, eventId?: number): void {
     if (!this.homes.has(residentId)) return;
-    this.queue.push({ residentId, input, eventId });
+    // judged at the moment it happened (an event at its own time, a tick when it fell due),
+    // not when the queue drains: live and replay then decide alike
+    const at = input.type === 'event' ? input.event.at : this.deps.clock.now();
+    this.queue.push({ residentId, input, at, eventId });
     if (!this.draining) {
       this.draining = true;
       setImmediate(() => this.drain());
@@ -124,8 +127,7 @@ export class RulesRuntime {
           const home = this.homes.get(item.residentId);
           if (!home) continue;
           if (item.eventId !== undefined && item.eventId <= home.lastEventId) continue;
-          // an event is judged at its own time; ticks and people's actions at the clock's
-          const at = item.input.type === 'event' ? Math.max(item.input.event.at, 0) : now;
+          const at = item.at;
           const result = decide(home.cfg, home.state, item.input, at);
           home.state = result.state;
           if (item.eventId !== undefined) home.lastEventId = item.eventId;

@@ -1,0 +1,99 @@
+// npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]
+// Runs the same decoders and rules core as the live gateway over recorded events, on a virtual
+// clock (no waiting, no texts), and prints each alert the config would have raised as a JSON
+// line: {"kind","residentId","openedAt","resolvedAt"?}. Users tune thresholds on last month's
+// data before a resident goes live.
+import { readFileSync } from 'node:fs';
+import { loadConfig, ConfigError, type Config } from './config/index.ts';
+import { decodeAvailability, decodeState } from './devices/index.ts';
+import type { DeviceEvent } from './domain/types.ts';
+import type { ResidentRulesConfig } from './rules/index.ts';
+import { replay } from './rules/evaluate.ts';
+import { replayConfigFor } from './replay-config.ts';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function fail(message: string): never {
+  process.stderr.write(message + '\n');
+  process.exit(2);
+}
+
+export function readEvents(text: string, config: Config, warn: (msg: string) => void): DeviceEvent[] {
+  const devices = new Map(config.residents.flatMap((r) => r.devices.map((d) => [d.id, { residentId: r.id, kind: d.kind }] as const)));
+  const events: DeviceEvent[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (!line.trim()) return;
+    const where = `line ${index + 1}`;
+    let record: { at?: unknown; device?: unknown; payload?: unknown };
+    try {
+      record = JSON.parse(line);
+    } catch {
+      return warn(`${where}: not JSON, skipped`);
+    }
+    const at = typeof record.at === 'string' ? Date.parse(record.at) : NaN;
+    if (Number.isNaN(at)) return warn(`${where}: "at" is not an ISO-8601 time, skipped`);
+    const device = typeof record.device === 'string' ? devices.get(record.device) : undefined;
+    if (!device) return warn(`${where}: unknown device ${JSON.stringify(record.device)}, skipped`);
+    const base = { at, deviceId: record.device as string, residentId: device.residentId, kind: device.kind, source: 'replay' as const };
+    const payload = record.payload;
+    // availability as the device dialect sends it: {"state":"online"|"offline"} or the plain word
+    const state = typeof payload === 'string' ? payload : (payload as { state?: unknown } | null)?.state;
+    if ((state === 'online' || state === 'offline') && (typeof payload === 'string' || Object.keys(payload as object).length === 1)) {
+      const decoded = decodeAvailability(Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
+      if (decoded.ok) events.push({ ...base, type: 'availability', availability: decoded.value });
+      return;
+    }
+    const decoded = decodeState(Buffer.from(JSON.stringify(payload ?? null)));
+    if (!decoded.ok) return warn(`${where}: payload dropped (${decoded.reason})`);
+    events.push({ ...base, type: 'state', readings: decoded.value });
+  });
+  return events.sort((a, b) => a.at - b.at);
+}
+
+export interface ReplayedAlert { kind: string; residentId: string; openedAt: string; resolvedAt?: string; key: string }
+
+export function replayAll(config: Config, events: DeviceEvent[], until?: number): ReplayedAlert[] {
+  if (!events.length) return [];
+  const start = events[0].at;
+  const end = Math.max(until ?? 0, events[events.length - 1].at);
+  const out: ReplayedAlert[] = [];
+  for (const resident of config.residents) {
+    const cfg: ResidentRulesConfig = replayConfigFor(resident, config.site.timezone);
+    const own = events.filter((e) => e.residentId === resident.id);
+    const { alerts } = replay(cfg, own, start, end);
+    for (const a of alerts) {
+      out.push({
+        kind: a.kind, residentId: resident.id, openedAt: new Date(a.openedAt).toISOString(),
+        ...(a.resolvedAt !== null ? { resolvedAt: new Date(a.resolvedAt).toISOString() } : {}), key: a.key,
+      });
+    }
+  }
+  return out.sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (isMain) {
+  const configFile = arg('--config') ?? fail('usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]');
+  const eventsFile = arg('--events') ?? fail('usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]');
+  const untilText = arg('--until');
+  const until = untilText ? Date.parse(untilText) : undefined;
+  if (untilText && Number.isNaN(until)) fail(`--until: expected an ISO-8601 time, got ${untilText}`);
+  let config: Config;
+  try {
+    config = loadConfig(configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`config error in ${configFile}:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+    throw err;
+  }
+  let text: string;
+  try {
+    text = readFileSync(eventsFile, 'utf8');
+  } catch (err) {
+    fail(`${eventsFile}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+  }
+  const events = readEvents(text, config, (msg) => process.stderr.write(`${eventsFile}: ${msg}\n`));
+  for (const alert of replayAll(config, events, until)) process.stdout.write(JSON.stringify(alert) + '\n');
+}
