@@ -84,7 +84,7 @@ export class App {
           this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
           this.rules = new RulesRuntime({
             db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
-            ruleState: ruleStateRepository(db), alerts: this.alertService,
+            ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.onEvent((event) => this.rules.onEvent(event));

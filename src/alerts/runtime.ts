@@ -10,6 +10,8 @@ import type { DeviceRegistry } from '../devices/index.ts';
 import { initialState, decide, RuleScheduler, type HomeState, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
 
+const DRAIN_DELAY_MS = 2;
+
 interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number }
 
 export interface RulesRuntimeDeps {
@@ -21,6 +23,8 @@ export interface RulesRuntimeDeps {
   events: EventRepository;
   ruleState: RuleStateRepository;
   alerts: AlertService;
+  /** storage.sync is full: the rules' own commits may skip the fsync (see drain) */
+  syncFull?: boolean;
 }
 
 export class RulesRuntime {
@@ -102,7 +106,8 @@ export class RulesRuntime {
     this.queue.push({ residentId, input, at, eventId });
     if (!this.draining) {
       this.draining = true;
-      setImmediate(() => this.drain());
+      // a couple of milliseconds lets a burst of events share one rules transaction
+      setTimeout(() => this.drain(), DRAIN_DELAY_MS);
     }
   }
 
@@ -112,8 +117,7 @@ export class RulesRuntime {
     if (!this.queue.length) return;
     const items = this.queue;
     this.queue = [];
-    const { db, ruleState, alerts, clock, log } = this.deps;
-    const now = clock.now();
+    const { db, log } = this.deps;
     const touched = new Set<string>();
     const announcements: Array<() => void> = [];
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
@@ -121,24 +125,13 @@ export class RulesRuntime {
       const home = this.homes.get(id);
       return home ? [[id, { state: home.state, lastEventId: home.lastEventId }] as const] : [];
     }));
+    // The events are the record; this state is derived from them and a restart rebuilds it by
+    // replaying what came after last_event_id. So it need not pay an fsync of its own under
+    // sync: full: the next event commit's fsync carries these WAL frames to disk too.
+    const relaxed = this.deps.syncFull === true;
     try {
-      db.transaction(() => {
-        for (const item of items) {
-          const home = this.homes.get(item.residentId);
-          if (!home) continue;
-          if (item.eventId !== undefined && item.eventId <= home.lastEventId) continue;
-          const at = item.at;
-          const result = decide(home.cfg, home.state, item.input, at);
-          home.state = result.state;
-          if (item.eventId !== undefined) home.lastEventId = item.eventId;
-          touched.add(item.residentId);
-          if (result.decisions.length) announcements.push(alerts.apply(item.residentId, result.decisions, at));
-        }
-        for (const id of touched) {
-          const home = this.homes.get(id)!;
-          ruleState.save(id, home.state, home.lastEventId, now);
-        }
-      })();
+      if (relaxed) db.pragma('synchronous = NORMAL');
+      db.transaction(() => this.judge(items, touched, announcements))();
     } catch (err) {
       log.error({ err }, 'rules: could not commit decisions; will retry');
       for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved);
@@ -146,11 +139,32 @@ export class RulesRuntime {
       this.queue = [...items, ...this.queue];
       setTimeout(() => this.drain(), 1000).unref();
       return;
+    } finally {
+      if (relaxed) db.pragma('synchronous = FULL');
     }
     for (const id of touched) {
       const home = this.homes.get(id)!;
       this.scheduler?.reschedule(home.cfg, home.state);
     }
     for (const announce of announcements) announce();
+  }
+
+  private judge(items: typeof this.queue, touched: Set<string>, announcements: Array<() => void>): void {
+    const { ruleState, alerts, clock } = this.deps;
+    for (const item of items) {
+      const home = this.homes.get(item.residentId);
+      if (!home) continue;
+      if (item.eventId !== undefined && item.eventId <= home.lastEventId) continue;
+      const result = decide(home.cfg, home.state, item.input, item.at);
+      home.state = result.state;
+      if (item.eventId !== undefined) home.lastEventId = item.eventId;
+      touched.add(item.residentId);
+      if (result.decisions.length) announcements.push(alerts.apply(item.residentId, result.decisions, item.at));
+    }
+    const now = clock.now();
+    for (const id of touched) {
+      const home = this.homes.get(id)!;
+      ruleState.save(id, home.state, home.lastEventId, now);
+    }
   }
 }
