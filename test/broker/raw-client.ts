@@ -9,12 +9,14 @@ export class RawClient {
   private waiters: Array<{ match: (p: any) => boolean; resolve: (p: any) => void }> = [];
   readonly received: any[] = [];
   closed = false;
+  /** resolves when the broker closes the connection */
+  closedPromise!: Promise<void>;
 
   static async open(port: number, username: string, password: string): Promise<{ client: RawClient; connack: any }> {
     const client = new RawClient();
     client.socket = connect(port, '127.0.0.1');
     client.socket.on('data', (d) => client.parser.parse(d));
-    client.socket.on('close', () => { client.closed = true; });
+    client.closedPromise = new Promise((r) => client.socket.on('close', () => { client.closed = true; r(); }));
     client.socket.on('error', () => {});
     client.parser.on('packet', (p: any) => {
       client.received.push(p);
