@@ -73,6 +73,11 @@ export class App {
             timeline: timelineRepository(db), alerts: alertRepository(db),
           };
           this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+          const storeLog = log.child({ module: 'store' });
+          this.stores.events.onHealthChange((err) => {
+            if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');
+            else storeLog.info('store commits again');
+          });
           this.loadRegistry();
         },
         stop: () => { this.stores?.db.close(); },

@@ -63,7 +63,8 @@ export class EmbeddedBroker implements BrokerAdapter {
         .catch((err: Error) => {
           // not stored, so no PUBACK: the client keeps the message and sends it again
           metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });
-          log.error({ err, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
+          // the store logs the outage once; this is per message
+          log.debug({ err: err.message, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
           done(err);
         });
     };

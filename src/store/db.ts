@@ -20,7 +20,9 @@ export function openDatabase({ path, sync }: OpenOptions): Db {
   // written before the commit returns) and FULL also fsyncs it, so it survives a power cut.
   db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // the gateway is the only writer: a lock held for long is a fault to report, not to wait out
+  // (better-sqlite3 is synchronous, so a long busy wait would stall every connection)
+  db.pragma('busy_timeout = 250');
   migrate(db);
   return db;
 }

@@ -47,6 +47,7 @@ export function eventRepository(db: Db) {
   let queue: Pending[] = [];
   let scheduled = false;
   let failing: Error | null = null;
+  let onHealth: (error: Error | null) => void = () => {};
 
   const commitGroup = db.transaction((group: Pending[]) => {
     const ids: number[] = [];
@@ -74,9 +75,10 @@ export function eventRepository(db: Db) {
     queue = [];
     try {
       const ids = commitGroup(group);
-      failing = null;
+      if (failing) { failing = null; onHealth(null); }
       group.forEach((p, i) => p.resolve(ids[i]));
     } catch (err) {
+      if (!failing) { failing = err as Error; onHealth(failing); }
       failing = err as Error;
       for (const p of group) p.reject(err as Error);
     }
@@ -96,8 +98,25 @@ export function eventRepository(db: Db) {
         }
       });
     },
-    /** the last commit's error, or null when the store accepts writes */
-    lastError: () => failing,
+    /**
+     * null when the store accepts writes; else the last error. A lock is checked again on each
+     * call (so health recovers once it is released, even before the next message); a full disk
+     * is cleared only by a real commit, since a probe row may still fit where a message does not.
+     */
+    lastError(): Error | null {
+      if (!failing || (failing as { code?: string }).code === 'SQLITE_FULL') return failing;
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        db.exec('ROLLBACK');
+        failing = null;
+        onHealth(null);
+      } catch (err) {
+        failing = err as Error;
+      }
+      return failing;
+    },
+    /** told once when commits start failing and once when they succeed again */
+    onHealthChange(fn: (error: Error | null) => void): void { onHealth = fn; },
     /** events committed after `id`, oldest first: what the rules core has not seen yet */
     after: (id: number, limit = 1000): DeviceEvent[] => after.all(id, limit).map(eventFromRow),
     get: (id: number): DeviceEvent | undefined => {
