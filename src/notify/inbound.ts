@@ -1,0 +1,159 @@
+// What comes back from Twilio: replies to texts (issue 4, item 6), key presses on calls
+// (item 4) and delivery reports (item 3). The webhook plugin has already checked the signature.
+import type { Logger } from 'pino';
+import type { AlertRow, ContactRow } from '../store/index.ts';
+import type { NotifierDeps } from './notifier.ts';
+import type { OutboxRepository, OutboxRow, OutboxStatus } from './outbox.ts';
+import { PRE_ALARM_KINDS } from './escalation.ts';
+import { replies, type Locale } from './templates.ts';
+import { messageTwiml, sayTwiml } from './twiml.ts';
+
+export interface InboundHooks {
+  outbox(): OutboxRepository;
+  acknowledged(alert: AlertRow, by: string): void;
+  resolvedByResident(alert: AlertRow, by: string): void;
+  /** a step's text or call was not delivered */
+  deliveryFailed(row: OutboxRow): void;
+}
+
+// CONTRACT.md: "A reply of 1, OK, YES, 收到 or 好 ... acknowledges". NFKC folds full-width
+// "１" and "ＯＫ" from Chinese keyboards; punctuation around the word is ignored.
+const CONFIRMATIONS = new Set(['1', 'ok', 'yes', '收到', '好']);
+const EDGE_PUNCTUATION = /^[\s"'“”‘’.,!?。，！？、~]+|[\s"'“”‘’.,!?。，！？、~]+$/gu;
+
+export function isConfirmation(text: string): boolean {
+  return CONFIRMATIONS.has(text.normalize('NFKC').toLowerCase().replace(EDGE_PUNCTUATION, ''));
+}
+
+type Outcome = 'acknowledged' | 'resident_well' | 'resident_noted' | 'already_handled';
+
+export class Inbound {
+  constructor(private readonly deps: NotifierDeps, private readonly log: Logger, private readonly hooks: InboundHooks) {}
+
+  /** POST /twilio/sms: the answer, as TwiML */
+  sms(from: string, text: string): string {
+    const { residents, alerts, metrics } = this.deps;
+    const contacts = residents.contactsByPhone(from);
+    if (contacts.length === 0) {
+      metrics.inc('gateway_notify_replies_total', { action: 'unknown_number' });
+      this.log.info('reply from a number that is no contact');
+      return messageTwiml(replies.unknownNumber());
+    }
+    const outbox = this.hooks.outbox();
+    // the newest alert this number was asked about that still needs someone; failing that the
+    // newest taken one (to say who has it, and for a resident's late "all is well")
+    const openId = outbox.newestAlertFor(from, ['open']) ?? outbox.newestAlertFor(from, ['acknowledged']);
+    const alert = openId === null ? undefined : alerts.get(openId);
+    const contact = (alert && contacts.find((c) => c.residentId === alert.residentId)) ?? contacts[0];
+    const { locale, name } = this.speaker(contact);
+    if (!alert) {
+      metrics.inc('gateway_notify_replies_total', { action: 'no_open_alert' });
+      return messageTwiml(replies.noOpenAlert(locale));
+    }
+    if (!isConfirmation(text)) {
+      this.note(alert, contact, 'sms', 'not_understood');
+      return messageTwiml(replies.notUnderstood(locale, name));
+    }
+    const outcome = this.confirm(alert, contact, 'sms');
+    const answer = {
+      acknowledged: () => replies.acknowledged(locale, name),
+      resident_well: () => replies.residentWell(locale, name),
+      resident_noted: () => replies.residentHelpComing(locale),
+      already_handled: () => replies.alreadyHandled(locale, alerts.get(alert.id)?.acknowledgedBy ?? '?', name),
+    }[outcome];
+    return messageTwiml(answer());
+  }
+
+  /** POST /twilio/voice: the Gather's key press on one of our calls */
+  voice(a: Record<string, string>, alertParam: number | null): string {
+    const outbox = this.hooks.outbox();
+    let row = a.CallSid ? outbox.byProviderId(a.CallSid) : undefined;
+    if (!row && alertParam !== null && a.To) row = outbox.callOf(alertParam, a.To);
+    const contact = row && this.deps.residents.contactsOf(row.residentId).find((c) => c.phone === row!.phone);
+    const alert = row?.alertId != null ? this.deps.alerts.get(row.alertId) : undefined;
+    if (!row || !contact || !alert) return sayTwiml('en', 'Goodbye.');
+    const { locale } = this.speaker(contact);
+    // any other key: ask again with the same message
+    if ((a.Digits ?? '').trim() !== '1') return row.body;
+    const outcome = this.confirm(alert, contact, 'call');
+    if (outcome === 'resident_well') return sayTwiml(locale, replies.voiceResidentWell(locale));
+    return sayTwiml(locale, replies.voiceThanks(locale));
+  }
+
+  /** POST /twilio/status: a delivery report for a text or a call */
+  status(params: Record<string, string>, outboxParam: number | null): void {
+    const outbox = this.hooks.outbox();
+    const sid = params.MessageSid ?? params.SmsSid ?? params.CallSid ?? null;
+    const reported = params.MessageStatus ?? params.SmsStatus ?? params.CallStatus;
+    let row = outboxParam !== null ? outbox.get(outboxParam) : undefined;
+    if (!row && sid) row = outbox.byProviderId(sid);
+    if (!row || !reported) return;
+    const status = deliveryStatus(row.channel, reported);
+    if (!status) return;
+    const errorCode = params.ErrorCode || null;
+    if (!outbox.markDelivery(row.id, status, errorCode ? `twilio ${errorCode}` : null, sid)) return;
+    const contact = this.deps.residents.contactsOf(row.residentId).find((c) => c.phone === row!.phone);
+    this.deps.timeline.add(row.residentId, this.deps.clock.now(), 'delivery', {
+      alertId: row.alertId, outboxId: row.id, contact: contact?.name ?? null, role: contact?.role ?? null,
+      channel: row.channel, step: row.step, status, ...(errorCode ? { errorCode } : {}),
+    });
+    this.deps.metrics.inc('gateway_notify_delivery_total', { channel: row.channel, status });
+    if (status === 'undelivered' || status === 'failed') this.hooks.deliveryFailed({ ...row, status });
+  }
+
+  /**
+   * A contact said "yes" about `alert`. A resident's answer to a pre-alarm resolves it
+   * ("resident confirmed well"); elsewhere the resident's answer stops nothing, since smoke
+   * and emergency never wait for them. Anyone else acknowledges.
+   */
+  private confirm(alert: AlertRow, contact: ContactRow, channel: 'sms' | 'call'): Outcome {
+    const { alerts, clock } = this.deps;
+    const now = clock.now();
+    if (contact.role === 'resident') {
+      if (!PRE_ALARM_KINDS.has(alert.kind)) {
+        this.note(alert, contact, channel, 'noted');
+        return 'resident_noted';
+      }
+      if (alert.status !== 'resolved' && this.deps.resolve(alert.id, contact.name, 'resident confirmed well', now)) {
+        this.hooks.resolvedByResident(alerts.get(alert.id) ?? alert, contact.name);
+      }
+      this.note(alert, contact, channel, 'resolved');
+      return 'resident_well';
+    }
+    if (alert.status === 'open' && this.deps.acknowledge(alert.id, contact.name, now)) {
+      this.hooks.acknowledged(alerts.get(alert.id) ?? alert, contact.name);
+      this.note(alert, contact, channel, 'acknowledged');
+      return 'acknowledged';
+    }
+    this.note(alert, contact, channel, 'already_handled');
+    return 'already_handled';
+  }
+
+  /** the contact's language and the resident's name, for the answer */
+  private speaker(contact: ContactRow): { locale: Locale; name: string } {
+    const resident = this.deps.residents.getResident(contact.residentId);
+    return { locale: contact.locale ?? resident?.locale ?? 'en', name: resident?.name ?? '' };
+  }
+
+  /** the casefile entry for an answer: who (never the number or the words) and what it did */
+  private note(alert: AlertRow, contact: ContactRow, channel: 'sms' | 'call', action: string): void {
+    this.deps.timeline.add(alert.residentId, this.deps.clock.now(), 'reply', {
+      alertId: alert.id, contact: contact.name, role: contact.role, channel, action,
+    });
+    this.deps.metrics.inc('gateway_notify_replies_total', { action });
+    this.log.info({ alertId: alert.id, contactId: contact.id, channel, action }, 'reply');
+  }
+}
+
+/** Twilio's message and call statuses, as the outbox keeps them; null for in-between states */
+function deliveryStatus(channel: string, reported: string): OutboxStatus | null {
+  const s = reported.toLowerCase();
+  if (channel === 'call') {
+    if (s === 'completed') return 'delivered';
+    if (s === 'busy' || s === 'no-answer' || s === 'canceled') return 'undelivered';
+    return s === 'failed' ? 'failed' : null;
+  }
+  if (s === 'delivered' || s === 'read') return 'delivered';
+  if (s === 'undelivered' || s === 'failed') return s;
+  return null;
+}

@@ -1,0 +1,121 @@
+// The durable outbox (issue 4, item 7): every text and call is a row here before it is sent,
+// so a crash between deciding and sending loses nothing. The unique index
+// outbox_once (alert_id, step, phone, channel) makes "one alert never texts one person twice
+// for the same step" a property of the store, not of careful code.
+//
+// `step` holds the escalation step index (0, 1, ...) for alert texts. Follow-up notices use
+// negative steps so the same index keeps them to one per person per alert:
+//   STEP_FOLLOW_UP  "<name> is handling it", "all is well", "closed": one follow-up each;
+//   STEP_UNANSWERED the caseworkers' "nobody answered" notice.
+// Notices that may rightly repeat (a caseworker told of each rejected number) have step NULL.
+import type { Db } from '../store/index.ts';
+
+export const STEP_FOLLOW_UP = -1;
+export const STEP_UNANSWERED = -2;
+
+export type Channel = 'sms' | 'call';
+/** pending -> sent -> delivered | undelivered | failed; pending -> failed (rejected or gave up) | cancelled (alert handled first) */
+export type OutboxStatus = 'pending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled';
+
+export interface OutboxRow {
+  id: number;
+  alertId: number | null;
+  residentId: string;
+  contactId: number | null;
+  phone: string;
+  channel: Channel;
+  step: number | null;
+  /** the text, or for a call its TwiML */
+  body: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  providerId: string | null;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+export interface NewMessage {
+  alertId: number | null;
+  residentId: string;
+  contactId: number | null;
+  phone: string;
+  channel: Channel;
+  step: number | null;
+  body: string;
+  at: number;
+}
+
+const cols = `id, alert_id AS alertId, resident_id AS residentId, contact_id AS contactId, phone, channel, step, body, status,
+  attempts, next_attempt_at AS nextAttemptAt, provider_id AS providerId, last_error AS lastError, created_at AS createdAt, sent_at AS sentAt`;
+
+export function outboxRepository(db: Db) {
+  const s = {
+    // DO NOTHING on any uniqueness conflict: the partial index outbox_once is the only one
+    insert: db.prepare(`INSERT INTO outbox (alert_id, resident_id, contact_id, phone, channel, step, body, status, attempts, next_attempt_at, created_at)
+      VALUES (@alertId, @residentId, @contactId, @phone, @channel, @step, @body, 'pending', 0, @at, @at) ON CONFLICT DO NOTHING`),
+    get: db.prepare(`SELECT ${cols} FROM outbox WHERE id = ?`),
+    byProviderId: db.prepare(`SELECT ${cols} FROM outbox WHERE provider_id = ?`),
+    due: db.prepare(`SELECT ${cols} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
+    nextAttempt: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`),
+    // a row cancelled while its request was in flight did go out: it counts as sent
+    sent: db.prepare(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'cancelled') THEN 'sent' ELSE status END,
+      provider_id = @providerId, sent_at = @at, attempts = attempts + 1, last_error = NULL WHERE id = @id`),
+    retry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error WHERE id = @id AND status = 'pending'`),
+    failed: db.prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = @error WHERE id = @id AND status = 'pending'`),
+    // a delivery report only moves a row forward: a late "sent" never undoes "delivered"
+    delivery: db.prepare(`UPDATE outbox SET status = @status, last_error = COALESCE(@error, last_error),
+      provider_id = COALESCE(provider_id, @providerId) WHERE id = @id AND status IN ('pending', 'sent') AND status != @status`),
+    pendingOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND status = 'pending' AND step >= 0`),
+    cancel: db.prepare(`UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'`),
+    ofAlert: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? ORDER BY id`),
+    stepRows: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND step = ? ORDER BY id`),
+    callOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND phone = ? AND channel = 'call' ORDER BY id DESC LIMIT 1`),
+    // alerts this number was asked about ("Reply 1"): escalation steps and the unanswered notice
+    newestAlert: db.prepare(`SELECT a.id AS id FROM outbox o JOIN alerts a ON a.id = o.alert_id
+      WHERE o.phone = @phone AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED})
+        AND a.status IN (SELECT value FROM json_each(@statuses))
+      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
+  };
+
+  return {
+    /** the new row's id, or null when this (alert, step, phone, channel) was already queued */
+    enqueue(m: NewMessage): number | null {
+      const r = s.insert.run(m);
+      return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+    },
+    get: (id: number) => s.get.get(id) as OutboxRow | undefined,
+    byProviderId: (sid: string) => s.byProviderId.get(sid) as OutboxRow | undefined,
+    due: (now: number, limit = 100) => s.due.all(now, limit) as OutboxRow[],
+    nextAttempt: (): number | null => (s.nextAttempt.get() as { at: number | null }).at,
+    markSent(id: number, providerId: string, at: number): void { s.sent.run({ id, providerId, at }); },
+    markRetry(id: number, nextAt: number, error: string): void { s.retry.run({ id, nextAt, error }); },
+    /** true when this call moved the row from pending to failed */
+    markFailed: (id: number, error: string): boolean => s.failed.run({ id, error }).changes === 1,
+    /** true when the row's status changed */
+    markDelivery: (id: number, status: OutboxStatus, error: string | null, providerId: string | null): boolean =>
+      s.delivery.run({ id, status, error, providerId }).changes === 1,
+    /** cancels the alert's escalation texts not yet sent; returns the rows it cancelled */
+    cancelPending(alertId: number): OutboxRow[] {
+      return (s.pendingOf.all(alertId) as OutboxRow[]).filter((row) => s.cancel.run(row.id).changes === 1);
+    },
+    ofAlert: (alertId: number) => s.ofAlert.all(alertId) as OutboxRow[],
+    stepRows: (alertId: number, step: number) => s.stepRows.all(alertId, step) as OutboxRow[],
+    callOf: (alertId: number, phone: string) => s.callOf.get(alertId, phone) as OutboxRow | undefined,
+    newestAlertFor(phone: string, statuses: string[]): number | null {
+      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses) }) as { id: number } | undefined;
+      return row?.id ?? null;
+    },
+  };
+}
+export type OutboxRepository = ReturnType<typeof outboxRepository>;
+
+/**
+ * Optional indexes for the lookups above (a reply looks rows up by phone, a delivery report
+ * by provider id). Nothing depends on them for correctness; append as a migration.
+ */
+export const NOTIFY_MIGRATION_SQL = `
+  CREATE INDEX outbox_phone ON outbox(phone, alert_id);
+  CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
+`;
