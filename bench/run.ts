@@ -1,6 +1,8 @@
 // npm run bench: every benchmark, printed as a table and written as JSON under bench/results/.
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { execSync } from 'node:child_process';
 import { ingestBench } from './ingest.ts';
+import { nodeTarget, mosquittoTarget } from './connections.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
@@ -15,6 +17,21 @@ console.log('target                         msgs/s   ratio   p50 ms   p99 ms   g
 console.log(`raw aedes, no hooks          ${fmt(s.raw.rate, 0).padStart(8)}   1.00x  ${fmt(s.raw.p50, 2).padStart(7)}  ${fmt(s.raw.p99, 2).padStart(7)}`);
 console.log(`gateway, sync: normal        ${fmt(s.normal.rate, 0).padStart(8)}   ${fmt(s.normal.rate / s.raw.rate, 2)}x  ${fmt(s.normal.p50, 2).padStart(7)}  ${fmt(s.normal.p99, 2).padStart(7)}   >= 0.60x`);
 console.log(`gateway, sync: full          ${fmt(s.full.rate, 0).padStart(8)}   ${fmt(s.full.rate / s.raw.rate, 2)}x  ${fmt(s.full.p50, 2).padStart(7)}  ${fmt(s.full.p99, 2).padStart(7)}   >= 0.50x, p99 < 50 ms`);
+
+// idle connections: resident memory per authenticated device connection
+const n = quick ? 2000 : 10_000;
+const hasMosquitto = (() => { try { execSync('command -v mosquitto', { stdio: 'ignore' }); return true; } catch { return false; } })();
+const conn = [await nodeTarget('raw', n), await nodeTarget('gateway', n), ...(hasMosquitto ? [await mosquittoTarget(n)] : [])];
+results.connections = conn;
+console.log(`\nIdle connections: ${n} device clients, keepalive 300 s; broker process RSS growth per connection`);
+console.log('target                         KB/conn   goal');
+for (const c of conn) console.log(`${c.target.padEnd(28)} ${(c.perConnection / 1024).toFixed(1).padStart(9)}   ${c.target === 'gateway' ? '<= 20 KB' : ''}`);
+if (!hasMosquitto) console.log('(mosquitto not installed: apt-get install mosquitto to compare)');
+
+// start-up: 1,000 residents with 5,000 devices, from config to ready
+const startup = await nodeTarget('gateway', 5000, false).then((r) => r.startupMs);
+results.startup = { residents: 1000, devices: 5000, ms: startup };
+console.log(`\nStart-up with 1,000 residents and 5,000 devices: ${startup.toFixed(0)} ms`);
 
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${results.at as string}.json`.replace(/:/g, '-');
