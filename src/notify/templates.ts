@@ -42,6 +42,18 @@ const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = 
   },
 };
 
+// for the compact wordings: an English text naming a Chinese resident is UCS-2, 70 units
+const SHORT: Record<Locale, Record<AlertKind, string>> = {
+  en: {
+    smoke: 'SMOKE ALARM', emergency: 'EMERGENCY', inactivity: 'No activity', night_door: 'Door opened at night',
+    device_offline: 'Device offline', battery_low: 'Low battery', tamper: 'Device tampered',
+  },
+  'zh-CN': {
+    smoke: '烟雾报警', emergency: '紧急呼叫', inactivity: '长时间无活动', night_door: '夜间开门',
+    device_offline: '设备离线', battery_low: '设备电量低', tamper: '设备被拆动',
+  },
+};
+
 const ACTION: Record<Locale, Record<AlertKind, string>> = {
   en: {
     smoke: 'Please go or call now.', emergency: 'Please go or call now.',
@@ -62,6 +74,10 @@ const ROLE: Record<Locale, Record<ContactRole, string>> = {
 
 export function headline(locale: Locale, s: Subject): string {
   return HEADLINE[locale][s.kind](s.deviceId ?? '');
+}
+
+export function shortHeadline(locale: Locale, kind: AlertKind): string {
+  return SHORT[locale][kind];
 }
 
 /** one character-safe cut; "..." is GSM-7, an ellipsis character would force UCS-2 */
@@ -102,15 +118,18 @@ const zhWhere = (a: string) => (a ? `（${a}）` : '');
 /** To a neighbour, relative or caseworker: the alert and "Reply 1". */
 export function alertText(locale: Locale, s: Subject): string {
   const h = headline(locale, s);
+  const short = SHORT[locale][s.kind];
   const act = ACTION[locale][s.kind];
   return locale === 'zh-CN'
     ? fit([
       (n, a) => `【平安】${n}家${zhWhere(a)}${h}，${act}。由您处理请回复1。`,
-      (n, a) => `${n}家${a ? `，${a}` : ''}：${h}。处理请回复1`,
+      (n, a) => `${n}家${zhWhere(a)}${h}，由您处理请回复1`,
+      (n, a) => `${short}：${n}${a ? `，${a}` : ''}。处理请回复1`,
     ], s.residentName, s.address)
     : fit([
       (n, a) => `${h} at ${n}'s home${enWhere(a)}. ${act} Reply 1 if you are handling it.`,
       (n, a) => `${h}: ${n}${enWhere(a)}. Reply 1 if you handle it.`,
+      (n, a) => `${short}: ${n}${enWhere(a)}. Reply 1 to handle.`,
     ], s.residentName, s.address);
 }
 
@@ -150,14 +169,16 @@ export function closedText(locale: Locale, by: string, s: Subject): string {
 /** To the caseworkers when the last step passed with nobody acknowledging. */
 export function unansweredText(locale: Locale, s: Subject): string {
   const h = headline(locale, s);
+  const short = SHORT[locale][s.kind];
   return locale === 'zh-CN'
     ? fit([
       (n, a) => `【无人响应】${n}家${zhWhere(a)}${h}，无人确认。请立即处理，由您处理请回复1。`,
-      (n, a) => `无人响应：${n}${a ? `，${a}` : ''}，${h}。处理请回复1`,
+      (n, a) => `无人响应：${n}${a ? `，${a}` : ''}，${short}。处理请回复1`,
     ], s.residentName, s.address)
     : fit([
       (n, a) => `NO ANSWER: nobody confirmed "${h}" at ${n}'s home${enWhere(a)}. Please act now. Reply 1 if you are handling it.`,
       (n, a) => `NO ANSWER: ${h}, ${n}${enWhere(a)}. Reply 1 to handle.`,
+      (n, a) => `NO ANSWER: ${short}, ${n}${enWhere(a)}. Reply 1 to handle.`,
     ], s.residentName, s.address);
 }
 
@@ -166,7 +187,10 @@ export function sendFailedText(locale: Locale, contact: { name: string; role: Co
   const role = ROLE[locale][contact.role];
   return locale === 'zh-CN'
     ? fit([(n) => `无法通知${cut(contact.name, 20)}（${role}）${n}的报警：号码被拒绝，请核对联系人信息。`], s.residentName, '')
-    : fit([(n) => `Could not reach ${cut(contact.name, 30)} (${role}) about the alert for ${n}: the number was rejected. Please check it.`], s.residentName, '');
+    : fit([
+      (n) => `Could not reach ${cut(contact.name, 30)} (${role}) about the alert for ${n}: the number was rejected. Please check it.`,
+      (n) => `Could not text ${cut(contact.name, 30)} (${role}) about ${n}: number rejected.`,
+    ], s.residentName, '');
 }
 
 // Spoken texts for calls (`via: call`): no segment limit, but short enough to take in at once.
