@@ -58,6 +58,8 @@ export interface ActivityState {
   awayPendingSince: number | null;
   /** the resident is taken to be out since this time (the door close) */
   awaySince: number | null;
+  /** the entrance door opened while they were out: they are coming in, not going out */
+  arriving: boolean;
   /** the silence in progress includes time away from home: do not learn it as a usual gap */
   gapAway: boolean;
   /** the silence in progress raised an alert a person acknowledged: likely an incident, do not learn it */

@@ -1,0 +1,193 @@
+// Conditions that come from one device: smoke, emergency, night door, device offline,
+// battery low, tamper, and the facts about activity that inactivity.ts judges.
+import type { DeviceEvent, DeviceSpec, Readings } from '../domain/types.ts';
+import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
+import {
+  BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS,
+  freshDevice, type DeviceState, type HomeState, type ResidentRulesConfig,
+} from './state.ts';
+import { addMsInWindow } from './time.ts';
+
+/** What an event tells inactivity.ts about the resident moving about. */
+export interface ActivityFacts {
+  activity: boolean;
+  /** evidence of someone inside: motion, an inner door, a button */
+  indoor: boolean;
+  entranceOpened: boolean;
+  entranceClosed: boolean;
+}
+const NO_ACTIVITY: ActivityFacts = { activity: false, indoor: false, entranceOpened: false, entranceClosed: false };
+
+export function isEntrance(spec: DeviceSpec): boolean {
+  return spec.kind === 'door' && spec.entrance !== false;
+}
+
+/**
+ * The press that raises an emergency, or null. CONTRACT.md: `action` sos/emergency, or a press
+ * such as single/double/hold on a button, or `sos: true`. A "...release" only ends a hold the
+ * device already reported, so it is not a second press.
+ */
+export function emergencyAction(spec: DeviceSpec, r: Readings): string | null {
+  if (r.sos === true) return 'sos';
+  const a = r.action;
+  if (typeof a !== 'string' || a === '') return null;
+  if (a === 'sos' || a === 'emergency') return a;
+  if (spec.kind === 'button' && !/release$/i.test(a)) return a;
+  return null;
+}
+
+export function deviceState(ctx: Ctx, deviceId: string, at: number): DeviceState {
+  let dev = ctx.state.devices[deviceId];
+  if (!dev) ctx.state.devices[deviceId] = dev = freshDevice(at);
+  return dev;
+}
+
+/** The device itself spoke: it is alive, whatever the availability topic said before. */
+function heard(ctx: Ctx, deviceId: string, dev: DeviceState, at: number): void {
+  dev.lastSeen = Math.max(dev.lastSeen, at);
+  dev.offlineSince = null;
+  const key = `device_offline:${deviceId}`;
+  if (ctx.state.latched[key]) {
+    release(ctx, key);
+    autoResolve(ctx, key, 'back online');
+  }
+}
+
+export function onDeviceEvent(ctx: Ctx, spec: DeviceSpec, event: DeviceEvent): ActivityFacts {
+  const id = event.deviceId;
+  const at = event.at;
+  const dev = deviceState(ctx, id, at);
+  if (event.type === 'availability') {
+    // the offline notice comes from the broker or bridge, not from the device: not "heard"
+    if (event.availability === 'offline') dev.offlineSince ??= at;
+    else if (event.availability === 'online') heard(ctx, id, dev, at);
+    return NO_ACTIVITY;
+  }
+  heard(ctx, id, dev, at);
+  const r = event.readings ?? {};
+  // a self-test is recorded, never an alarm (CONTRACT.md), and nothing else in it is judged
+  if (r.test === true) {
+    record(ctx, 'self-test', id);
+    return NO_ACTIVITY;
+  }
+  onSmoke(ctx, id, r);
+  const press = emergencyAction(spec, r);
+  if (press) raise(ctx, `emergency:${id}`, 'emergency', id, { action: press }, 'pressed again');
+  onBattery(ctx, id, r);
+  onTamper(ctx, id, r);
+  const facts = onContact(ctx, spec, dev, r, at);
+  if (r.occupancy === true) facts.activity = facts.indoor = true;
+  if (press) facts.activity = facts.indoor = true;
+  return facts;
+}
+
+// Smoke that clears says so but stays open until a person resolves it (issue 3): a fire that
+// stopped smoking is still worth a look.
+function onSmoke(ctx: Ctx, id: string, r: Readings): void {
+  const key = `smoke:${id}`;
+  if (r.smoke === true && !ctx.state.latched[key]) {
+    raise(ctx, key, 'smoke', id, { smoke: true }, 'smoke again');
+  } else if (r.smoke === false && ctx.state.latched[key]) {
+    release(ctx, key);
+    update(ctx, key, 'cleared');
+  }
+}
+
+// Low at battery_low or <= 10 %; ok again at battery_low false with >= 20 %. The gap between
+// the two stops a battery hovering at 10-11 % from opening an alert every report.
+function onBattery(ctx: Ctx, id: string, r: Readings): void {
+  const key = `battery_low:${id}`;
+  const pct = typeof r.battery === 'number' ? r.battery : null;
+  const low = r.battery_low === true || (pct !== null && pct <= BATTERY_LOW_PERCENT);
+  const ok = !low && (pct === null ? r.battery_low === false : pct >= BATTERY_OK_PERCENT);
+  if (low && !ctx.state.latched[key]) {
+    raise(ctx, key, 'battery_low', id, pct === null ? { battery_low: true } : { battery: pct }, 'still low');
+  } else if (ok && ctx.state.latched[key]) {
+    release(ctx, key);
+    autoResolve(ctx, key, 'battery ok');
+  }
+}
+
+function onTamper(ctx: Ctx, id: string, r: Readings): void {
+  const key = `tamper:${id}`;
+  if (r.tamper === true && !ctx.state.latched[key]) {
+    raise(ctx, key, 'tamper', id, { tamper: true }, 'tampered again');
+  } else if (r.tamper === false && ctx.state.latched[key]) {
+    release(ctx, key);
+    autoResolve(ctx, key, 'tamper cleared');
+  }
+}
+
+// A door's change is activity; only entrance doors drive night-door and away-from-home
+// (CONTRACT.md "Replay": other doors are activity). A first report of "closed" is no change:
+// it is what a door says on its hourly check-in.
+function onContact(ctx: Ctx, spec: DeviceSpec, dev: DeviceState, r: Readings, at: number): ActivityFacts {
+  const facts = { ...NO_ACTIVITY };
+  if (typeof r.contact !== 'boolean') return facts;
+  const before = dev.contact;
+  dev.contact = r.contact;
+  const changed = before === null ? r.contact === false : before !== r.contact;
+  if (!changed) return facts;
+  facts.activity = true;
+  if (!isEntrance(spec)) {
+    facts.indoor = true;
+    return facts;
+  }
+  if (r.contact === false) {
+    dev.openSince = dev.countFrom = at;
+    facts.entranceOpened = true;
+  } else {
+    dev.openSince = dev.countFrom = null;
+    facts.entranceClosed = before === false;
+    const key = `night_door:${spec.id}`;
+    if (ctx.state.latched[key]) {
+      // closing is noted but settles nothing: who went through the door at night (a wandering
+      // resident?) is for a person to check, so the alert stays until a person resolves it
+      release(ctx, key);
+      update(ctx, key, 'door closed');
+    }
+  }
+  return facts;
+}
+
+// ---- timers ----
+
+export interface Timer { due: number; fire: (ctx: Ctx) => void }
+
+export function offlineTimer(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): Timer | null {
+  const dev = state.devices[spec.id];
+  const key = `device_offline:${spec.id}`;
+  if (!dev || state.latched[key]) return null;
+  const silentDue = dev.lastSeen + (spec.supervisionMs ?? DEFAULT_SUPERVISION_MS);
+  const graceDue = dev.offlineSince === null ? Infinity : dev.offlineSince + (cfg.rules.offline?.after ?? DEFAULT_OFFLINE_AFTER_MS);
+  const due = Math.min(silentDue, graceDue);
+  return {
+    due,
+    fire: (ctx) => raise(ctx, key, 'device_offline', spec.id, graceDue <= silentDue
+      ? { reason: 'unavailable', since: dev.offlineSince }
+      : { reason: 'silent', lastSeen: dev.lastSeen }, 'still offline'),
+  };
+}
+
+/**
+ * A door open during nightDoor.hours longer than nightDoor.after: only the open time inside
+ * the hours counts, so a door opened at 21:55 for hours 22:00-06:00 counts from 22:00, and one
+ * opened at 05:55 is not an alert at 06:05. Time while a visit is in progress does not count.
+ */
+export function nightDoorTimer(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): Timer | null {
+  const rule = cfg.rules.nightDoor;
+  const dev = state.devices[spec.id];
+  const key = `night_door:${spec.id}`;
+  if (!rule || !isEntrance(spec) || !dev || dev.countFrom === null || state.latched[key]) return null;
+  let from = dev.countFrom;
+  let due = addMsInWindow(from, rule.after, cfg.timezone, rule.hours);
+  for (const v of state.visits) {
+    if (v.start <= due && v.end > from) {
+      from = v.end;
+      due = addMsInWindow(from, rule.after, cfg.timezone, rule.hours);
+    }
+  }
+  if (!Number.isFinite(due)) return null;
+  const openSince = dev.openSince;
+  return { due, fire: (ctx) => raise(ctx, key, 'night_door', spec.id, { openSince, hours: rule.hours.text }, 'still open') };
+}

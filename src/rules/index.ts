@@ -1,0 +1,47 @@
+// The rules core: (config, state, input, clock reading) -> (state, decisions). Pure: no I/O,
+// no timers, no Date.now(); the scheduler adapter (scheduler.ts) turns nextDue() into ticks.
+//
+// ---------------------------------------------------------------------------------------------
+// Rules (issue 3, CONTRACT.md "Alerts"). Keys: one ongoing condition = one key; while its alert
+// is open a repeat gives at most an 'update'. "Latched" = already alerted this episode; only the
+// condition clearing re-arms it, a person resolving does not.
+//
+// smoke:<dev>           smoke:true. smoke:false -> update 'cleared', stays open until a person
+//                       resolves it. Smoke again while still open -> update 'smoke again'.
+// emergency:<dev>       sos:true, action sos/emergency on any device, or any action on a button
+//                       (single, double, hold, ...; "*release" is the end of a hold, not a press).
+//                       Never resolved automatically; another press -> update 'pressed again'.
+// inactivity            see inactivity.ts. Activity resumed -> update 'activity resumed', and
+//                       resolve unless a person already acknowledged (then it is theirs to
+//                       close). A person resolving restarts the silence from that moment.
+// night_door:<dev>      entrance door open longer than nightDoor.after counting only time inside
+//                       nightDoor.hours; closed before then: nothing. Closed after: update 'door
+//                       closed', stays open (someone may have gone out at night). Off when the
+//                       config has no nightDoor.
+// device_offline:<dev>  availability offline for offline.after (default 5m), or nothing heard
+//                       from the device for its supervisionMs (default 25h, zigbee2mqtt's
+//                       battery-device timeout; all our kinds are battery devices). Any message
+//                       from the device itself (state or availability online) -> resolve
+//                       'back online', even if acknowledged: the fact settles it.
+// battery_low:<dev>     battery_low:true or battery <= 10 %. Resolves 'battery ok' at
+//                       battery_low:false (or >= 20 % when a level is given): the gap stops a
+//                       battery at 10-11 % flapping.
+// tamper:<dev>          tamper:true; tamper:false -> resolve 'tamper cleared'.
+// test:true             a 'record' ('self-test'); nothing else in that payload is judged.
+// visit [start,end)     suppresses inactivity and night-door time, never smoke or emergency. The
+//                       visitor saw the resident: an unacknowledged inactivity alert resolves
+//                       ('caseworker visit') and the silence restarts at the visit's end.
+// away from home        entrance door opened then closed, then no indoor activity for 10 min ->
+//                       record 'away from home', no inactivity until the entrance door opens or
+//                       indoor activity, at most 36 h (an overnight stay with family fits; a
+//                       resident not back by the second evening is alerted on). Needs a motion
+//                       sensor. Trade-off: a resident who collapses within 10 min of coming in,
+//                       before any motion sensor sees them, looks away.
+// inactivity defaults   no `inactivity` block -> no inactivity alerts. learned: learningDays 14,
+//                       min 1h, max 12h, fixed fallback after 12h in 07:00-22:00.
+// start                 initialState treats `now` as last activity and every device as just
+//                       heard, so a fresh gateway does not alarm on history it never saw.
+// ---------------------------------------------------------------------------------------------
+export { initialState, decide, nextDue } from './core.ts';
+export type { Decision, HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
+export { RuleScheduler, virtualClock, systemClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
