@@ -41,7 +41,7 @@ it('a notifier killed with SIGKILL during a provider outage delivers once after 
   fake.setOutage(null);
   const config = testConfig(fake.url);
   const db: Db = openDatabase({ path: join(dir, 'gateway.db'), sync: 'normal' });
-  cleanup.push(() => db.close());
+  cleanup.push(() => { db.close(); });
   const alerts = alertRepository(db);
   const residents = residentRepository(db);
   residents.seedFromConfig(config.residents, config.site.timezone, Date.now());
@@ -60,5 +60,7 @@ it('a notifier killed with SIGKILL during a provider outage delivers once after 
   const rows = db.prepare('SELECT status, attempts FROM outbox').all() as Array<{ status: string; attempts: number }>;
   expect(rows).toHaveLength(1);
   expect(rows[0].status).toBe('sent');
-  expect(rows[0].attempts).toBeGreaterThanOrEqual(4);
+  // failures the child committed before it died, then the one success (an attempt whose 500
+  // arrived as the child was killed is not counted: nothing committed it)
+  expect(rows[0].attempts).toBeGreaterThanOrEqual(3);
 }, 30_000);
