@@ -1,0 +1,186 @@
+// Replay-based evaluation of inactivity (issue 3, "Show"): false alerts a month on a resident's
+// ordinary routine, and the delay to detect a collapse (all activity stops at a random daytime
+// moment), for fixed and learned modes. It drives the same decide()/nextDue() through the
+// same scheduler on a virtual clock, as `npm run replay` does, so what it measures is what
+// would run.
+import type { DeviceEvent } from '../domain/types.ts';
+import type { ResidentConfig } from '../config/index.ts';
+import { decide, initialState, nextDue } from './core.ts';
+import { RuleScheduler, virtualClock } from './scheduler.ts';
+import type { HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
+import { DAY, HOUR, MINUTE, localTime, wallToEpoch } from './time.ts';
+import { generateMonth, prng, type GeneratedMonth, type MonthOptions } from './routine.ts';
+
+export { generateMonth, type GeneratedMonth, type MonthOptions } from './routine.ts';
+
+export interface OpenedAlert { key: string; kind: string; openedAt: number; resolvedAt: number | null }
+
+/** Replay events through the core with ticks from a virtual clock; `pauses` get the state as of that moment. */
+export function replay(
+  cfg: ResidentRulesConfig, events: DeviceEvent[], start: number, until: number,
+  pauses: Array<{ at: number; take: (state: HomeState) => void }> = [], state0?: HomeState,
+): { alerts: OpenedAlert[]; state: HomeState } {
+  const clock = virtualClock(start);
+  let state = state0 ?? initialState(cfg, start);
+  const alerts: OpenedAlert[] = [];
+  const open = new Map<string, OpenedAlert>();
+  const apply = (input: RuleInput, now: number) => {
+    const r = decide(cfg, state, input, now);
+    state = r.state;
+    for (const d of r.decisions) {
+      if (d.type === 'open') {
+        const a = { key: d.key, kind: d.kind, openedAt: now, resolvedAt: null };
+        alerts.push(a);
+        open.set(d.key, a);
+      } else if (d.type === 'resolve' && open.has(d.key)) {
+        open.get(d.key)!.resolvedAt = now;
+        open.delete(d.key);
+      }
+    }
+    const due = nextDue(cfg, state);
+    // a due time that is not in the future would spin the scheduler: a bug in the core
+    if (due !== null && due <= now && input.type === 'tick') throw new Error(`nextDue ${due} not after tick at ${now}`);
+    scheduler.schedule(cfg.residentId, due);
+  };
+  const scheduler = new RuleScheduler(clock, () => apply({ type: 'tick' }, clock.now()));
+  scheduler.schedule(cfg.residentId, nextDue(cfg, state));
+  const waits = pauses.slice().sort((a, b) => a.at - b.at);
+  let w = 0;
+  for (const event of events) {
+    while (w < waits.length && waits[w].at <= event.at) {
+      clock.advanceTo(waits[w].at);
+      waits[w++].take(state);
+    }
+    clock.advanceTo(event.at);
+    apply({ type: 'event', event }, event.at);
+  }
+  for (; w < waits.length; w++) {
+    clock.advanceTo(waits[w].at);
+    waits[w].take(state);
+  }
+  clock.advanceTo(until);
+  scheduler.stop();
+  return { alerts, state };
+}
+
+export function residentRulesConfig(month: GeneratedMonth, inactivity: NonNullable<ResidentConfig['rules']['inactivity']>): ResidentRulesConfig {
+  return {
+    residentId: month.residentId,
+    timezone: month.timezone,
+    rules: { inactivity, nightDoor: { hours: { start: 22 * 60, end: 6 * 60, text: '22:00-06:00' }, after: 10 * MINUTE }, offline: { after: 5 * MINUTE } },
+    devices: month.devices,
+  };
+}
+
+export interface EvalMode { name: string; inactivity: NonNullable<ResidentConfig['rules']['inactivity']> }
+
+export const DEFAULT_MODES: EvalMode[] = [
+  { name: 'fixed 12h in 07:00-22:00', inactivity: { mode: 'fixed', after: 12 * HOUR, activeHours: { start: 420, end: 1320, text: '07:00-22:00' } } },
+  { name: 'learned', inactivity: { mode: 'learned' } },
+];
+
+export interface EvalOptions {
+  seeds?: number[];
+  /** history before the measured month, so learned mode is past its learning period (default 14) */
+  warmupDays?: number;
+  /** measured days (default 30) */
+  days?: number;
+  /** collapses per seed, in the last week (default 20) */
+  collapses?: number;
+  /** daytime for collapses, local hours (default 09:00-19:00) */
+  collapseHours?: [number, number];
+  /** how long after a collapse to wait for an alert before calling it missed (default 24 h) */
+  giveUpMs?: number;
+  modes?: EvalMode[];
+  month?: MonthOptions;
+}
+
+export interface ModeResult {
+  mode: string;
+  /** inactivity alerts on ordinary days (there was no collapse, so all are false) */
+  falseAlerts: number;
+  falseAlertsPerMonth: number;
+  /** other alert kinds raised on ordinary days (should be none) */
+  otherAlerts: number;
+  measuredDays: number;
+  collapses: number;
+  /** detection delays in ms, sorted; Infinity = not detected within giveUpMs */
+  delaysMs: number[];
+  medianDelayMs: number;
+  maxDelayMs: number;
+  /** detected within two hours */
+  within2h: number;
+}
+
+/** Random daytime moments in the last week when the resident is at home. */
+export function collapseMoments(month: GeneratedMonth, seed: number, count: number, hours: [number, number]): number[] {
+  const rnd = prng(seed ^ 0x5eed);
+  const out: number[] = [];
+  const firstDay = localTime(month.end - 7 * DAY, month.timezone).day;
+  for (let tries = 0; out.length < count && tries < count * 100; tries++) {
+    const day = firstDay + Math.floor(rnd() * 7);
+    const t = wallToEpoch(day, (hours[0] + rnd() * (hours[1] - hours[0])) * HOUR, month.timezone);
+    if (t >= month.end || month.away.some(([a, b]) => t >= a && t < b)) continue;
+    out.push(t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Run each mode over each seed's month: false alerts on the ordinary month, and collapse detection. */
+export function evaluateRules(opts: EvalOptions = {}): ModeResult[] {
+  const seeds = opts.seeds ?? [1, 2, 3];
+  const warmup = opts.warmupDays ?? 14;
+  const days = opts.days ?? 30;
+  const giveUp = opts.giveUpMs ?? 24 * HOUR;
+  const results: ModeResult[] = [];
+  for (const mode of opts.modes ?? DEFAULT_MODES) {
+    let falseAlerts = 0, otherAlerts = 0, measuredDays = 0;
+    const delays: number[] = [];
+    for (const seed of seeds) {
+      const month = generateMonth(seed, { ...opts.month, days: warmup + days });
+      const cfg = residentRulesConfig(month, mode.inactivity);
+      const measureFrom = month.start + warmup * DAY;
+      const moments = collapseMoments(month, seed, opts.collapses ?? 20, opts.collapseHours ?? [9, 19]);
+      const snapshots: Array<{ at: number; state: HomeState }> = [];
+      const run = replay(cfg, month.events, month.start, month.end,
+        moments.map((at) => ({ at, take: (state) => snapshots.push({ at, state: structuredClone(state) }) })));
+      for (const a of run.alerts) {
+        if (a.openedAt < measureFrom) continue;
+        if (a.kind === 'inactivity') falseAlerts++;
+        else otherAlerts++;
+      }
+      measuredDays += days;
+      // the collapse: from that moment nothing the resident does reaches the gateway
+      for (const snap of snapshots) {
+        // an alert still open from before (nobody moved since) is already telling people
+        if (snap.state.alerts.inactivity) {
+          delays.push(0);
+          continue;
+        }
+        const after = replay(cfg, [], snap.at, snap.at + giveUp, [], snap.state);
+        const first = after.alerts.find((a) => a.kind === 'inactivity');
+        delays.push(first ? first.openedAt - snap.at : Infinity);
+      }
+    }
+    delays.sort((a, b) => a - b);
+    results.push({
+      mode: mode.name,
+      falseAlerts,
+      falseAlertsPerMonth: (falseAlerts * 30) / measuredDays,
+      otherAlerts,
+      measuredDays,
+      collapses: delays.length,
+      delaysMs: delays,
+      medianDelayMs: median(delays),
+      maxDelayMs: delays.length ? delays[delays.length - 1] : NaN,
+      within2h: delays.filter((d) => d <= 2 * HOUR).length,
+    });
+  }
+  return results;
+}
