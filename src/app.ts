@@ -16,6 +16,7 @@ import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver } from './devices/serial/index.ts';
+import { Notifier, type SmsSender } from './notify/index.ts';
 import { ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 import type { FastifyInstance as Http } from 'fastify';
@@ -23,6 +24,8 @@ import type { FastifyInstance as Http } from 'fastify';
 export interface AppOptions {
   clock?: Clock;
   log?: Logger;
+  /** the SMS/voice provider; default from the config (twilio, or the log) */
+  sender?: SmsSender;
 }
 
 interface Part { name: string; start(): Promise<void> | void; stop(): Promise<void> | void }
@@ -46,6 +49,7 @@ export class App {
   http!: FastifyInstance;
   private started: Part[] = [];
   alertService!: AlertService;
+  notifier!: Notifier;
   rules!: RulesRuntime;
   serial: SerialReceiver[] = [];
   /** extra HTTP plugins (casefile, notify webhooks), registered after auth */
@@ -53,7 +57,7 @@ export class App {
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
 
-  constructor(readonly config: Config, opts: AppOptions = {}) {
+  constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
     this.clock = opts.clock ?? systemClock;
   }
@@ -83,10 +87,25 @@ export class App {
         stop: () => { this.stores?.db.close(); },
       },
       {
+        name: 'notify',
+        start: async () => {
+          const { db, alerts, timeline, residents } = this.stores;
+          this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          this.notifier = new Notifier({
+            config, log, clock: this.clock, metrics, db, alerts, residents, timeline,
+            acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
+            resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
+            sender: this.opts.sender,
+          });
+          this.alertService.listen(this.notifier);
+          await this.notifier.start();
+        },
+        stop: () => this.notifier?.stop(),
+      },
+      {
         name: 'rules',
         start: () => {
-          const { db, alerts, timeline, events, residents } = this.stores;
-          this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const { db, events, residents } = this.stores;
           this.rules = new RulesRuntime({
             db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
             ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
@@ -157,6 +176,7 @@ export class App {
             health: () => this.health(),
             plugins: [
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
+              this.notifier.routes,
               ...this.httpPlugins,
             ],
           });

@@ -147,4 +147,8 @@ export const MIGRATIONS: readonly string[] = [
     detail TEXT NOT NULL DEFAULT '{}'
   );
   `,
+  /* 2: reply and delivery-report lookups of the notifier */ `
+  CREATE INDEX outbox_phone ON outbox(phone, alert_id);
+  CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
+  `,
 ];
