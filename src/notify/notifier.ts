@@ -69,6 +69,8 @@ export class Notifier {
     deps.metrics.describe('gateway_notify_retries_total', 'sends that failed and were scheduled again');
     deps.metrics.describe('gateway_notify_failed_total', 'sends refused for good or given up');
     deps.metrics.describe('gateway_alerts_unanswered_total', 'alerts whose last escalation step passed unacknowledged');
+    deps.metrics.describe('gateway_notify_replies_total', 'answers by text or key press, by what they did');
+    deps.metrics.describe('gateway_notify_delivery_total', 'delivery reports recorded from Twilio');
   }
 
   private get outbox(): OutboxRepository {
@@ -86,7 +88,7 @@ export class Notifier {
       outbox: this.outbox, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
       statusCallback: (row) => (publicUrl ? `${publicUrl}/twilio/status?o=${row.id}` : undefined),
       hooks: {
-        sent: (row, providerId) => this.record(row, 'sent', { providerId }),
+        sent: (row, providerId) => { this.record(row, 'sent', { providerId }); this.toldTooLate(row); },
         retrying: (row, reason) => this.record(row, 'retrying', { reason }),
         failed: (row, reason) => this.sendFailed(row, reason),
       },
@@ -284,6 +286,19 @@ export class Notifier {
       }
     })();
     this.worker?.flush();
+  }
+
+  /**
+   * A text that was already on its way when someone acknowledged: its reader missed the
+   * "<name> is handling it" that the others got, so they get it now (still once: the index).
+   */
+  private toldTooLate(row: OutboxRow): void {
+    if (row.alertId === null || row.step === null || row.step < 0) return;
+    const alert = this.deps.alerts.get(row.alertId);
+    if (alert?.status === 'acknowledged' && alert.acknowledgedBy) {
+      const by = alert.acknowledgedBy;
+      this.followUp(alert, (locale, s) => handledText(locale, by, s), by);
+    }
   }
 
   private cancelPending(alert: AlertRow): void {

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 
 export interface RecordedRequest {
   at: number;
+  /** performance.now() when the request line arrived: for latency measurements */
+  hrAt: number;
   method: string;
   path: string;
   /** "Messages" | "Calls" | other */
@@ -37,6 +39,7 @@ export class FakeTwilio {
   private planned: Failure[] = [];
   private outage: Failure | null = null;
   private byRecipient = new Map<string, Failure>();
+  private waiters: Array<{ match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }> = [];
   url = '';
 
   /** the accepted texts, in order */
@@ -51,6 +54,29 @@ export class FakeTwilio {
   setOutage(failure: Failure | null): void { this.outage = failure; }
   /** every request to this number fails like this (e.g. { status: 400, code: 21211 }) */
   failFor(phone: string, failure: Failure): void { this.byRecipient.set(phone, failure); }
+
+  private gates = new Map<string, Promise<void>>();
+  /** requests to this number wait (in flight) until the returned function is called */
+  hold(phone: string): () => void {
+    let release!: () => void;
+    this.gates.set(phone, new Promise<void>((r) => { release = r; }));
+    return () => { this.gates.delete(phone); release(); };
+  }
+
+  /** resolves with the first accepted text to `phone` from now on (for the latency bench) */
+  nextMessageTo(phone: string, timeoutMs = 5000): Promise<RecordedRequest> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no text to ${phone} reached the fake Twilio server within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = {
+        match: (r: RecordedRequest) => r.resource === 'Messages' && r.form.To === phone,
+        resolve: (r: RecordedRequest) => { clearTimeout(timer); resolve(r); },
+      };
+      this.waiters.push(waiter);
+    });
+  }
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => { void this.handle(req, res); });
@@ -67,6 +93,7 @@ export class FakeTwilio {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hrAt = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
@@ -76,7 +103,7 @@ export class FakeTwilio {
     const basic = /^Basic (.+)$/.exec(header);
     const [user, password] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
     const record: RecordedRequest = {
-      at: Date.now(), method: req.method ?? '', path, resource: match?.[2] ?? 'other', accountSid: match?.[1] ?? null,
+      at: Date.now(), hrAt, method: req.method ?? '', path, resource: match?.[2] ?? 'other', accountSid: match?.[1] ?? null,
       auth: basic ? { user, password } : null, form, status: 0,
     };
     this.requests.push(record);
@@ -85,10 +112,19 @@ export class FakeTwilio {
       record.status = status;
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
+      if (status === 201) {
+        const waiter = this.waiters.find((w) => w.match(record));
+        if (waiter) {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          waiter.resolve(record);
+        }
+      }
     };
     if (req.method !== 'POST' || !match) return answer(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     if (!basic || user !== match[1]) return answer(401, { code: 20003, message: 'Authenticate', status: 401 });
 
+    const gate = this.gates.get(form.To ?? '');
+    if (gate) await gate;
     const failure = this.planned.shift() ?? this.outage ?? this.byRecipient.get(form.To ?? '');
     if (failure?.reset) {
       record.status = -1;

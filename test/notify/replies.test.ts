@@ -184,3 +184,31 @@ describe('a call', () => {
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(0);
   });
 });
+
+describe('a text on its way during the acknowledgement', () => {
+  it('still reaches its reader, followed by who is handling it', async () => {
+    h = await harness();
+    const release = h.fake.hold(PHONES.family);
+    const alert = h.open('smoke');
+    await until(() => h.fake.to(PHONES.neighbor).length === 1 && h.fake.requests.some((r) => r.form.To === PHONES.family), 'family request in flight');
+    await h.twilioPost('/twilio/sms', reply(PHONES.neighbor, '1'));
+    expect(h.alerts.get(alert.id)!.status).toBe('acknowledged');
+    release();
+    await until(() => h.fake.to(PHONES.family).length === 2, 'the alert text, then the follow-up');
+    expect(h.fake.to(PHONES.family)[1].form.Body).toContain('Wang Neighbor is handling');
+    expect(h.outbox().find((r) => r.phone === PHONES.family && r.step === 0)!.status).toBe('sent');
+  });
+
+  it('a text not yet sent is cancelled instead', async () => {
+    h = await harness({ retry: { baseMs: 1000 } });
+    h.fake.failFor(PHONES.family, { status: 503 });
+    const alert = h.open('smoke');
+    await until(() => h.fake.to(PHONES.neighbor).length === 1 && h.outbox().some((r) => r.phone === PHONES.family && r.attempts === 1), 'family retrying');
+    await h.twilioPost('/twilio/sms', reply(PHONES.neighbor, '1'));
+    expect(h.alerts.get(alert.id)!.status).toBe('acknowledged');
+    expect(h.outbox().find((r) => r.phone === PHONES.family)!.status).toBe('cancelled');
+    await h.clock.advance(60_000);
+    await settle();
+    expect(h.fake.requests.filter((r) => r.form.To === PHONES.family)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,181 @@
+// Alarm latency (issue 4, "Show"): from a smoke detector's MQTT PUBLISH to the SMS request
+// reaching a local Twilio-compatible server, through the whole gateway (broker, decode,
+// commit, rules, alert, outbox, the twilio package). Measured idle and under ~1,000 msgs/s of
+// background device traffic from a separate process, so the load does not share our event loop.
+// Target: p99 under 50 ms.
+//
+//   npx tsx bench/alarm-latency.ts            (or import { alarmLatencyBench } from bench/run.ts)
+//
+// Each alarm is a different resident's detector: one condition is one alert, so a second
+// alarm from the same detector would (rightly) send nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import mqtt, { type MqttClient } from 'mqtt';
+import { parseConfig } from '../src/config/index.ts';
+import { buildApp } from '../src/app.ts';
+import { createLogger } from '../src/log.ts';
+import { FakeTwilio } from '../test/notify/fake-twilio.ts';
+
+export interface LatencyStats { alarms: number; p50: number; p99: number; max: number; mean: number }
+export interface AlarmLatencyResult {
+  opts: Required<AlarmLatencyOptions>;
+  idle: LatencyStats;
+  loaded: LatencyStats & { backgroundRate: number };
+}
+export interface AlarmLatencyOptions {
+  /** measured alarms per phase */
+  alarms?: number;
+  /** alarms before each phase that are not counted (JIT, connection pools) */
+  warmup?: number;
+  /** background device messages a second */
+  backgroundRate?: number;
+  backgroundClients?: number;
+  /** pause between alarms, so each is measured alone */
+  gapMs?: number;
+}
+
+const phone = (r: number) => `+8613${String(r).padStart(9, '0')}`;
+
+function stats(latencies: number[]): LatencyStats {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return {
+    alarms: sorted.length, p50: at(50), p99: at(99), max: sorted[sorted.length - 1],
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+  };
+}
+
+function benchConfig(dir: string, residents: number, backgroundClients: number, fakeUrl: string) {
+  return parseConfig({
+    mqtt: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0, publicUrl: 'https://gateway.example.org' },
+    storage: { path: join(dir, 'bench.db'), sync: 'normal' },
+    sms: { provider: 'twilio' },
+    twilio: { accountSid: 'AC' + 'b'.repeat(32), authToken: 'bench-auth-token', from: '+15005550006', apiBaseUrl: fakeUrl },
+    escalation: { smoke: [{ notify: ['neighbor'], after: '0s' }] },
+    residents: Array.from({ length: Math.max(residents, backgroundClients) }, (_, r) => ({
+      id: `r-${r}`, name: `Resident ${r}`, address: `Building ${r % 20}, Room ${100 + r}`, timezone: 'Asia/Shanghai',
+      contacts: [{ name: `Neighbor ${r}`, phone: phone(r), role: 'neighbor' }],
+      devices: [
+        { id: `smoke-${r}`, kind: 'smoke', secret: `secret-smoke-${r}` },
+        { id: `motion-${r}`, kind: 'motion', secret: `secret-motion-${r}` },
+      ],
+    })),
+  }, {});
+}
+
+/** the background load generator as its own process; resolves once its clients are connected */
+async function startBackground(port: number, clients: number, rate: number): Promise<{ stop(): Promise<{ acked: number; seconds: number; rate: number }> }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/alarm-latency.ts', '--background', JSON.stringify({ port, clients, rate })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => { if (out.includes('ready\n')) { clearInterval(check); resolve(); } }, 20);
+    child.once('exit', (code) => { clearInterval(check); reject(new Error(`background load exited ${code}`)); });
+  });
+  return {
+    stop: () => new Promise((resolve, reject) => {
+      child.removeAllListeners('exit');
+      child.once('exit', () => {
+        try { resolve(JSON.parse(out.slice(out.indexOf('ready\n') + 6))); } catch (err) { reject(err); }
+      });
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+async function alarm(mqttUrl: string, r: number, fake: FakeTwilio): Promise<number> {
+  const client: MqttClient = await mqtt.connectAsync(mqttUrl, { username: `smoke-${r}`, password: `secret-smoke-${r}`, reconnectPeriod: 0 });
+  try {
+    const text = fake.nextMessageTo(phone(r), 10_000).catch((err: Error) => {
+      throw new Error(`${err.message}: is the Notifier wired into buildApp with twilio.apiBaseUrl?`);
+    });
+    const t0 = performance.now();
+    await client.publishAsync(`devices/smoke-${r}`, JSON.stringify({ smoke: true, battery: 90 }), { qos: 1 });
+    const received = await text;
+    return received.hrAt - t0;
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+export async function alarmLatencyBench(options: AlarmLatencyOptions = {}): Promise<AlarmLatencyResult> {
+  const opts: Required<AlarmLatencyOptions> = {
+    alarms: 100, warmup: 10, backgroundRate: 1000, backgroundClients: 50, gapMs: 50, ...options,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'gw-alarm-bench-'));
+  const fake = await new FakeTwilio().start();
+  const perPhase = opts.warmup + opts.alarms;
+  // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
+  const first = opts.backgroundClients;
+  const app = buildApp(benchConfig(dir, first + 2 * perPhase, opts.backgroundClients, fake.url), { log: createLogger({ level: 'warn' }) });
+  await app.start();
+  const mqttUrl = `mqtt://127.0.0.1:${app.mqttPort()}`;
+  try {
+    const run = async (from: number) => {
+      const latencies: number[] = [];
+      for (let i = 0; i < perPhase; i++) {
+        const ms = await alarm(mqttUrl, from + i, fake);
+        if (i >= opts.warmup) latencies.push(ms);
+        await new Promise((r) => setTimeout(r, opts.gapMs));
+      }
+      return stats(latencies);
+    };
+    const idle = await run(first);
+    const background = await startBackground(app.mqttPort(), opts.backgroundClients, opts.backgroundRate);
+    await new Promise((r) => setTimeout(r, 1000));
+    const loadedStats = await run(first + perPhase);
+    const load = await background.stop();
+    return { opts, idle, loaded: { ...loadedStats, backgroundRate: load.rate } };
+  } finally {
+    await app.stop();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** --background: device clients publishing motion at a steady total rate until SIGTERM */
+async function runBackground(args: { port: number; clients: number; rate: number }): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: args.clients }, (_, i) =>
+    mqtt.connectAsync(`mqtt://127.0.0.1:${args.port}`, { username: `motion-${i}`, password: `secret-motion-${i}`, reconnectPeriod: 0 })));
+  let acked = 0;
+  let owed = 0;
+  let turn = 0;
+  const started = performance.now();
+  let last = started;
+  // a token bucket on a 10 ms tick: the rate holds even when a tick comes late
+  const tickTimer = setInterval(() => {
+    const now = performance.now();
+    owed += ((now - last) / 1000) * args.rate;
+    last = now;
+    for (; owed >= 1; owed--) {
+      const i = turn++ % clients.length;
+      // a device may publish only its own topic
+      clients[i].publish(`devices/motion-${i}`, JSON.stringify({ occupancy: turn % 2 === 0 }), { qos: 1 }, (err) => { if (!err) acked++; });
+    }
+  }, 10);
+  process.stdout.write('ready\n');
+  process.once('SIGTERM', () => {
+    clearInterval(tickTimer);
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(JSON.stringify({ acked, seconds, rate: acked / seconds }));
+    for (const c of clients) c.end(true);
+    process.exit(0);
+  });
+}
+
+if (process.argv[2] === '--background') {
+  await runBackground(JSON.parse(process.argv[3]));
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await alarmLatencyBench({ alarms: process.argv.includes('--quick') ? 30 : 100 });
+  const f = (n: number) => n.toFixed(1).padStart(7);
+  console.log('\nAlarm latency: smoke PUBLISH -> SMS request at the local Twilio server');
+  console.log('phase                         alarms   p50 ms   p99 ms   max ms   goal');
+  console.log(`idle                          ${String(result.idle.alarms).padStart(6)}  ${f(result.idle.p50)}  ${f(result.idle.p99)}  ${f(result.idle.max)}   p99 < 50 ms`);
+  console.log(`${`background ${result.loaded.backgroundRate.toFixed(0)} msgs/s`.padEnd(30)}${String(result.loaded.alarms).padStart(6)}  ${f(result.loaded.p50)}  ${f(result.loaded.p99)}  ${f(result.loaded.max)}   p99 < 50 ms`);
+}
