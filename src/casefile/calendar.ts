@@ -1,0 +1,123 @@
+// Civil dates and times in an IANA time zone, without a date library: Intl gives the local
+// reading of an instant, and a two-pass offset guess turns a local reading back into an instant.
+// Reports, working-day deadlines and WT years all follow `site.timezone` (CONTRACT.md "HTTP").
+
+export interface LocalParts {
+  year: number; month: number; day: number;
+  hour: number; minute: number; second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isTimeZone(timeZone: string): boolean {
+  try { formatter(timeZone); return true; } catch { return false; }
+}
+
+/** the wall-clock reading of instant `at` (epoch ms) in `timeZone` */
+export function localParts(at: number, timeZone: string): LocalParts {
+  const p: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(new Date(at))) {
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
+  }
+  return { year: p.year, month: p.month, day: p.day, hour: p.hour === 24 ? 0 : p.hour, minute: p.minute, second: p.second };
+}
+
+/** local time minus UTC at instant `at`, in ms (Asia/Shanghai: +8 h) */
+export function offsetAt(at: number, timeZone: string): number {
+  const p = localParts(at, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The instant a wall clock in `timeZone` reads the given local time. Two passes settle the
+ * offset on either side of a DST change; a local time inside a spring-forward gap maps to the
+ * instant just after the gap, one inside a fall-back overlap to the earlier of the two.
+ */
+export function zonedInstant(timeZone: string, year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const first = wall - offsetAt(wall, timeZone);
+  const second2 = wall - offsetAt(first, timeZone);
+  return second2 === first ? first : Math.min(first, second2);
+}
+
+/** A civil date "YYYY-MM-DD". */
+export type CivilDate = string;
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** a real calendar date, e.g. not 2026-02-30 */
+export function isCivilDate(text: string): boolean {
+  const m = DATE_RE.exec(text);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === text;
+}
+
+function parseDate(date: CivilDate): [number, number, number] {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new RangeError(`not a date: ${date}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+export function localDate(at: number, timeZone: string): CivilDate {
+  const p = localParts(at, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+export function addDays(date: CivilDate, days: number): CivilDate {
+  const [y, m, d] = parseDate(date);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** 0 = Sunday ... 6 = Saturday */
+export function weekday(date: CivilDate): number {
+  const [y, m, d] = parseDate(date);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+}
+
+/** the instant local midnight begins `date` in `timeZone` */
+export function startOfDay(date: CivilDate, timeZone: string): number {
+  const [y, m, d] = parseDate(date);
+  return zonedInstant(timeZone, y, m, d);
+}
+
+/** Weekends (Saturday, Sunday) and `site.holidays` are not working days. */
+export function isWorkingDay(date: CivilDate, holidays: ReadonlySet<string>): boolean {
+  const w = weekday(date);
+  return w !== 0 && w !== 6 && !holidays.has(date);
+}
+
+const MOMENT_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * An ISO-8601 moment. With an offset or Z it is exact; without one (what a browser's
+ * datetime-local field gives) it is read as wall-clock time in `timeZone`. NaN when malformed.
+ */
+export function parseMoment(text: string, timeZone: string): number {
+  const m = MOMENT_RE.exec(text.trim());
+  if (!m) return NaN;
+  const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(m[i]));
+  const s = Number(m[6] ?? 0);
+  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return NaN;
+  if (!isCivilDate(`${m[1]}-${m[2]}-${m[3]}`)) return NaN;
+  if (!m[8]) return zonedInstant(timeZone, y, mo, d, h, mi, s, ms);
+  const zone = m[8].toUpperCase() === 'Z' ? 0 : (() => {
+    const z = /^([+-])(\d{2}):?(\d{2})?$/.exec(m[8])!;
+    return (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3] ?? 0)) * 60_000;
+  })();
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms) - zone;
+}

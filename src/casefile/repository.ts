@@ -1,0 +1,112 @@
+// Visits, problems, the WT counter and the audit log: statements prepared once, rows mapped to
+// camelCase. Multi-row writes are composed by the callers inside db.transaction.
+import type { Db } from '../store/index.ts';
+import type { Urgency } from './deadlines.ts';
+
+export type ProblemCategory = 'livelihood' | 'health' | 'social';
+export type ProblemStatus = 'pending' | 'in_progress' | 'solved';
+
+export interface Observations {
+  homeSafety?: string;
+  mood?: string;
+  familyRelations?: string;
+  supportNetwork?: string;
+  [other: string]: string | undefined;
+}
+
+export interface VisitRow {
+  id: number;
+  residentId: string;
+  visitor: string;
+  at: number;
+  endedAt: number | null;
+  purpose: string;
+  notes: string;
+  observations: Observations;
+  recordedBy: string;
+  createdAt: number;
+}
+
+export interface ProblemRow {
+  id: string;
+  visitId: number;
+  residentId: string;
+  description: string;
+  category: ProblemCategory;
+  urgency: Urgency;
+  responsible: string;
+  deadline: number;
+  status: ProblemStatus;
+  openedAt: number;
+  solvedAt: number | null;
+  followUpVisitId: number | null;
+  satisfaction: number | null;
+}
+
+const visitCols = `id, resident_id AS residentId, visitor, at, ended_at AS endedAt, purpose, notes, observations,
+  recorded_by AS recordedBy, created_at AS createdAt`;
+const problemCols = `id, visit_id AS visitId, resident_id AS residentId, description, category, urgency, responsible,
+  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction`;
+
+function visitFromRow(row: any): VisitRow {
+  return { ...row, observations: JSON.parse(row.observations) };
+}
+
+export function casefileRepository(db: Db) {
+  const s = {
+    // one statement bumps and reads the year's counter, so two visits never share a number
+    nextSeq: db.prepare(`INSERT INTO problem_seq (year, seq) VALUES (?, 1)
+      ON CONFLICT(year) DO UPDATE SET seq = seq + 1 RETURNING seq`),
+    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
+      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt)`),
+    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
+      VALUES (@id, @visitId, @residentId, @description, @category, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
+    getVisit: db.prepare(`SELECT ${visitCols} FROM visits WHERE id = ?`),
+    visitsOf: db.prepare(`SELECT ${visitCols} FROM visits WHERE resident_id = @residentId
+      AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`),
+    problemsOfVisits: db.prepare(`SELECT ${problemCols} FROM problems WHERE visit_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
+    getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
+    updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
+      satisfaction = @satisfaction, responsible = @responsible WHERE id = @id`),
+    lastVisits: db.prepare(`SELECT resident_id AS residentId, MAX(at) AS at FROM visits WHERE at <= ? GROUP BY resident_id`),
+    audit: db.prepare(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`),
+    auditPage: db.prepare(`SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`),
+  };
+
+  return {
+    nextProblemSeq: (year: number): number => (s.nextSeq.get(year) as { seq: number }).seq,
+    insertVisit(v: Omit<VisitRow, 'id'>): number {
+      return Number(s.insertVisit.run({ ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid);
+    },
+    insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction'>): void {
+      s.insertProblem.run(p);
+    },
+    getVisit: (id: number): VisitRow | undefined => {
+      const row = s.getVisit.get(id);
+      return row ? visitFromRow(row) : undefined;
+    },
+    /** newest first, strictly older than (beforeAt, beforeId) */
+    visitsOf: (residentId: string, limit: number, beforeAt = 8.64e15, beforeId = 0): VisitRow[] =>
+      s.visitsOf.all({ residentId, limit, at: beforeAt, id: beforeId }).map(visitFromRow),
+    problemsOfVisits: (visitIds: number[]): ProblemRow[] => s.problemsOfVisits.all(JSON.stringify(visitIds)) as ProblemRow[],
+    problemsOf: (residentId: string): ProblemRow[] => s.problemsOf.all(residentId) as ProblemRow[],
+    getProblem: (id: string): ProblemRow | undefined => s.getProblem.get(id) as ProblemRow | undefined,
+    updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'>): void {
+      s.updateProblem.run(p);
+    },
+    /** each resident's latest visit at or before `now` */
+    lastVisits(now: number): Map<string, number> {
+      return new Map((s.lastVisits.all(now) as Array<{ residentId: string; at: number }>).map((r) => [r.residentId, r.at]));
+    },
+    /** who changed what, when; `detail` never holds secrets */
+    audit(at: number, actor: string, action: string, target: string, detail: Record<string, unknown> = {}): void {
+      s.audit.run(at, actor, action, target, JSON.stringify(detail));
+    },
+    auditPage(limit: number, beforeId = Number.MAX_SAFE_INTEGER) {
+      return (s.auditPage.all(beforeId, limit) as Array<{ id: number; at: number; actor: string; action: string; target: string; detail: string }>)
+        .map((r) => ({ ...r, at: new Date(r.at).toISOString(), detail: JSON.parse(r.detail) as Record<string, unknown> }));
+    },
+  };
+}
+export type CasefileRepository = ReturnType<typeof casefileRepository>;

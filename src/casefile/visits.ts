@@ -1,0 +1,206 @@
+// Recording visits and the problems found on them, and following problems to their solution
+// (issue 5, "one person, one file"). Each visit and problem also goes on the casefile timeline,
+// so the history a caseworker reads before a visit shows them next to the device events.
+import type { Db, TimelineRepository, ResidentRepository } from '../store/index.ts';
+import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
+import type { CasefileRepository, Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
+import { conflict, invalid, notFound } from './errors.ts';
+import { parseMoment } from './calendar.ts';
+
+export interface ProblemInput {
+  description: string;
+  category: ProblemCategory;
+  urgency: Urgency;
+  /** who answers for it; by default whoever recorded the visit (first asked, first responsible) */
+  responsible?: string;
+}
+
+export interface VisitInput {
+  visitor: string;
+  at: string;
+  endedAt?: string;
+  /** routine | follow_up | needs_survey, or the visitor's own words */
+  purpose: string;
+  notes?: string;
+  observations?: Observations;
+  problems?: ProblemInput[];
+  /** earlier problems of this resident that this visit confirms solved */
+  followUpOf?: string[];
+}
+
+export interface ProblemPatch {
+  status?: ProblemStatus;
+  responsible?: string;
+  followUpVisitId?: number;
+  satisfaction?: number;
+  solvedAt?: string;
+}
+
+export interface VisitServiceDeps {
+  db: Db;
+  repo: CasefileRepository;
+  residents: ResidentRepository;
+  timeline: TimelineRepository;
+  site: SiteCalendar;
+  now(): number;
+  /** after a visit is committed: the rules core treats a visit as the resident seen */
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+}
+
+const STATUS_ORDER: Record<ProblemStatus, number> = { pending: 0, in_progress: 1, solved: 2 };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function parseTime(field: string, text: string, timeZone: string): number {
+  const ms = parseMoment(text, timeZone);
+  if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00 (without an offset: site time)`);
+  return ms;
+}
+
+export function problemView(p: ProblemRow, now: number) {
+  return {
+    id: p.id, visitId: p.visitId, residentId: p.residentId, description: p.description, category: p.category,
+    urgency: p.urgency, responsible: p.responsible, status: p.status, deadline: iso(p.deadline)!,
+    openedAt: iso(p.openedAt)!, solvedAt: iso(p.solvedAt), followUpVisitId: p.followUpVisitId, satisfaction: p.satisfaction,
+    overdue: p.status !== 'solved' && now > p.deadline,
+  };
+}
+export type ProblemView = ReturnType<typeof problemView>;
+
+export function visitService(deps: VisitServiceDeps) {
+  const { db, repo, timeline } = deps;
+
+  function visitView(v: VisitRow, problems: ProblemRow[], confirmedSolved: string[], now: number) {
+    return {
+      id: v.id, residentId: v.residentId, visitor: v.visitor, at: iso(v.at)!, endedAt: iso(v.endedAt), purpose: v.purpose,
+      notes: v.notes, observations: v.observations, recordedBy: v.recordedBy, createdAt: iso(v.createdAt)!,
+      problems: problems.map((p) => problemView(p, now)), confirmedSolved,
+    };
+  }
+
+  function solveByFollowUp(p: ProblemRow, visitId: number, at: number, actor: string): void {
+    const solvedAt = p.solvedAt ?? at;
+    repo.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId });
+    timeline.add(p.residentId, at, 'problem_update', {
+      problemId: p.id, from: p.status, status: 'solved', followUpVisitId: visitId, by: actor,
+    });
+  }
+
+  const recordTx = db.transaction((residentId: string, input: VisitInput, at: number, endedAt: number | null, followUps: ProblemRow[], actor: string) => {
+    const now = deps.now();
+    const visitId = repo.insertVisit({
+      residentId, visitor: input.visitor, at, endedAt, purpose: input.purpose, notes: input.notes ?? '',
+      observations: input.observations ?? {}, recordedBy: actor, createdAt: now,
+    });
+    const year = problemYear(at, deps.site.timeZone);
+    const ids: string[] = [];
+    for (const p of input.problems ?? []) {
+      const id = problemId(year, repo.nextProblemSeq(year));
+      const row = {
+        id, visitId, residentId, description: p.description, category: p.category, urgency: p.urgency,
+        // first asked, first responsible: whoever met the problem answers for it unless named otherwise
+        responsible: p.responsible?.trim() || input.visitor,
+        deadline: problemDeadline(at, p.urgency, deps.site), openedAt: at,
+      };
+      repo.insertProblem(row);
+      ids.push(id);
+      timeline.add(residentId, at, 'problem', {
+        problemId: id, visitId, description: row.description, category: row.category, urgency: row.urgency,
+        responsible: row.responsible, deadline: iso(row.deadline), status: 'pending',
+      });
+    }
+    for (const p of followUps) solveByFollowUp(p, visitId, at, actor);
+    // added after its problems so that, newest first, the visit heads its own problems
+    timeline.add(residentId, at, 'visit', {
+      visitId, visitor: input.visitor, purpose: input.purpose, notes: input.notes ?? '', observations: input.observations ?? {},
+      problems: ids, confirmedSolved: followUps.map((p) => p.id), recordedBy: actor,
+    });
+    repo.audit(now, actor, 'visit.record', residentId, { visitId, problems: ids, confirmedSolved: followUps.map((p) => p.id) });
+    return visitId;
+  });
+
+  return {
+    recordVisit(residentId: string, input: VisitInput, actor: string) {
+      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`);
+      const at = parseTime('at', input.at, deps.site.timeZone);
+      const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
+      if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts');
+      const followUps: ProblemRow[] = [];
+      for (const id of new Set(input.followUpOf ?? [])) {
+        const p = repo.getProblem(id);
+        if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`);
+        followUps.push(p);
+      }
+      const visitId = recordTx(residentId, input, at, endedAt, followUps, actor);
+      deps.visitRecorded?.({ residentId, visitId, at, endedAt });
+      const now = deps.now();
+      return visitView(repo.getVisit(visitId)!, repo.problemsOfVisits([visitId]), followUps.map((p) => p.id), now);
+    },
+
+    /** newest first; `before` is an ISO time or the `nextBefore` cursor of the previous page */
+    listVisits(residentId: string, limit: number, before?: string) {
+      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`);
+      let beforeAt = 8.64e15;
+      let beforeId = 0;
+      if (before) {
+        const cursor = /^(\d+)\.(\d+)$/.exec(before);
+        if (cursor) { beforeAt = Number(cursor[1]); beforeId = Number(cursor[2]); } else beforeAt = parseTime('before', before, deps.site.timeZone);
+      }
+      const rows = repo.visitsOf(residentId, limit + 1, beforeAt, beforeId);
+      const shown = rows.slice(0, limit);
+      const problems = repo.problemsOfVisits(shown.map((v) => v.id));
+      const now = deps.now();
+      const items = shown.map((v) => visitView(v, problems.filter((p) => p.visitId === v.id), [], now));
+      const last = shown[shown.length - 1];
+      return { items, nextBefore: rows.length > limit && last ? `${last.at}.${last.id}` : null };
+    },
+
+    problemsOf(residentId: string, status?: ProblemStatus | 'open' | 'overdue') {
+      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`);
+      const now = deps.now();
+      return repo.problemsOf(residentId).map((p) => problemView(p, now)).filter((p) =>
+        !status ? true : status === 'open' ? p.status !== 'solved' : status === 'overdue' ? p.overdue : p.status === status);
+    },
+
+    getProblem(id: string) {
+      const p = repo.getProblem(id);
+      if (!p) throw notFound(`no problem ${id}`);
+      return problemView(p, deps.now());
+    },
+
+    /** status moves forward only: pending -> in_progress -> solved (pending -> solved in one step is fine) */
+    updateProblem(id: string, patch: ProblemPatch, actor: string) {
+      const p = repo.getProblem(id);
+      if (!p) throw notFound(`no problem ${id}`);
+      const status = patch.status ?? p.status;
+      if (STATUS_ORDER[status] < STATUS_ORDER[p.status]) {
+        throw conflict(`problem ${id} is ${p.status}; its status moves pending -> in_progress -> solved, never back`);
+      }
+      if (status !== 'solved' && (patch.followUpVisitId !== undefined || patch.satisfaction !== undefined || patch.solvedAt !== undefined)) {
+        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time or a satisfaction score`);
+      }
+      let followUpVisitId = p.followUpVisitId;
+      if (patch.followUpVisitId !== undefined) {
+        const v = repo.getVisit(patch.followUpVisitId);
+        if (!v || v.residentId !== p.residentId) throw invalid(`followUpVisitId: ${patch.followUpVisitId} is not a visit to ${p.residentId}`);
+        followUpVisitId = v.id;
+      }
+      const now = deps.now();
+      let solvedAt = p.solvedAt;
+      if (patch.solvedAt !== undefined) solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+      else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
+      const next = {
+        id, status, solvedAt, followUpVisitId,
+        satisfaction: patch.satisfaction ?? p.satisfaction, responsible: patch.responsible?.trim() || p.responsible,
+      };
+      db.transaction(() => {
+        repo.updateProblem(next);
+        timeline.add(p.residentId, now, 'problem_update', {
+          problemId: id, from: p.status, status, responsible: next.responsible, followUpVisitId, satisfaction: next.satisfaction, by: actor,
+        });
+        repo.audit(now, actor, 'problem.update', id, { from: p.status, ...patch });
+      })();
+      return problemView(repo.getProblem(id)!, now);
+    },
+  };
+}
+export type VisitService = ReturnType<typeof visitService>;
