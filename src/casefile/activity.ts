@@ -1,0 +1,41 @@
+// Signs of life from the devices: what counts as activity, counted by local hour of day (the
+// casefile chart) and per week (visit planning's "well below their own usual").
+import type { Db } from '../store/index.ts';
+import { localParts } from './calendar.ts';
+
+/**
+ * Activity is a person moving about: a door contact report (opened or closed), occupancy seen,
+ * or a button press. Self-tests and the "release" that ends a held button are not; smoke,
+ * battery and availability reports are the device's state, not the resident's.
+ */
+export const ACTIVITY_SQL = `type = 'state' AND COALESCE(json_extract(payload, '$.test'), 0) = 0 AND (
+  json_extract(payload, '$.contact') IS NOT NULL
+  OR json_extract(payload, '$.occupancy') = 1
+  OR (json_extract(payload, '$.action') IS NOT NULL AND json_extract(payload, '$.action') NOT LIKE '%release'))`;
+
+const DAY_MS = 24 * 3_600_000;
+// 15-minute buckets map exactly onto local hours in every zone in use (offsets are whole
+// quarter hours), so the time-zone arithmetic runs per bucket, not per event.
+const BUCKET_MS = 15 * 60_000;
+
+export function activityRepository(db: Db) {
+  const buckets = db.prepare(`SELECT at / ${BUCKET_MS} AS bucket, COUNT(*) AS n FROM events
+    WHERE resident_id = ? AND at >= ? AND at < ? AND ${ACTIVITY_SQL} GROUP BY bucket`);
+  const count = db.prepare(`SELECT COUNT(*) AS n FROM events WHERE resident_id = ? AND at >= ? AND at < ? AND ${ACTIVITY_SQL}`);
+
+  return {
+    /** activity counts per hour of day (0-23, local to `timeZone`) over `days` days before `now` */
+    byHour(residentId: string, timeZone: string, days: number, now: number) {
+      const from = now - days * DAY_MS;
+      const hours = new Array<number>(24).fill(0);
+      let total = 0;
+      for (const row of buckets.all(residentId, from, now) as Array<{ bucket: number; n: number }>) {
+        hours[localParts(row.bucket * BUCKET_MS, timeZone).hour] += row.n;
+        total += row.n;
+      }
+      return { residentId, timezone: timeZone, days, from: new Date(from).toISOString(), to: new Date(now).toISOString(), total, hours };
+    },
+    count: (residentId: string, from: number, to: number): number => (count.get(residentId, from, to) as { n: number }).n,
+  };
+}
+export type ActivityRepository = ReturnType<typeof activityRepository>;
