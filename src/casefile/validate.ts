@@ -1,0 +1,64 @@
+// Provisioned residents, contacts and devices are checked by the very schema that checks the
+// config file, so a resident means the same thing whether it came from YAML or the API, and a
+// bad value is reported with its key path (e.g. `rules.inactivity.after: expected a duration`).
+import { configSchema, keyPath, type ResidentConfig, type ContactConfig, type DeviceConfig } from '../config/index.ts';
+import { invalid } from './errors.ts';
+
+function describe(issue: { code: string; message: string; keys?: string[] }): string {
+  return issue.code === 'unrecognized_keys' && issue.keys ? `unknown key ${issue.keys.join(', ')}` : issue.message;
+}
+
+/** validates one resident entry as it would appear under `residents:` in the config */
+function parseResidentEntry(entry: Record<string, unknown>, prefix: PropertyKey[]): ResidentConfig {
+  const result = configSchema.safeParse({ residents: [entry] });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    // ['residents', 0, ...rest] -> the path inside the request body
+    const rest = issue.path.slice(2);
+    const path = rest.length >= prefix.length && prefix.every((p, i) => rest[i] === p) ? rest.slice(prefix.length) : rest;
+    throw invalid(`${keyPath(path)}: ${describe(issue as never)}`);
+  }
+  return result.data.residents[0];
+}
+
+export interface ResidentFields {
+  id?: string;
+  name?: string;
+  address?: string;
+  timezone?: string;
+  locale?: string;
+  visitCycle?: string | null;
+  rules?: Record<string, unknown>;
+  contacts?: Array<Record<string, unknown>>;
+}
+
+/** null means "not set" in a request body; the config schema knows only absent */
+export function dropNulls(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
+}
+
+/** the given fields, parsed; fields not given stay undefined */
+export function parseResidentFields(id: string, body: ResidentFields) {
+  const { visitCycle, ...rest } = body;
+  const parsed = parseResidentEntry({
+    ...rest, id, name: body.name ?? 'placeholder', ...(visitCycle ? { visitCycle } : {}),
+    ...(body.contacts ? { contacts: body.contacts.map(dropNulls) } : {}),
+  }, []);
+  return {
+    name: body.name === undefined ? undefined : parsed.name,
+    address: body.address === undefined ? undefined : parsed.address,
+    timezone: body.timezone === undefined ? undefined : parsed.timezone,
+    locale: body.locale === undefined ? undefined : parsed.locale,
+    visitCycleMs: visitCycle === undefined ? undefined : visitCycle === null ? null : parsed.visitCycle ?? null,
+    rules: body.rules === undefined ? undefined : parsed.rules,
+    contacts: body.contacts === undefined ? undefined : parsed.contacts,
+  };
+}
+
+export function parseContact(body: Record<string, unknown>): ContactConfig {
+  return parseResidentEntry({ id: 'x', name: 'x', contacts: [dropNulls(body)] }, ['contacts', 0]).contacts[0];
+}
+
+export function parseDevice(body: Record<string, unknown>): DeviceConfig {
+  return parseResidentEntry({ id: 'x', name: 'x', devices: [dropNulls(body)] }, ['devices', 0]).devices[0];
+}
