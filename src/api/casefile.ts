@@ -1,0 +1,54 @@
+// The caseworker workspace's HTTP side in one call: buildHttp({ ..., plugins: casefilePlugins(deps) }).
+// The OpenAPI collector comes first so that it sees every route after it.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
+import { createCasefile, type Casefile } from '../casefile/index.ts';
+import { openApiPlugin } from './openapi.ts';
+import { visitRoutes } from './visits.ts';
+import { reportRoutes } from './reports.ts';
+import { activityRoutes } from './activity.ts';
+import { provisioningRoutes } from './provisioning.ts';
+import { webRoutes } from './web.ts';
+
+export interface CasefilePluginDeps {
+  db: Db;
+  residents: ResidentRepository;
+  timeline: TimelineRepository;
+  alerts: AlertRepository;
+  config: Pick<Config, 'site' | 'mqtt' | 'residents'>;
+  clock: Pick<Clock, 'now'>;
+  /** a device was added, changed or removed: reload the registry, forget cached credentials */
+  devicesChanged(deviceId: string): void;
+  residentsChanged?(residentId: string): void;
+  /** hand a recorded visit to the rules core (a visit settles an inactivity alert) */
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /** tests may point at another web/ folder */
+  webDir?: string;
+}
+
+export function casefileFor(deps: CasefilePluginDeps): Casefile {
+  const configSecrets = new Map<string, string>();
+  for (const r of deps.config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, d.secret);
+  return createCasefile({
+    configSecret: (id) => configSecrets.get(id),
+    db: deps.db, residents: deps.residents, timeline: deps.timeline, alerts: deps.alerts,
+    site: deps.config.site, bridgeUsernames: deps.config.mqtt.bridges.map((b) => b.username),
+    now: () => deps.clock.now(), devicesChanged: deps.devicesChanged,
+    residentsChanged: deps.residentsChanged, visitRecorded: deps.visitRecorded,
+  });
+}
+
+export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyInstance) => Promise<void>> {
+  const casefile = casefileFor(deps);
+  const now = () => deps.clock.now();
+  return [
+    openApiPlugin(),
+    (app) => visitRoutes(app, casefile),
+    (app) => reportRoutes(app, casefile),
+    (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
+    (app) => provisioningRoutes(app, casefile),
+    (app) => webRoutes(app, { dir: deps.webDir }),
+  ];
+}

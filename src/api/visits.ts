@@ -1,0 +1,166 @@
+// Visits and problems (issue 5): record a visit with what was found, follow problems to their
+// solution, and plan who to visit next. Caseworkers and admins alike may do all of it.
+import type { FastifyInstance } from 'fastify';
+import type { Casefile, VisitInput, ProblemPatch, ProblemStatus } from '../casefile/index.ts';
+import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
+
+const problemId = { type: 'string', pattern: '^WT\\d{7,}$', maxLength: 20, description: 'WT{year}{seq}, e.g. WT2026001' } as const;
+const category = { type: 'string', enum: ['livelihood', 'health', 'social'] } as const;
+const urgency = { type: 'string', enum: ['high', 'normal'], description: 'high: due 24 h after the visit; normal: end of the 3rd working day after the visit day (site.timezone, weekends and site.holidays skipped)' } as const;
+const status = { type: 'string', enum: ['pending', 'in_progress', 'solved'] } as const;
+const text = (max: number, min = 0) => ({ type: 'string', minLength: min, maxLength: max });
+
+const observations = {
+  type: 'object',
+  description: 'what the visitor saw; the four named fields are the usual ones, others are kept too',
+  properties: { homeSafety: text(5000), mood: text(5000), familyRelations: text(5000), supportNetwork: text(5000) },
+  additionalProperties: text(5000),
+  maxProperties: 20,
+} as const;
+
+export const problemSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, visitId: { type: 'integer' }, residentId: { type: 'string' }, description: { type: 'string' },
+    category: { type: 'string' }, urgency: { type: 'string' }, responsible: { type: 'string' }, status: { type: 'string' },
+    deadline: isoTime, openedAt: isoTime, solvedAt: nullable(isoTime), followUpVisitId: nullable({ type: 'integer' }),
+    satisfaction: nullable({ type: 'integer' }), overdue: { type: 'boolean' },
+  },
+} as const;
+
+const visitSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' }, residentId: { type: 'string' }, visitor: { type: 'string' }, at: isoTime, endedAt: nullable(isoTime),
+    purpose: { type: 'string' }, notes: { type: 'string' }, observations: { type: 'object', additionalProperties: { type: 'string' } },
+    recordedBy: { type: 'string' }, createdAt: isoTime, problems: { type: 'array', items: problemSchema },
+    confirmedSolved: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+const visitBody = {
+  type: 'object',
+  required: ['visitor', 'at', 'purpose'],
+  additionalProperties: false,
+  properties: {
+    visitor: text(200, 1),
+    at: { ...text(40, 1), description: 'ISO-8601; without an offset it is read in site.timezone' },
+    endedAt: text(40, 1),
+    purpose: { ...text(200, 1), description: 'routine | follow_up | needs_survey, or free text' },
+    notes: text(20000),
+    observations,
+    problems: {
+      type: 'array', maxItems: 50,
+      items: {
+        type: 'object', required: ['description', 'category', 'urgency'], additionalProperties: false,
+        properties: { description: text(5000, 1), category, urgency, responsible: { ...text(200), description: 'default: the visitor (first asked, first responsible)' } },
+      },
+    },
+    followUpOf: { type: 'array', maxItems: 50, items: problemId, description: 'problems of this resident the visit confirms solved' },
+  },
+} as const;
+
+const problemPatch = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    status: { ...status, description: 'forward only: pending -> in_progress -> solved' },
+    responsible: text(200, 1),
+    followUpVisitId: { type: 'integer', minimum: 1, description: 'the visit that confirmed the solution (implies solved)' },
+    satisfaction: { type: 'integer', minimum: 1, maximum: 5 },
+    solvedAt: text(40, 1),
+  },
+} as const;
+
+const dueReason = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', enum: ['open_alerts', 'recent_alerts', 'devices_offline', 'low_activity', 'never_visited', 'visit_overdue'] },
+    score: { type: 'number' },
+  },
+  additionalProperties: true,
+} as const;
+
+export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Promise<void> {
+  casefileErrors(app);
+
+  app.post<{ Params: { id: string }; Body: VisitInput }>('/api/residents/:id/visits', {
+    schema: {
+      summary: 'Record a visit and the problems found on it', tags: ['visits'], security: bearer,
+      params: residentIdParams, body: visitBody, response: { 201: visitSchema, ...errors(400, 401, 404) },
+    },
+  }, async (request, reply) => {
+    const visit = casefile.visits.recordVisit(request.params.id, request.body, request.caller!.name);
+    return reply.code(201).send(visit);
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { limit: number; before?: string } }>('/api/residents/:id/visits', {
+    schema: {
+      summary: "A resident's visits, newest first, with their problems", tags: ['visits'], security: bearer,
+      params: residentIdParams,
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, before: text(64, 1) },
+      },
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: visitSchema }, nextBefore: nullable({ type: 'string' }) } }, ...errors(400, 401, 404) },
+    },
+  }, async (request) => casefile.visits.listVisits(request.params.id, request.query.limit, request.query.before));
+
+  app.get<{ Params: { id: string }; Querystring: { status?: ProblemStatus | 'open' | 'overdue' } }>('/api/residents/:id/problems', {
+    schema: {
+      summary: "A resident's problems, newest first", tags: ['problems'], security: bearer,
+      params: residentIdParams,
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { status: { type: 'string', enum: ['pending', 'in_progress', 'solved', 'open', 'overdue'] } },
+      },
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: problemSchema } } }, ...errors(400, 401, 404) },
+    },
+  }, async (request) => ({ items: casefile.visits.problemsOf(request.params.id, request.query.status) }));
+
+  app.get<{ Params: { id: string } }>('/api/problems/:id', {
+    schema: {
+      summary: 'One problem', tags: ['problems'], security: bearer,
+      params: { type: 'object', properties: { id: problemId }, required: ['id'] },
+      response: { 200: problemSchema, ...errors(400, 401, 404) },
+    },
+  }, async (request) => casefile.visits.getProblem(request.params.id));
+
+  app.patch<{ Params: { id: string }; Body: ProblemPatch }>('/api/problems/:id', {
+    schema: {
+      summary: 'Move a problem on: in progress, solved (with the follow-up visit and a satisfaction score 1-5)', tags: ['problems'], security: bearer,
+      params: { type: 'object', properties: { id: problemId }, required: ['id'] },
+      body: problemPatch, response: { 200: problemSchema, ...errors(400, 401, 404, 409) },
+    },
+  }, async (request) => casefile.visits.updateProblem(request.params.id, request.body, request.caller!.name));
+
+  app.get('/api/visits/due', {
+    schema: {
+      summary: 'Who to visit next, most urgent first, each with the reasons', tags: ['visits'], security: bearer,
+      description: 'A resident is listed when their visit cycle (visitCycle, default 30 days) has lapsed or they were never visited, ' +
+        'when they have open alerts or alerts in the last 7 days, a device offline or silent for 25 h (or its supervision interval), ' +
+        'or activity in the last 7 days below half the weekly average of the 4 weeks before (given at least 14 a week).',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            at: isoTime,
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  residentId: { type: 'string' }, name: { type: 'string' }, address: { type: 'string' },
+                  lastVisitAt: nullable(isoTime), visitCycleDays: { type: 'number' }, nextVisitDue: nullable(isoTime),
+                  score: { type: 'number' }, reasons: { type: 'array', items: dueReason },
+                },
+              },
+            },
+          },
+        },
+        ...errors(401),
+      },
+    },
+  }, async () => casefile.dueVisits());
+}

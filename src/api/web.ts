@@ -1,0 +1,45 @@
+// The caseworkers' web page and the API docs page (issue 5): plain files from web/, no build
+// step, read once at start. Outside /api/, so no token is needed to load the page itself; the
+// page asks for one and sends it with every API call.
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+
+const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json; charset=utf-8',
+};
+
+// the page runs only its own files: a stored note cannot become a script
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // small files that change with each release: always revalidate
+  'cache-control': 'no-cache',
+};
+
+export async function webRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
+  const dir = opts.dir ?? WEB_DIR;
+  const files = new Map<string, { body: Buffer; type: string }>();
+  for (const name of readdirSync(dir)) {
+    const type = TYPES[extname(name)];
+    if (type) files.set(name, { body: readFileSync(join(dir, name)), type });
+  }
+  const serve = (name: string) => async (_request: unknown, reply: import('fastify').FastifyReply) => {
+    const file = files.get(name)!;
+    return reply.headers(SECURITY_HEADERS).type(file.type).send(file.body);
+  };
+  if (files.has('index.html')) app.get('/', { schema: { hide: true } }, serve('index.html'));
+  if (files.has('docs.html')) app.get('/docs', { schema: { hide: true } }, serve('docs.html'));
+  for (const name of files.keys()) {
+    if (name.endsWith('.html')) continue;
+    app.get(`/${name}`, { schema: { hide: true } }, serve(name));
+  }
+}
