@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The casefile browser test drives Debian's chromium through playwright-core (issue 5: "npm test
+# installs it with apt-get when it is missing and it can, else stops with a one-line
+# instruction, never a silent skip"). CHROMIUM_PATH only exists to test this script.
+set -u
+bin="${CHROMIUM_PATH:-/usr/bin/chromium}"
+
+can_install() { [ "${EUID:-1}" = "0" ] && command -v apt-get >/dev/null 2>&1; }
+
+# Chinese on the page needs a CJK font, else the zh screenshot is boxes. Best effort: the test
+# itself does not depend on glyphs, so a missing font never stops the run.
+if [ -x "$bin" ]; then
+  if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ] && can_install; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || true
+  fi
+  exit 0
+fi
+
+if can_install; then
+  # quiet: the test run's output should stay about the tests
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } >/dev/null 2>&1 || true
+fi
+
+if [ ! -x "$bin" ]; then
+  echo "chromium is required for the browser test: apt-get install chromium" >&2
+  exit 1
+fi
+exit 0
