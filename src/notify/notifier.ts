@@ -15,7 +15,7 @@ import { DeliveryWorker, type RetryPolicy } from './delivery.ts';
 import { createSender, type SmsSender } from './senders.ts';
 import { callTwiml } from './twiml.ts';
 import {
-  alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, unansweredText,
+  alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, clearedText, unansweredText,
   sendFailedText, alertSpeech, type Locale, type Subject,
 } from './templates.ts';
 import { Inbound } from './inbound.ts';
@@ -39,6 +39,9 @@ export interface NotifierDeps {
   /** retry timing; tests shorten it */
   retry?: Partial<RetryPolicy>;
 }
+
+/** who the alert service names when it resolves an alert on its own */
+const SYSTEM = 'system';
 
 /** what a follow-up says, in the recipient's language */
 type FollowUp = (locale: Locale, subject: Subject) => string;
@@ -133,10 +136,13 @@ export class Notifier {
   private afterResolved(alert: AlertRow, by: string, residentConfirmed: boolean): void {
     const fresh = this.deps.alerts.get(alert.id) ?? alert;
     this.cancelPending(fresh);
-    // the others are told once: that the resident is well, or, if nobody had taken the alert
-    // on, that it is closed; after an acknowledgement they already know who has it
+    // the others are told once (STEP_FOLLOW_UP): that the resident is well; or, if nobody had
+    // taken the alert on, that it cleared (the alert service resolved it) or who closed it.
+    // After an acknowledgement they already know who has it.
     if (residentConfirmed) this.followUp(fresh, residentWellText, by);
-    else if (fresh.acknowledgedAt === null) this.followUp(fresh, (locale, s) => closedText(locale, by, s), by);
+    else if (fresh.acknowledgedAt === null) {
+      this.followUp(fresh, by === SYSTEM ? clearedText : (locale, s) => closedText(locale, by, s), by);
+    }
     this.armEscalation();
   }
 

@@ -166,6 +166,15 @@ export function closedText(locale: Locale, by: string, s: Subject): string {
     : fit([(n) => `The alert for ${n} was closed by ${cut(by, 40)}. No action needed.`], s.residentName, '');
 }
 
+/**
+ * To the others already told, when the condition itself cleared (the gateway resolved it).
+ * Only the fact: whether anyone still needs to look is theirs to judge.
+ */
+export function clearedText(locale: Locale, s: Subject): string {
+  return locale === 'zh-CN' ? fit([(n) => `更新：${n}的报警已解除。`], s.residentName, '')
+    : fit([(n) => `Update: the alert for ${n} has cleared.`], s.residentName, '');
+}
+
 /** To the caseworkers when the last step passed with nobody acknowledging. */
 export function unansweredText(locale: Locale, s: Subject): string {
   const h = headline(locale, s);

@@ -212,3 +212,20 @@ describe('a text on its way during the acknowledgement', () => {
     expect(h.fake.requests.filter((r) => r.form.To === PHONES.family)).toHaveLength(1);
   });
 });
+
+describe('an alert closed before anyone took it on', () => {
+  it('the people already texted hear that it cleared, once', async () => {
+    h = await harness();
+    const alert = h.open('smoke');
+    await until(() => h.fake.messages.length === 2, 'two texts');
+    expect(h.alerts.resolve(alert.id, 'system', h.clock.now())).toBe(true);
+    h.notifier.alertResolved(h.alerts.get(alert.id)!, 'system');
+    h.notifier.alertResolved(h.alerts.get(alert.id)!, 'system');
+    await until(() => h.fake.messages.length === 4, 'two follow-ups');
+    expect(h.fake.to(PHONES.family)[1].form.Body).toBe('Update: the alert for Zhang Xiuying has cleared.');
+    expect(h.fake.to(PHONES.neighbor)[1].form.Body).toBe('更新：Zhang Xiuying的报警已解除。');
+    await h.clock.advance(20 * 60_000);
+    await settle();
+    expect(h.fake.messages).toHaveLength(4);
+  });
+});

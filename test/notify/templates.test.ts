@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ALERT_KINDS } from '../../src/domain/types.ts';
 import { countSegments } from '../../src/notify/segments.ts';
 import {
-  alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, unansweredText,
+  alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, clearedText, unansweredText,
   sendFailedText, headline, shortHeadline, MAX_SEGMENTS, type Locale, type Subject,
 } from '../../src/notify/templates.ts';
 
@@ -29,6 +29,7 @@ function everyText(locale: Locale, s: Subject): Record<string, string> {
     handled: handledText(locale, 'Wang Neighbor', s),
     residentWell: residentWellText(locale, s),
     closed: closedText(locale, 'li-caseworker', s),
+    cleared: clearedText(locale, s),
     unanswered: unansweredText(locale, s),
     sendFailed: sendFailedText(locale, { name: 'Wang Neighbor', role: 'neighbor' }, s),
   };
