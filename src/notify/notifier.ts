@@ -97,6 +97,8 @@ export class Notifier {
       },
     });
     this.running = true;
+    // an alert acknowledged or resolved while the notifier was down sends no more steps
+    for (const row of this.outbox.cancelSettled()) this.record(row, 'cancelled', {});
     // resume: due escalations first (they queue rows), then every pending row
     this.processDue();
     this.worker.start();

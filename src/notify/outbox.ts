@@ -68,6 +68,8 @@ export function outboxRepository(db: Db) {
     delivery: db.prepare(`UPDATE outbox SET status = @status, last_error = COALESCE(@error, last_error),
       provider_id = COALESCE(provider_id, @providerId) WHERE id = @id AND status IN ('pending', 'sent') AND status != @status`),
     pendingOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND status = 'pending' AND step >= 0`),
+    pendingOfSettled: db.prepare(`SELECT ${cols} FROM outbox WHERE status = 'pending' AND step >= 0
+      AND alert_id IN (SELECT id FROM alerts WHERE status != 'open')`),
     cancel: db.prepare(`UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'`),
     ofAlert: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? ORDER BY id`),
     stepRows: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND step = ? ORDER BY id`),
@@ -99,6 +101,10 @@ export function outboxRepository(db: Db) {
     /** cancels the alert's escalation texts not yet sent; returns the rows it cancelled */
     cancelPending(alertId: number): OutboxRow[] {
       return (s.pendingOf.all(alertId) as OutboxRow[]).filter((row) => s.cancel.run(row.id).changes === 1);
+    },
+    /** escalation texts still pending for alerts someone has since taken on or closed */
+    cancelSettled(): OutboxRow[] {
+      return (s.pendingOfSettled.all() as OutboxRow[]).filter((row) => s.cancel.run(row.id).changes === 1);
     },
     ofAlert: (alertId: number) => s.ofAlert.all(alertId) as OutboxRow[],
     stepRows: (alertId: number, step: number) => s.stepRows.all(alertId, step) as OutboxRow[],

@@ -175,3 +175,21 @@ describe('the log provider', () => {
     expect(h.alerts.get(alert.id)!.status).toBe('open');
   });
 });
+
+describe('an acknowledgement while the notifier is down', () => {
+  it('cancels the texts it had pending', async () => {
+    h = await harness({ retry: { baseMs: 1000 } });
+    h.fake.setOutage({ status: 503 });
+    const alert = h.open('emergency');
+    await until(() => h.outbox()[0]?.attempts === 1, 'first attempt');
+    await h.notifier.stop();
+    // the API acknowledges while the notifier is stopped: nobody tells it
+    expect(h.alerts.acknowledge(alert.id, 'li-caseworker', h.clock.now())).toBe(true);
+    h.fake.setOutage(null);
+    await h.restart();
+    await h.clock.advance(60_000);
+    await settle();
+    expect(h.fake.messages).toHaveLength(0);
+    expect(h.outbox()[0].status).toBe('cancelled');
+  });
+});
