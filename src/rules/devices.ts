@@ -182,7 +182,7 @@ export function nightDoorTimer(cfg: ResidentRulesConfig, state: HomeState, spec:
   let from = dev.countFrom;
   let due = addMsInWindow(from, rule.after, cfg.timezone, rule.hours);
   for (const v of state.visits) {
-    if (v.start <= due && v.end > from) {
+    if (v.start <= Math.max(due, state.at) && v.end > from) {
       from = v.end;
       due = addMsInWindow(from, rule.after, cfg.timezone, rule.hours);
     }

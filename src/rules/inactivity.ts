@@ -79,7 +79,8 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState, scan
   let from = a.silenceFrom;
   let due = dueUnder(cfg, state, j, from, scanFrom);
   for (const v of state.visits) {
-    if (v.start <= due && v.end > from) {
+    // a visit under way, or one that will start before the alert would, vouches until its end
+    if (v.start <= Math.max(due, state.at) && v.end > from) {
       from = v.end;
       due = dueUnder(cfg, state, j, from, scanFrom);
     }

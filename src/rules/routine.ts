@@ -7,6 +7,11 @@
 // at the family's. Some days are slow (longer sits, a longer nap). Sensors report as
 // zigbee2mqtt ones do: occupancy true on movement and false 90 s later, a fridge door opened
 // and closed, every device checking in with its battery about hourly.
+//
+// Residents differ, and a rule tuned on one resident's habits must not be judged on that one
+// alone: each seed draws a persona (early or late riser, long or short naps, how long they sit
+// still out of a sensor's view, how often they go out) within those ranges, then a month of
+// days around it.
 import type { DeviceEvent, DeviceSpec, Readings } from '../domain/types.ts';
 import { DAY, MINUTE, isWeekend, localTime, wallToEpoch } from './time.ts';
 
@@ -62,6 +67,18 @@ export function generateMonth(seed: number, opts: MonthOptions = {}): GeneratedM
   /** local wall clock: day index and minutes after that day's midnight (may exceed 1440) */
   const at = (dayIndex: number, minute: number) => wallToEpoch(day0 + dayIndex, minute * MINUTE, timezone);
 
+  const persona = {
+    wakeFrom: uni(6.25 * 60, 7.25 * 60),
+    wakeSpan: uni(45, 90),
+    napChance: uni(0.3, 0.9),
+    napShortest: uni(20, 45),
+    napLongest: uni(60, 140),
+    /** the longest quiet sit (reading, sewing, a phone call) out of the sensors' view, minutes */
+    sitMax: uni(30, 70),
+    tvGapMax: uni(30, 60),
+    bedFrom: uni(21.25 * 60, 22 * 60),
+    outingChance: uni(0.4, 0.85),
+  };
   const devices: DeviceSpec[] = [
     { id: 'sim-door', kind: 'door', entrance: true },
     { id: 'sim-fridge', kind: 'door', entrance: false },
@@ -83,7 +100,7 @@ export function generateMonth(seed: number, opts: MonthOptions = {}): GeneratedM
     while (t < to) {
       const stretch = uni(10, 40);
       busy(dayIndex, t, Math.min(to, t + stretch), ['living', 'kitchen', 'bath', 'bedroom'], 4);
-      t += stretch + (slow ? uni(15, 65) : uni(10, 45));
+      t += stretch + uni(10, persona.sitMax + (slow ? 20 : 0));
     }
   };
 
@@ -98,11 +115,11 @@ export function generateMonth(seed: number, opts: MonthOptions = {}): GeneratedM
     away.push([at(dayIndex, uni(9.5 * 60, 15 * 60)), at(dayIndex + 1, uni(11 * 60, 18 * 60))]);
   }
 
-  let bedtime = uni(21.5 * 60, 23 * 60) - 1440; // the evening before day 0
+  let bedtime = persona.bedFrom + uni(0, 60) - 1440; // the evening before day 0
   for (let dayIndex = 0; dayIndex < days; dayIndex++) {
     const weekend = isWeekend(localTime(at(dayIndex, 720), timezone).weekday);
     const slow = rnd() < 0.12;
-    const wake = uni(6.5 * 60, 8 * 60) + (weekend ? uni(0, 40) : 0);
+    const wake = persona.wakeFrom + uni(0, persona.wakeSpan) + (weekend ? uni(0, 40) : 0);
     // the night: asleep from last evening's bedtime, with a bathroom trip or two
     const trips = rnd() < 0.35 ? 0 : rnd() < 0.7 ? 1 : 2;
     for (let i = 0; i < trips; i++) {
@@ -118,9 +135,9 @@ export function generateMonth(seed: number, opts: MonthOptions = {}): GeneratedM
     busy(dayIndex, lunch, lunchEnd, ['kitchen', 'living'], 2.5);
     fridge.push(at(dayIndex, uni(lunch, lunchEnd)), at(dayIndex, uni(lunch, lunchEnd)));
     let afternoon = lunchEnd + uni(5, 30);
-    if (rnd() < 0.65) {
+    if (rnd() < persona.napChance) {
       move(at(dayIndex, afternoon), 'bedroom');
-      afternoon += slow ? uni(60, 110) : uni(30, 90); // the nap: no movement at all
+      afternoon += uni(persona.napShortest, persona.napLongest + (slow ? 20 : 0)); // the nap: no movement at all
       move(at(dayIndex, afternoon), 'bedroom');
     }
     const dinner = uni(17.5 * 60, 18.5 * 60);
@@ -128,15 +145,15 @@ export function generateMonth(seed: number, opts: MonthOptions = {}): GeneratedM
     ordinary(dayIndex, afternoon, dinner, slow);
     busy(dayIndex, dinner, dinnerEnd, ['kitchen', 'living'], 2.5);
     fridge.push(at(dayIndex, uni(dinner, dinnerEnd)));
-    bedtime = uni(21.5 * 60, 23 * 60);
+    bedtime = persona.bedFrom + uni(0, 60);
     // the TV evening: little movement, a trip to the kitchen or bathroom now and then
-    for (let t = dinnerEnd + uni(5, 20); t < bedtime - 15; t += uni(10, 45)) move(at(dayIndex, t), pick(['living', 'living', 'kitchen', 'bath'] as Room[]));
+    for (let t = dinnerEnd + uni(5, 20); t < bedtime - 15; t += uni(10, persona.tvGapMax)) move(at(dayIndex, t), pick(['living', 'living', 'kitchen', 'bath'] as Room[]));
     busy(dayIndex, bedtime - 15, bedtime, ['bath', 'bedroom'], 2);
     bedtime -= 1440; // as seen from the next day
 
     if (stayDays.has(dayIndex) || stayDays.has(dayIndex - 1)) continue;
     // errands: out through the entrance door, back one to four hours later
-    const outings = rnd() < 0.35 ? 0 : rnd() < 0.77 ? 1 : 2;
+    const outings = rnd() > persona.outingChance ? 0 : rnd() < 0.75 ? 1 : 2;
     const slots: Array<[number, number]> = [[breakfastEnd + 10, lunch - 70], [Math.max(afternoon, 14.5 * 60), dinner - 70]];
     for (let i = 0; i < outings; i++) {
       const [lo, hi] = slots[i];

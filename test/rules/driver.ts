@@ -29,6 +29,7 @@ export function homeConfig(rules: ResidentRulesConfig['rules'] = {}, timezone = 
 }
 
 export type Logged = Decision & { at: number };
+export type Opened = Extract<Decision, { type: 'open' }> & { at: number };
 
 export function home(cfg: ResidentRulesConfig, start: number | string, state0?: HomeState) {
   const t0 = typeof start === 'string' ? Date.parse(start) : start;
@@ -64,7 +65,7 @@ export function home(cfg: ResidentRulesConfig, start: number | string, state0?: 
     visit(start: number | string, end: number | string) { return step({ type: 'visit', start: toMs(start), end: toMs(end) }); },
     acknowledge(key: string) { return step({ type: 'acknowledged', key }); },
     resolve(key: string) { return step({ type: 'resolved', key }); },
-    opened(key?: string) { return log.filter((d) => d.type === 'open' && (key === undefined || d.key === key)); },
+    opened(key?: string): Opened[] { return log.filter((d): d is Opened => d.type === 'open' && (key === undefined || d.key === key)); },
     ofKey(key: string) { return log.filter((d) => 'key' in d && d.key === key).map((d) => d.type === 'update' ? `update:${d.note}` : d.type === 'resolve' ? `resolve:${d.reason}` : d.type); },
     records() { return log.filter((d) => d.type === 'record').map((d) => (d as { note: string }).note); },
   };

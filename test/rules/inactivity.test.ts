@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import type { ResidentRulesConfig } from '../../src/rules/index.ts';
+import { HOUR, MIN, home, homeConfig, hours, iso } from './driver.ts';
+
+const fixed = (after: number, active = '00:00-24:00'): ResidentRulesConfig['rules'] => ({ inactivity: { mode: 'fixed', after, activeHours: hours(active) } });
+
+describe('fixed inactivity', () => {
+  // [zone, last activity (UTC), rule, when the alert opens (UTC)]
+  it.each<[string, string, ResidentRulesConfig['rules'], string]>([
+    ['Asia/Shanghai', '2026-03-02T02:00:00Z', fixed(2 * HOUR), '2026-03-02T04:00:00.000Z'],
+    // last seen 21:00 local: 1 h counts tonight, 11 h from 07:00 tomorrow -> 18:00 local
+    ['Asia/Shanghai', '2026-03-02T13:00:00Z', fixed(12 * HOUR, '07:00-22:00'), '2026-03-03T10:00:00.000Z'],
+    ['America/Los_Angeles', '2026-07-02T04:00:00Z', fixed(12 * HOUR, '07:00-22:00'), '2026-07-03T01:00:00.000Z'], // 21:00 PDT -> 18:00 PDT
+    ['Pacific/Auckland', '2026-01-15T08:00:00Z', fixed(12 * HOUR, '07:00-22:00'), '2026-01-16T05:00:00.000Z'], // 21:00 NZDT -> 18:00 NZDT
+    // an active window that wraps midnight: 20:00-08:00, 3 h; last seen 06:00 local: 2 h, then 1 h after 20:00
+    ['Asia/Shanghai', '2026-03-01T22:00:00Z', fixed(3 * HOUR, '20:00-08:00'), '2026-03-02T13:00:00.000Z'],
+  ])('%s, last seen %s -> alert at %s', (tz, lastSeen, rules, expected) => {
+    const h = home(homeConfig(rules, tz), Date.parse(lastSeen) - HOUR);
+    h.send('pir', { occupancy: true }, lastSeen);
+    h.wait(40 * HOUR);
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual([expected]);
+  });
+
+  it('activity resumed resolves an alert nobody acknowledged', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T02:00:00Z');
+    h.wait(2 * HOUR + 30 * MIN);
+    h.send('fridge', { contact: false });
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:activity resumed', 'resolve:activity resumed']);
+  });
+
+  it('an acknowledged alert only notes the activity; a new silence is an update to it, not a new alert', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T02:00:00Z');
+    h.wait(2 * HOUR + 5 * MIN);
+    h.acknowledge('inactivity');
+    h.send('pir', { occupancy: true }, Date.parse('2026-03-02T05:00:00Z'));
+    h.wait(3 * HOUR);
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:activity resumed', 'update:no activity again']);
+    h.resolve('inactivity');
+    h.send('pir', { occupancy: true });
+    h.wait(2 * HOUR);
+    expect(h.ofKey('inactivity').slice(3)).toEqual(['open']);
+  });
+
+  it('a person resolving it restarts the silence from that moment', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T02:00:00Z');
+    h.wait(2 * HOUR);
+    h.wait(HOUR).resolve('inactivity');
+    h.wait(2 * HOUR - MIN);
+    expect(h.opened('inactivity')).toHaveLength(1);
+    h.wait(2 * MIN);
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T04:00:00.000Z', '2026-03-02T07:00:00.000Z']);
+  });
+
+  it('what counts as activity: door changes (any door), motion, presses; not occupancy false, smoke or check-ins', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    h.send('pir', { occupancy: false, battery: 90 }, '2026-03-02T01:00:00Z');
+    h.send('door', { contact: true, battery: 90 }, '2026-03-02T01:10:00Z'); // first report, closed: a check-in
+    h.send('smoke', { smoke: false }, '2026-03-02T01:20:00Z');
+    h.at('2026-03-02T02:00:00Z');
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T02:00:00.000Z']);
+    for (const [device, readings] of [['fridge', { contact: false }], ['pir', { occupancy: true }], ['btn', { action: 'single' }]] as const) {
+      const g = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+      g.send(device, readings, '2026-03-02T01:00:00Z');
+      g.at('2026-03-02T02:30:00Z');
+      expect(g.opened('inactivity'), device).toHaveLength(0);
+    }
+  });
+
+  it('no inactivity block, or no device that can show activity: no inactivity alerts', () => {
+    const a = home(homeConfig({}), '2026-03-02T00:00:00Z').wait(3 * 24 * HOUR);
+    expect(a.opened('inactivity')).toHaveLength(0);
+    const b = home(homeConfig(fixed(HOUR), 'UTC', [{ id: 'smoke', kind: 'smoke', entrance: false }]), '2026-03-02T00:00:00Z').wait(10 * HOUR);
+    expect(b.opened('inactivity')).toHaveLength(0);
+  });
+});
+
+describe('visits', () => {
+  it('a visit in progress suppresses inactivity; the silence restarts when it ends', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    h.at('2026-03-02T01:00:00Z').visit(Date.parse('2026-03-02T01:00:00Z'), Date.parse('2026-03-02T03:00:00Z'));
+    h.at('2026-03-02T04:59:00Z');
+    expect(h.opened('inactivity')).toHaveLength(0);
+    h.at('2026-03-02T06:00:00Z');
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T05:00:00.000Z']);
+  });
+
+  it('a visit settles an inactivity alert nobody acknowledged', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    h.at('2026-03-02T02:30:00Z').visit(Date.parse('2026-03-02T02:30:00Z'), Date.parse('2026-03-02T03:00:00Z'));
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:caseworker visit', 'resolve:caseworker visit']);
+  });
+});
+
+describe('away from home', () => {
+  const leave = (h: ReturnType<typeof home>, t: number) => {
+    h.send('pir', { occupancy: true }, t - 30_000);
+    h.send('door', { contact: false }, t);
+    h.send('door', { contact: true }, t + 10_000);
+  };
+
+  it('door opened and closed, then no indoor motion: away, no inactivity until back', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:00:00Z'));
+    h.at('2026-03-02T06:00:00Z');
+    expect(h.opened('inactivity')).toHaveLength(0);
+    expect(h.records()).toEqual(['away from home']);
+    expect(h.log.find((d) => d.type === 'record')!.at).toBe(Date.parse('2026-03-02T01:10:10Z'));
+    h.send('door', { contact: false }, '2026-03-02T06:00:00Z');
+    h.send('door', { contact: true }, '2026-03-02T06:00:10Z');
+    h.send('pir', { occupancy: true }, '2026-03-02T06:01:00Z');
+    expect(h.records()).toEqual(['away from home', 'back home']);
+    h.at('2026-03-02T08:02:00Z');
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T08:01:00.000Z']);
+  });
+
+  it('motion soon after the door closes: they did not go out', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:00:00Z'));
+    h.send('pir', { occupancy: true }, '2026-03-02T01:05:00Z');
+    h.at('2026-03-02T03:06:00Z');
+    expect(h.records()).toEqual([]);
+    expect(h.opened('inactivity')).toHaveLength(1);
+  });
+
+  it('stillness right after coming home is not taken for going out again', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:00:00Z'));
+    h.send('door', { contact: false }, '2026-03-02T03:00:00Z');
+    h.send('door', { contact: true }, '2026-03-02T03:00:10Z');
+    h.at('2026-03-02T05:01:00Z');
+    expect(h.records()).toEqual(['away from home', 'back home']);
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T05:00:10.000Z']);
+  });
+
+  it('away holds inactivity for 36 hours at most', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:00:00Z'));
+    h.at('2026-03-03T12:00:00Z');
+    expect(h.opened('inactivity')).toHaveLength(0);
+    h.at('2026-03-03T14:00:00Z');
+    // 36 h from the door closing behind them
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-03T13:00:10.000Z']);
+    expect(h.records()[1]).toMatch(/36 hours/);
+  });
+
+  it('needs a motion sensor to tell "out" from "sitting still"', () => {
+    const cfg = homeConfig(fixed(2 * HOUR), 'UTC', [{ id: 'door', kind: 'door', entrance: true }]);
+    const h = home(cfg, '2026-03-02T00:00:00Z');
+    h.send('door', { contact: false }, '2026-03-02T01:00:00Z');
+    h.send('door', { contact: true }, '2026-03-02T01:00:10Z');
+    h.at('2026-03-02T04:00:00Z');
+    expect(h.records()).toEqual([]);
+    expect(h.opened('inactivity')).toHaveLength(1);
+  });
+
+  it('a fridge door is not a way out', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    h.send('fridge', { contact: false }, '2026-03-02T01:00:00Z');
+    h.send('fridge', { contact: true }, '2026-03-02T01:00:10Z');
+    h.at('2026-03-02T04:00:00Z');
+    expect(h.records()).toEqual([]);
+    expect(h.opened('inactivity')).toHaveLength(1);
+  });
+});
