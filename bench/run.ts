@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { ingestBench } from './ingest.ts';
 import { nodeTarget, mosquittoTarget } from './connections.ts';
+import { timelineBench } from './timeline.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
@@ -32,6 +33,11 @@ if (!hasMosquitto) console.log('(mosquitto not installed: apt-get install mosqui
 const startup = await nodeTarget('gateway', 5000, false).then((r) => r.startupMs);
 results.startup = { residents: 1000, devices: 5000, ms: startup };
 console.log(`\nStart-up with 1,000 residents and 5,000 devices: ${startup.toFixed(0)} ms`);
+
+// casefile timeline: one resident with 100,000 device events
+const tl = await timelineBench({ queries: quick ? 200 : 1000 });
+results.timeline = tl;
+console.log(`\nTimeline page (50 items), resident with ${tl.opts.events} events: p50 ${tl.ms.p50} ms, p95 ${tl.ms.p95} ms, p99 ${tl.ms.p99} ms   goal p95 < 20 ms`);
 
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${results.at as string}.json`.replace(/:/g, '-');

@@ -14,6 +14,7 @@ import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
+import { casefilePlugins } from './api/casefile.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
@@ -51,6 +52,7 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
+  private auth!: ReturnType<typeof createAuthenticator>;
   serial: SerialReceiver[] = [];
   /** extra HTTP plugins (casefile, notify webhooks), registered after auth */
   readonly httpPlugins: Array<(app: Http) => Promise<void>> = [];
@@ -127,9 +129,10 @@ export class App {
           });
           const configSecrets = new Map<string, Buffer>();
           for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));
-          const auth = createAuthenticator({
+          const auth = this.auth = createAuthenticator({
             bridges: config.mqtt.bridges,
-            configSecret: (id) => configSecrets.get(id),
+            // a stored hash (a device provisioned or taken over through the API) wins over the config file
+            configSecret: (id) => (this.stores.residents.getDevice(id)?.secretHash ? undefined : configSecrets.get(id)),
             storedHash: (id) => this.stores.residents.getDevice(id)?.secretHash,
           });
           this.broker = new EmbeddedBroker({
@@ -175,6 +178,14 @@ export class App {
             openAlertCounts: () => this.stores.alerts.openCounts(),
             health: () => this.health(),
             plugins: [
+              // first: its OpenAPI collector sees the routes registered after it
+              ...casefilePlugins({
+                db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
+                config, clock: this.clock,
+                devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); },
+                residentsChanged: () => this.rules.reload(),
+                visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at),
+              }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,
               ...this.httpPlugins,

@@ -82,6 +82,9 @@ export function residentRepository(db: Db) {
     seedFromConfig(residents: ResidentConfig[], siteTimezone: string, now: number): void {
       db.transaction(() => {
         for (const r of residents) {
+          // a resident edited through the API (source 'api') belongs to the API from then on:
+          // the config file no longer overwrites it, its contacts or its devices
+          if ((stmts.getResident.get(r.id) as { source: string } | undefined)?.source === 'api') continue;
           stmts.upsertResident.run({
             id: r.id, name: r.name, address: r.address, timezone: r.timezone ?? siteTimezone, locale: r.locale,
             visitCycleMs: r.visitCycle ?? null, rules: JSON.stringify(r.rules), source: 'config', now,
