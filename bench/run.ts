@@ -4,6 +4,7 @@ import { execSync } from 'node:child_process';
 import { ingestBench } from './ingest.ts';
 import { nodeTarget, mosquittoTarget } from './connections.ts';
 import { timelineBench } from './timeline.ts';
+import { alarmLatencyBench } from './alarm-latency.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
@@ -18,6 +19,14 @@ console.log('target                         msgs/s   ratio   p50 ms   p99 ms   g
 console.log(`raw aedes, no hooks          ${fmt(s.raw.rate, 0).padStart(8)}   1.00x  ${fmt(s.raw.p50, 2).padStart(7)}  ${fmt(s.raw.p99, 2).padStart(7)}`);
 console.log(`gateway, sync: normal        ${fmt(s.normal.rate, 0).padStart(8)}   ${fmt(s.normal.rate / s.raw.rate, 2)}x  ${fmt(s.normal.p50, 2).padStart(7)}  ${fmt(s.normal.p99, 2).padStart(7)}   >= 0.60x`);
 console.log(`gateway, sync: full          ${fmt(s.full.rate, 0).padStart(8)}   ${fmt(s.full.rate / s.raw.rate, 2)}x  ${fmt(s.full.p50, 2).padStart(7)}  ${fmt(s.full.p99, 2).padStart(7)}   >= 0.50x, p99 < 50 ms`);
+
+// alarm latency: device PUBLISH to the SMS request at a local Twilio-compatible server
+const alarm = await alarmLatencyBench({ alarms: quick ? 30 : 100 });
+results.alarmLatency = alarm;
+console.log(`\nAlarm latency, PUBLISH to SMS request (${alarm.idle.alarms} alarms a phase)`);
+console.log('phase                         p50 ms   p99 ms   max ms   goal');
+console.log(`idle                        ${alarm.idle.p50.toFixed(1).padStart(8)} ${alarm.idle.p99.toFixed(1).padStart(8)} ${alarm.idle.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
+console.log(`under ${alarm.loaded.backgroundRate.toFixed(0)} msgs/s background `.padEnd(28) + `${alarm.loaded.p50.toFixed(1).padStart(8)} ${alarm.loaded.p99.toFixed(1).padStart(8)} ${alarm.loaded.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
 
 // idle connections: resident memory per authenticated device connection
 const n = quick ? 2000 : 10_000;
