@@ -100,6 +100,8 @@ export interface ModeResult {
   /** inactivity alerts on ordinary days (there was no collapse, so all are false) */
   falseAlerts: number;
   falseAlertsPerMonth: number;
+  /** per seed (resident), in the order of `seeds`: residents differ, and the worst one matters */
+  falseAlertsBySeed: number[];
   /** other alert kinds raised on ordinary days (should be none) */
   otherAlerts: number;
   measuredDays: number;
@@ -141,6 +143,7 @@ export function evaluateRules(opts: EvalOptions = {}): ModeResult[] {
   const results: ModeResult[] = [];
   for (const mode of opts.modes ?? DEFAULT_MODES) {
     let falseAlerts = 0, otherAlerts = 0, measuredDays = 0;
+    const falseAlertsBySeed: number[] = [];
     const delays: number[] = [];
     for (const seed of seeds) {
       const month = generateMonth(seed, { ...opts.month, days: warmup + days });
@@ -150,11 +153,14 @@ export function evaluateRules(opts: EvalOptions = {}): ModeResult[] {
       const snapshots: Array<{ at: number; state: HomeState }> = [];
       const run = replay(cfg, month.events, month.start, month.end,
         moments.map((at) => ({ at, take: (state) => snapshots.push({ at, state: structuredClone(state) }) })));
+      let own = 0;
       for (const a of run.alerts) {
         if (a.openedAt < measureFrom) continue;
-        if (a.kind === 'inactivity') falseAlerts++;
+        if (a.kind === 'inactivity') own++;
         else otherAlerts++;
       }
+      falseAlerts += own;
+      falseAlertsBySeed.push(own);
       measuredDays += days;
       // the collapse: from that moment nothing the resident does reaches the gateway
       for (const snap of snapshots) {
@@ -173,6 +179,7 @@ export function evaluateRules(opts: EvalOptions = {}): ModeResult[] {
       mode: mode.name,
       falseAlerts,
       falseAlertsPerMonth: (falseAlerts * 30) / measuredDays,
+      falseAlertsBySeed,
       otherAlerts,
       measuredDays,
       collapses: delays.length,
