@@ -72,7 +72,11 @@ export function onDeviceEvent(ctx: Ctx, spec: DeviceSpec, event: DeviceEvent): A
   }
   onSmoke(ctx, id, r);
   const press = emergencyAction(spec, r);
-  if (press) raise(ctx, `emergency:${id}`, 'emergency', id, { action: press }, 'pressed again');
+  if (press) {
+    raise(ctx, `emergency:${id}`, 'emergency', id, { action: press }, 'pressed again');
+    // every press is news; there is no episode to latch
+    release(ctx, `emergency:${id}`);
+  }
   onBattery(ctx, id, r);
   onTamper(ctx, id, r);
   const facts = onContact(ctx, spec, dev, r, at);

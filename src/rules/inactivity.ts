@@ -22,7 +22,7 @@ import {
   DEFAULT_LEARNED_MIN_MS, DEFAULT_LEARNING_DAYS, hasActivitySensor, hasMotionSensor,
   type HomeState, type ResidentRulesConfig,
 } from './state.ts';
-import { addMsInWindow, msInWindow } from './time.ts';
+import { addMsInWindow, inWindow, msInWindow } from './time.ts';
 import type { HourWindow } from '../config/index.ts';
 
 const KEY = 'inactivity';
@@ -165,10 +165,19 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number): void {
   if (facts.entranceClosed) {
     // Going out is "inside, then the door": a door cycle that brought them in is not one, and
     // stillness right after coming home is exactly when a fall must not be taken for an errand.
-    if (!a.arriving && hasMotionSensor(cfg)) a.awayPendingSince = at;
+    if (!a.arriving && hasMotionSensor(cfg) && !atNight(cfg, at)) a.awayPendingSince = at;
     a.arriving = false;
   }
   a.gapAway = a.awaySince !== null;
+}
+
+/**
+ * Leaving during nightDoor.hours is not "going out": a resident who slips out at 02:00 and
+ * shuts the door behind them must not silence inactivity for a day and a half.
+ */
+function atNight(cfg: ResidentRulesConfig, at: number): boolean {
+  const night = cfg.rules.nightDoor;
+  return night !== undefined && inWindow(at, cfg.timezone, night.hours);
 }
 
 /** A caseworker visit: the visitor sees the resident, so it settles a silence alert and restarts the silence. */

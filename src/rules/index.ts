@@ -35,10 +35,16 @@
 //                       record 'away from home', no inactivity until the entrance door opens or
 //                       indoor activity, at most 36 h (an overnight stay with family fits; a
 //                       resident not back by the second evening is alerted on). Needs a motion
-//                       sensor. Trade-off: a resident who collapses within 10 min of coming in,
-//                       before any motion sensor sees them, looks away.
+//                       sensor. Not inferred from the door cycle that brought them home (a fall
+//                       just inside the door must not look like an errand), nor during
+//                       nightDoor.hours (slipping out at night is no errand either). Trade-off: a
+//                       resident who sits out of every sensor's view for 10 min right after
+//                       seeing a visitor out looks away until they move.
 // inactivity defaults   no `inactivity` block -> no inactivity alerts. learned: learningDays 14,
-//                       min 1h, max 12h, fixed fallback after 12h in 07:00-22:00.
+//                       min 1h, max 12h, fixed fallback after 12h in 07:00-22:00. The learned
+//                       threshold for an hour is 1.2 x the 90th percentile of the day's worst
+//                       silence around that hour (+-1 h) over the last 28 days, + 15 min,
+//                       weekends judged on weekends once 8 are known (learned.ts).
 // start                 initialState treats `now` as last activity and every device as just
 //                       heard, so a fresh gateway does not alarm on history it never saw.
 // ---------------------------------------------------------------------------------------------

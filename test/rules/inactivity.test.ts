@@ -162,3 +162,16 @@ describe('away from home', () => {
     expect(h.opened('inactivity')).toHaveLength(1);
   });
 });
+
+describe('away from home at night', () => {
+  it('slipping out during night-door hours does not hold inactivity', () => {
+    const rules = { ...fixed(2 * HOUR), nightDoor: { hours: hours('22:00-06:00'), after: 10 * MIN } };
+    const h = home(homeConfig(rules, 'UTC'), '2026-03-02T01:00:00Z');
+    h.send('pir', { occupancy: true }, '2026-03-02T01:59:00Z');
+    h.send('door', { contact: false }, '2026-03-02T02:00:00Z');
+    h.send('door', { contact: true }, '2026-03-02T02:00:30Z');
+    h.at('2026-03-02T05:00:00Z');
+    expect(h.records()).toEqual([]);
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T04:00:30.000Z']);
+  });
+});
