@@ -70,6 +70,7 @@ export class Notifier {
     });
     deps.metrics.describe('gateway_notify_sent_total', 'texts and calls accepted by the provider');
     deps.metrics.describe('gateway_notify_retries_total', 'sends that failed and were scheduled again');
+    deps.metrics.describe('gateway_notify_lookups_total', 'texts whose last request had no answer, looked up at the provider before sending again, by outcome');
     deps.metrics.describe('gateway_notify_failed_total', 'sends refused for good or given up');
     deps.metrics.describe('gateway_alerts_unanswered_total', 'alerts whose last escalation step passed unacknowledged');
     deps.metrics.describe('gateway_notify_replies_total', 'answers by text or key press, by what they did');
@@ -91,7 +92,7 @@ export class Notifier {
       outbox: this.outbox, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
       statusCallback: (row) => (publicUrl ? `${publicUrl}/twilio/status?o=${row.id}` : undefined),
       hooks: {
-        sent: (row, providerId) => { this.record(row, 'sent', { providerId }); this.toldTooLate(row); },
+        sent: (row, providerId, found) => { this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) }); this.toldTooLate(row); },
         retrying: (row, reason) => this.record(row, 'retrying', { reason }),
         failed: (row, reason) => this.sendFailed(row, reason),
       },
@@ -306,6 +307,12 @@ export class Notifier {
     if (alert?.status === 'acknowledged' && alert.acknowledgedBy) {
       const by = alert.acknowledgedBy;
       this.followUp(alert, (locale, s) => handledText(locale, by, s), by);
+    } else if (alert?.status === 'resolved' && alert.resolvedBy) {
+      // closed while this text was on its way: its reader gets the same follow-up as the others
+      const by = alert.resolvedBy;
+      const residentContact = this.deps.residents.contactsOf(alert.residentId).find((c) => c.role === 'resident' && c.name === by);
+      if (residentContact && PRE_ALARM_KINDS.has(alert.kind)) this.followUp(alert, residentWellText, by);
+      else if (alert.acknowledgedAt === null) this.followUp(alert, by === SYSTEM ? clearedText : (locale, s) => closedText(locale, by, s), by);
     }
   }
 

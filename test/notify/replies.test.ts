@@ -228,4 +228,20 @@ describe('an alert closed before anyone took it on', () => {
     await settle();
     expect(h.fake.messages).toHaveLength(4);
   });
+
+  it('a text still on its way when the alert cleared gets the follow-up too', async () => {
+    h = await harness();
+    // the family's text is accepted by the provider only after the alert has been resolved
+    const release = h.fake.hold(PHONES.family);
+    const alert = h.open('smoke');
+    await until(() => h.fake.to(PHONES.neighbor).length === 1, 'neighbour text');
+    expect(h.alerts.resolve(alert.id, 'system', h.clock.now())).toBe(true);
+    h.notifier.alertResolved(h.alerts.get(alert.id)!, 'system');
+    release();
+    await until(() => h.fake.to(PHONES.family).length === 2, 'family follow-up');
+    expect(h.fake.to(PHONES.family)[1].form.Body).toBe('Update: the alert for Zhang Xiuying has cleared.');
+    await until(() => h.fake.to(PHONES.neighbor).length === 2, 'neighbour follow-up');
+    await settle();
+    expect(h.fake.messages).toHaveLength(4);
+  });
 });
