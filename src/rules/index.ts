@@ -43,8 +43,9 @@
 // inactivity defaults   no `inactivity` block -> no inactivity alerts. learned: learningDays 14,
 //                       min 1h, max 12h, fixed fallback after 12h in 07:00-22:00. The learned
 //                       threshold for an hour is 1.2 x the 90th percentile of the day's worst
-//                       silence around that hour (+-1 h) over the last 28 days, + 15 min,
-//                       weekends judged on weekends once 8 are known (learned.ts).
+//                       silence around that hour (+-1 h) over the last 28 days + 15 min, and at
+//                       least 1.1 x the worst of them + 15 min; weekends are judged on weekends
+//                       once 8 are known (learned.ts).
 // start                 initialState treats `now` as last activity and every device as just
 //                       heard, so a fresh gateway does not alarm on history it never saw.
 // ---------------------------------------------------------------------------------------------
