@@ -84,33 +84,33 @@ export class AlertService {
 
   /** A person acknowledges: "I'm on it". true when this call acknowledged an open alert. */
   acknowledge(alertId: number, by: string, at: number, via = 'api'): boolean {
-    const { alerts, timeline, db } = this.deps;
-    const done = db.transaction(() => {
-      if (!alerts.acknowledge(alertId, by, at)) return false;
-      const row = alerts.get(alertId)!;
-      timeline.add(row.residentId, at, 'acknowledgement', { alertId, kind: row.kind, by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) });
-      return true;
-    })();
-    if (!done) return false;
-    const row = alerts.get(alertId)!;
-    this.personAction(row.residentId, 'acknowledged', row.conditionKey, at);
-    this.emit('alertAcknowledged', row, by);
-    return true;
+    return this.personActs(alertId, 'acknowledged', at, by, () => this.deps.alerts.acknowledge(alertId, by, at),
+      (row) => ({ type: 'acknowledgement', data: { by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) } }));
   }
 
   /** A person resolves: the condition is dealt with. */
   resolve(alertId: number, by: string, reason: string, at: number): boolean {
+    return this.personActs(alertId, 'resolved', at, by, () => this.deps.alerts.resolve(alertId, by, at),
+      () => ({ type: 'alert_resolved', data: { by, reason } }));
+  }
+
+  /** the change, its casefile entry in the same transaction, then the rules and listeners told */
+  private personActs(
+    alertId: number, action: 'acknowledged' | 'resolved', at: number, by: string,
+    change: () => boolean, entry: (row: AlertRow) => { type: string; data: Record<string, unknown> },
+  ): boolean {
     const { alerts, timeline, db } = this.deps;
     const done = db.transaction(() => {
-      if (!alerts.resolve(alertId, by, at)) return false;
+      if (!change()) return false;
       const row = alerts.get(alertId)!;
-      timeline.add(row.residentId, at, 'alert_resolved', { alertId, kind: row.kind, by, reason });
+      const { type, data } = entry(row);
+      timeline.add(row.residentId, at, type, { alertId, kind: row.kind, ...data });
       return true;
     })();
     if (!done) return false;
     const row = alerts.get(alertId)!;
-    this.personAction(row.residentId, 'resolved', row.conditionKey, at);
-    this.emit('alertResolved', row, by);
+    this.personAction(row.residentId, action, row.conditionKey, at);
+    this.emit(action === 'acknowledged' ? 'alertAcknowledged' : 'alertResolved', row, by);
     return true;
   }
 

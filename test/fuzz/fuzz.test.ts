@@ -4,18 +4,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startGateway, countEvents, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { decodeState } from '../../src/devices/index.ts';
 import { RawClient } from '../broker/raw-client.ts';
+// the same seeded PRNG the rules evaluation uses, so a failure reproduces from its seed
+import { prng } from '../../src/rules/routine.ts';
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces from its seed */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 
 function pick<T>(rand: () => number, list: readonly T[]): T { return list[Math.floor(rand() * list.length)]; }
