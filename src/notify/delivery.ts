@@ -2,11 +2,22 @@
 // a timeout or a network error is retried with exponential backoff and jitter; a permanent
 // refusal (Twilio 21211 invalid number, ...) stops at the first answer. State lives in the
 // outbox rows only, so a restart picks up exactly where the last process stopped.
+//
+// Exactly once (issue 7): each request is preceded by a commit that marks its row 'sending'. A
+// row in doubt when it is due again (still 'sending': the process died during the request; or
+// its request timed out or lost its connection) may already be at the provider: the worker asks
+// the provider (SmsSender.findSms) and adopts the id it finds, and sends only when it finds
+// none. While the provider cannot answer that question the row stays in doubt and the question,
+// never the text, is retried. A request cut short by a crash is looked up no sooner than
+// SmsSender.settleMs after it started, when the provider has finished with it. Two requests to
+// one phone are never in flight together, so a look-up never meets a text this process has sent
+// but not yet recorded. Texts only: calls and the log provider are sent again (at least once),
+// as are texts to a provider without a Messages list (404).
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
-import type { OutboxRepository, OutboxRow } from './outbox.ts';
-import { classifySendError, type SmsSender } from './senders.ts';
+import { inDoubt, type OutboxRepository, type OutboxRow } from './outbox.ts';
+import { classifySendError, lookupUnsupported, outcomeUnknown, type SmsSender } from './senders.ts';
 
 export interface RetryPolicy {
   /** first retry after about this long; each further one doubles */
@@ -28,7 +39,8 @@ export function backoffMs(failures: number, policy: RetryPolicy, random: () => n
 }
 
 export interface DeliveryHooks {
-  sent(row: OutboxRow, providerId: string): void;
+  /** `found`: not sent now; the provider already had it from an attempt whose outcome was lost */
+  sent(row: OutboxRow, providerId: string, found: boolean): void;
   /** the first transient failure of a row (later ones are only counted) */
   retrying(row: OutboxRow, reason: string, nextAt: number): void;
   /** refused for good, or given up */
@@ -52,6 +64,8 @@ export class DeliveryWorker {
   private timer: Timer | null = null;
   private timerAt = Infinity;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** phones with a request in flight: one at a time each */
+  private readonly busyPhones = new Set<string>();
   private running = false;
   private readonly policy: RetryPolicy;
 
@@ -75,46 +89,92 @@ export class DeliveryWorker {
   flush(): void {
     if (!this.running) return;
     for (const row of this.deps.outbox.due(this.deps.clock.now())) {
-      if (!this.inFlight.has(row.id)) this.send(row);
+      if (!this.inFlight.has(row.id) && !this.busyPhones.has(row.phone)) this.send(row);
     }
     this.arm();
   }
 
   private send(row: OutboxRow): void {
-    const { sender, outbox, clock, metrics, hooks, log } = this.deps;
     const ref = { outboxId: row.id, alertId: row.alertId, contactId: row.contactId };
-    const callback = this.deps.statusCallback(row);
     const attempt = async () => {
-      try {
-        const result = row.channel === 'call' && sender.call
-          ? await sender.call(row.phone, row.body, callback, ref)
-          : await sender.sendSms(row.phone, row.body, callback, ref);
-        outbox.markSent(row.id, result.id, clock.now());
-        metrics.inc('gateway_notify_sent_total', { channel: row.channel });
-        guard(log, () => hooks.sent(row, result.id));
-      } catch (err) {
-        const { permanent, reason } = classifySendError(err);
-        const now = clock.now();
-        if (permanent || now - row.createdAt >= this.policy.giveUpAfterMs) {
-          if (outbox.markFailed(row.id, reason)) {
-            metrics.inc('gateway_notify_failed_total', { channel: row.channel, permanent: String(permanent) });
-            log.warn({ ...ref, reason, attempts: row.attempts + 1 }, permanent ? 'provider refused the message for good' : 'gave up sending');
-            guard(log, () => hooks.failed(row, permanent ? reason : `gave up: ${reason}`));
-          }
-          return;
-        }
-        const nextAt = now + backoffMs(row.attempts + 1, this.policy, this.deps.random);
-        outbox.markRetry(row.id, nextAt, reason);
-        metrics.inc('gateway_notify_retries_total', { channel: row.channel });
-        log.warn({ ...ref, reason, attempts: row.attempts + 1, retryInMs: nextAt - now }, 'send failed, will retry');
-        if (row.attempts === 0) guard(log, () => hooks.retrying(row, reason, nextAt));
-      }
+      if (inDoubt(row) && !(await this.lookUp(row, ref))) return;
+      await this.request(row, ref);
     };
+    this.busyPhones.add(row.phone);
     const promise = attempt().finally(() => {
       this.inFlight.delete(row.id);
+      this.busyPhones.delete(row.phone);
       this.arm();
     });
     this.inFlight.set(row.id, promise);
+  }
+
+  /**
+   * A row whose last request may have reached the provider: true when it should be sent; false
+   * when the provider had it (adopted as sent) or could not be asked (asked again later).
+   */
+  private async lookUp(row: OutboxRow, ref: SendRefIds): Promise<boolean> {
+    const { sender, outbox, clock, metrics, hooks, log } = this.deps;
+    if (row.channel !== 'sms' || !sender.findSms) return true;
+    try {
+      const found = await sender.findSms({
+        to: row.phone, body: row.body, since: row.createdAt,
+        taken: (id) => { const owner = outbox.byProviderId(id); return owner !== undefined && owner.id !== row.id; },
+      });
+      metrics.inc('gateway_notify_lookups_total', { outcome: found ? 'found' : 'not_found' });
+      if (!found) return true;
+      outbox.markSent(row.id, found.id, clock.now());
+      metrics.inc('gateway_notify_sent_total', { channel: row.channel });
+      log.info({ ...ref }, 'the provider already had this text from an attempt whose outcome was lost; not sent again');
+      guard(log, () => hooks.sent(row, found.id, true));
+      return false;
+    } catch (err) {
+      if (lookupUnsupported(err)) {
+        metrics.inc('gateway_notify_lookups_total', { outcome: 'unsupported' });
+        log.warn({ ...ref }, 'the provider cannot list messages: sending again, possibly a second time');
+        return true;
+      }
+      metrics.inc('gateway_notify_lookups_total', { outcome: 'error' });
+      this.failed(row, ref, err, true);
+      return false;
+    }
+  }
+
+  /** one request to the provider, after the commit that marks it in flight */
+  private async request(row: OutboxRow, ref: SendRefIds): Promise<void> {
+    const { sender, outbox, clock, metrics, hooks, log } = this.deps;
+    if (!outbox.markSending(row.id, clock.now() + (sender.settleMs ?? 0))) return; // cancelled or settled meanwhile
+    const callback = this.deps.statusCallback(row);
+    try {
+      const result = row.channel === 'call' && sender.call
+        ? await sender.call(row.phone, row.body, callback, ref)
+        : await sender.sendSms(row.phone, row.body, callback, ref);
+      outbox.markSent(row.id, result.id, clock.now());
+      metrics.inc('gateway_notify_sent_total', { channel: row.channel });
+      guard(log, () => hooks.sent(row, result.id, false));
+    } catch (err) {
+      this.failed(row, ref, err, outcomeUnknown(err));
+    }
+  }
+
+  /** a failed request or look-up: failed for good, given up, or retried (in doubt when `unknown`) */
+  private failed(row: OutboxRow, ref: SendRefIds, err: unknown, unknown: boolean): void {
+    const { outbox, clock, metrics, hooks, log } = this.deps;
+    const { permanent, reason } = classifySendError(err);
+    const now = clock.now();
+    if (permanent || now - row.createdAt >= this.policy.giveUpAfterMs) {
+      if (outbox.markFailed(row.id, reason)) {
+        metrics.inc('gateway_notify_failed_total', { channel: row.channel, permanent: String(permanent) });
+        log.warn({ ...ref, reason, attempts: row.attempts + 1 }, permanent ? 'provider refused the message for good' : 'gave up sending');
+        guard(log, () => hooks.failed(row, permanent ? reason : `gave up: ${reason}`));
+      }
+      return;
+    }
+    const nextAt = now + backoffMs(row.attempts + 1, this.policy, this.deps.random);
+    outbox.markRetry(row.id, nextAt, reason, unknown);
+    metrics.inc('gateway_notify_retries_total', { channel: row.channel });
+    log.warn({ ...ref, reason, attempts: row.attempts + 1, retryInMs: nextAt - now, outcomeUnknown: unknown }, 'send failed, will retry');
+    if (row.attempts === 0) guard(log, () => hooks.retrying(row, reason, nextAt));
   }
 
   /** one timer, for the earliest pending row not already being sent */
@@ -139,13 +199,17 @@ export class DeliveryWorker {
 
   private nextAttempt(): number | null {
     if (this.inFlight.size === 0) return this.deps.outbox.nextAttempt();
-    // rows being sent are still pending; look past them
-    for (const row of this.deps.outbox.due(Number.MAX_SAFE_INTEGER, this.inFlight.size + 1)) {
-      if (!this.inFlight.has(row.id)) return row.nextAttemptAt;
+    // rows being sent, and rows waiting for their phone, are still pending; look past them
+    for (let limit = this.inFlight.size + 16; ; limit *= 4) {
+      const rows = this.deps.outbox.due(Number.MAX_SAFE_INTEGER, limit);
+      const next = rows.find((row) => !this.inFlight.has(row.id) && !this.busyPhones.has(row.phone));
+      if (next) return next.nextAttemptAt;
+      if (rows.length < limit) return null;
     }
-    return null;
   }
 }
+
+type SendRefIds = { outboxId: number; alertId: number | null; contactId: number | null };
 
 /** a hook's failure is logged, never allowed to undo a send that happened */
 function guard(log: Logger, fn: () => void): void {

@@ -8,14 +8,36 @@
 //   STEP_FOLLOW_UP  "<name> is handling it", "all is well", "closed": one follow-up each;
 //   STEP_UNANSWERED the caseworkers' "nobody answered" notice.
 // Notices that may rightly repeat (a caseworker told of each rejected number) have step NULL.
+//
+// Exactly once (issue 7). A row is marked 'sending' in its own commit before each request to
+// the provider, and leaves that state when the request ends: 'sent' with the provider's id,
+// 'failed', or back to 'pending' for a retry. A row is in doubt, possibly accepted by the
+// provider, when it is still 'sending' after a restart (the process died during the request)
+// or when its last request ended without an answer (a timeout, a dropped connection: its
+// last_error starts with IN_DOUBT). Before an in-doubt row is sent again the delivery worker
+// asks the provider for it and adopts the id it finds. An answer with an error status means
+// the provider created nothing: that retry is not in doubt.
 import type { Db } from '../store/index.ts';
 
 export const STEP_FOLLOW_UP = -1;
 export const STEP_UNANSWERED = -2;
 
 export type Channel = 'sms' | 'call';
-/** pending -> sent -> delivered | undelivered | failed; pending -> failed (rejected or gave up) | cancelled (alert handled first) */
-export type OutboxStatus = 'pending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled';
+/**
+ * pending -> sending -> sent -> delivered | undelivered | failed; sending -> pending (to retry) |
+ * failed (rejected or gave up); pending | sending -> cancelled (alert handled first).
+ * 'sending': a request is in flight, or was when the process died.
+ */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled';
+/** the states the delivery worker still acts on */
+const OPEN = `('pending', 'sending')`;
+/** last_error of a row whose last request (or look-up) ended without telling whether it was carried out */
+export const IN_DOUBT = 'in doubt: ';
+
+/** whether an earlier request for this row may have been accepted by the provider */
+export function inDoubt(row: Pick<OutboxRow, 'status' | 'lastError'>): boolean {
+  return row.status === 'sending' || (row.status === 'pending' && (row.lastError ?? '').startsWith(IN_DOUBT));
+}
 
 export interface OutboxRow {
   id: number;
@@ -57,20 +79,23 @@ export function outboxRepository(db: Db) {
       VALUES (@alertId, @residentId, @contactId, @phone, @channel, @step, @body, 'pending', 0, @at, @at) ON CONFLICT DO NOTHING`),
     get: db.prepare(`SELECT ${cols} FROM outbox WHERE id = ?`),
     byProviderId: db.prepare(`SELECT ${cols} FROM outbox WHERE provider_id = ?`),
-    due: db.prepare(`SELECT ${cols} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
-    nextAttempt: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`),
+    due: db.prepare(`SELECT ${cols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
+    nextAttempt: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`),
+    // next_attempt_at of a 'sending' row: when a process that died during the request may look it up
+    sending: db.prepare(`UPDATE outbox SET status = 'sending', next_attempt_at = @lookUpAt WHERE id = @id AND status IN ${OPEN}`),
     // a row cancelled while its request was in flight did go out: it counts as sent
-    sent: db.prepare(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'cancelled') THEN 'sent' ELSE status END,
+    sent: db.prepare(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'sending', 'cancelled') THEN 'sent' ELSE status END,
       provider_id = @providerId, sent_at = @at, attempts = attempts + 1, last_error = NULL WHERE id = @id`),
-    retry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error WHERE id = @id AND status = 'pending'`),
-    failed: db.prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = @error WHERE id = @id AND status = 'pending'`),
+    retry: db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error
+      WHERE id = @id AND status IN ${OPEN}`),
+    failed: db.prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = @error WHERE id = @id AND status IN ${OPEN}`),
     // a delivery report only moves a row forward: a late "sent" never undoes "delivered"
     delivery: db.prepare(`UPDATE outbox SET status = @status, last_error = COALESCE(@error, last_error),
-      provider_id = COALESCE(provider_id, @providerId) WHERE id = @id AND status IN ('pending', 'sent') AND status != @status`),
-    pendingOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND status = 'pending' AND step >= 0`),
-    pendingOfSettled: db.prepare(`SELECT ${cols} FROM outbox WHERE status = 'pending' AND step >= 0
+      provider_id = COALESCE(provider_id, @providerId) WHERE id = @id AND status IN ('pending', 'sending', 'sent') AND status != @status`),
+    pendingOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND status IN ${OPEN} AND step >= 0`),
+    pendingOfSettled: db.prepare(`SELECT ${cols} FROM outbox WHERE status IN ${OPEN} AND step >= 0
       AND alert_id IN (SELECT id FROM alerts WHERE status != 'open')`),
-    cancel: db.prepare(`UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'`),
+    cancel: db.prepare(`UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status IN ${OPEN}`),
     ofAlert: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? ORDER BY id`),
     stepRows: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND step = ? ORDER BY id`),
     callOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND phone = ? AND channel = 'call' ORDER BY id DESC LIMIT 1`),
@@ -91,14 +116,27 @@ export function outboxRepository(db: Db) {
     byProviderId: (sid: string) => s.byProviderId.get(sid) as OutboxRow | undefined,
     due: (now: number, limit = 100) => s.due.all(now, limit) as OutboxRow[],
     nextAttempt: (): number | null => (s.nextAttempt.get() as { at: number | null }).at,
+    /**
+     * Committed before each request: false when the row was cancelled or settled meanwhile (send
+     * nothing). `lookUpAt`: if this process dies during the request, not before then is the
+     * provider asked for it (the request may still be running there until its timeout).
+     */
+    markSending: (id: number, lookUpAt: number): boolean => s.sending.run({ id, lookUpAt }).changes === 1,
     markSent(id: number, providerId: string, at: number): void { s.sent.run({ id, providerId, at }); },
-    markRetry(id: number, nextAt: number, error: string): void { s.retry.run({ id, nextAt, error }); },
+    /** `doubt`: the request may have been carried out, so the row is looked up before it is sent again */
+    markRetry(id: number, nextAt: number, error: string, doubt = false): void {
+      s.retry.run({ id, nextAt, error: doubt ? IN_DOUBT + error : error });
+    },
     /** true when this call moved the row from pending to failed */
     markFailed: (id: number, error: string): boolean => s.failed.run({ id, error }).changes === 1,
     /** true when the row's status changed */
     markDelivery: (id: number, status: OutboxStatus, error: string | null, providerId: string | null): boolean =>
       s.delivery.run({ id, status, error, providerId }).changes === 1,
-    /** cancels the alert's escalation texts not yet sent; returns the rows it cancelled */
+    /**
+     * cancels the alert's escalation texts not yet sent; returns the rows it cancelled. A row
+     * 'sending' is cancelled too: it may have gone out (as a request in flight may), but it is
+     * never sent again.
+     */
     cancelPending(alertId: number): OutboxRow[] {
       return (s.pendingOf.all(alertId) as OutboxRow[]).filter((row) => s.cancel.run(row.id).changes === 1);
     },

@@ -13,6 +13,24 @@ export interface SmsSender {
   sendSms(to: string, body: string, statusCallback?: string, ref?: SendRef): Promise<{ id: string }>;
   /** a call that plays `twiml`; without it `via: call` steps are sent as texts */
   call?(to: string, twiml: string, statusCallback?: string, ref?: SendRef): Promise<{ id: string }>;
+  /**
+   * Asks the provider for a text it already accepted: one to `to` with this body, created at or
+   * after `since` (epoch ms), whose id `taken` does not claim for another outbox row; the oldest
+   * such, or null. Absent when the provider cannot be asked (the log: nothing to reconcile).
+   */
+  findSms?(query: SentQuery): Promise<{ id: string } | null>;
+  /**
+   * How long after a request starts the provider may still be acting on it. A request cut short
+   * by a crash is looked up no sooner than this after it started (issue 7).
+   */
+  readonly settleMs?: number;
+}
+
+export interface SentQuery {
+  to: string;
+  body: string;
+  since: number;
+  taken(id: string): boolean;
 }
 
 /**
@@ -38,19 +56,50 @@ export class BaseUrlRequestClient extends twilio.RequestClient {
 export interface TwilioSettings { accountSid: string; authToken: string; from: string; apiBaseUrl?: string }
 
 /** A hung provider must not hold a send forever: it becomes a retry. */
-const REQUEST_TIMEOUT_MS = 15_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * How long a create request may still be running at Twilio when its client died: Twilio answers
+ * one in well under a second. A restarted gateway looks such a request up no sooner than this
+ * after it started (a restart takes about as long anyway). Longer would hold back the texts that
+ * did not go out; shorter would risk a look-up before Twilio has the text.
+ */
+const SETTLE_MS = 5_000;
+/** Twilio stamps messages with its own clock, to the second: allow for that and some skew */
+const CLOCK_SLACK_MS = 60_000;
+/** how many of a number's newest texts a look-up reads; they are the recent ones it needs */
+const LOOKUP_LIMIT = 200;
 
 export class TwilioSender implements SmsSender {
   private readonly client: twilio.Twilio;
-  constructor(private readonly settings: TwilioSettings) {
+  readonly settleMs: number;
+  /** `requestTimeoutMs`: for tests of hung providers; production keeps REQUEST_TIMEOUT_MS */
+  constructor(private readonly settings: TwilioSettings & { requestTimeoutMs?: number }) {
     const { accountSid, authToken, apiBaseUrl } = settings;
+    const timeout = settings.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.settleMs = Math.min(SETTLE_MS, timeout);
     this.client = twilio(accountSid, authToken, apiBaseUrl
-      ? { httpClient: new BaseUrlRequestClient(apiBaseUrl, { timeout: REQUEST_TIMEOUT_MS }) }
-      : { timeout: REQUEST_TIMEOUT_MS });
+      ? { httpClient: new BaseUrlRequestClient(apiBaseUrl, { timeout }) }
+      : { timeout });
   }
   async sendSms(to: string, body: string, statusCallback?: string): Promise<{ id: string }> {
     const message = await this.client.messages.create({ to, from: this.settings.from, body, ...(statusCallback ? { statusCallback } : {}) });
     return { id: message.sid };
+  }
+  /**
+   * Twilio's Messages list, filtered by To and From, newest first. Not by DateSent: a text still
+   * queued at Twilio has no date_sent yet and would be missed, which is the one case that must
+   * be found. Matched on the body (Twilio keeps it as sent; a trial account prefixes it, hence
+   * endsWith) and on date_created; the Message resource does not carry the StatusCallback URL,
+   * so the outbox id cannot be read back from it.
+   */
+  async findSms({ to, body, since, taken }: SentQuery): Promise<{ id: string } | null> {
+    const messages = await this.client.messages.list({ to, from: this.settings.from, pageSize: 50, limit: LOOKUP_LIMIT });
+    const candidates = messages
+      .filter((m) => (m.direction ?? '').startsWith('outbound') && typeof m.body === 'string' && m.body.endsWith(body))
+      .filter((m) => !m.dateCreated || m.dateCreated.getTime() >= since - CLOCK_SLACK_MS)
+      .filter((m) => !taken(m.sid))
+      .sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0));
+    return candidates.length ? { id: candidates[0].sid } : null;
   }
   async call(to: string, twiml: string, statusCallback?: string): Promise<{ id: string }> {
     const call = await this.client.calls.create({
@@ -93,6 +142,21 @@ const PERMANENT_CODES = new Set([21211, 21214, 21217, 21401, 21407, 21408, 21421
  * code. Everything else — 5xx, 429, timeouts, refused or reset connections, and 401/403/404,
  * which mean a wrong account setting that a fix and a restart should still deliver — retries.
  */
+/**
+ * Whether a failed request may still have been carried out: no HTTP answer at all (a timeout,
+ * a dropped or refused connection, a process that died). An answer with an error status means
+ * the provider did not create the message.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  return typeof (err as { status?: unknown } | null)?.status !== 'number';
+}
+
+/** the provider answered that it has no such list (a Twilio-compatible endpoint without it) */
+export function lookupUnsupported(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status;
+  return status === 404 || status === 405 || status === 501;
+}
+
 export function classifySendError(err: unknown): { permanent: boolean; reason: string } {
   const e = (err ?? {}) as { status?: unknown; code?: unknown };
   const code = typeof e.code === 'number' ? e.code : Number.isInteger(Number(e.code)) ? Number(e.code) : undefined;
