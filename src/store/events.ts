@@ -18,6 +18,8 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
 /** How long a resent QoS 1 message is recognised as a duplicate of a stored one. */
 const DUP_WINDOW_MS = 24 * 3_600_000;
 
@@ -36,8 +38,9 @@ export function eventFromRow(row: any): DeviceEvent {
 export function eventRepository(db: Db) {
   const insert = db.prepare(`INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  const findDup = db.prepare(`SELECT id FROM events WHERE device_id = ? AND mqtt_message_id = ? AND payload = ? AND at >= ?
-    ORDER BY id DESC LIMIT 1`);
+  // rare (only a resend carries DUP), so it rides the resident index rather than paying for one of its own
+  const findDup = db.prepare(`SELECT id FROM events WHERE resident_id = ? AND at >= ? AND device_id = ? AND mqtt_message_id = ? AND payload = ?
+    ORDER BY at DESC, id DESC LIMIT 1`);
   const seen = db.prepare(`UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), @at),
     battery = COALESCE(@battery, battery), availability = COALESCE(@availability, availability) WHERE id = @id`);
   const after = db.prepare(`SELECT e.*, d.kind FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id > ? ORDER BY e.id LIMIT ?`);
@@ -54,27 +57,53 @@ export function eventRepository(db: Db) {
     for (const p of group) {
       const { event, origin } = p;
       if (origin?.dup) {
-        const existing = findDup.get(event.deviceId, origin.messageId, p.payload, event.at - DUP_WINDOW_MS) as { id: number } | undefined;
+        const existing = findDup.get(event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.messageId, p.payload) as { id: number } | undefined;
         if (existing) { ids.push(-existing.id); continue; }
       }
       const info = insert.run(event.at, event.deviceId, event.residentId, event.type, event.source, p.payload,
         origin?.clientId ?? null, origin?.messageId ?? null);
       ids.push(Number(info.lastInsertRowid));
-      seen.run({
-        id: event.deviceId, at: event.at,
+      const status = {
+        lastSeen: event.at,
         battery: typeof event.readings?.battery === 'number' ? Math.round(event.readings.battery) : null,
-        availability: event.type === 'availability' ? event.availability : null,
-      });
+        availability: event.type === 'availability' ? event.availability! : null,
+      };
+      if (statusChanged(event.deviceId, status, changed)) {
+        seen.run({ id: event.deviceId, at: status.lastSeen, battery: status.battery, availability: status.availability });
+      }
     }
     return ids;
   });
+
+  // A device's row (last seen, battery, availability) is written when something changed, and
+  // last seen at most once a minute: a second write per event would halve ingest for a value
+  // people read to the minute. The rules keep their own exact times.
+  type Status = { lastSeen: number; battery: number | null; availability: string | null };
+  const written = new Map<string, Status>();
+  function statusChanged(id: string, next: Status, changed: Map<string, Status>): boolean {
+    const prev = changed.get(id) ?? written.get(id);
+    const differs = !prev || next.lastSeen - prev.lastSeen >= LAST_SEEN_RESOLUTION_MS
+      || (next.battery !== null && next.battery !== prev.battery)
+      || (next.availability !== null && next.availability !== prev.availability);
+    if (!differs) return false;
+    changed.set(id, {
+      lastSeen: Math.max(next.lastSeen, prev?.lastSeen ?? 0),
+      battery: next.battery ?? prev?.battery ?? null,
+      availability: next.availability ?? prev?.availability ?? null,
+    });
+    return true;
+  }
+  let changed = new Map<string, Status>();
 
   function flush(): void {
     scheduled = false;
     const group = queue;
     queue = [];
     try {
+      changed = new Map();
       const ids = commitGroup(group);
+      // only what committed is known to be written
+      for (const [id, status] of changed) written.set(id, status);
       if (failing) { failing = null; onHealth(null); }
       group.forEach((p, i) => p.resolve(ids[i]));
     } catch (err) {

@@ -151,4 +151,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_phone ON outbox(phone, alert_id);
   CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
   `,
+  /* 3: the (device, message id) index cost more on every insert than it saved on the rare
+        resend (DUP) lookup, which now scans the resident's recent events instead */ `
+  DROP INDEX events_device_msg;
+  `,
 ];
