@@ -113,7 +113,7 @@ export async function alarmLatencyBench(options: AlarmLatencyOptions = {}): Prom
   const perPhase = opts.warmup + opts.alarms;
   // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
   const first = opts.backgroundClients;
-  const app = buildApp(benchConfig(dir, first + 2 * perPhase, opts.backgroundClients, fake.url), { log: createLogger({ level: 'warn' }) });
+  const app = buildApp(benchConfig(dir, first + 2 * perPhase, opts.backgroundClients, fake.url), { log: createLogger({ level: 'error' }) });
   await app.start();
   const mqttUrl = `mqtt://127.0.0.1:${app.mqttPort()}`;
   try {

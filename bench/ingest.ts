@@ -50,7 +50,7 @@ export function benchConfig(dir: string, devices: number, sync: 'normal' | 'full
 
 export async function gatewayTarget(devices: number, sync: 'normal' | 'full') {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const app = buildApp(benchConfig(dir, devices, sync), { log: createLogger({ level: 'warn' }) });
+  const app = buildApp(benchConfig(dir, devices, sync), { log: createLogger({ level: 'error' }) });
   await app.start();
   return {
     app, port: app.mqttPort(),
