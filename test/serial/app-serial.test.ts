@@ -1,0 +1,62 @@
+// A receiver wired into the whole gateway over a real pty pair: an RFLink smoke line becomes a
+// smoke alert; unplugging the receiver opens an outage alert for the residents it serves,
+// and plugging it in again resolves it without a restart.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { ensureSocat, PtyPair, RadioSide } from './pty.ts';
+import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+
+let pty: PtyPair;
+let radio: RadioSide | undefined;
+let gw: TestGateway | undefined;
+
+beforeAll(() => { ensureSocat(); });
+afterAll(async () => {
+  await radio?.close();
+  await gw?.stop();
+  await pty?.dispose();
+});
+
+describe('RFLink receiver in the gateway', () => {
+  it('smoke line -> smoke alert; unplug -> outage alert; replug -> resolved, events flow again', async () => {
+    pty = new PtyPair();
+    await pty.plug();
+    radio = await RadioSide.open(pty.b);
+    radio.answerPings();
+    gw = await startGateway({
+      serial: [{ path: pty.a, baudRate: 57600, protocol: 'rflink', pingInterval: '1s' }],
+      residents: [{
+        id: 'r-wu', name: 'Wu Lan', timezone: 'Asia/Shanghai',
+        devices: [
+          { id: 'wu-rf-smoke', kind: 'smoke', rflink: 'SmokeAlert;ID=123456' },
+          { id: 'wu-rf-pir', kind: 'motion', rflink: 'Pir;ID=aa66' },
+        ],
+      }],
+    });
+    const app = gw.app;
+    await new Promise((r) => setTimeout(r, 300));
+    radio.send('20;00;Nodo RadioFrequencyLink - RFLink Gateway V1.1 - R48;');
+    radio.send('20;12;Pir;ID=aa66;PIR=ON;');
+    radio.send('20;63;SmokeAlert;ID=123456;SMOKEALERT=ON;');
+    radio.send('20;64;SmokeAlert;ID=999999;SMOKEALERT=ON;');
+    const smoke = await waitFor(() => app.stores.alerts.list('open').find((a) => a.kind === 'smoke'), 5000, 'smoke alert');
+    expect(smoke).toMatchObject({ residentId: 'r-wu', deviceId: 'wu-rf-smoke' });
+    const sources = app.stores.db.prepare("SELECT DISTINCT source FROM events WHERE resident_id = 'r-wu'").all() as Array<{ source: string }>;
+    expect(sources.map((s) => s.source)).toEqual(['rflink']);
+    expect(app.metrics.get('gateway_serial_lines_ignored_total', { reason: 'unknown_device' })).toBe(1);
+
+    await radio.close();
+    radio = undefined;
+    await pty.unplug();
+    const outage = await waitFor(() => app.stores.alerts.list('open').find((a) => a.conditionKey === `receiver_offline:${pty.a}`), 10_000, 'outage alert');
+    expect(outage).toMatchObject({ kind: 'device_offline', residentId: 'r-wu' });
+    expect(app.stores.timeline.page('r-wu', { limit: 50, types: ['alert'] }).items.some((i) => i.kind === 'device_offline')).toBe(true);
+
+    await pty.plug();
+    radio = await RadioSide.open(pty.b);
+    radio.answerPings();
+    await waitFor(() => app.stores.alerts.get(outage.id)?.status === 'resolved', 40_000, 'outage resolved');
+    const before = (app.stores.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device_id = 'wu-rf-pir'").get() as { n: number }).n;
+    radio.send('20;13;Pir;ID=aa66;PIR=ON;');
+    await waitFor(() => (app.stores.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device_id = 'wu-rf-pir'").get() as { n: number }).n > before, 5000, 'event after replug');
+  }, 90_000);
+});
