@@ -7,10 +7,12 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { Db, EventRepository, ResidentRepository, RuleStateRepository } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, RuleScheduler, type HomeState, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
+import { initialState, decide, RuleScheduler, type Decision, type HomeState, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
 
 const DRAIN_DELAY_MS = 2;
+/** the longest a judged-but-undecided state waits to be written (its events replay on restart) */
+const SAVE_EVERY_MS = 5000;
 
 interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number }
 
@@ -32,6 +34,11 @@ export class RulesRuntime {
   private scheduler: RuleScheduler | null = null;
   private queue: Array<{ residentId: string; input: RuleInput; at: number; eventId?: number }> = [];
   private draining = false;
+  /** residents judged since their state was last written */
+  private dirty = new Set<string>();
+  private lastSave = 0;
+  private saveTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   constructor(private readonly deps: RulesRuntimeDeps) {}
 
@@ -58,7 +65,10 @@ export class RulesRuntime {
   }
 
   stop(): void {
+    this.stopping = true;
     this.drain();
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     this.scheduler?.stop();
     this.scheduler = null;
   }
@@ -111,36 +121,62 @@ export class RulesRuntime {
     }
   }
 
-  /** judges everything queued, then commits each touched resident's state and its alerts in one transaction */
+  /**
+   * Judges everything queued, then commits what must be kept in one transaction: the alerts it
+   * decided and the state of every resident judged since the last save.
+   *
+   * A batch of events that decided nothing is not written at once: replaying those same events
+   * from the saved last_event_id after a crash decides nothing again, so skipping the write loses
+   * nothing but a little replay time, bounded by saving at least every SAVE_EVERY_MS. Decisions
+   * and people's actions (acknowledge, resolve, visits), which no event replay can rebuild, are
+   * always written before they are announced.
+   */
   private drain(): void {
     this.draining = false;
-    if (!this.queue.length) return;
     const items = this.queue;
     this.queue = [];
-    const { db, log } = this.deps;
+    const { db, log, clock } = this.deps;
+    const now = clock.now();
+    if (!items.length && !this.dirty.size) return;
     const touched = new Set<string>();
-    const announcements: Array<() => void> = [];
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
     const before = new Map([...new Set(items.map((i) => i.residentId))].flatMap((id) => {
       const home = this.homes.get(id);
       return home ? [[id, { state: home.state, lastEventId: home.lastEventId }] as const] : [];
     }));
-    // The events are the record; this state is derived from them and a restart rebuilds it by
-    // replaying what came after last_event_id. So it need not pay an fsync of its own under
-    // sync: full: the next event commit's fsync carries these WAL frames to disk too.
-    const relaxed = this.deps.syncFull === true;
-    try {
-      if (relaxed) db.pragma('synchronous = NORMAL');
-      db.transaction(() => this.judge(items, touched, announcements))();
-    } catch (err) {
-      log.error({ err }, 'rules: could not commit decisions; will retry');
-      for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved);
-      // put them back and try again shortly: losing them would lose alarms
-      this.queue = [...items, ...this.queue];
-      setTimeout(() => this.drain(), 1000).unref();
-      return;
-    } finally {
-      if (relaxed) db.pragma('synchronous = FULL');
+    const decided = this.judge(items, touched);
+    const mustSave = decided.length > 0 || items.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
+      || now - this.lastSave >= SAVE_EVERY_MS || this.stopping;
+    const announcements: Array<() => void> = [];
+    if (mustSave) {
+      // The events are the record; this state is derived from them. So it need not pay an
+      // fsync of its own under sync: full: the next event commit's fsync carries it to disk too.
+      const relaxed = this.deps.syncFull === true;
+      try {
+        if (relaxed) db.pragma('synchronous = NORMAL');
+        db.transaction(() => {
+          for (const d of decided) announcements.push(this.deps.alerts.apply(d.residentId, d.decisions, d.at));
+          for (const id of this.dirty) {
+            const home = this.homes.get(id);
+            if (home) this.deps.ruleState.save(id, home.state, home.lastEventId, now);
+          }
+        })();
+        this.dirty.clear();
+        this.lastSave = now;
+      } catch (err) {
+        log.error({ err }, 'rules: could not commit decisions; will retry');
+        for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved);
+        // put them back and try again shortly: losing them would lose alarms
+        this.queue = [...items, ...this.queue];
+        setTimeout(() => this.drain(), 1000).unref();
+        return;
+      } finally {
+        if (relaxed) db.pragma('synchronous = FULL');
+      }
+    } else if (!this.saveTimer) {
+      // make sure a quiet spell still gets the state written
+      this.saveTimer = setTimeout(() => { this.saveTimer = null; this.drain(); }, SAVE_EVERY_MS);
+      this.saveTimer.unref();
     }
     for (const id of touched) {
       const home = this.homes.get(id)!;
@@ -149,8 +185,9 @@ export class RulesRuntime {
     for (const announce of announcements) announce();
   }
 
-  private judge(items: typeof this.queue, touched: Set<string>, announcements: Array<() => void>): void {
-    const { ruleState, alerts, clock } = this.deps;
+  /** runs the core over the queued inputs in memory; returns the decisions to commit */
+  private judge(items: typeof this.queue, touched: Set<string>): Array<{ residentId: string; decisions: Decision[]; at: number }> {
+    const decided: Array<{ residentId: string; decisions: Decision[]; at: number }> = [];
     for (const item of items) {
       const home = this.homes.get(item.residentId);
       if (!home) continue;
@@ -159,12 +196,9 @@ export class RulesRuntime {
       home.state = result.state;
       if (item.eventId !== undefined) home.lastEventId = item.eventId;
       touched.add(item.residentId);
-      if (result.decisions.length) announcements.push(alerts.apply(item.residentId, result.decisions, item.at));
+      this.dirty.add(item.residentId);
+      if (result.decisions.length) decided.push({ residentId: item.residentId, decisions: result.decisions, at: item.at });
     }
-    const now = clock.now();
-    for (const id of touched) {
-      const home = this.homes.get(id)!;
-      ruleState.save(id, home.state, home.lastEventId, now);
-    }
+    return decided;
   }
 }

@@ -79,4 +79,29 @@ describe('alerts end to end', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
   });
+
+  it('a crash that loses unsaved rules state replays its events and decides nothing twice', async () => {
+    gw = await startGateway();
+    const dir = gw.dir;
+    const door = await gw.connect('zhang-door', 'door-secret');
+    const smoke = await gw.connect('zhang-smoke', 'smoke-secret');
+    await smoke.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    await waitFor(() => gw!.app.stores.alerts.list('open').length === 1, 3000, 'smoke alert');
+    // events that decide nothing: their state is not written at once
+    for (const contact of [false, true, false, true]) await door.publishAsync('devices/zhang-door', JSON.stringify({ contact }), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    const saved = gw.app.stores.db.prepare("SELECT last_event_id AS id FROM rule_state WHERE resident_id = 'r-zhang'").get() as { id: number };
+    expect(saved.id).toBeLessThan(gw.app.stores.events.maxId());
+    // crash: the rules never get to write what they held in memory
+    gw.app.rules.stop = () => {};
+    await gw.app.stop();
+    gw = await startGateway({}, { dir });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
+    await gw.app.stop();
+    // a clean stop writes it all
+    gw = await startGateway({}, { dir });
+    const row = gw.app.stores.db.prepare("SELECT last_event_id AS id FROM rule_state WHERE resident_id = 'r-zhang'").get() as { id: number };
+    expect(row.id).toBe(gw.app.stores.events.maxId());
+  });
 });
