@@ -10,7 +10,7 @@ const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
 
 const clients = 50;
-const ingest = await ingestBench({ clients, perClient: quick ? 100 : 400, window: 1, rounds: quick ? 1 : 3 });
+const ingest = await ingestBench({ clients, perClient: quick ? 100 : 400, window: 1, rounds: quick ? 1 : 5 });
 results.ingest = ingest;
 const s = ingest.summary as Record<string, { rate: number; p50: number; p99: number }>;
 const fmt = (n: number, d = 1) => n.toFixed(d);
