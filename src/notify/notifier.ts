@@ -2,6 +2,10 @@
 // rows into texts and calls; stops when someone acknowledges; tells the others who did.
 // Everything it needs to carry on lives in the store (alerts' escalation cursor, outbox rows),
 // so a restart resumes pending sends and due steps from there (ARCHITECTURE.md invariants).
+// Guarantee: with Twilio, each outbox text reaches the provider exactly once, across a crash at
+// any moment and across requests whose answer was lost: delivery.ts looks such a text up in
+// Twilio's Messages list before sending it again (assuming Twilio creates nothing when it answers
+// an error, and is done with a request 5 s after it began). Calls, and the log, are at least once.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
