@@ -1,14 +1,12 @@
 // The casefile as app.ts mounts it: provisioning reaches the running broker (a rotated secret
 // stops working even for a device that connected before), API edits survive a restart, and the
-// OpenAPI document sees the routes mounted after it. Skipped, by name, until app.ts mounts
-// casefilePlugins (see the casefile report for the wiring lines).
+// OpenAPI document sees the routes mounted after it.
 import { describe, it, expect, afterAll } from 'vitest';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 
-const wired = readFileSync(new URL('../../src/app.ts', import.meta.url), 'utf8').includes('casefilePlugins(');
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const dir = mkdtempSync(join(tmpdir(), 'gw-wired-'));
 let gw: TestGateway | undefined;
@@ -19,7 +17,7 @@ async function call(method: 'POST' | 'PATCH' | 'GET', url: string, payload?: obj
   return { status: res.statusCode, body: res.json() };
 }
 
-describe.skipIf(!wired)(`casefile mounted in app.ts${wired ? '' : ' (skipped until app.ts mounts casefilePlugins)'}`, () => {
+describe('casefile mounted in app.ts', () => {
   let secret = '';
   it('a provisioned device connects at once; a rotated secret stops working even after a connection', async () => {
     gw = await startGateway({}, { dir });
