@@ -1,9 +1,9 @@
 // Ingest benchmark: QoS 1 publishes from concurrent device clients through the whole gateway
 // (auth, ACL, decode, durable commit before PUBACK) against raw aedes with no hooks, in the
 // same run so the ratio holds on a noisy machine.
-import { spawn } from 'node:child_process';
+import { spawn, execSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
@@ -58,8 +58,19 @@ export async function gatewayTarget(devices: number, sync: 'normal' | 'full') {
   };
 }
 
+/** Debian's mosquitto on a free port, no auth, default (in-memory) persistence: the C baseline */
+export async function mosquittoBroker(): Promise<{ port: number; close(): Promise<void> } | null> {
+  try { execSync('command -v mosquitto', { stdio: 'ignore' }); } catch { return null; }
+  const dir = mkdtempSync(join(tmpdir(), 'mosq-ingest-'));
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_connections -1\n`);
+  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 400));
+  return { port, close: async () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
 export async function ingestBench(opts: { clients: number; perClient: number; window: number; rounds: number }) {
-  const rows: Record<string, LoadResult[]> = { raw: [], normal: [], full: [] };
+  const rows: Record<string, LoadResult[]> = { raw: [], normal: [], full: [], mosquitto: [] };
   const load = (port: number, password: string) => runLoad({ port, clients: opts.clients, perClient: opts.perClient, window: opts.window, password, prefix: 'dev', topic: 'devices/{id}' });
   // interleave the targets round by round so drift on a shared machine hits all of them alike;
   // round 0 warms up the JIT and the disk and is not counted
@@ -68,6 +79,12 @@ export async function ingestBench(opts: { clients: number; perClient: number; wi
     const rawResult = await load(raw.port, 'any');
     await raw.close();
     if (round > 0) rows.raw.push(rawResult);
+    const mosquitto = await mosquittoBroker();
+    if (mosquitto) {
+      const result = await load(mosquitto.port, 'any');
+      await mosquitto.close();
+      if (round > 0) rows.mosquitto.push(result);
+    }
     for (const sync of ['normal', 'full'] as const) {
       const gw = await gatewayTarget(opts.clients, sync);
       const result = await load(gw.port, 'secret-{id}');
@@ -76,7 +93,7 @@ export async function ingestBench(opts: { clients: number; perClient: number; wi
     }
   }
   const median = (list: LoadResult[], key: keyof LoadResult) => [...list].map((r) => r[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  const summary = Object.fromEntries(Object.entries(rows).map(([k, list]) => [k, {
+  const summary = Object.fromEntries(Object.entries(rows).filter(([, list]) => list.length).map(([k, list]) => [k, {
     rate: median(list, 'rate'), p50: median(list, 'p50'), p99: median(list, 'p99'),
   }]));
   return { opts, rounds: rows, summary };
