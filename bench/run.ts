@@ -4,6 +4,7 @@ import { execSync } from 'node:child_process';
 import { ingestBench } from './ingest.ts';
 import { nodeTarget, mosquittoTarget } from './connections.ts';
 import { timelineBench } from './timeline.ts';
+import { yearBench } from './year.ts';
 import { alarmLatencyBench } from './alarm-latency.ts';
 
 const quick = process.argv.includes('--quick');
@@ -29,7 +30,7 @@ for (const clients of [50, 500]) {
 }
 
 // alarm latency: device PUBLISH to the SMS request at a local Twilio-compatible server
-const alarm = await alarmLatencyBench({ alarms: quick ? 30 : 100 });
+const alarm = await alarmLatencyBench({ alarms: quick ? 30 : 300 });
 results.alarmLatency = alarm;
 console.log(`\nAlarm latency, PUBLISH to SMS request (${alarm.idle.alarms} alarms a phase)`);
 console.log('phase                         p50 ms   p99 ms   max ms   goal');
@@ -55,6 +56,11 @@ console.log(`\nStart-up with 1,000 residents and 5,000 devices: ${startup.toFixe
 const tl = await timelineBench({ queries: quick ? 200 : 1000 });
 results.timeline = tl;
 console.log(`\nTimeline page (50 items), resident with ${tl.opts.events} events: p50 ${tl.ms.p50} ms, p95 ${tl.ms.p95} ms, p99 ${tl.ms.p99} ms   goal p95 < 20 ms`);
+
+// a district's year: 1,000 residents, 5 devices each, 8 device events a resident a day, weekly visits
+const year = await yearBench({ residents: quick ? 100 : 1000 });
+results.year = year;
+console.log(`\nA year for ${year.residents} residents (${year.events} events): timeline page p50 ${year.timelinePageMs.p50} ms, p95 ${year.timelinePageMs.p95} ms; report for a month ${year.reportMonthMs} ms, for the year ${year.reportYearMs} ms; visit planning ${year.dueVisitsMs} ms`);
 
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${results.at as string}.json`.replace(/:/g, '-');
