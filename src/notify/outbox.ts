@@ -58,16 +58,8 @@ export interface OutboxRow {
   sentAt: number | null;
 }
 
-export interface NewMessage {
-  alertId: number | null;
-  residentId: string;
-  contactId: number | null;
-  phone: string;
-  channel: Channel;
-  step: number | null;
-  body: string;
-  at: number;
-}
+/** what a caller enqueues: the row's own fields, and when */
+export type NewMessage = Pick<OutboxRow, 'alertId' | 'residentId' | 'contactId' | 'phone' | 'channel' | 'step' | 'body'> & { at: number };
 
 const cols = `id, alert_id AS alertId, resident_id AS residentId, contact_id AS contactId, phone, channel, step, body, status,
   attempts, next_attempt_at AS nextAttemptAt, provider_id AS providerId, last_error AS lastError, created_at AS createdAt, sent_at AS sentAt`;
