@@ -20,7 +20,6 @@ import { SerialReceiver } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
 import { ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
-import type { FastifyInstance as Http } from 'fastify';
 
 export interface AppOptions {
   clock?: Clock;
@@ -54,8 +53,6 @@ export class App {
   rules!: RulesRuntime;
   private auth!: ReturnType<typeof createAuthenticator>;
   serial: SerialReceiver[] = [];
-  /** extra HTTP plugins (casefile, notify webhooks), registered after auth */
-  readonly httpPlugins: Array<(app: Http) => Promise<void>> = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
 
@@ -188,7 +185,6 @@ export class App {
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,
-              ...this.httpPlugins,
             ],
           });
           await this.http.listen({ port: config.http.port, host: config.http.host });
