@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig, ConfigError, type Config } from './config/index.ts';
 import { decodeAvailability, decodeState } from './devices/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
-import type { ResidentRulesConfig } from './rules/index.ts';
-import { replay } from './rules/evaluate.ts';
+import { replay, type ResidentRulesConfig } from './rules/index.ts';
 import { replayConfigFor } from './replay-config.ts';
 
 function arg(name: string): string | undefined {
