@@ -51,5 +51,5 @@
 // ---------------------------------------------------------------------------------------------
 export { initialState, decide, nextDue } from './core.ts';
 export type { Decision, HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
-export { RuleScheduler, virtualClock, systemClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
+export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
 export { replay, type OpenedAlert } from './evaluate.ts';

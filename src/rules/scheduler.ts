@@ -87,23 +87,3 @@ export function virtualClock(start: number): VirtualClock {
   };
 }
 
-// setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are chained.
-const MAX_TIMEOUT = 2_147_483_647;
-
-/** The real clock, for the running gateway. */
-export function systemClock(): RuleClock {
-  return {
-    now: () => Date.now(),
-    setTimer(at, fn) {
-      let timer: ReturnType<typeof setTimeout>;
-      let cancelled = false;
-      const arm = () => {
-        const wait = at - Date.now();
-        if (wait > MAX_TIMEOUT) timer = setTimeout(arm, MAX_TIMEOUT);
-        else timer = setTimeout(() => { if (!cancelled) fn(); }, Math.max(0, wait));
-      };
-      arm();
-      return { cancel: () => { cancelled = true; clearTimeout(timer); } };
-    },
-  };
-}
