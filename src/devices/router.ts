@@ -34,7 +34,7 @@ export interface RouterDeps {
   /** after commit; errors here never reach the device */
   onEvent(event: DeviceEvent): void;
   metrics: Metrics;
-  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
   now(): number;
 }
 
@@ -63,6 +63,8 @@ export function createDeviceRouter(deps: RouterDeps) {
   const { registry, metrics, log } = deps;
   metrics.describe('gateway_messages_accepted_total', 'Device messages committed to the store');
   metrics.describe('gateway_messages_dropped_total', 'Device messages dropped, by reason');
+  // a device going unavailable is logged once, and coming back once, however often it repeats
+  const availability = new Map<string, Availability>();
 
   async function store(device: RegisteredDevice, source: EventSource, body: { readings?: Readings; availability?: Availability }, origin?: MqttOrigin): Promise<Outcome> {
     const event: DeviceEvent = {
@@ -76,6 +78,12 @@ export function createDeviceRouter(deps: RouterDeps) {
     }
     event.id = id;
     metrics.inc('gateway_messages_accepted_total', { source });
+    if (event.type === 'availability' && availability.get(device.id) !== event.availability) {
+      const before = availability.get(device.id);
+      availability.set(device.id, event.availability!);
+      if (event.availability === 'offline') log.info({ deviceId: device.id, residentId: device.residentId }, 'device unavailable');
+      else if (before === 'offline') log.info({ deviceId: device.id, residentId: device.residentId }, 'device available again');
+    }
     try {
       deps.onEvent(event);
     } catch (err) {

@@ -129,6 +129,13 @@ describe('PUBLISH', () => {
     expect(gw.app.stores.residents.getDevice('zhang-door')?.availability).toBe('offline');
     await c.publishAsync('devices/zhang-door/availability', 'online', { qos: 1 });
     expect(gw.app.stores.residents.getDevice('zhang-door')?.availability).toBe('online');
+    // repeats are stored but logged once each way
+    await c.publishAsync('devices/zhang-door/availability', 'online', { qos: 1 });
+    await c.publishAsync('devices/zhang-door/availability', '{"state":"offline"}', { qos: 1 });
+    await c.publishAsync('devices/zhang-door/availability', '{"state":"offline"}', { qos: 1 });
+    const lines = gw.logs.lines.filter((l) => l.includes('"deviceId":"zhang-door"'));
+    expect(lines.filter((l) => l.includes('device unavailable'))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('device available again'))).toHaveLength(1);
     await c.endAsync();
   });
 
