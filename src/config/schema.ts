@@ -139,6 +139,15 @@ const escalationStep = z
     notify: z.array(roles).min(1),
     after: duration,
     via: z.enum(['sms', 'call']).default('sms'),
+    /** while the alert is open, tell the step's contacts again `every` after the step fired, up to `times` more times */
+    repeat: z
+      .object({
+        every: duration.refine((ms) => ms > 0, { error: 'expected a duration above zero' }),
+        times: z.number({ error: 'expected a whole number from 1 to 10' }).int({ error: 'expected a whole number from 1 to 10' })
+          .min(1, { error: 'expected a whole number from 1 to 10' }).max(10, { error: 'expected a whole number from 1 to 10' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

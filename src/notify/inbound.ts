@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { AlertRow, ContactRow } from '../store/index.ts';
 import type { NotifierDeps } from './notifier.ts';
-import type { OutboxRepository, OutboxRow, OutboxStatus } from './outbox.ts';
+import { stepFields, type OutboxRepository, type OutboxRow, type OutboxStatus } from './outbox.ts';
 import { PRE_ALARM_KINDS } from './escalation.ts';
 import { replies, type Locale } from './templates.ts';
 import { messageTwiml, sayTwiml } from './twiml.ts';
@@ -95,7 +95,7 @@ export class Inbound {
     const contact = this.deps.residents.contactsOf(row.residentId).find((c) => c.phone === row!.phone);
     this.deps.timeline.add(row.residentId, this.deps.clock.now(), 'delivery', {
       alertId: row.alertId, outboxId: row.id, contact: contact?.name ?? null, role: contact?.role ?? null,
-      channel: row.channel, step: row.step, status, ...(errorCode ? { errorCode } : {}),
+      channel: row.channel, ...stepFields(row.step), status, ...(errorCode ? { errorCode } : {}),
     });
     this.deps.metrics.inc('gateway_notify_delivery_total', { channel: row.channel, status });
     if (status === 'undelivered' || status === 'failed') this.hooks.deliveryFailed({ ...row, status });

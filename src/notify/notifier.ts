@@ -12,9 +12,9 @@ import type { Config } from '../config/index.ts';
 import type { Clock, Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db, AlertRepository, AlertRow, ResidentRepository, ResidentRow, ContactRow, TimelineRepository } from '../store/index.ts';
-import { planEscalation, PRE_ALARM_KINDS } from './escalation.ts';
+import { planEscalation, PRE_ALARM_KINDS, type FiredStep } from './escalation.ts';
 import { recipients } from './roster.ts';
-import { outboxRepository, STEP_FOLLOW_UP, STEP_UNANSWERED, type Channel, type OutboxRepository, type OutboxRow } from './outbox.ts';
+import { outboxRepository, stepCode, decodeStep, stepFields, STEP_FOLLOW_UP, STEP_UNANSWERED, type Channel, type OutboxRepository, type OutboxRow } from './outbox.ts';
 import { DeliveryWorker, type RetryPolicy } from './delivery.ts';
 import { createSender, type SmsSender } from './senders.ts';
 import { callTwiml } from './twiml.ts';
@@ -181,14 +181,17 @@ export class Notifier {
         const plan = planEscalation({
           kind: alert.kind, openedAt: alert.openedAt, step: alert.escalationStep, steps, now, early,
           recipients: (roles) => recipients(contacts, roles, now, resident.timezone),
+          fired: this.firedSteps(alert.id, contacts),
         });
         for (const p of plan.fire) {
           timeline.add(resident.id, now, 'escalation', {
-            alertId, kind: alert.kind, event: 'step', step: p.step, roles: steps[p.step].notify, via: p.via,
-            reached: p.recipients.length, ...(p.passedOn ? { passedOn: p.passedOn } : {}),
+            alertId, kind: alert.kind, event: p.repeat > 0 ? 'repeat' : 'step', step: p.step, ...(p.repeat > 0 ? { repeat: p.repeat } : {}),
+            roles: steps[p.step].notify, via: p.via, reached: p.recipients.length, ...(p.passedOn ? { passedOn: p.passedOn } : {}),
           });
           const channel: Channel = p.via === 'call' && this.sender?.call ? 'call' : 'sms';
-          for (const c of p.recipients) this.enqueue(alert, resident, c, p.step, channel, this.alertBody(alert, resident, c, channel));
+          for (const c of p.recipients) {
+            this.enqueue(alert, resident, c, stepCode(p.step, p.repeat), channel, this.alertBody(alert, resident, c, channel), now);
+          }
         }
         if (plan.unanswered) this.markUnanswered(alert, resident, contacts, now);
         alerts.setEscalation(alertId, plan.nextStep, plan.due, alert.unanswered || plan.unanswered);
@@ -200,6 +203,25 @@ export class Notifier {
       if (alert?.status === 'open') alerts.setEscalation(alertId, alert.escalationStep, now + 60_000, alert.unanswered);
     }
     this.worker?.flush();
+  }
+
+  /**
+   * What each step of the alert has done so far, from its outbox rows (the durable record): when
+   * it first fired, whom it reached then (repeats tell the same people), and its highest repeat.
+   * A step that reached nobody has no rows, and nothing to repeat.
+   */
+  private firedSteps(alertId: number, contacts: ContactRow[]): Array<FiredStep<ContactRow> | undefined> {
+    const fired: Array<{ at: number; phones: Set<string>; repeats: number } | undefined> = [];
+    for (const row of this.outbox.ofAlert(alertId)) {
+      if (row.step === null || row.step < 0) continue;
+      const { step, repeat } = decodeStep(row.step);
+      const f = (fired[step] ??= { at: Infinity, phones: new Set(), repeats: 0 });
+      if (repeat === 0) { f.at = Math.min(f.at, row.createdAt); f.phones.add(row.phone); }
+      f.repeats = Math.max(f.repeats, repeat);
+    }
+    return fired.map((f) => f && f.at !== Infinity
+      ? { at: f.at, repeats: f.repeats, recipients: [...f.phones].flatMap((phone) => contacts.find((c) => c.phone === phone) ?? []) }
+      : undefined);
   }
 
   /**
@@ -220,14 +242,17 @@ export class Notifier {
   /** An undelivered text to every contact of a step moves the next step forward (issue 4, item 3). */
   private moveOnEarly(row: OutboxRow): void {
     if (row.alertId === null || row.step === null || row.step < 0) return;
+    // a step's first firing decides this; its repeats come after the next step may have fired
+    const { step, repeat } = decodeStep(row.step);
+    if (repeat > 0) return;
     const alert = this.deps.alerts.get(row.alertId);
     const steps = alert && this.deps.config.escalation[alert.kind];
     if (!alert || !steps || alert.status !== 'open') return;
-    if (alert.escalationStep !== row.step + 1 || row.step + 1 >= steps.length) return;
+    if (alert.escalationStep !== step + 1 || step + 1 >= steps.length) return;
     const stepRows = this.outbox.stepRows(alert.id, row.step);
     if (!stepRows.every((r) => r.status === 'undelivered' || r.status === 'failed')) return;
     this.deps.timeline.add(alert.residentId, this.deps.clock.now(), 'escalation', {
-      alertId: alert.id, kind: alert.kind, event: 'early', step: row.step + 1, reason: 'nobody in the previous step could be reached',
+      alertId: alert.id, kind: alert.kind, event: 'early', step: step + 1, reason: 'nobody in the previous step could be reached',
     });
     this.processAlert(alert.id, true);
     this.armEscalation();
@@ -276,9 +301,9 @@ export class Notifier {
     return preAlarm ? preAlarmText(locale, s) : toResident ? residentInfoText(locale, s) : alertText(locale, s);
   }
 
-  private enqueue(alert: AlertRow, resident: ResidentRow, contact: ContactRow, step: number | null, channel: Channel, body: string): number | null {
+  private enqueue(alert: AlertRow, resident: ResidentRow, contact: ContactRow, step: number | null, channel: Channel, body: string, at = this.deps.clock.now()): number | null {
     return this.outbox.enqueue({
-      alertId: alert.id, residentId: resident.id, contactId: contact.id, phone: contact.phone, channel, step, body, at: this.deps.clock.now(),
+      alertId: alert.id, residentId: resident.id, contactId: contact.id, phone: contact.phone, channel, step, body, at,
     });
   }
 
@@ -353,7 +378,7 @@ export class Notifier {
     const contact = this.contactOf(row);
     this.deps.timeline.add(row.residentId, this.deps.clock.now(), 'notification', {
       alertId: row.alertId, outboxId: row.id, contact: contact?.name ?? null, role: contact?.role ?? null,
-      channel: row.channel, step: row.step, purpose: purposeOf(row), status, ...extra,
+      channel: row.channel, ...stepFields(row.step), purpose: purposeOf(row), status, ...extra,
     });
   }
 }

@@ -9,6 +9,12 @@
 //   STEP_UNANSWERED the caseworkers' "nobody answered" notice.
 // Notices that may rightly repeat (a caseworker told of each rejected number) have step NULL.
 //
+// Repeats (an escalation step's `repeat: { every, times }`) are deliberate second texts to the
+// same people for the same step, so each has its own step code, still >= 0 (an alert text):
+//   code = repeat * REPEAT_STRIDE + step   (repeat 0 is the step's first firing, 1..10 its repeats)
+// e.g. step 1's second repeat is 2001. The index then still keeps each firing to one text per
+// person, and the negative codes above are untouched. stepCode / decodeStep convert.
+//
 // Exactly once (issue 7). A row is marked 'sending' in its own commit before each request to
 // the provider, and leaves that state when the request ends: 'sent' with the provider's id,
 // 'failed', or back to 'pending' for a retry. A row is in doubt, possibly accepted by the
@@ -21,6 +27,27 @@ import type { Db } from '../store/index.ts';
 
 export const STEP_FOLLOW_UP = -1;
 export const STEP_UNANSWERED = -2;
+
+/** steps per policy stay below this; see the header for the step code of a repeat */
+export const REPEAT_STRIDE = 1000;
+
+/** the outbox step code of step `step`'s `repeat`-th repeat (0: its first firing) */
+export function stepCode(step: number, repeat = 0): number {
+  if (!Number.isInteger(step) || step < 0 || step >= REPEAT_STRIDE) throw new Error(`escalation step out of range: ${step}`);
+  return repeat * REPEAT_STRIDE + step;
+}
+
+/** an alert text's step code (>= 0) -> its step and repeat number */
+export function decodeStep(code: number): { step: number; repeat: number } {
+  return { step: code % REPEAT_STRIDE, repeat: Math.floor(code / REPEAT_STRIDE) };
+}
+
+/** the timeline's step (and repeat, for a repeat) of an outbox row; follow-ups keep their negative code */
+export function stepFields(code: number | null): { step: number | null; repeat?: number } {
+  if (code === null || code < 0) return { step: code };
+  const { step, repeat } = decodeStep(code);
+  return repeat > 0 ? { step, repeat } : { step };
+}
 
 export type Channel = 'sms' | 'call';
 /**
