@@ -7,11 +7,13 @@ import { createServer as createTcpServer, type Server as TcpServer, type Address
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../devices/index.ts';
 import { canPublish, canSubscribe } from './acl.ts';
+import { guardPacketSize } from './packet-guard.ts';
 import type { BrokerAdapter, BrokerOptions } from './types.ts';
 
 const PRINCIPAL = Symbol('principal');
@@ -82,19 +84,28 @@ export class EmbeddedBroker implements BrokerAdapter {
     aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id?.slice(0, 64), err: err.message }, 'client error'));
     aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
 
-    const tcp = createTcpServer(aedes.handle);
+    // every listener's connections pass the packet-size guard before aedes sees them
+    const handle = (conn: Duplex, req?: unknown) => {
+      guardPacketSize(conn, (announced) => {
+        metrics.inc('gateway_connections_dropped_total', { reason: 'packet_too_large' });
+        log.warn({ announced }, 'connection dropped: packet larger than any device report');
+        conn.destroy();
+      });
+      aedes.handle(conn as never, req as never);
+    };
+    const tcp = createTcpServer(handle);
     this.ports.mqtt = await listen(tcp, config.port, config.host);
     this.servers.push(tcp);
 
     if (config.tls) {
-      const tls = createTlsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, aedes.handle);
+      const tls = createTlsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handle);
       this.ports.mqtts = await listen(tls, config.tls.port, config.tls.host ?? config.host);
       this.servers.push(tls);
     }
     if (config.websocket) {
       const http = createHttpServer((_req, res) => { res.writeHead(426).end(); });
       this.wss = new WebSocketServer({ server: http });
-      this.wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws) as never, req));
+      this.wss.on('connection', (ws, req) => handle(createWebSocketStream(ws), req));
       this.ports.ws = await listen(http, config.websocket.port, config.websocket.host ?? config.host);
       this.servers.push(http);
     }

@@ -152,6 +152,28 @@ describe('PUBLISH', () => {
   });
 });
 
+describe('packet size', () => {
+  it('drops a connection that announces a packet larger than any report, before or after CONNECT', async () => {
+    const before = gw.app.metrics.get('gateway_connections_dropped_total', { reason: 'packet_too_large' });
+    // a CONNECT that announces 200 MB, from a client that never authenticated
+    const { connect: tcp } = await import('node:net');
+    const sock = tcp(gw.app.mqttPort(), '127.0.0.1');
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    sock.on('error', () => {});
+    sock.on('connect', () => sock.write(Buffer.from([0x10, 0x80, 0x80, 0x80, 0x64, 0x00, 0x04])));
+    await closed;
+    // an authenticated device sending a 100 KB publish
+    const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
+    client.send({ cmd: 'publish', topic: 'devices/zhang-smoke', payload: Buffer.alloc(100 * 1024, 0x20), qos: 1, messageId: 77 });
+    await waitFor(() => client.closed, 3000, 'disconnect');
+    expect(gw.app.metrics.get('gateway_connections_dropped_total', { reason: 'packet_too_large' })).toBe(before + 2);
+    // ordinary traffic is untouched
+    const c = await gw.connect('zhang-smoke', 'smoke-secret');
+    await c.publishAsync('devices/zhang-smoke', JSON.stringify({ smoke: false, pad: 'x'.repeat(8000) }), { qos: 1 });
+    await c.endAsync();
+  });
+});
+
 describe('zigbee2mqtt bridge', () => {
   it('attributes a bridged report to the device with that friendly name', async () => {
     const c = await gw.connect('z2m', 'bridge-pass');
