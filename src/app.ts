@@ -112,6 +112,7 @@ export class App {
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.onEvent((event) => this.rules.onEvent(event));
           this.rules.start();
+          this.closeAlertsOfRemovedDevices();
         },
         stop: () => this.rules?.stop(),
       },
@@ -179,7 +180,7 @@ export class App {
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); },
+                devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); this.closeAlertsOfRemovedDevices(); },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at),
               }),
@@ -220,6 +221,14 @@ export class App {
       }
     })();
     for (const a of announce) a();
+  }
+
+  /** a device taken out of the config or deleted through the API leaves no alert open behind it */
+  private closeAlertsOfRemovedDevices(): void {
+    const now = this.clock.now();
+    for (const alert of this.stores.alerts.unresolved()) {
+      if (alert.deviceId && !this.registry.get(alert.deviceId)) this.alertService.resolve(alert.id, 'system', 'device removed', now);
+    }
   }
 
   health(): string | null {

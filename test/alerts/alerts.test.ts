@@ -1,7 +1,7 @@
 // Device reports through the real broker become alerts, casefile entries and API state;
 // people's acknowledgements and resolutions flow back; a restart keeps it all.
 import { describe, it, expect, afterEach } from 'vitest';
-import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, baseConfig, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 
 const auth = { authorization: `Bearer ${CASEWORKER_TOKEN}` };
 let gw: TestGateway | undefined;
@@ -103,5 +103,21 @@ describe('alerts end to end', () => {
     gw = await startGateway({}, { dir });
     const row = gw.app.stores.db.prepare("SELECT last_event_id AS id FROM rule_state WHERE resident_id = 'r-zhang'").get() as { id: number };
     expect(row.id).toBe(gw.app.stores.events.maxId());
+  });
+
+  it('a device taken out of the config leaves no alert open behind it', async () => {
+    gw = await startGateway();
+    const dir = gw.dir;
+    const c = await gw.connect('zhang-smoke', 'smoke-secret');
+    await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    const alert = await waitFor(() => gw!.app.stores.alerts.list('open')[0], 3000, 'smoke alert');
+    await gw.app.stop();
+    const withoutSmoke = baseConfig(dir);
+    const residents = withoutSmoke.residents as Array<{ devices: Array<{ id: string }> }>;
+    residents[0].devices = residents[0].devices.filter((d) => d.id !== 'zhang-smoke');
+    gw = await startGateway({ residents }, { dir });
+    expect(gw.app.stores.alerts.get(alert.id)).toMatchObject({ status: 'resolved', resolvedBy: 'system' });
+    const entry = gw.app.stores.timeline.page('r-zhang', { limit: 20, types: ['alert_resolved'] }).items[0];
+    expect(entry).toMatchObject({ alertId: alert.id, reason: 'device removed' });
   });
 });
