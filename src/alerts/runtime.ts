@@ -77,6 +77,7 @@ export class RulesRuntime {
   reload(): void {
     const { residents, registry, ruleState, clock } = this.deps;
     const seen = new Set<string>();
+    let newestEvent: number | undefined;
     for (const r of residents.listResidents()) {
       seen.add(r.id);
       const cfg: ResidentRulesConfig = {
@@ -89,7 +90,7 @@ export class RulesRuntime {
       // a resident new to the store starts at the last event id, so old history is not replayed
       this.homes.set(r.id, saved
         ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId }
-        : { cfg, state: initialState(cfg, clock.now()), lastEventId: this.deps.events.maxId() });
+        : { cfg, state: initialState(cfg, clock.now()), lastEventId: (newestEvent ??= this.deps.events.maxId()) });
     }
     for (const id of [...this.homes.keys()]) if (!seen.has(id)) { this.homes.delete(id); this.scheduler?.schedule(id, null); }
   }

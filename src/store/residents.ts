@@ -73,8 +73,6 @@ export function residentRepository(db: Db) {
     devicesOf: db.prepare(`SELECT ${deviceCols} FROM devices WHERE resident_id = ? ORDER BY id`),
     getDevice: db.prepare(`SELECT ${deviceCols} FROM devices WHERE id = ?`),
     deleteDevicesNotIn: db.prepare(`DELETE FROM devices WHERE resident_id = ? AND id NOT IN (SELECT value FROM json_each(?))`),
-    seen: db.prepare(`UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), @at), battery = COALESCE(@battery, battery),
-      availability = COALESCE(@availability, availability) WHERE id = @id`),
   };
 
   return {
@@ -130,9 +128,6 @@ export function residentRepository(db: Db) {
     getDevice: (id: string): DeviceRow | undefined => {
       const row = stmts.getDevice.get(id);
       return row ? deviceFromRow(row) : undefined;
-    },
-    markSeen(id: string, at: number, battery: number | null, availability: 'online' | 'offline' | null): void {
-      stmts.seen.run({ id, at, battery, availability });
     },
   };
 }
