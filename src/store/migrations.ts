@@ -155,4 +155,10 @@ export const MIGRATIONS: readonly string[] = [
         resend (DUP) lookup, which now scans the resident's recent events instead */ `
   DROP INDEX events_device_msg;
   `,
+  /* 4: what people call a device and where it is; a resident's area and birthday */ `
+  ALTER TABLE devices ADD COLUMN name TEXT;
+  ALTER TABLE devices ADD COLUMN room TEXT;
+  ALTER TABLE residents ADD COLUMN area TEXT;
+  ALTER TABLE residents ADD COLUMN birthday TEXT;
+  `,
 ];
