@@ -15,6 +15,7 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { LiveHub, streamRoutes } from './api/stream.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
@@ -41,6 +42,8 @@ export interface Stores {
 export class App {
   readonly metrics = new Metrics();
   readonly registry = new DeviceRegistry();
+  /** live events for the caseworkers' page (GET /api/stream) */
+  readonly live = new LiveHub();
   readonly log: Logger;
   readonly clock: Clock;
   stores!: Stores;
@@ -90,11 +93,14 @@ export class App {
         start: async () => {
           const { db, alerts, timeline, residents } = this.stores;
           this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const liveAlerts = this.live.alertListener(alerts);
+          this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, db, alerts, residents, timeline,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
+            unanswered: (alertId) => liveAlerts.changed(alertId, 'unanswered'),
           });
           this.alertService.listen(this.notifier);
           await this.notifier.start();
@@ -182,15 +188,20 @@ export class App {
                 config, clock: this.clock,
                 devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); this.closeAlertsOfRemovedDevices(); },
                 residentsChanged: () => this.rules.reload(),
-                visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at),
+                visitRecorded: (v) => {
+                  this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
+                  this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
+                },
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,
+              (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => [`token:${request.caller!.name}`] }),
             ],
           });
           await this.http.listen({ port: config.http.port, host: config.http.host });
         },
-        stop: () => this.http?.close(),
+        // open streams would keep close() waiting for ever
+        stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
     ];
   }

@@ -11,6 +11,8 @@ export interface AlertListener {
   alertOpened?(alert: AlertRow): void;
   alertAcknowledged?(alert: AlertRow, by: string): void;
   alertResolved?(alert: AlertRow, by: string): void;
+  /** a note on an ongoing alert (repeated, cleared, still offline...) */
+  alertUpdated?(alert: AlertRow): void;
 }
 
 /** what the rules need to hear when a person acts on an alert */
@@ -70,6 +72,7 @@ export class AlertService {
         const notes = [...((ongoing.detail.notes as Array<unknown>) ?? []), { at: new Date(at).toISOString(), note }].slice(-MAX_NOTES);
         alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
         timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
+        announce.push(() => this.emit('alertUpdated', ongoing));
       } else if (d.type === 'resolve') {
         if (!ongoing) continue;
         if (alerts.resolve(ongoing.id, 'system', at)) {
