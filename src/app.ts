@@ -16,6 +16,9 @@ import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
 import { LiveHub, streamRoutes } from './api/stream.ts';
+import { userRoutes, callerKeys } from './api/users.ts';
+import { demoRoutes } from './api/demo.ts';
+import { userRepository, type UserRepository } from './store/users.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
@@ -37,6 +40,7 @@ export interface Stores {
   events: EventRepository;
   timeline: TimelineRepository;
   alerts: AlertRepository;
+  users: UserRepository;
 }
 
 export class App {
@@ -76,7 +80,7 @@ export class App {
           const db = openDatabase(config.storage);
           this.stores = {
             db, residents: residentRepository(db), events: eventRepository(db),
-            timeline: timelineRepository(db), alerts: alertRepository(db),
+            timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
           };
           this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
           const storeLog = log.child({ module: 'store' });
@@ -181,6 +185,7 @@ export class App {
             residents: this.stores.residents, timeline: this.stores.timeline,
             openAlertCounts: () => this.stores.alerts.openCounts(),
             health: () => this.health(),
+            users: this.stores.users, now: () => this.clock.now(),
             plugins: [
               // first: its OpenAPI collector sees the routes registered after it
               ...casefilePlugins({
@@ -195,7 +200,13 @@ export class App {
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,
-              (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => [`token:${request.caller!.name}`] }),
+              (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
+              (scope) => userRoutes(scope, {
+                users: this.stores.users, now: () => this.clock.now(), log: log.child({ module: 'users' }),
+                secureCookies: /^https:/i.test(config.http.publicUrl ?? ''), endStreams: (key) => this.live.closeFor(key),
+              }),
+              // texts to the log: a newcomer can play the neighbour's "1" (README "Caseworker workspace")
+              ...(this.textsToLog() ? [(scope: FastifyInstance) => demoRoutes(scope, { replyAsText: (from, text) => this.notifier.replyAsText(from, text) })] : []),
             ],
           });
           await this.http.listen({ port: config.http.port, host: config.http.host });
@@ -204,6 +215,14 @@ export class App {
         stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
     ];
+  }
+
+  /** texts go to the log (no provider to reply through): the demo reply route is on */
+  private textsToLog(): boolean {
+    if (this.opts.sender) return false;
+    const t = this.config.twilio;
+    const configured = Boolean(t?.accountSid && t.authToken && t.from);
+    return (this.config.sms.provider ?? (configured ? 'twilio' : 'log')) === 'log';
   }
 
   /** the in-memory device registry mirrors the store's devices table */

@@ -91,10 +91,10 @@ export class AlertService {
       (row) => ({ type: 'acknowledgement', data: { by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) } }));
   }
 
-  /** A person resolves: the condition is dealt with. */
-  resolve(alertId: number, by: string, reason: string, at: number): boolean {
+  /** A person resolves: the condition is dealt with; `note` is what they wrote about it. */
+  resolve(alertId: number, by: string, reason: string, at: number, note?: string): boolean {
     return this.personActs(alertId, 'resolved', at, by, () => this.deps.alerts.resolve(alertId, by, at),
-      () => ({ type: 'alert_resolved', data: { by, reason } }));
+      () => ({ type: 'alert_resolved', data: { by, reason, ...(note ? { note } : {}) } }));
   }
 
   /** the change, its casefile entry in the same transaction, then the rules and listeners told */

@@ -1,5 +1,6 @@
 // Alerts: the list caseworkers triage, and the two things a person does to one.
 import type { FastifyInstance } from 'fastify';
+import { personName } from './users.ts';
 import type { AlertRepository, AlertRow } from '../store/index.ts';
 import type { AlertService } from '../alerts/index.ts';
 
@@ -48,22 +49,25 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
 
   app.get<{ Params: { id: number } }>('/api/alerts/:id', { schema: { params: idParams } }, async (request, reply) => {
     const alert = deps.alerts.get(request.params.id);
-    if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}` });
+    if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
     return publicAlert(alert);
   });
 
   for (const action of ['acknowledge', 'resolve'] as const) {
     app.post<{ Params: { id: number }; Body: { note?: string } | null }>(`/api/alerts/:id/${action}`, { schema: { params: idParams, body: actionBody } }, async (request, reply) => {
       const alert = deps.alerts.get(request.params.id);
-      if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}` });
-      const by = request.caller!.name;
+      if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
+      const by = personName(request.caller);
       const now = deps.now();
       if (action === 'acknowledge') {
-        if (alert.status !== 'open') return reply.code(409).send({ error: `alert is ${alert.status}, not open`, alert: publicAlert(alert) });
+        if (alert.status !== 'open') {
+          return reply.code(409).send({ error: `alert is ${alert.status}, not open`, code: 'alert_not_open', params: { status: alert.status }, alert: publicAlert(alert) });
+        }
         deps.service.acknowledge(alert.id, by, now, 'api');
       } else {
-        if (alert.status === 'resolved') return reply.code(409).send({ error: 'alert is already resolved', alert: publicAlert(alert) });
-        deps.service.resolve(alert.id, by, request.body?.note ?? 'resolved by caseworker', now);
+        if (alert.status === 'resolved') return reply.code(409).send({ error: 'alert is already resolved', code: 'alert_resolved', alert: publicAlert(alert) });
+        // the reason is a code; what the person wrote is their note, kept in their words
+        deps.service.resolve(alert.id, by, 'resolved_by_person', now, request.body?.note?.trim() || undefined);
       }
       return publicAlert(deps.alerts.get(alert.id)!);
     });
