@@ -44,6 +44,8 @@ function isPublic(method: string, path: string): boolean {
   if (/^\/([a-z0-9-]+\/)?[a-z0-9.-]+\.(js|css|svg|json)$/.test(path)) return true;
   // the page's sign-in form: a username and a password are its credential
   if (method === 'POST' && path === '/auth/login') return true;
+  // who this browser's own cookie signs in: nobody, without one
+  if ((method === 'GET' || method === 'HEAD') && path === '/auth/session') return true;
   return method === 'POST' && path.startsWith('/twilio/');
 }
 
