@@ -223,6 +223,20 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     return reply.code(204).send();
   });
 
+  // the page asks this when it opens: public, so that "nobody signed in" is an answer, not a 401
+  const session = sessionCredential(deps);
+  app.get('/auth/session', {
+    config: { public: true },
+    schema: {
+      summary: 'Who is signed in with this browser\'s session cookie, if anyone (no credentials needed; tells only the cookie\'s owner about themself)', tags: ['people'],
+      response: { 200: { type: 'object', properties: { signedIn: { type: 'boolean' }, user: meSchema } } },
+    },
+  }, async (request) => {
+    const proof = await session.authenticate(request);
+    if (typeof proof === 'string') return { signedIn: false };
+    return { signedIn: true, user: { username: proof.username, displayName: proof.displayName, role: proof.role, via: proof.via, csrf: (request as { csrfToken?: string }).csrfToken } };
+  });
+
   app.get('/api/me', {
     schema: { summary: 'Who is signed in (a person or a token), with the session\'s CSRF token', tags: ['people'], security: bearer, response: { 200: meSchema, ...errors(401) } },
   }, async (request) => {
