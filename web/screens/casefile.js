@@ -177,15 +177,18 @@ function draw(container, resident) {
   // live: an alert or a visit of this resident redraws what it touches, within the second
   let pending = null;
   const reload = (what) => {
-    pending = { ...(pending ?? {}), ...what };
-    queueMicrotask(() => {
-      if (!pending) return;
-      const p = pending;
-      pending = null;
-      if (p.alerts) drawAlerts();
-      if (p.problems) loadProblems();
-      if (p.timeline) loadTimeline(true);
-    });
+    if (!pending) {
+      pending = {};
+      // once a frame however many events came: a burst is one redraw
+      requestAnimationFrame(() => {
+        const p = pending;
+        pending = null;
+        if (p.alerts) drawAlerts();
+        if (p.problems) loadProblems();
+        if (p.timeline) loadTimeline(true);
+      });
+    }
+    Object.assign(pending, what);
   };
   return subscribe((change) => {
     if (change.type === 'all') reload({ alerts: true, timeline: true });

@@ -11,6 +11,8 @@ import { alertButtons } from '../alert-actions.js';
 import { renderCasefile } from './casefile.js';
 
 const PAGE = 30;
+/** planning reasons that are the visit cycle's routine, not a cause for concern */
+const ROUTINE_REASONS = new Set(['devices_offline', 'never_visited', 'visit_overdue']);
 const BOARD_PAGE = 10;
 const FILTER_KEY = 'gw.filters';
 
@@ -25,6 +27,7 @@ function loadFilters() {
 }
 function saveFilters() { sessionStorage.setItem(FILTER_KEY, JSON.stringify(filters)); }
 
+const searchText = (r) => [r.name, r.address ?? '', r.area ?? '', r.id].map((f) => f.toLowerCase().replace(/\s+/g, '')).join('\u0000');
 const collator = () => new Intl.Collator(document.documentElement.lang || 'zh-CN', { numeric: true });
 const residentMatch = /^#\/r\/([a-z0-9-]+)/;
 
@@ -116,14 +119,20 @@ function mount(main, params) {
         h('label', { class: 'check', for: 'attention-filter' }, attention, t('list.attention')))),
     summary, groupsBox);
 
+  /**
+   * Needs attention: an alert not resolved, a device that reported and went quiet or offline,
+   * or any planning reason but the routine one that a visit is due. Devices that never reported
+   * are shown apart ("从未上报"): they are being installed, not failing.
+   */
   function attentionOf(r) {
     const counts = store.counts(r.id);
     const alerts = store.unresolved(r.id);
     const reasons = store.due(r.id);
     const worst = alerts.length ? severityOf(alerts[0].kind) : 9;
-    const offline = r.devices.filter((d) => d.availability === 'offline');
-    const neverSeen = r.devices.filter((d) => d.lastSeen === null && d.availability !== 'offline');
-    const needs = alerts.length > 0 || offline.length > 0 || reasons.some((x) => x.code !== 'devices_offline');
+    const silentIds = new Set(reasons.filter((x) => x.code === 'devices_offline').flatMap((x) => x.devices ?? []).filter((d) => d.lastSeen !== null).map((d) => d.id));
+    const offline = r.devices.filter((d) => d.lastSeen !== null && (d.availability === 'offline' || silentIds.has(d.id)));
+    const neverSeen = r.devices.filter((d) => d.lastSeen === null);
+    const needs = alerts.length > 0 || offline.length > 0 || reasons.some((x) => !ROUTINE_REASONS.has(x.code));
     return { counts, worst, reasons, offline, neverSeen, needs };
   }
 
@@ -140,7 +149,8 @@ function mount(main, params) {
     const rows = [];
     for (const r of store.residents()) {
       if (filters.area && (r.area ?? '') !== filters.area) continue;
-      if (q && !`${r.name}${r.address ?? ''}${r.area ?? ''}${r.id}`.toLowerCase().replace(/\s+/g, '').includes(q)) continue;
+      // fields apart, so that a name ending in a digit and an address do not run together
+      if (q && !searchText(r).includes(q)) continue;
       const a = attentionOf(r);
       if (filters.attention && !a.needs) continue;
       rows.push({ r, a });
@@ -223,10 +233,26 @@ function mount(main, params) {
   }
 
   function drawAll() { drawBoard(); drawAreas(); drawList(); }
+  // a burst of alarms is drawn once a frame, not once an alarm (the banners come first, in live.js)
+  let alive = true;
+  let due = null;
+  const flush = () => {
+    const d = due;
+    due = null;
+    if (!d || !alive) return;
+    if (d.all) { drawAll(); return; }
+    if (d.board) drawBoard();
+    if (d.areas) drawAreas();
+    if (d.list) drawList();
+  };
+  const later = (what) => {
+    if (!due) { due = {}; requestAnimationFrame(flush); }
+    Object.assign(due, what);
+  };
   const unsubscribe = subscribe((change) => {
-    if (change.type === 'all') { drawAll(); return; }
-    if (change.type === 'alert') { drawBoard(); drawList(); }
-    if (change.type === 'residents') { drawAreas(); drawList(); }
+    if (change.type === 'all') later({ all: true });
+    else if (change.type === 'alert') later({ board: true, list: true });
+    else if (change.type === 'residents') later({ areas: true, list: true });
   });
   if (!store.loaded) loadAll().catch((err) => replace(board, failure(err)));
   drawAll();
@@ -235,6 +261,7 @@ function mount(main, params) {
   const tick = setInterval(drawBoard, 60_000);
   view = { show };
   return () => {
+    alive = false;
     unsubscribe();
     clearInterval(tick);
     closeCasefile?.();
