@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { personName } from './users.ts';
 import type { AlertRepository, AlertRow } from '../store/index.ts';
 import type { AlertService } from '../alerts/index.ts';
+import { bearer, errors } from './schemas.ts';
 
 export interface AlertRoutesDeps {
   alerts: AlertRepository;
@@ -29,6 +30,7 @@ const actionBody = {
 export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promise<void> {
   app.get<{ Querystring: { status?: 'open' | 'acknowledged' | 'resolved'; residentId?: string; limit: number } }>('/api/alerts', {
     schema: {
+      summary: 'Alerts, newest first, by status or resident', tags: ['alerts'], security: bearer,
       querystring: {
         type: 'object',
         properties: {
@@ -47,14 +49,23 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     return { items: rows.map(publicAlert) };
   });
 
-  app.get<{ Params: { id: number } }>('/api/alerts/:id', { schema: { params: idParams } }, async (request, reply) => {
+  app.get<{ Params: { id: number } }>('/api/alerts/:id', {
+    schema: { summary: 'One alert', tags: ['alerts'], security: bearer, params: idParams, response: errors(400, 401, 404) },
+  }, async (request, reply) => {
     const alert = deps.alerts.get(request.params.id);
     if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
     return publicAlert(alert);
   });
 
   for (const action of ['acknowledge', 'resolve'] as const) {
-    app.post<{ Params: { id: number }; Body: { note?: string } | null }>(`/api/alerts/:id/${action}`, { schema: { params: idParams, body: actionBody } }, async (request, reply) => {
+    app.post<{ Params: { id: number }; Body: { note?: string } | null }>(`/api/alerts/:id/${action}`, {
+      schema: {
+        summary: action === 'acknowledge'
+          ? '"I\'m on it": stops the escalation, tells the others who has it (409 unless open)'
+          : 'The condition is dealt with, with an optional note of what happened (409 if already resolved)',
+        tags: ['alerts'], security: bearer, params: idParams, body: actionBody, response: errors(400, 401, 404, 409),
+      },
+    }, async (request, reply) => {
       const alert = deps.alerts.get(request.params.id);
       if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
       const by = personName(request.caller);

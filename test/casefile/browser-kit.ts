@@ -97,15 +97,24 @@ export async function shot(page: Page, name: string, fullPage = false): Promise<
  * accessible names and placeholders) with the allowed words taken out has no Latin word left,
  * and no key was asked for that the string tables lack.
  */
-export async function englishOnScreen(page: Page, allowed: readonly string[]): Promise<string[]> {
-  const text = await page.evaluate(() => {
-    const parts = [document.body.innerText, document.title];
-    for (const el of document.querySelectorAll('[placeholder],[aria-label],[title]')) {
+export async function englishOnScreen(page: Page, allowed: readonly string[], opts: { skipCode?: boolean } = {}): Promise<string[]> {
+  const text = await page.evaluate((skipCode) => {
+    const parts = [document.title];
+    // every text node a person can see; code (paths, JSON schemas on the docs page) is not prose
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || !node.textContent?.trim()) continue;
+      if (skipCode && el.closest('code, pre')) continue;
+      if (el.closest('script, style, noscript') || !el.checkVisibility()) continue;
+      parts.push(node.textContent);
+    }
+    for (const el of document.querySelectorAll('[placeholder],[aria-label]')) {
       for (const a of ['placeholder', 'aria-label']) if (el.getAttribute(a)) parts.push(el.getAttribute(a)!);
     }
     for (const el of document.querySelectorAll('option')) parts.push(el.textContent ?? '');
     return parts.join('\n');
-  });
+  }, opts.skipCode ?? false);
   let rest = text;
   for (const word of [...allowed].sort((a, b) => b.length - a.length)) rest = rest.split(word).join(' ');
   // WT numbers, times, percentages and the like are not words

@@ -185,6 +185,22 @@ describe('the caseworker page, live', () => {
     // the phone lost the answer? the same key again records nothing twice (see the API test)
   });
 
+  it('has the API docs page in Chinese: each operation with its Chinese summary', async () => {
+    const { page } = phone;
+    await page.goto(`${baseUrl}/docs`);
+    await page.waitForSelector('details[data-op]');
+    const ops = await page.$$eval('details[data-op] > summary', (els) => els.map((e) => e.textContent ?? ''));
+    expect(ops.length).toBeGreaterThan(30);
+    for (const op of ops) expect(op, op).toMatch(/[\u4e00-\u9fff]/);
+    await page.click('details[data-op="POST /api/residents/{id}/visits"] > summary');
+    await shot(page, 'docs-375-zh');
+    // the names of protocols and headers are what they are; paths and schemas are code
+    const TERMS = ['Server-Sent Events', 'Idempotency-Key', 'X-CSRF-Token', 'Prometheus', 'Cookie', 'HttpOnly', 'SameSite=Strict', 'CSRF', 'MQTT', 'Twilio',
+      'HTTP', 'rotateSecret: true', 'openapi.json', '/api/', 'ok', '"error", "code", "params"', 'English'];
+    expect(await englishOnScreen(page, TERMS, { skipCode: true })).toEqual([]);
+    expect(await missingKeys(page)).toEqual([]);
+  });
+
   it('has every word of the casefile in Chinese, and in English when switched', async () => {
     const { page } = phone;
     await page.goto(`${baseUrl}/#/r/r-zhang`);
