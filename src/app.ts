@@ -197,6 +197,7 @@ export class App {
                   this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
                   this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
                 },
+                problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,
