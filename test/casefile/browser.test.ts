@@ -229,3 +229,43 @@ describe('the caseworker page, live', () => {
     expect(desk.errors).toEqual([]);
   });
 });
+
+describe('the people screen (admins)', () => {
+  it('adds a person and disables another without a restart; the disabled person\'s open page signs out at once', async () => {
+    const { page } = desk;
+    // a caseworker has no such screen
+    expect(await page.$('#nav a[data-screen="users"]')).toBeNull();
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in');
+    await signIn(page, baseUrl, PEOPLE.boss);
+    await page.click('#nav a[data-screen="users"]');
+    await page.waitForSelector('#users li[data-user="li"]');
+    await page.fill('#new-username', 'zhao');
+    await page.fill('#new-display-name', '赵社工');
+    await page.selectOption('#new-role', 'caseworker');
+    await page.fill('#new-password', 'zhao-password-2026');
+    await page.click('#add-user-submit');
+    await page.waitForSelector('#users li[data-user="zhao"]');
+    expect(await page.textContent('#user-result')).toContain('赵社工现在可以登录了');
+    const login = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zhao', password: 'zhao-password-2026' }) });
+    expect(login.status).toBe(200);
+    expect(await englishOnScreen(page, [...NAMES, 'li', 'wang', 'zhou', 'zhao'])).toEqual([]);
+    await shot(page, 'people-1280-zh');
+
+    // li's phone is open on the home screen
+    await phone.page.goto(`${baseUrl}/`);
+    await phone.page.waitForSelector('#alert-board h2');
+    await page.click('#users li[data-user="li"] button[data-action="disable"]');
+    await page.waitForSelector('#users li[data-user="li"].disabled');
+    await phone.page.waitForSelector('#sign-in', { timeout: 10_000 });
+    const res = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: PEOPLE.li.username, password: PEOPLE.li.password }) });
+    expect(res.status).toBe(401);
+    await page.click('#users li[data-user="li"] button[data-action="enable"]');
+    await page.waitForSelector('#users li[data-user="li"]:not(.disabled)');
+    await signIn(phone.page, baseUrl, PEOPLE.li);
+    expect(await missingKeys(page)).toEqual([]);
+    // the disabled session's refused calls were the expected failures
+    expect(phone.errors.every((e) => e.includes('401'))).toBe(true);
+    expect(desk.errors).toEqual([]);
+  });
+});
