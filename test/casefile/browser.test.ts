@@ -7,6 +7,7 @@
 // and ids. Screenshots go to test-artifacts/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startGateway, waitFor, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
+import { publicAlert } from '../../src/api/alerts.ts';
 import {
   PEOPLE, ESCALATION, residentsConfig, addPeople, openBrowser, signIn, shot, englishOnScreen, missingKeys, type Browser,
 } from './browser-kit.ts';
@@ -80,6 +81,9 @@ describe('the caseworker page, live', () => {
     expect(banner).toContain('烟雾');
     expect(banner).toContain('张秀英');
     expect(banner).toContain('卧室烟感');
+    // a vibration and three tones (the sign-in tap allowed sound)
+    expect(await phone.page.evaluate(() => (window as unknown as { __vibrations: unknown[] }).__vibrations.length)).toBe(1);
+    expect(await phone.page.evaluate(() => (window as unknown as { __tones: number }).__tones)).toBe(3);
     await phone.page.waitForSelector('#board-alerts li[data-kind="smoke"][data-status="open"]');
     expect(await phone.page.title()).toMatch(/^\(1\) /);
     expect(await phone.page.textContent('#alert-counts')).toContain('1 条未处理');
@@ -98,6 +102,18 @@ describe('the caseworker page, live', () => {
     // the residents list: those with the worst alerts first, in their building's group
     const order = await phone.page.$$eval('#residents a.resident', (links) => links.map((a) => a.getAttribute('data-resident')));
     expect(order.slice(0, 2).sort()).toEqual(['r-chen', 'r-zhang']);
+  });
+
+  it('flags an alert nobody answered, live', async () => {
+    const battery = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'battery_low')!;
+    // as the notifier marks it 10 min after its last step (the stream test runs that on a clock)
+    gw.app.stores.alerts.setEscalation(battery.id, 1, null, true);
+    gw.app.live.publish('alert', battery.residentId, { action: 'unanswered', alert: publicAlert(gw.app.stores.alerts.get(battery.id)!) });
+    await phone.page.waitForSelector(`#board-alerts li[data-alert="${battery.id}"].unanswered .flag-unanswered:has-text("无人应答")`, { timeout: 2000 });
+    expect(await phone.page.textContent('#alert-counts')).toContain('1 条无人应答');
+    // unanswered comes first within its severity, still below the life-safety alarms
+    const kinds = await phone.page.$$eval('#board-alerts li', (rows) => rows.map((r) => r.getAttribute('data-kind')));
+    expect(kinds[2]).toBe('battery_low');
   });
 
   it('acknowledges on the phone; the desktop sees who took it, live', async () => {
@@ -120,10 +136,12 @@ describe('the caseworker page, live', () => {
     const { page } = desk;
     await page.click(`#board-alerts li[data-alert="${smoke.id}"] a.alert-link`);
     await page.waitForSelector('#detail #resident-name:has-text("张秀英")');
-    // desktop: the list stays beside the casefile
+    // desktop: the list stays beside the casefile, the chart in proportion
     const list = await page.locator('#pane-list').boundingBox();
     const detail = await page.locator('#detail').boundingBox();
     expect(list && detail && list.x + list.width <= detail.x).toBe(true);
+    const chart = await page.locator('#activity svg.chart').boundingBox();
+    expect(chart!.height).toBeLessThanOrEqual(200);
     await page.click(`#alerts button[data-action="resolve"][data-alert="${smoke.id}"]`);
     await page.waitForSelector('#resolve-dialog[open]');
     await shot(page, 'resolve-dialog-1280-zh');
@@ -167,6 +185,9 @@ describe('the caseworker page, live', () => {
     await page.waitForSelector('#outbox li[data-state="pending"]');
     expect(await page.textContent('#outbox')).toContain('离线');
     expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen')).toEqual({ n: 0 });
+    // a call that cannot reach the gateway says so in words, not "Failed to fetch"
+    await page.click('#main .filters button:nth-child(1)');
+    await page.waitForSelector('#timeline:has-text("无法连接网关")');
     await shot(page, 'offline-visit-375-zh', true);
     expect(await englishOnScreen(page, NAMES)).toEqual([]);
 
@@ -199,6 +220,14 @@ describe('the caseworker page, live', () => {
       'HTTP', 'rotateSecret: true', 'openapi.json', '/api/', 'ok', '"error", "code", "params"', 'English'];
     expect(await englishOnScreen(page, TERMS, { skipCode: true })).toEqual([]);
     expect(await missingKeys(page)).toEqual([]);
+  });
+
+  it('says an unknown resident in words', async () => {
+    await phone.page.goto(`${baseUrl}/#/r/r-nobody`);
+    await phone.page.waitForSelector('#main [role=alert]:has-text("该服务对象不存在")');
+    expect(await englishOnScreen(phone.page, NAMES)).toEqual([]);
+    // the 404 itself is in the console
+    phone.errors.splice(0, phone.errors.length, ...phone.errors.filter((e) => !e.includes('404')));
   });
 
   it('has every word of the casefile in Chinese, and in English when switched', async () => {

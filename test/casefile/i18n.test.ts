@@ -117,3 +117,18 @@ describe('the page\'s string tables', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('dates on the page', () => {
+  it('carry the year when it is not this year, on the resident\'s clock', async () => {
+    const { when, setLanguage } = await import('../../web/i18n.js');
+    const thisYear = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+    setLanguage('zh');
+    // a visit planned for next January must not read as "1月20日" at the top of this year's list
+    expect(when(`${thisYear + 1}-01-20T02:00:00Z`, 'Asia/Shanghai')).toBe(`${thisYear + 1}年1月20日 10:00`);
+    expect(when(`${thisYear}-06-15T02:00:00Z`, 'Asia/Shanghai')).toBe('6月15日 10:00');
+    // 23:30 UTC on New Year's Eve is already next year in Shanghai
+    expect(when(`${thisYear - 1}-12-31T23:30:00Z`, 'Asia/Shanghai')).toBe(`1月1日 07:30`);
+    setLanguage('en');
+    expect(when(`${thisYear + 1}-01-20T02:00:00Z`, 'Asia/Shanghai')).toBe(`20 Jan ${thisYear + 1}, 10:00`);
+  });
+});
