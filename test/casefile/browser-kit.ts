@@ -72,7 +72,7 @@ export async function openBrowser(opts: { width: number; height: number; locale:
     const w = window as unknown as { __vibrations: unknown[]; __tones: number };
     w.__vibrations = [];
     w.__tones = 0;
-    navigator.vibrate = (pattern: VibratePattern) => { w.__vibrations.push(pattern); return true; };
+    navigator.vibrate = ((pattern: unknown) => { w.__vibrations.push(pattern); return true; }) as typeof navigator.vibrate;
     const create = AudioContext.prototype.createOscillator;
     AudioContext.prototype.createOscillator = function createOscillator(this: AudioContext) { w.__tones++; return create.call(this); };
   });

@@ -191,8 +191,13 @@ describe('the caseworker page, live', () => {
     await shot(page, 'offline-visit-375-zh', true);
     expect(await englishOnScreen(page, NAMES)).toEqual([]);
 
+    // an alarm while the phone is offline is not lost: the stream replays it on reconnecting
+    await publish('zhang-button', 'button-secret', { action: 'hold' });
+    const missed = await waitFor(() => gw.app.stores.alerts.unresolved().find((a) => a.residentId === 'r-zhang' && a.kind === 'emergency'), 5000, 'the emergency');
+
     await context.setOffline(false);
     await page.waitForSelector('#outbox', { state: 'hidden', timeout: 10_000 });
+    await page.waitForSelector(`.banner[data-alert="${missed.id}"]`, { timeout: 10_000 });
     await waitFor(() => (gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen') as { n: number }).n === 1, 5000, 'the visit');
     const visit = gw.app.stores.db.prepare('SELECT visitor, notes, ended_at - at AS ms, recorded_by AS recordedBy FROM visits WHERE resident_id = ?').get('r-chen');
     expect(visit).toMatchObject({ visitor: '李社工', recordedBy: '李社工', ms: 30 * 60_000 });

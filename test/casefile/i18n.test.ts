@@ -120,7 +120,8 @@ describe('the page\'s string tables', () => {
 
 describe('dates on the page', () => {
   it('carry the year when it is not this year, on the resident\'s clock', async () => {
-    const { when, setLanguage } = await import('../../web/i18n.js');
+    // the page's own module, as the browser runs it (plain JS: no types to check)
+    const { when, setLanguage } = await import(new URL('../../web/i18n.js', import.meta.url).href);
     const thisYear = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
     setLanguage('zh');
     // a visit planned for next January must not read as "1月20日" at the top of this year's list
