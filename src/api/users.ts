@@ -179,7 +179,8 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
   }, async (request, reply) => {
     // a sign-in form posted from another site is refused (login CSRF)
     const origin = request.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== request.headers.host) {
+    const host = (() => { try { return origin && origin !== 'null' ? new URL(origin).host : null; } catch { return ''; } })();
+    if (host !== null && host !== request.headers.host) {
       return reply.code(403).send({ error: 'sign-in from another site', code: 'csrf' });
     }
     const now = deps.now();
@@ -301,7 +302,8 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     if (next.disabled || b.password !== undefined || next.role !== user.role) {
       const keep = self && b.password !== undefined ? cookieValue(request) : undefined;
       if (keep) users.deleteOtherSessions(user.id, sha256(keep)); else users.deleteSessionsOf(user.id);
-      if (!keep) deps.endStreams(`user:${user.id}`);
+      // every live page of the person: the ones still signed in reconnect at once, the others are out
+      deps.endStreams(`user:${user.id}`);
     }
     const changes = Object.keys(b).map((k) => (k === 'password' ? 'password' : `${k}=${String(b[k as keyof typeof b])}`));
     users.audit(deps.now(), personName(request.caller), 'user.update', `user:${user.username}`, { changes });

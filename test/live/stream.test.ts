@@ -126,6 +126,26 @@ describe('GET /api/stream', () => {
     expect(moved.data).toMatchObject({ residentId: 'r-zhang', problemId: id });
   });
 
+  it('ends a stream after its maximum age; reconnecting with Last-Event-ID misses nothing', async () => {
+    const other = await startGateway({}, { live: { maxAgeMs: 400 } });
+    try {
+      const url = `http://127.0.0.1:${other.app.httpPort()}/api/stream`;
+      const first = await openStream(url, auth);
+      readers.push(first);
+      const ready = await first.next((e) => e.event === 'ready');
+      await first.ended;
+      expect(other.app.live.streams()).toBe(0);
+      // an alarm between the end and the reconnection
+      const button = await other.connect('chen-button', 'button-secret');
+      await button.publishAsync('devices/chen-button', JSON.stringify({ action: 'sos' }), { qos: 1 });
+      const again = await openStream(url, { ...auth, 'last-event-id': ready.data.id });
+      readers.push(again);
+      await again.next((e) => e.event === 'alert' && e.data.action === 'opened');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('ends the open streams when the gateway stops, so stop() does not hang', async () => {
     const other = await startGateway();
     const live = await openStream(`http://127.0.0.1:${other.app.httpPort()}/api/stream`, auth);
