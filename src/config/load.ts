@@ -73,6 +73,8 @@ function crossCheck(config: Config): string[] {
         problems.push(`${at}: a device needs a secret (MQTT), a zigbee2mqtt name, an rflink key or a jsonl key`);
       }
       if (device.entrance !== undefined && device.kind !== 'door') problems.push(`${at}.entrance: only doors have an entrance flag`);
+      if (device.emergencyActions !== undefined && device.kind !== 'button') problems.push(`${at}.emergencyActions: only buttons have emergency actions (sos, emergency and panic count on any device)`);
+      if (device.idFields !== undefined && !device.jsonl) problems.push(`${at}.idFields: only a device with a jsonl key has idFields`);
       if (device.zigbee2mqtt) {
         if (z2mNames.has(device.zigbee2mqtt)) problems.push(`${at}.zigbee2mqtt: friendly name already used by ${z2mNames.get(device.zigbee2mqtt)}`);
         z2mNames.set(device.zigbee2mqtt, at);
