@@ -26,9 +26,15 @@ export function onOff(v: unknown): boolean | undefined {
   return undefined;
 }
 
-const flagOf = (key: keyof Readings, invert = false): Reader => (v) => {
+const flagOf = (key: keyof Readings): Reader => (v) => {
   const b = onOff(v);
-  return b === undefined ? undefined : { [key]: invert ? !b : b };
+  return b === undefined ? undefined : { [key]: b };
+};
+
+/** an alarm-like flag, where 1/0 is as plain as true/false (not so a contact: is 0 open or closed?) */
+const alarmOf = (key: keyof Readings): Reader => (v) => {
+  if (v === 1 || v === 0) return { [key]: v === 1 };
+  return flagOf(key)(v, undefined);
 };
 
 /** an enum whose words mean on / off; words not listed are readable and say nothing */
@@ -47,7 +53,7 @@ const wordsOf = (key: keyof Readings, on: readonly string[], off: readonly strin
  */
 function iasAlarm(zone: 1 | 2): Reader {
   return (v, kind) => {
-    const b = onOff(v);
+    const b = v === 0 || v === 1 ? v === 1 : onOff(v);
     if (b === undefined) return undefined;
     switch (kind) {
       case 'smoke': return { smoke: b };
@@ -76,50 +82,53 @@ const action: Reader = (v) => {
 /** Every property we read; everything else a device sends (linkquality, voltage, illuminance...) is ignored. */
 export const PROPERTIES: Readonly<Record<string, Property>> = {
   // hazards
-  smoke: { meaning: 'smoke detected (true/false)', read: flagOf('smoke') },
+  smoke: { meaning: 'smoke detected (true/false)', read: alarmOf('smoke') },
   smoke_state: { meaning: 'smoke detector state: "alarm" is smoke; "normal"/"none" is clear', read: wordsOf('smoke', ['alarm'], ['normal', 'none', 'idle']) },
-  smoke_alarm_1: { meaning: 'smoke, IAS zone alarm 1', read: flagOf('smoke') },
-  smoke_alarm_2: { meaning: 'smoke, IAS zone alarm 2', read: flagOf('smoke') },
-  carbon_monoxide: { meaning: 'carbon monoxide detected (true/false)', read: flagOf('carbon_monoxide') },
+  smoke_alarm_1: { meaning: 'smoke, IAS zone alarm 1', read: alarmOf('smoke') },
+  smoke_alarm_2: { meaning: 'smoke, IAS zone alarm 2', read: alarmOf('smoke') },
+  carbon_monoxide: { meaning: 'carbon monoxide detected (true/false)', read: alarmOf('carbon_monoxide') },
   co_state: { meaning: 'CO detector state: "alarm" is CO; "normal" is clear', read: wordsOf('carbon_monoxide', ['alarm'], ['normal', 'none']) },
-  carbon_monoxide_alarm_1: { meaning: 'carbon monoxide, IAS zone alarm 1', read: flagOf('carbon_monoxide') },
-  carbon_monoxide_alarm_2: { meaning: 'carbon monoxide, IAS zone alarm 2', read: flagOf('carbon_monoxide') },
+  carbon_monoxide_alarm_1: { meaning: 'carbon monoxide, IAS zone alarm 1', read: alarmOf('carbon_monoxide') },
+  carbon_monoxide_alarm_2: { meaning: 'carbon monoxide, IAS zone alarm 2', read: alarmOf('carbon_monoxide') },
   gas: {
-    meaning: 'gas detected (true/false); a number is a gas meter reading, not an alarm',
+    meaning: 'gas detected (true/false); a number is a meter or concentration reading (gas meters, Lincukoo E04CF), not an alarm',
     read: (v) => (typeof v === 'number' ? {} : flagOf('gas')(v, undefined)),
   },
-  gas_alarm_1: { meaning: 'gas, IAS zone alarm 1', read: flagOf('gas') },
-  gas_alarm_2: { meaning: 'gas, IAS zone alarm 2', read: flagOf('gas') },
-  water_leak: { meaning: 'water leak detected (true/false)', read: flagOf('water_leak') },
-  water_leak_alarm_1: { meaning: 'water leak, IAS zone alarm 1', read: flagOf('water_leak') },
-  water_leak_alarm_2: { meaning: 'water leak, IAS zone alarm 2', read: flagOf('water_leak') },
+  gas_alarm_1: { meaning: 'gas, IAS zone alarm 1', read: alarmOf('gas') },
+  gas_alarm_2: { meaning: 'gas, IAS zone alarm 2', read: alarmOf('gas') },
+  water_leak: { meaning: 'water leak detected (true/false)', read: alarmOf('water_leak') },
+  water_leak_alarm_1: { meaning: 'water leak, IAS zone alarm 1', read: alarmOf('water_leak') },
+  water_leak_alarm_2: { meaning: 'water leak, IAS zone alarm 2', read: alarmOf('water_leak') },
   alarm_1: { meaning: 'generic IAS zone alarm 1: means what the device kind is (smoke, CO, gas, water, door open, motion, SOS)', read: iasAlarm(1) },
   alarm_2: { meaning: 'generic IAS zone alarm 2: as alarm_1, except on a door (a second input)', read: iasAlarm(2) },
   // doors
   contact: { meaning: 'door contact: true (or "ON") = closed, false = open', read: flagOf('contact') },
   contact_alarm_1: { meaning: 'door contact, IAS zone 1: true = closed, false = open', read: flagOf('contact') },
   // activity
-  occupancy: { meaning: 'motion / someone there (true); idle again (false)', read: flagOf('occupancy') },
-  occupancy_alarm_1: { meaning: 'motion, IAS zone alarm 1', read: flagOf('occupancy') },
-  occupancy_alarm_2: { meaning: 'motion, IAS zone alarm 2', read: flagOf('occupancy') },
-  presence: { meaning: 'mmWave presence: someone there (true), nobody (false)', read: flagOf('occupancy') },
+  occupancy: { meaning: 'motion / someone there (true); idle again (false)', read: alarmOf('occupancy') },
+  occupancy_alarm_1: { meaning: 'motion, IAS zone alarm 1', read: alarmOf('occupancy') },
+  occupancy_alarm_2: { meaning: 'motion, IAS zone alarm 2', read: alarmOf('occupancy') },
+  presence: { meaning: 'mmWave presence: someone there (true), nobody (false)', read: alarmOf('occupancy') },
   presence_state: {
     meaning: 'mmWave presence state: "none" is nobody; "presence", "motion", "stationary", "peaceful", "small_movement", "large_movement" someone there',
     read: wordsOf('occupancy', ['presence', 'motion', 'move', 'moving', 'stationary', 'static', 'peaceful', 'small_movement', 'large_movement'], ['none', 'no_presence', 'unoccupied']),
   },
   // buttons
   action: { meaning: 'a button or keypad action ("sos", "emergency", "panic", "single", "arm_away", "disarm"...)', read: action },
-  sos: { meaning: 'SOS pressed (true)', read: flagOf('sos') },
+  sos: { meaning: 'SOS pressed (true)', read: alarmOf('sos') },
   // battery and care
   battery: { meaning: 'battery percent, 0-100 (anything else is dropped: e.g. the 200 % some devices report)', read: percent },
-  battery_low: { meaning: 'battery low (true/false)', read: flagOf('battery_low') },
+  battery_low: { meaning: 'battery low (true/false)', read: alarmOf('battery_low') },
   battery_state: { meaning: 'battery level word: "low" is low; "middle"/"medium"/"high"/"full" is not', read: wordsOf('battery_low', ['low'], ['middle', 'medium', 'high', 'full']) },
-  tamper: { meaning: 'cover opened or device removed (true); closed again (false)', read: flagOf('tamper') },
+  tamper: { meaning: 'cover opened or device removed (true); closed again (false)', read: alarmOf('tamper') },
   test: {
-    meaning: 'a self-test (true or "test"): recorded, never an alarm',
-    read: (v) => (typeof v === 'string' && v.trim().toLowerCase() === 'test' ? { test: true } : flagOf('test')(v, undefined)),
+    meaning: 'a self-test (true, or the word "test"; other words such as "idle" say none): recorded, never an alarm',
+    read: (v) => {
+      if (typeof v === 'string' && onOff(v) === undefined) return v.length > 64 ? undefined : v.trim().toLowerCase() === 'test' ? { test: true } : {};
+      return alarmOf('test')(v, undefined);
+    },
   },
-  test_mode: { meaning: 'a detector in test mode ("ON"): recorded, never an alarm', read: flagOf('test') },
+  test_mode: { meaning: 'a detector in test mode ("ON"): recorded, never an alarm', read: alarmOf('test') },
 };
 
 // ---- combining readings --------------------------------------------------------------------
