@@ -57,10 +57,11 @@ function flag(v: unknown): boolean | undefined {
 
 // What a device's event word means. rtl_433 decoders name it `state` (Kerui, Honeywell),
 // `cmd` as a string (Chuango) or `event` as a string (X10: "DS10A DOOR/WINDOW CLOSED").
-type Word = 'open' | 'closed' | 'motion' | 'still' | 'tamper' | 'battery_low' | 'test' | 'trigger' | 'clear' | 'panic' | 'arm' | 'disarm' | 'key';
+type Word = 'open' | 'closed' | 'motion' | 'still' | 'tamper' | 'battery_low' | 'test' | 'trigger' | 'clear' | 'panic' | 'arm' | 'disarm' | 'key' | 'leak';
 const WORDS: Record<string, Word> = {
   open: 'open', opened: 'open',
-  close: 'closed', closed: 'closed',
+  close: 'closed', closed: 'closed', closing: 'closed',
+  water: 'leak', leak: 'leak', flood: 'leak',
   motion: 'motion',
   tamper: 'tamper',
   battery: 'battery_low', 'low battery': 'battery_low', battery_low: 'battery_low',
@@ -70,7 +71,7 @@ const WORDS: Record<string, Word> = {
   sos: 'panic', panic: 'panic', emergency: 'panic',
   '24h zone': 'trigger', 'normal zone': 'trigger', 'home mode zone': 'trigger', 'single delay zone': 'trigger',
   off: 'clear', restore: 'clear',
-  arm: 'arm', 'arm away': 'arm', 'arm home': 'arm', away: 'arm', home: 'arm', disarm: 'disarm',
+  arm: 'arm', 'arm away': 'arm', 'arm home': 'arm', away: 'arm', home: 'arm', 'home mode': 'arm', disarm: 'disarm',
 };
 /** Event sentences (X10 and similar): the first pattern that matches says it. */
 const SENTENCES: Array<[RegExp, Word]> = [
@@ -140,8 +141,9 @@ type Quirk = (m: JsonlMessage, kind: DeviceKind, out: Reading) => null | void;
 
 const latched = (v: unknown) => typeof v === 'string' && v.toUpperCase() === 'OPEN';
 
-export const RTL433_QUIRKS: Readonly<Record<string, { about: string; read: Quirk }>> = {
+export const RTL433_QUIRKS: Readonly<Record<string, { about: string; aliases?: readonly string[]; read: Quirk }>> = {
   'Interlogix-Security': {
+    aliases: ['Interlogix'],
     about: 'interlogix.c: switch1..5 are the five latch inputs; smoke: switch2 OPEN is the alarm, switch4 the cover; motion: switch3 is the cover, and motion is the F1 latch bit (raw_message first byte & 0x08), which switch1 (the debounced level) does not show',
     read(m, kind, out) {
       const subtype = String(m.subtype ?? m.device_type ?? '').toLowerCase();
@@ -182,6 +184,7 @@ export const RTL433_QUIRKS: Readonly<Record<string, { about: string; read: Quirk
     },
   },
   'SimpliSafe-Sensor': {
+    aliases: ['SimpliSafe-Keypad'],
     about: 'simplisafe.c: numeric `state` 1 = contact open (also what its keychain panic sends), 2 = contact closed, 3 = alarm off',
     read(m, kind, out) {
       const state = m.state;
@@ -192,6 +195,7 @@ export const RTL433_QUIRKS: Readonly<Record<string, { about: string; read: Quirk
     },
   },
   'DSC-Security': {
+    aliases: ['DSC-Contact', 'DSC-Motion', 'DSC-Smoke'],
     about: 'dsc.c: `closed` 1/0 is the loop closed/open (a door closed/open; an opened loop on other sensors is their trigger); `event` is a number, not a word',
     read(m, kind, out) {
       const closed = flag(m.closed);
@@ -204,10 +208,12 @@ export const RTL433_QUIRKS: Readonly<Record<string, { about: string; read: Quirk
   },
 };
 
+const QUIRK_BY_NAME = new Map<string, Quirk>();
+for (const [name, q] of Object.entries(RTL433_QUIRKS)) for (const n of [name, ...(q.aliases ?? [])]) QUIRK_BY_NAME.set(n.toLowerCase(), q.read);
+
 function quirkOf(model: unknown): Quirk | undefined {
   if (typeof model !== 'string') return undefined;
-  const name = model.trim().replace(/\s+/g, '-');
-  return RTL433_QUIRKS[name]?.read ?? (name === 'Interlogix' ? RTL433_QUIRKS['Interlogix-Security'].read : undefined);
+  return QUIRK_BY_NAME.get(model.trim().replace(/\s+/g, '-').toLowerCase());
 }
 
 /**
@@ -244,6 +250,9 @@ export function jsonlToReadings(message: JsonlMessage, kind: DeviceKind): Readin
       r.battery ??= Math.round(batteryOk * 100);
       r.battery_low ??= batteryOk < 0.25;
     }
+  } else if (typeof message.battery_low === 'number' || typeof message.battery_low === 'boolean') {
+    // older rtl_433 printed battery_low (DSC Contact) where newer versions print battery_ok
+    r.battery_low ??= flag(message.battery_low);
   } else if (typeof message.battery === 'string') {
     // older rtl_433 printed "battery" : "OK" / "LOW"
     const b = message.battery.toUpperCase();
@@ -259,6 +268,7 @@ export function jsonlToReadings(message: JsonlMessage, kind: DeviceKind): Readin
   for (const [field, set] of [
     ['motion', (v: boolean) => (r.occupancy ??= v)],
     ['smoke', (v: boolean) => (r.smoke ??= v)],
+    ['water', (v: boolean) => (r.water_leak ??= v)],
   ] as const) {
     const v = flag(message[field]);
     if (v !== undefined) { set(v); out.event = true; }
@@ -281,6 +291,7 @@ export function jsonlToReadings(message: JsonlMessage, kind: DeviceKind): Readin
     case 'test': r.test = true; break;
     case 'trigger': trigger(kind, r); break;
     case 'clear': clear(kind, r); break;
+    case 'leak': r.water_leak = true; break;
     case 'panic': r.action = 'panic'; break;
     case 'arm': r.action = 'arm'; break;
     case 'disarm': r.action = 'disarm'; break;
