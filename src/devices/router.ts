@@ -160,6 +160,8 @@ export function createDeviceRouter(deps: RouterDeps) {
           metrics.inc('gateway_messages_ignored_total', { reason: 'attribute_repeat' });
           return { status: 'ignored', reason: 'attribute_repeat' };
         }
+        // something new: the JSON state is no longer what the device says
+        lastJson.delete(target.device.id);
         return store(target.device, target.source, { readings: decoded.value }, msg.origin);
       }
       const decoded = decodeState(msg.payload, target.device.kind);
