@@ -175,8 +175,9 @@ const WATER_DEFAULT: Steps = [
 ];
 
 /**
- * Hazards are never left without a policy: CO and gas take the smoke policy (or the contract's
- * smoke default), a water leak a default of its own, unless the config names theirs.
+ * The hazards new to the config are never left without a policy: CO and gas take the smoke
+ * policy (or, with none, the contract's smoke example), a water leak a default of its own,
+ * unless the config names theirs. (smoke itself keeps what the config says.)
  */
 const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
   const smoke = e.smoke ?? HAZARD_DEFAULT;
