@@ -119,10 +119,26 @@ function emergencyOf(readings, kind) {
 }
 
 // ---- simulated Zigbee traffic -----------------------------------------------------------
+// the converters' global store keys its timers by class name (Endpoint, Device)
+class Endpoint {
+  constructor(device) { Object.assign(this, { ID: 1, deviceID: 0x0402, clusters: {}, inputClusters: [], outputClusters: [], deviceIeeeAddress: '0x00158d0001abcdef' }); this.device = device; }
+  getDevice() { return this.device; }
+  supportsInputCluster() { return true; }
+  supportsOutputCluster() { return true; }
+  getClusterAttributeValue() { return undefined; }
+  saveClusterAttributeKeyValue() {}
+}
+class Device {
+  constructor(def) {
+    Object.assign(this, { ieeeAddr: '0x00158d0001abcdef', networkAddress: 1234, modelID: def.zigbeeModel?.[0] ?? def.model, manufacturerName: def.fingerprint?.[0]?.manufacturerName ?? def.vendor, powerSource: 'Battery', type: 'EndDevice', meta: {}, customClusters: {} });
+    this.endpoints = [new Endpoint(this)];
+  }
+  getEndpoint() { return this.endpoints[0]; }
+  save() {}
+}
 function fakeDevice(def) {
-  const endpoint = { ID: 1, deviceID: 0x0402, getDevice: () => device, clusters: {}, inputClusters: [], outputClusters: [], supportsInputCluster: () => true, supportsOutputCluster: () => true, getClusterAttributeValue: () => undefined, saveClusterAttributeKeyValue() {} };
-  const device = { ieeeAddr: '0x00158d0001abcdef', networkAddress: 1234, modelID: def.zigbeeModel?.[0] ?? def.model, manufacturerName: def.fingerprint?.[0]?.manufacturerName ?? def.vendor, powerSource: 'Battery', type: 'EndDevice', endpoints: [endpoint], getEndpoint: () => endpoint, meta: {}, save() {}, customClusters: {} };
-  return { device, endpoint };
+  const device = new Device(def);
+  return { device, endpoint: device.endpoints[0] };
 }
 
 let seq = 1;

@@ -58,3 +58,18 @@ describe.each([['models.jsonl', models], ['quirks.jsonl', quirks]] as const)('%s
     expect(emergencyAction(spec, decoded.value) !== null, 'an emergency?').toBe(c.emergency);
   });
 });
+
+describe('the README and docs/devices.md say what the decoder reads', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const devicesSection = readme.slice(readme.indexOf('## Devices'), readme.indexOf('## Alerts and rules'));
+  const verified = readFileSync(new URL('../../docs/devices.md', import.meta.url), 'utf8');
+
+  it('every property of the vocabulary is in the README table', async () => {
+    const { PROPERTIES } = await import('../../src/devices/index.ts');
+    for (const key of Object.keys(PROPERTIES)) expect(devicesSection, key).toContain(`\`${key}\``);
+  });
+
+  it('every model of the corpus is listed as verified', () => {
+    for (const c of all) if (!c.vendor.startsWith('(')) expect(verified, `${c.vendor} ${c.model}`).toContain(`${c.vendor} ${c.model}`);
+  });
+});
