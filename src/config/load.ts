@@ -59,6 +59,7 @@ function crossCheck(config: Config): string[] {
   const seen = new Map<string, string>();
   const z2mNames = new Map<string, string>();
   const rfKeys = new Map<string, string>();
+  const jsonlKeys = new Map<string, string>();
   const residentIds = new Set<string>();
   const bridgeUsers = new Set(config.mqtt.bridges.map((b) => b.username));
   config.residents.forEach((resident, r) => {
@@ -82,6 +83,10 @@ function crossCheck(config: Config): string[] {
       if (device.rflink) {
         if (rfKeys.has(device.rflink)) problems.push(`${at}.rflink: key already used by ${rfKeys.get(device.rflink)}`);
         rfKeys.set(device.rflink, at);
+      }
+      if (device.jsonl) {
+        if (jsonlKeys.has(device.jsonl)) problems.push(`${at}.jsonl: key already used by ${jsonlKeys.get(device.jsonl)}`);
+        jsonlKeys.set(device.jsonl, at);
       }
     });
   });

@@ -38,6 +38,7 @@ describe('config validation names the key path', () => {
     [resident({ devices: [{ id: 'd1', kind: 'button', secret: 'x', emergencyActions: [] }] }), 'residents[0].devices[0].emergencyActions:'],
     [resident({ devices: [{ id: 'd1', kind: 'motion', secret: 'x', idFields: ['model', 'code'] }] }), 'residents[0].devices[0].idFields: only a device with a jsonl key has idFields'],
     [{ escalation: { co: [] } }, 'escalation.co:'],
+    [resident({ devices: [{ id: 'd1', kind: 'door', jsonl: 'X10-Security;3133' }, { id: 'd2', kind: 'motion', jsonl: 'X10-Security;3133' }] }), 'residents[0].devices[1].jsonl: key already used by residents[0].devices[0]'],
   ])('%#', (raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
