@@ -103,6 +103,9 @@ describe('the page\'s string tables', () => {
       for (const m of source.matchAll(/\b(?:update|autoResolve|record)\(ctx,\s*(?:KEY|key|`[^`]*`),\s*'([^']+)'/g)) phrases.add(m[1]);
       for (const m of source.matchAll(/\brecord\(ctx,\s*'([^']+)'/g)) phrases.add(m[1]);
     }
+    // a hazard's "again" note is built from its kind (devices.ts: `${kind === 'water_leak' ? 'leak' : kind} again`)
+    expect(readFileSync(join(rules, 'devices.ts'), 'utf8')).toContain("`${kind === 'water_leak' ? 'leak' : kind} again`");
+    for (const kind of ['smoke', 'co', 'gas', 'leak']) phrases.add(`${kind} again`);
     for (const p of ['device removed', 'resident confirmed well', 'repeated', 'nobody on call', 'does not wait for the resident',
       'nobody in the previous step could be reached', 'resolved_by_person']) phrases.add(p);
     expect(phrases.size).toBeGreaterThan(15);
