@@ -226,14 +226,21 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
 
   // the page asks this when it opens: public, so that "nobody signed in" is an answer, not a 401
   const session = sessionCredential(deps);
-  app.get('/auth/session', {
+  app.get<{ Reply: Record<string, unknown> }>('/auth/session', {
     config: { public: true },
     schema: {
       summary: 'Who is signed in with this browser\'s session cookie, if anyone (no credentials needed; tells only the cookie\'s owner about themself)', tags: ['people'],
-      response: { 200: { type: 'object', properties: { signedIn: { type: 'boolean' }, user: meSchema } } },
+      response: { 200: { type: 'object', properties: { signedIn: { type: 'boolean' }, user: meSchema } }, ...errors(429) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
+    const wait = cookieValue(request) ? await app.auth.blockedFor(request) : 0;
+    if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send({ error: `too many failed sign-ins; try again in ${wait} s`, code: 'rate_limited', params: { retryAfter: wait } });
     const proof = await session.authenticate(request);
+    if (proof === 'invalid') {
+      // a stale cookie is forgotten; guessing cookies here counts like any wrong credential
+      await app.auth.failed(request);
+      setCookie(reply, '', 0);
+    }
     if (typeof proof === 'string') return { signedIn: false };
     return { signedIn: true, user: { username: proof.username, displayName: proof.displayName, role: proof.role, via: proof.via, csrf: (request as { csrfToken?: string }).csrfToken } };
   });
