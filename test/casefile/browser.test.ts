@@ -283,6 +283,9 @@ describe('the people screen (admins)', () => {
     expect(await page.textContent('#user-result')).toContain('赵社工现在可以登录了');
     const login = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zhao', password: 'zhao-password-2026' }) });
     expect(login.status).toBe(200);
+    // the audit log names the admin as people know them
+    const audit = await (await fetch(`${baseUrl}/api/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+    expect(audit.items.find((e: { action: string; target: string }) => e.action === 'user.create' && e.target === 'user:zhao')).toMatchObject({ actor: '周主任' });
     expect(await englishOnScreen(page, [...NAMES, 'li', 'wang', 'zhou', 'zhao'])).toEqual([]);
     await shot(page, 'people-1280-zh');
 
