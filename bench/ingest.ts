@@ -1,19 +1,25 @@
 // Ingest benchmark: QoS 1 publishes from concurrent device clients through the whole gateway
-// (auth, ACL, decode, durable commit before PUBACK) against raw aedes with no hooks, in the
-// same run so the ratio holds on a noisy machine.
-import { spawn, execSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// (auth, ACL, decode, durable commit before PUBACK, the rules) against raw aedes with no hooks
+// and Debian's Mosquitto, in the same run, interleaved round by round, so the ratio holds on a
+// noisy machine. Every broker runs in a process of its own (bench/serve.ts, or mosquitto), the
+// load in another (bench/load.ts); the broker's CPU per message is read from /proc.
+//
+//   npx tsx bench/ingest.ts [--quick] [--ab <git ref>] [--clients 50] [--window 4] [--rounds 3]
+//
+// --ab runs the gateway of another commit (checked out in a temporary worktree) as one more
+// target in the same rounds: the before/after of a change, measured side by side.
+import { spawn, fork, execSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, symlinkSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Aedes } from 'aedes';
-import { parseConfig } from '../src/config/index.ts';
-import { buildApp } from '../src/app.ts';
-import { createLogger } from '../src/log.ts';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoadArgs } from './load.ts';
 
-export interface LoadResult { messages: number; seconds: number; rate: number; p50: number; p99: number; max: number }
+export interface LoadResult { messages: number; seconds: number; rate: number; p50: number; p99: number; max: number; loadCpu: number }
+export interface Row extends LoadResult { cpuUsPerMsg: number; brokerCpu: number }
 
-export function runLoad(args: { port: number; clients: number; perClient: number; window: number; password: string; prefix: string; topic: string }): Promise<LoadResult> {
+export function runLoad(args: LoadArgs): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -22,79 +28,191 @@ export function runLoad(args: { port: number; clients: number; perClient: number
   });
 }
 
-export async function rawAedes(): Promise<{ port: number; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const server = createServer(aedes.handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+/** the same clients split over `processes` load generators started together */
+export async function runLoadSplit(args: LoadArgs, processes: number): Promise<LoadResult> {
+  if (processes === 1) return runLoad(args);
+  const per = Math.ceil(args.clients / processes);
+  const started = performance.now();
+  const parts = await Promise.all(Array.from({ length: processes }, (_, i) =>
+    runLoad({ ...args, clients: Math.min(per, args.clients - i * per), first: i * per })));
+  const seconds = (performance.now() - started) / 1000;
+  const messages = parts.reduce((a, p) => a + p.messages, 0);
   return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((r) => { server.close(); aedes.close(() => r()); }),
+    messages, seconds, rate: messages / seconds,
+    p50: Math.max(...parts.map((p) => p.p50)), p99: Math.max(...parts.map((p) => p.p99)), max: Math.max(...parts.map((p) => p.max)),
+    loadCpu: parts.reduce((a, p) => a + p.loadCpu * p.seconds, 0) / seconds,
   };
 }
 
-export function benchConfig(dir: string, devices: number, sync: 'normal' | 'full', extra: Record<string, unknown> = {}) {
-  // 5 devices a resident, the shape of a real home
-  const residents = [];
-  for (let r = 0; r * 5 < devices; r++) {
-    residents.push({
-      id: `r-${r}`, name: `Resident ${r}`, timezone: 'Asia/Shanghai',
-      contacts: [{ name: `Neighbor ${r}`, phone: `+86138${String(r).padStart(8, '0')}`, role: 'neighbor' }],
-      devices: Array.from({ length: Math.min(5, devices - r * 5) }, (_, i) => ({ id: `dev${r * 5 + i}`, kind: 'motion', secret: `secret-dev${r * 5 + i}` })),
-    });
-  }
-  return parseConfig({
-    mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 },
-    storage: { path: join(dir, 'bench.db'), sync }, residents, ...extra,
-  }, {});
+/** builds dist/ when a source file is newer than it: the bench runs what `npm start` runs */
+export function ensureBuilt(tree = process.cwd()): void {
+  if (!existsSync(join(tree, 'tsconfig.build.json'))) return;
+  const built = join(tree, 'dist/main.js');
+  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+    e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(tree, 'src'))) return;
+  execFileSync(process.execPath, [join(tree, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: tree, stdio: 'inherit' });
 }
 
-export async function gatewayTarget(devices: number, sync: 'normal' | 'full') {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const app = buildApp(benchConfig(dir, devices, sync), { log: createLogger({ level: 'error' }) });
-  await app.start();
-  return {
-    app, port: app.mqttPort(),
-    close: async () => { await app.stop(); rmSync(dir, { recursive: true, force: true }); },
-  };
+export function hasMosquitto(): boolean {
+  try { execSync('command -v mosquitto', { stdio: 'ignore' }); return true; } catch { return false; }
 }
+
+/** user + system CPU seconds a process has used so far */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks of 1/100 s on Linux
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface Broker { port: number; pid: number; close(): Promise<void> }
 
 /** Debian's mosquitto on a free port, no auth, default (in-memory) persistence: the C baseline */
-export async function mosquittoBroker(): Promise<{ port: number; close(): Promise<void> } | null> {
-  try { execSync('command -v mosquitto', { stdio: 'ignore' }); } catch { return null; }
+export async function mosquittoBroker(): Promise<Broker | null> {
+  if (!hasMosquitto()) return null;
   const dir = mkdtempSync(join(tmpdir(), 'mosq-ingest-'));
-  const port = 19000 + Math.floor(Math.random() * 1000);
-  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_connections -1\n`);
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_connections -1\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
   const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 400));
-  return { port, close: async () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
+  // ready when its port answers
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('error', () => r(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { port, pid: child.pid!, close: async () => { child.kill(); await new Promise((r) => child.once('exit', r)); rmSync(dir, { recursive: true, force: true }); } };
 }
 
-export async function ingestBench(opts: { clients: number; perClient: number; window: number; rounds: number }) {
-  const rows: Record<string, LoadResult[]> = { raw: [], normal: [], full: [], mosquitto: [] };
-  const load = (port: number, password: string) => runLoad({ port, clients: opts.clients, perClient: opts.perClient, window: opts.window, password, prefix: 'dev', topic: 'devices/{id}' });
+/**
+ * A Node broker in its own process: bench/serve.ts of this tree, or of `tree` (another commit's
+ * checkout, for --ab). `execArgv` adds flags such as --cpu-prof.
+ */
+export async function nodeBroker(target: 'raw' | 'gateway', devices: number, sync: 'normal' | 'full', opts: { tree?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Broker & { startupMs: number; runtime: string; child: ChildProcess }> {
+  const cwd = opts.tree ?? process.cwd();
+  const child = fork(join(cwd, 'bench/serve.ts'), [target, String(devices), sync], {
+    cwd, execArgv: ['--import', 'tsx', '--expose-gc', ...(opts.execArgv ?? [])], stdio: 'inherit', env: { ...process.env, ...opts.env },
+  });
+  const ready = await new Promise<{ port: number; startupMs: number; runtime?: string }>((resolve, reject) => {
+    child.once('message', resolve as never);
+    child.once('exit', (code) => reject(new Error(`broker process exited ${code}`)));
+  });
+  child.removeAllListeners('exit');
+  return {
+    port: ready.port, pid: child.pid!, startupMs: ready.startupMs, runtime: ready.runtime ?? 'src', child,
+    close: async () => { child.send({ cmd: 'stop' }); await new Promise((r) => child.once('exit', r)); },
+  };
+}
+
+export interface Target { name: string; start(clients: number): Promise<Broker | null>; password: string }
+
+export function targets(opts: { ab?: string; syncs?: Array<'normal' | 'full'> } = {}): Target[] {
+  const list: Target[] = [
+    { name: 'raw', password: 'any', start: () => nodeBroker('raw', 0, 'normal') },
+    { name: 'mosquitto', password: 'any', start: () => mosquittoBroker() },
+  ];
+  for (const sync of opts.syncs ?? ['normal', 'full'] as const) {
+    list.push({ name: sync, password: 'secret-{id}', start: (clients) => nodeBroker('gateway', clients, sync) });
+  }
+  if (opts.ab) {
+    const tree = checkout(opts.ab);
+    list.push({ name: `normal@${opts.ab}`, password: 'secret-{id}', start: (clients) => nodeBroker('gateway', clients, 'normal', { tree }) });
+  }
+  return list;
+}
+
+/** a temporary worktree of `ref` sharing this tree's node_modules */
+const checkouts = new Map<string, string>();
+export function checkout(ref: string): string {
+  const known = checkouts.get(ref);
+  if (known) return known;
+  const dir = mkdtempSync(join(tmpdir(), 'gw-ab-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { stdio: 'ignore' });
+  symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
+  ensureBuilt(dir);
+  checkouts.set(ref, dir);
+  process.once('exit', () => { try { execFileSync('git', ['worktree', 'remove', '--force', dir], { stdio: 'ignore' }); } catch { /* gone */ } });
+  return dir;
+}
+
+export interface IngestOptions { clients: number; messages: number; window: number; rounds: number; targets: Target[]; loaders?: number }
+
+export async function ingestBench(opts: IngestOptions) {
+  const perClient = Math.max(1, Math.round(opts.messages / opts.clients));
+  const rows: Record<string, Row[]> = Object.fromEntries(opts.targets.map((t) => [t.name, []]));
   // interleave the targets round by round so drift on a shared machine hits all of them alike;
-  // round 0 warms up the JIT and the disk and is not counted
+  // round 0 warms up the disk and the page cache and is not counted
   for (let round = 0; round <= opts.rounds; round++) {
-    const raw = await rawAedes();
-    const rawResult = await load(raw.port, 'any');
-    await raw.close();
-    if (round > 0) rows.raw.push(rawResult);
-    const mosquitto = await mosquittoBroker();
-    if (mosquitto) {
-      const result = await load(mosquitto.port, 'any');
-      await mosquitto.close();
-      if (round > 0) rows.mosquitto.push(result);
-    }
-    for (const sync of ['normal', 'full'] as const) {
-      const gw = await gatewayTarget(opts.clients, sync);
-      const result = await load(gw.port, 'secret-{id}');
-      await gw.close();
-      if (round > 0) rows[sync].push(result);
+    for (const target of opts.targets) {
+      const broker = await target.start(opts.clients);
+      if (!broker) { delete rows[target.name]; continue; }
+      try {
+        // a short warm-up of the broker's JIT, not measured
+        await runLoad({ port: broker.port, clients: opts.clients, perClient: Math.min(perClient, 20), window: opts.window, password: target.password, prefix: 'dev', topic: 'devices/{id}' });
+        const cpu0 = cpuSecondsOf(broker.pid);
+        const result = await runLoadSplit({ port: broker.port, clients: opts.clients, perClient, window: opts.window, password: target.password, prefix: 'dev', topic: 'devices/{id}' }, opts.loaders ?? 1);
+        const cpu = cpuSecondsOf(broker.pid) - cpu0;
+        if (round > 0) rows[target.name].push({ ...result, cpuUsPerMsg: (cpu * 1e6) / result.messages, brokerCpu: cpu / result.seconds });
+      } finally {
+        await broker.close();
+      }
     }
   }
-  const median = (list: LoadResult[], key: keyof LoadResult) => [...list].map((r) => r[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  const summary = Object.fromEntries(Object.entries(rows).filter(([, list]) => list.length).map(([k, list]) => [k, {
-    rate: median(list, 'rate'), p50: median(list, 'p50'), p99: median(list, 'p99'),
-  }]));
-  return { opts, rounds: rows, summary };
+  const summary = Object.fromEntries(Object.entries(rows).filter(([, list]) => list.length).map(([k, list]) => [k, summarize(list)]));
+  return { opts: { clients: opts.clients, messages: opts.messages, window: opts.window, rounds: opts.rounds, loaders: opts.loaders ?? 1 }, rounds: rows, summary };
+}
+
+export type Summary = ReturnType<typeof summarize>;
+function summarize(list: Row[]) {
+  const median = (key: keyof Row) => [...list].map((r) => r[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  const rates = list.map((r) => r.rate);
+  return {
+    rate: median('rate'), min: Math.min(...rates), max: Math.max(...rates),
+    p50: median('p50'), p99: median('p99'), cpuUsPerMsg: median('cpuUsPerMsg'), brokerCpu: median('brokerCpu'), loadCpu: median('loadCpu'),
+  };
+}
+
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+export function printIngest(result: Awaited<ReturnType<typeof ingestBench>>, goals: Record<string, string> = {}): void {
+  const { opts, summary } = result;
+  const raw = summary.raw;
+  console.log(`\nIngest: QoS 1, ${opts.clients} clients, ${opts.window} in flight each, ${opts.messages} msgs a run, median of ${opts.rounds} rounds${opts.loaders > 1 ? `, ${opts.loaders} load processes` : ''}`);
+  console.log('target                    msgs/s (min-max)          ratio  p50 ms  p99 ms  CPU us/msg  broker CPU  load CPU  goal');
+  const label: Record<string, string> = { raw: 'raw aedes, no hooks', mosquitto: 'mosquitto (no auth)', normal: 'gateway, sync: normal', full: 'gateway, sync: full' };
+  for (const [name, s] of Object.entries(summary)) {
+    console.log(`${(label[name] ?? `gateway ${name}`).padEnd(25)} ${f(s.rate, 0).padStart(7)} (${f(s.min, 0)}-${f(s.max, 0)})`.padEnd(51)
+      + ` ${raw ? f(s.rate / raw.rate, 2) + 'x' : '-'}`.padStart(6) + `${f(s.p50, 2).padStart(8)}${f(s.p99, 2).padStart(8)}${f(s.cpuUsPerMsg, 1).padStart(12)}`
+      + `${(f(s.brokerCpu * 100, 0) + '%').padStart(12)}${(f(s.loadCpu * 100, 0) + '%').padStart(10)}  ${goals[name] ?? ''}`);
+  }
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const quick = process.argv.includes('--quick');
+  ensureBuilt();
+  const list = targets({ ab: arg('--ab') });
+  const only = arg('--targets')?.split(',');
+  const chosen = only ? list.filter((t) => only.includes(t.name) || (t.name.includes('@') && only.includes('ab'))) : list;
+  for (const clients of (arg('--clients') ?? '50').split(',').map(Number)) {
+    for (const window of (arg('--window') ?? '4').split(',').map(Number)) {
+      const result = await ingestBench({
+        clients, window, messages: Number(arg('--messages') ?? (quick ? 10_000 : 40_000)), rounds: Number(arg('--rounds') ?? (quick ? 1 : 3)),
+        targets: chosen, loaders: Number(arg('--loaders') ?? 1),
+      });
+      printIngest(result);
+    }
+  }
+  if (existsSync('/proc/loadavg')) console.log(`\nload average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 }

@@ -7,6 +7,8 @@ for ensure in scripts/ensure-*.sh; do
   [ -e "$ensure" ] && bash "$ensure"
 done
 npx tsc --noEmit
+# npm start runs the compiled gateway: build it from this source, so the tests of it are of this code
+npx tsc -p tsconfig.build.json
 mkdir -p test-artifacts
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?

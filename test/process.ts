@@ -18,8 +18,9 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return file;
 }
 
-export async function spawnGateway(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], {
+/** `entry`: the source under tsx (default), or the compiled dist/main.js that npm start runs */
+export async function spawnGateway(configFile: string, env: NodeJS.ProcessEnv = {}, entry: string[] = ['--import', 'tsx', 'src/main.ts']): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...entry, '--config', configFile], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -23,7 +23,10 @@ describe('README', () => {
     config.mqtt.port = 0;
     config.http.port = 0;
     config.storage.path = join(dir, 'gateway.db');
-    gw = await spawnGateway(writeConfig(dir, config));
+    // as `npm start` runs it: the compiled gateway (npm install builds it; npm test rebuilds it)
+    const start = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string;
+    expect(start).toBe('node dist/main.js');
+    gw = await spawnGateway(writeConfig(dir, config), {}, start.split(' ').slice(1));
     execSync(pub!.replace('-p 1883', `-p ${gw.mqttPort}`), { timeout: 10_000 });
     const body = JSON.parse(execSync(curl!.replace(':8080', `:${gw.httpPort}`), { encoding: 'utf8', timeout: 10_000 }));
     expect(body.items.find((i: { type: string }) => i.type === 'device_event')).toMatchObject({ type: 'device_event', deviceId: 'zhang-smoke', readings: { smoke: true, battery: 90 } });
