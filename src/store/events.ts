@@ -20,6 +20,9 @@ interface Pending {
 
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
+/** rows in one INSERT statement at most (8 columns each: well inside SQLite's variable limit) */
+const BATCH_ROWS = 64;
+
 /** How long a resent QoS 1 message is recognised as a duplicate of a stored one. */
 const DUP_WINDOW_MS = 24 * 3_600_000;
 
@@ -52,24 +55,59 @@ export function eventRepository(db: Db) {
   let failing: Error | null = null;
   let onHealth: (error: Error | null) => void = () => {};
 
-  const commitGroup = db.transaction((group: Pending[]) => {
-    const ids: number[] = [];
-    for (const p of group) {
-      const { event, origin } = p;
-      if (origin?.dup) {
-        const existing = findDup.get(event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.messageId, p.payload) as { id: number } | undefined;
-        if (existing) { ids.push(-existing.id); continue; }
+  // Rows go in as multi-row INSERTs of up to BATCH_ROWS: one statement step for many rows costs
+  // far less than a step each. The ids of one statement's rows are consecutive (the gateway is the
+  // only writer and `id` is the rowid: each new row gets the largest id + 1), so the last insert
+  // id gives them all.
+  const batchInsert = new Map<number, ReturnType<Db['prepare']>>();
+  const insertOf = (n: number) => {
+    let stmt = batchInsert.get(n);
+    if (!stmt) {
+      stmt = db.prepare(`INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
+        VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
+      batchInsert.set(n, stmt);
+    }
+    return stmt;
+  };
+  const params: unknown[] = [];
+
+  /** inserts group[from..to) (none of them a resend found stored), writing their ids */
+  function insertRows(group: Pending[], from: number, to: number, ids: number[]): void {
+    for (let at = from; at < to;) {
+      const n = to - at >= BATCH_ROWS ? BATCH_ROWS : to - at >= 16 ? 16 : 1;
+      params.length = 0;
+      for (let i = at; i < at + n; i++) {
+        const { event, origin, payload } = group[i];
+        params.push(event.at, event.deviceId, event.residentId, event.type, event.source, payload, origin?.clientId ?? null, origin?.messageId ?? null);
       }
-      const info = insert.run(event.at, event.deviceId, event.residentId, event.type, event.source, p.payload,
-        origin?.clientId ?? null, origin?.messageId ?? null);
-      ids.push(Number(info.lastInsertRowid));
-      const status = {
-        lastSeen: event.at,
-        battery: typeof event.readings?.battery === 'number' ? Math.round(event.readings.battery) : null,
-        availability: event.type === 'availability' ? event.availability! : null,
-      };
-      if (statusChanged(event.deviceId, status, changed)) {
-        seen.run({ id: event.deviceId, at: status.lastSeen, battery: status.battery, availability: status.availability });
+      const last = Number((n === 1 ? insert : insertOf(n)).run(params).lastInsertRowid);
+      for (let i = 0; i < n; i++) ids[at + i] = last - n + 1 + i;
+      at += n;
+    }
+  }
+
+  const commitGroup = db.transaction((group: Pending[]) => {
+    const ids: number[] = new Array(group.length);
+    let from = 0;
+    for (let i = 0; i < group.length; i++) {
+      const { event, origin } = group[i];
+      if (origin?.dup) {
+        // the original may be in this very group: write what came before it first
+        insertRows(group, from, i, ids);
+        from = i + 1;
+        const existing = findDup.get(event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.messageId, group[i].payload) as { id: number } | undefined;
+        if (existing) ids[i] = -existing.id;
+        else insertRows(group, i, i + 1, ids);
+      }
+    }
+    insertRows(group, from, group.length, ids);
+    for (let i = 0; i < group.length; i++) {
+      if (ids[i] < 0) continue;
+      const { event } = group[i];
+      const battery = typeof event.readings?.battery === 'number' ? Math.round(event.readings.battery) : null;
+      const availability = event.type === 'availability' ? event.availability! : null;
+      if (statusChanged(event.deviceId, event.at, battery, availability, changed)) {
+        seen.run({ id: event.deviceId, at: event.at, battery, availability });
       }
     }
     return ids;
@@ -80,16 +118,16 @@ export function eventRepository(db: Db) {
   // people read to the minute. The rules keep their own exact times.
   type Status = { lastSeen: number; battery: number | null; availability: string | null };
   const written = new Map<string, Status>();
-  function statusChanged(id: string, next: Status, changed: Map<string, Status>): boolean {
+  function statusChanged(id: string, lastSeen: number, battery: number | null, availability: string | null, changed: Map<string, Status>): boolean {
     const prev = changed.get(id) ?? written.get(id);
-    const differs = !prev || next.lastSeen - prev.lastSeen >= LAST_SEEN_RESOLUTION_MS
-      || (next.battery !== null && next.battery !== prev.battery)
-      || (next.availability !== null && next.availability !== prev.availability);
+    const differs = !prev || lastSeen - prev.lastSeen >= LAST_SEEN_RESOLUTION_MS
+      || (battery !== null && battery !== prev.battery)
+      || (availability !== null && availability !== prev.availability);
     if (!differs) return false;
     changed.set(id, {
-      lastSeen: Math.max(next.lastSeen, prev?.lastSeen ?? 0),
-      battery: next.battery ?? prev?.battery ?? null,
-      availability: next.availability ?? prev?.availability ?? null,
+      lastSeen: Math.max(lastSeen, prev?.lastSeen ?? 0),
+      battery: battery ?? prev?.battery ?? null,
+      availability: availability ?? prev?.availability ?? null,
     });
     return true;
   }

@@ -1,0 +1,56 @@
+// The group commit writes many rows per INSERT: each caller must still get its own row's id,
+// and a resend (DUP) must find its original even when both wait in the same group.
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, eventRepository, residentRepository } from '../../src/store/index.ts';
+import type { DeviceEvent } from '../../src/domain/types.ts';
+import { parseConfig } from '../../src/config/index.ts';
+
+let dir = '';
+afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+function setup() {
+  dir = mkdtempSync(join(tmpdir(), 'gw-events-'));
+  const db = openDatabase({ path: join(dir, 'g.db'), sync: 'normal' });
+  const config = parseConfig({
+    residents: [{ id: 'r-1', name: 'A', timezone: 'Asia/Shanghai', devices: Array.from({ length: 3 }, (_, i) => ({ id: `d${i}`, kind: 'motion', secret: `s${i}` })) }],
+  }, {});
+  residentRepository(db).seedFromConfig(config.residents, 'Asia/Shanghai', 1_000);
+  return { db, events: eventRepository(db) };
+}
+
+const ev = (i: number, at = 10_000 + i): DeviceEvent => ({
+  at, deviceId: `d${i % 3}`, residentId: 'r-1', kind: 'motion', source: 'mqtt', type: 'state', readings: { occupancy: i % 2 === 0, battery: 50 + (i % 40) },
+});
+
+describe('event group commit', () => {
+  it('gives every event of a large group the id of its own row', async () => {
+    const { db, events } = setup();
+    // 150 in one group: statements of 64, 64, 16 and single rows
+    const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => events.append(ev(i), { clientId: `d${i % 3}`, messageId: i + 1, dup: false })));
+    expect(new Set(ids).size).toBe(150);
+    ids.forEach((id, i) => {
+      const row = events.get(id)!;
+      expect(row).toMatchObject({ deviceId: `d${i % 3}`, at: 10_000 + i, readings: ev(i).readings });
+    });
+    db.close();
+  });
+
+  it('stores a resend once when it waits in the same group as its original', async () => {
+    const { db, events } = setup();
+    const first = events.append(ev(7), { clientId: 'd1', messageId: 42, dup: false });
+    const others = Array.from({ length: 20 }, (_, i) => events.append(ev(100 + i), { clientId: 'x', messageId: 1000 + i, dup: false }));
+    const resend = events.append(ev(7), { clientId: 'd1', messageId: 42, dup: true });
+    const [id, again] = [await first, await resend];
+    await Promise.all(others);
+    expect(id).toBeGreaterThan(0);
+    expect(again).toBe(-id);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM events WHERE mqtt_message_id = 42').get() as { n: number }).n).toBe(1);
+    // a resend that finds nothing is stored
+    const lone = await events.append(ev(8), { clientId: 'd2', messageId: 43, dup: true });
+    expect(events.get(lone)).toMatchObject({ deviceId: 'd2', at: 10_008 });
+    db.close();
+  });
+});
