@@ -11,6 +11,18 @@ import { initialState, decide, RuleScheduler, type Decision, type HomeState, typ
 import type { AlertService } from './service.ts';
 
 const DRAIN_DELAY_MS = 2;
+
+/**
+ * A report that can raise a life-safety alarm (smoke, CO, gas, an emergency button). It is judged,
+ * committed and handed to the outbox ahead of routine reports queued with it: under a flood of
+ * motion reports an alarm waits for its own resident's earlier inputs only.
+ */
+export function isLifeSafety(event: DeviceEvent): boolean {
+  if (event.type !== 'state' || !event.readings) return false;
+  const r = event.readings;
+  return r.smoke === true || r.carbon_monoxide === true || r.gas === true || r.sos === true
+    || (event.kind === 'button' && r.action !== undefined);
+}
 /** the longest a judged-but-undecided state waits to be written (its events replay on restart) */
 const SAVE_EVERY_MS = 5000;
 
@@ -34,6 +46,9 @@ export class RulesRuntime {
   private scheduler: RuleScheduler | null = null;
   private queue: Array<{ residentId: string; input: RuleInput; at: number; eventId?: number }> = [];
   private draining = false;
+  /** residents with a life-safety report queued: judged first, on the next turn of the loop */
+  private urgent = new Set<string>();
+  private urgentScheduled = false;
   /** residents judged since their state was last written */
   private dirty = new Set<string>();
   private lastSave = 0;
@@ -98,6 +113,9 @@ export class RulesRuntime {
     for (const id of [...this.homes.keys()]) if (!seen.has(id)) { this.homes.delete(id); this.scheduler?.schedule(id, null); }
   }
 
+  /** the newest event id judged for a resident (0 before any) */
+  judgedUpTo(residentId: string): number { return this.homes.get(residentId)?.lastEventId ?? 0; }
+
   /** a committed device event */
   onEvent(event: DeviceEvent): void {
     this.enqueue(event.residentId, { type: 'event', event }, event.id);
@@ -118,6 +136,13 @@ export class RulesRuntime {
     // not when the queue drains: live and replay then decide alike
     const at = input.type === 'event' ? input.event.at : this.deps.clock.now();
     this.queue.push({ residentId, input, at, eventId });
+    if (input.type === 'event' && isLifeSafety(input.event)) {
+      this.urgent.add(residentId);
+      if (!this.urgentScheduled) {
+        this.urgentScheduled = true;
+        setImmediate(() => this.drainUrgent());
+      }
+    }
     if (!this.draining) {
       this.draining = true;
       // a couple of milliseconds lets a burst of events share one rules transaction
@@ -137,8 +162,30 @@ export class RulesRuntime {
    */
   private drain(): void {
     this.draining = false;
+    this.drainUrgent();
     const items = this.queue;
     this.queue = [];
+    this.commit(items);
+  }
+
+  /**
+   * The residents with a life-safety report first: everything queued for them (in order, so
+   * their state moves as it would have), committed and announced before the routine rest.
+   */
+  private drainUrgent(): void {
+    this.urgentScheduled = false;
+    if (!this.urgent.size) return;
+    const residents = this.urgent;
+    this.urgent = new Set();
+    const first: typeof this.queue = [];
+    const rest: typeof this.queue = [];
+    for (const item of this.queue) (residents.has(item.residentId) ? first : rest).push(item);
+    this.queue = rest;
+    this.commit(first);
+  }
+
+  /** judges `items` and commits what must be kept (see drain) */
+  private commit(items: typeof this.queue): void {
     const { db, log, clock } = this.deps;
     const now = clock.now();
     if (!items.length && !this.dirty.size) return;
@@ -172,6 +219,7 @@ export class RulesRuntime {
         for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved);
         // put them back and try again shortly: losing them would lose alarms
         this.queue = [...items, ...this.queue];
+        for (const i of items) if (i.input.type === 'event' && isLifeSafety(i.input.event)) this.urgent.add(i.residentId);
         setTimeout(() => this.drain(), 1000).unref();
         return;
       } finally {

@@ -1,0 +1,75 @@
+// A life-safety alarm does not wait behind routine reports: when both are queued for the rules,
+// the alarm is judged, committed and handed to the outbox before the routine reports are judged.
+import { describe, it, expect, afterEach } from 'vitest';
+import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import { isLifeSafety } from '../../src/alerts/runtime.ts';
+import type { DeviceEvent } from '../../src/domain/types.ts';
+
+let gw: TestGateway | undefined;
+afterEach(async () => { await gw?.stop(); gw = undefined; });
+
+const ROUTINE_RESIDENTS = 10;
+
+async function gatewayWithRoutineHomes(): Promise<TestGateway> {
+  return startGateway({
+    escalation: { smoke: [{ notify: ['neighbor'], after: '0s' }], emergency: [{ notify: ['neighbor'], after: '0s' }] },
+    residents: [
+      {
+        id: 'r-alarm', name: 'Alarm Home', timezone: 'Asia/Shanghai',
+        contacts: [{ name: 'Neighbor', phone: '+8613800000009', role: 'neighbor' }],
+        devices: [{ id: 'alarm-smoke', kind: 'smoke', secret: 'smoke-secret' }, { id: 'alarm-button', kind: 'button', secret: 'button-secret' }],
+      },
+      ...Array.from({ length: ROUTINE_RESIDENTS }, (_, r) => ({
+        id: `r-${r}`, name: `Routine ${r}`, timezone: 'Asia/Shanghai',
+        devices: [{ id: `motion-${r}`, kind: 'motion', secret: `m-${r}` }],
+      })),
+    ],
+  });
+}
+
+describe('life-safety alarms first', () => {
+  it('are told apart from routine reports', () => {
+    const ev = (kind: DeviceEvent['kind'], readings: DeviceEvent['readings']): DeviceEvent =>
+      ({ at: 0, deviceId: 'd', residentId: 'r', kind, source: 'mqtt', type: 'state', readings });
+    expect(isLifeSafety(ev('smoke', { smoke: true }))).toBe(true);
+    expect(isLifeSafety(ev('co', { carbon_monoxide: true }))).toBe(true);
+    expect(isLifeSafety(ev('gas', { gas: true }))).toBe(true);
+    expect(isLifeSafety(ev('button', { action: 'single' }))).toBe(true);
+    expect(isLifeSafety(ev('smoke', { smoke: false, battery: 80 }))).toBe(false);
+    expect(isLifeSafety(ev('motion', { occupancy: true }))).toBe(false);
+  });
+
+  for (const alarm of [
+    { name: 'smoke', deviceId: 'alarm-smoke', readings: { smoke: true } },
+    { name: 'an emergency button', deviceId: 'alarm-button', readings: { action: 'sos' } },
+  ]) {
+    it(`${alarm.name} queued behind 3,000 motion reports is in the outbox before they are judged`, async () => {
+      gw = await gatewayWithRoutineHomes();
+      const { app } = gw;
+      const seen: Array<{ routineJudged: number; outboxRows: number }> = [];
+      // listeners run in order: the notifier's (which puts the texts in the outbox) came first
+      app.alertService.listen({
+        alertOpened: (row) => {
+          const routineJudged = Array.from({ length: ROUTINE_RESIDENTS }, (_, r) => app.rules.judgedUpTo(`r-${r}`)).reduce((a, b) => Math.max(a, b), 0);
+          const outboxRows = (app.stores.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE alert_id = ?').get(row.id) as { n: number }).n;
+          seen.push({ routineJudged, outboxRows });
+        },
+      });
+      const before = app.rules.judgedUpTo('r-0');
+      // all of it arrives at once, so it is committed in one group and queued for the rules together
+      const routine = Array.from({ length: 3000 }, (_, i) => app.router.ingestReadings(`motion-${i % ROUTINE_RESIDENTS}`, { occupancy: i % 2 === 0 }, 'mqtt'));
+      const alarmed = app.router.ingestReadings(alarm.deviceId, alarm.readings, 'mqtt');
+      const outcomes = await Promise.all([...routine, alarmed]);
+      const ids = outcomes.map((o) => (o.status === 'stored' ? o.event.id! : 0));
+      const firstRoutine = ids[0];
+      expect(ids[3000]).toBeGreaterThan(ids[2999]);
+      await waitFor(() => seen.length, 10_000, 'the alarm opened');
+      expect(seen[0].outboxRows).toBeGreaterThan(0);
+      // not one of the routine reports committed with it had been judged when the alarm went out
+      expect(seen[0].routineJudged).toBeLessThan(firstRoutine);
+      expect(seen[0].routineJudged).toBe(before);
+      // and they are all judged after it
+      await waitFor(() => app.rules.judgedUpTo('r-9') === ids[2999], 10_000, 'the routine reports judged');
+    }, 30_000);
+  }
+});
