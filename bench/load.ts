@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
 export interface LoadArgs {
+  /** perClient 0: keep the window full until SIGTERM, then print {acked, seconds, rate} */
   port: number; clients: number; perClient: number; window: number; password: string; prefix: string; topic: string;
   /** the first client's index (a second load process takes the clients after the first's) */
   first?: number;
@@ -28,7 +29,10 @@ function template(topic: string, payload: string): { buf: Buffer; idAt: number }
   return { buf, idAt: at + 2 + Buffer.byteLength(topic) };
 }
 
+let ackedTotal = 0;
+
 async function runClient(args: LoadArgs, index: number, latencies: Float64Array, offset: number): Promise<void> {
+  const forever = args.perClient === 0;
   const username = `${args.prefix}${index}`;
   const topic = args.topic.replace('{id}', username);
   // alternating motion reports, the shape of a zigbee2mqtt occupancy sensor
@@ -54,9 +58,10 @@ async function runClient(args: LoadArgs, index: number, latencies: Float64Array,
     const onPacket = (type: number, body: Buffer) => {
       if (type === 2) { // CONNACK
         if (body[1] !== 0) return reject(new Error(`connack ${body[1]}`));
-        for (let i = 0; i < args.window && next <= args.perClient; i++) send();
+        for (let i = 0; i < args.window && (forever || next <= args.perClient); i++) send();
       } else if (type === 4) { // PUBACK
         const id = body.readUInt16BE(0);
+        if (forever) { ackedTotal++; send(); return; }
         latencies[offset + acked] = performance.now() - sentAt[id];
         acked++;
         if (acked === args.perClient) {
@@ -105,7 +110,17 @@ export async function runLoadHere(args: LoadArgs) {
 }
 
 if (process.argv[2]) {
-  const result = await runLoadHere(JSON.parse(process.argv[2]));
+  const args = JSON.parse(process.argv[2]) as LoadArgs;
+  if (args.perClient === 0) {
+    const started = performance.now();
+    process.once('SIGTERM', () => {
+      const seconds = (performance.now() - started) / 1000;
+      process.stdout.write(JSON.stringify({ acked: ackedTotal, seconds, rate: ackedTotal / seconds }));
+      process.exit(0);
+    });
+    process.stdout.write('ready\n');
+  }
+  const result = await runLoadHere(args);
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }

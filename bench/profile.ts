@@ -77,7 +77,19 @@ export function summarizeProfile(profile: Profile) {
   return { totalUs: total, busyUs: busy, fns, parts };
 }
 
-if (process.argv[1]?.endsWith('profile.ts')) {
+function table(s: ReturnType<typeof summarizeProfile>, top: number, perMsgUs?: number): string {
+  const share = (us: number) => `${((100 * us) / s.busyUs).toFixed(1)} %`;
+  const lines = ['| part | share |' + (perMsgUs ? ' us/msg |' : ''), '|---|---|' + (perMsgUs ? '---|' : '')];
+  for (const [part, us] of [...s.parts].sort((a, b) => b[1] - a[1]).slice(0, 20)) lines.push(`| ${part} | ${share(us)} |` + (perMsgUs ? ` ${((perMsgUs * us) / s.busyUs).toFixed(2)} |` : ''));
+  lines.push('', `Top ${top} functions by self time:`, '', '| function | part | share |', '|---|---|---|');
+  for (const [fn, v] of [...s.fns].sort((a, b) => b[1].us - a[1].us).slice(0, top)) lines.push(`| \`${fn.replace(/\|/g, '\\|')}\` | ${v.part} | ${share(v.us)} |`);
+  return lines.join('\n') + '\n';
+}
+
+if (process.argv[2] === '--summarize') {
+  // a profile written by `node --cpu-prof` (e.g. of bench/pipeline.ts)
+  process.stdout.write(table(summarizeProfile(JSON.parse(readFileSync(process.argv[3], 'utf8'))), Number(arg('--top', '30'))));
+} else if (process.argv[1]?.endsWith('profile.ts')) {
   const target = arg('--target', 'gateway') as 'gateway' | 'raw';
   const sync = arg('--sync', 'normal') as 'normal' | 'full';
   const clients = Number(arg('--clients', '50'));

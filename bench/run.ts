@@ -35,6 +35,7 @@ console.log(`\nAlarm latency, PUBLISH to SMS request (${alarm.idle.alarms} alarm
 console.log('phase                         p50 ms   p99 ms   max ms   goal');
 console.log(`idle                        ${alarm.idle.p50.toFixed(1).padStart(8)} ${alarm.idle.p99.toFixed(1).padStart(8)} ${alarm.idle.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
 console.log(`under ${alarm.loaded.backgroundRate.toFixed(0)} msgs/s background `.padEnd(28) + `${alarm.loaded.p50.toFixed(1).padStart(8)} ${alarm.loaded.p99.toFixed(1).padStart(8)} ${alarm.loaded.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
+console.log(`saturated, ${alarm.saturated.backgroundRate.toFixed(0)} msgs/s background `.padEnd(28) + `${alarm.saturated.p50.toFixed(1).padStart(8)} ${alarm.saturated.p99.toFixed(1).padStart(8)} ${alarm.saturated.max.toFixed(1).padStart(8)}`);
 
 // idle connections: resident memory per authenticated device connection
 const n = quick ? 2000 : 10_000;

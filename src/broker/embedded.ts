@@ -114,15 +114,17 @@ export class EmbeddedBroker implements BrokerAdapter {
         ? { clientId: client!.id, messageId: packet.messageId, dup: packet.dup === true }
         : undefined;
       sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
-        // a dropped payload is acknowledged too: resending a malformed report would not mend it
-        .then(() => done(null))
-        .catch((err: Error) => {
-          // not stored, so no PUBACK: the client keeps the message and sends it again
-          metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });
-          // the store logs the outage once; this is per message
-          log.debug({ err: err.message, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
-          done(err);
-        });
+        .then(
+          // a dropped payload is acknowledged too: resending a malformed report would not mend it
+          () => done(null),
+          (err: Error) => {
+            // not stored, so no PUBACK: the client keeps the message and sends it again
+            metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });
+            // the store logs the outage once; this is per message
+            log.debug({ err: err.message, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
+            done(err);
+          },
+        );
     };
 
     aedes.authorizeSubscribe = (client, sub, done) => {

@@ -52,7 +52,9 @@ function targetOf(msg: InboundMessage, registry: DeviceRegistry): Target {
   if (principal.type === 'device') {
     // the ACL has already limited a device to its own topics
     const id = principal.deviceId;
-    return { device: registry.get(id), availability: topic === `${DEVICE_BASE}/${id}/availability`, source: 'mqtt' };
+    // devices/{id}/availability, told apart from devices/{id} without building either string
+    const availability = topic.length === DEVICE_BASE.length + id.length + 14 && topic.endsWith('/availability');
+    return { device: registry.get(id), availability, source: 'mqtt' };
   }
   const rest = topic.slice(principal.baseTopic.length + 1);
   if (rest.startsWith('bridge/')) return { device: undefined, availability: false, source: 'zigbee2mqtt', other: 'bridge_info' };
@@ -84,18 +86,29 @@ export function createDeviceRouter(deps: RouterDeps) {
   // a device going unavailable is logged once, and coming back once, however often it repeats
   const availability = new Map<string, Availability>();
 
-  async function store(device: RegisteredDevice, source: EventSource, body: { readings?: Readings; availability?: Availability }, origin?: MqttOrigin): Promise<Outcome> {
-    const event: DeviceEvent = {
-      at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source,
-      type: body.availability ? 'availability' : 'state', ...body,
-    };
-    const id = await deps.append(event, origin);
+  // one label object per source, not one per message
+  const sourceLabels = new Map<EventSource, { source: EventSource }>();
+  const labelsOf = (source: EventSource) => {
+    let labels = sourceLabels.get(source);
+    if (!labels) sourceLabels.set(source, labels = { source });
+    return labels;
+  };
+
+  // not async: the hot path pays for the commit's promise only, not for a wrapper around it
+  function store(device: RegisteredDevice, source: EventSource, readings: Readings | undefined, availabilityNow: Availability | undefined, origin?: MqttOrigin): Promise<Outcome> {
+    const event: DeviceEvent = availabilityNow
+      ? { at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source, type: 'availability', availability: availabilityNow }
+      : { at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source, type: 'state', readings };
+    return deps.append(event, origin).then((id) => stored(device, source, event, id));
+  }
+
+  function stored(device: RegisteredDevice, source: EventSource, event: DeviceEvent, id: number): Outcome {
     if (id < 0) {
       metrics.inc('gateway_messages_duplicate_total');
       return { status: 'duplicate', eventId: -id };
     }
     event.id = id;
-    metrics.inc('gateway_messages_accepted_total', { source });
+    metrics.inc('gateway_messages_accepted_total', labelsOf(source));
     if (event.type === 'availability' && availability.get(device.id) !== event.availability) {
       const before = availability.get(device.id);
       availability.set(device.id, event.availability!);
@@ -133,20 +146,18 @@ export function createDeviceRouter(deps: RouterDeps) {
     return { status: 'dropped', reason };
   }
 
-  return {
-    /** A message the broker accepted from an authenticated client. */
-    async handle(msg: InboundMessage): Promise<Outcome> {
+  function handle(msg: InboundMessage): Promise<Outcome> | Outcome {
       const target = targetOf(msg, registry);
       if (target.other) {
         metrics.inc('gateway_messages_ignored_total', { reason: target.other });
         return { status: 'ignored', reason: target.other };
       }
       if (!target.device) return drop('unknown_device', { topic: msg.topic.slice(0, 200) });
-      const ctx = { deviceId: target.device.id };
+      const ctx = () => ({ deviceId: target.device!.id });
       if (target.availability) {
         const decoded = decodeAvailability(msg.payload);
-        if (!decoded.ok) return drop(decoded.reason, ctx);
-        return store(target.device, target.source, { availability: decoded.value }, msg.origin);
+        if (!decoded.ok) return drop(decoded.reason, ctx());
+        return store(target.device, target.source, undefined, decoded.value, msg.origin);
       }
       if (target.attribute !== undefined) {
         const decoded = decodeAttribute(target.attribute, msg.payload, target.device.kind);
@@ -155,39 +166,50 @@ export function createDeviceRouter(deps: RouterDeps) {
           metrics.inc('gateway_messages_ignored_total', { reason: 'attribute_unread' });
           return { status: 'ignored', reason: 'attribute_unread' };
         }
-        if (!decoded.ok) return drop(decoded.reason, ctx);
+        if (!decoded.ok) return drop(decoded.reason, ctx());
         if (repeatsJson(target.device, decoded.value)) {
           metrics.inc('gateway_messages_ignored_total', { reason: 'attribute_repeat' });
           return { status: 'ignored', reason: 'attribute_repeat' };
         }
         // something new: the JSON state is no longer what the device says
         lastJson.delete(target.device.id);
-        return store(target.device, target.source, { readings: decoded.value }, msg.origin);
+        return store(target.device, target.source, decoded.value, undefined, msg.origin);
       }
       const decoded = decodeState(msg.payload, target.device.kind);
       if (!decoded.ok) {
         droppedFields(target.device, decoded.dropped?.slice(1));
-        return drop(decoded.reason, ctx);
+        return drop(decoded.reason, ctx());
       }
-      droppedFields(target.device, decoded.dropped);
+      if (decoded.dropped) droppedFields(target.device, decoded.dropped);
       if (target.source === 'zigbee2mqtt') {
         if (lastJson.size > 10_000) lastJson.clear();
         lastJson.set(target.device.id, { at: deps.now(), readings: decoded.value });
       }
-      return store(target.device, target.source, { readings: decoded.value }, msg.origin);
+      return store(target.device, target.source, decoded.value, undefined, msg.origin);
+  }
+
+  return {
+    /** A message the broker accepted from an authenticated client; settles after the commit. */
+    handle(msg: InboundMessage): Promise<Outcome> {
+      try {
+        const outcome = handle(msg);
+        return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
 
     /** Readings heard by a serial receiver (already decoded by its protocol parser). */
     async ingestReadings(deviceId: string, readings: Readings, source: EventSource): Promise<Outcome> {
       const device = registry.get(deviceId);
       if (!device) return drop('unknown_device', { deviceId });
-      return store(device, source, { readings });
+      return store(device, source, readings, undefined);
     },
 
     async ingestAvailability(deviceId: string, availability: Availability, source: EventSource): Promise<Outcome> {
       const device = registry.get(deviceId);
       if (!device) return drop('unknown_device', { deviceId });
-      return store(device, source, { availability });
+      return store(device, source, undefined, availability);
     },
   };
 }
