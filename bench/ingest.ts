@@ -95,18 +95,22 @@ export async function mosquittoBroker(): Promise<Broker | null> {
  * A Node broker in its own process: bench/serve.ts of this tree, or of `tree` (another commit's
  * checkout, for --ab). `execArgv` adds flags such as --cpu-prof.
  */
-export async function nodeBroker(target: 'raw' | 'gateway', devices: number, sync: 'normal' | 'full', opts: { tree?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Broker & { startupMs: number; runtime: string; child: ChildProcess }> {
-  const cwd = opts.tree ?? process.cwd();
+export async function nodeBroker(target: 'raw' | 'gateway', devices: number, sync: 'normal' | 'full', opts: { tree?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Broker & { startupMs: number; startupCpuMs: number; importMs: number; runtime: string; child: ChildProcess }> {
+  // another commit with a build runs under this harness, its dist/ in place of ours; one from
+  // before the build existed runs its own bench/serve.ts on its sources
+  const ownHarness = !opts.tree || existsSync(join(opts.tree, 'dist/app.js'));
+  const cwd = ownHarness ? process.cwd() : opts.tree!;
+  const env = { ...process.env, ...(opts.tree && ownHarness ? { BENCH_DIST: join(opts.tree, 'dist') } : {}), ...opts.env };
   const child = fork(join(cwd, 'bench/serve.ts'), [target, String(devices), sync], {
-    cwd, execArgv: ['--import', 'tsx', '--expose-gc', ...(opts.execArgv ?? [])], stdio: 'inherit', env: { ...process.env, ...opts.env },
+    cwd, execArgv: ['--import', 'tsx', '--expose-gc', ...(opts.execArgv ?? [])], stdio: 'inherit', env,
   });
-  const ready = await new Promise<{ port: number; startupMs: number; runtime?: string }>((resolve, reject) => {
+  const ready = await new Promise<{ port: number; startupMs: number; startupCpuMs?: number; importMs?: number; runtime?: string }>((resolve, reject) => {
     child.once('message', resolve as never);
     child.once('exit', (code) => reject(new Error(`broker process exited ${code}`)));
   });
   child.removeAllListeners('exit');
   return {
-    port: ready.port, pid: child.pid!, startupMs: ready.startupMs, runtime: ready.runtime ?? 'src', child,
+    port: ready.port, pid: child.pid!, startupMs: ready.startupMs, startupCpuMs: ready.startupCpuMs ?? NaN, importMs: ready.importMs ?? 0, runtime: ready.runtime ?? 'src', child,
     close: async () => { child.send({ cmd: 'stop' }); await new Promise((r) => child.once('exit', r)); },
   };
 }

@@ -1,16 +1,19 @@
 // A broker under test in its own process, so its CPU and resident memory are its own: raw aedes,
 // or the whole gateway with N devices, run as `npm start` runs it (the compiled dist/, when
 // built; BENCH_RUNTIME=src runs the TypeScript source under tsx). Talks to the bench over IPC:
-// {ready, port, startupMs}, then answers {cmd: rss | profile-start | profile-stop | heap | stop}.
+// {ready, port, startupMs, importMs}, then answers {cmd: rss | profile-start | profile-stop | heap | stop}.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { benchConfigInput } from './shape.ts';
 
 const [target, devicesArg, sync] = process.argv.slice(2);
 const devices = Number(devicesArg ?? 50);
-const runtime = process.env.BENCH_RUNTIME ?? (existsSync(new URL('../dist/app.js', import.meta.url)) ? 'dist' : 'src');
+// BENCH_DIST: another commit's build (bench --ab), run by this same harness
+const distDir = process.env.BENCH_DIST ? pathToFileURL(process.env.BENCH_DIST + '/').href : new URL('../dist/', import.meta.url).href;
+const runtime = process.env.BENCH_RUNTIME ?? (existsSync(new URL('app.js', distDir)) ? 'dist' : 'src');
 
 async function startRaw() {
   const { Aedes } = await import('aedes');
@@ -25,11 +28,13 @@ async function startRaw() {
 }
 
 async function startGateway() {
-  const base = runtime === 'dist' ? '../dist/' : '../src/';
+  const base = runtime === 'dist' ? distDir : '../src/';
   const ext = runtime === 'dist' ? '.js' : '.ts';
   const { parseConfig } = await import(`${base}config/index${ext}`);
   const { buildApp } = await import(`${base}app${ext}`);
   const { createLogger } = await import(`${base}log${ext}`);
+  importMs = performance.now() - started;
+  importCpu = process.cpuUsage(cpu0);
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const app = buildApp(parseConfig(benchConfigInput(dir, devices, (sync as 'normal' | 'full') ?? 'normal'), {}), { log: createLogger({ level: 'error' }) });
   await app.start();
@@ -39,9 +44,16 @@ async function startGateway() {
   };
 }
 
+let importMs = 0;
+let importCpu = { user: 0, system: 0 };
+const cpu0 = process.cpuUsage();
 const started = performance.now();
 const server = target === 'raw' ? await startRaw() : await startGateway();
-const startupMs = performance.now() - started;
+// start-up: config parsed to ready (buildApp, start), not counting the modules' loading
+const startupMs = performance.now() - started - importMs;
+// and its CPU time, which a busy machine inflates far less than the wall clock
+const cpu = process.cpuUsage(cpu0);
+const startupCpuMs = (cpu.user + cpu.system - importCpu.user - importCpu.system) / 1000;
 let session: Session | null = null;
 process.on('message', async (msg: { cmd: string; file?: string }) => {
   if (msg.cmd === 'rss') {
@@ -72,4 +84,4 @@ process.on('message', async (msg: { cmd: string; file?: string }) => {
     process.exit(0);
   }
 });
-process.send!({ ready: true, port: server.port, startupMs, runtime });
+process.send!({ ready: true, port: server.port, startupMs, startupCpuMs, importMs, runtime });

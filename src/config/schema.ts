@@ -36,13 +36,21 @@ const hours = z
     return { start, end, text };
   });
 
+// asked once per zone: a DateTimeFormat is tens of KB of ICU memory and a millisecond to build,
+// and a district's thousands of residents share a handful of zones
+const knownZones = new Map<string, boolean>();
 function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(tz);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (knownZones.size < 1000) knownZones.set(tz, known);
   }
+  return known;
 }
 const timezone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone like "Asia/Shanghai"' });
 

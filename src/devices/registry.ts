@@ -17,9 +17,11 @@ export class DeviceRegistry {
   private byZ2m = new Map<string, RegisteredDevice>();
   private byRflink = new Map<string, RegisteredDevice>();
   private byJsonl = new Map<string, RegisteredDevice>();
+  /** a resident's devices in the order they were added: start-up asks for every resident's */
+  private byResident = new Map<string, Set<RegisteredDevice>>();
 
   replaceAll(devices: RegisteredDevice[]): void {
-    this.byId.clear(); this.byZ2m.clear(); this.byRflink.clear(); this.byJsonl.clear();
+    this.byId.clear(); this.byZ2m.clear(); this.byRflink.clear(); this.byJsonl.clear(); this.byResident.clear();
     for (const d of devices) this.add(d);
   }
 
@@ -29,6 +31,9 @@ export class DeviceRegistry {
     if (device.zigbee2mqtt) this.byZ2m.set(device.zigbee2mqtt, device);
     if (device.rflink) this.byRflink.set(device.rflink, device);
     if (device.jsonl) this.byJsonl.set(device.jsonl, device);
+    let home = this.byResident.get(device.residentId);
+    if (!home) this.byResident.set(device.residentId, home = new Set());
+    home.add(device);
   }
 
   remove(id: string): void {
@@ -38,6 +43,9 @@ export class DeviceRegistry {
     if (old.zigbee2mqtt) this.byZ2m.delete(old.zigbee2mqtt);
     if (old.rflink) this.byRflink.delete(old.rflink);
     if (old.jsonl) this.byJsonl.delete(old.jsonl);
+    const home = this.byResident.get(old.residentId);
+    home?.delete(old);
+    if (home?.size === 0) this.byResident.delete(old.residentId);
   }
 
   get(id: string): RegisteredDevice | undefined { return this.byId.get(id); }
@@ -51,6 +59,6 @@ export class DeviceRegistry {
     return [...sets.values()];
   }
   all(): RegisteredDevice[] { return [...this.byId.values()]; }
-  ofResident(residentId: string): RegisteredDevice[] { return this.all().filter((d) => d.residentId === residentId); }
+  ofResident(residentId: string): RegisteredDevice[] { return [...(this.byResident.get(residentId) ?? [])]; }
   kindOf(id: string): DeviceKind | undefined { return this.byId.get(id)?.kind; }
 }
