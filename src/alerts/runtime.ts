@@ -191,10 +191,12 @@ export class RulesRuntime {
     if (!items.length && !this.dirty.size) return;
     const touched = new Set<string>();
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
-    const before = new Map([...new Set(items.map((i) => i.residentId))].flatMap((id) => {
-      const home = this.homes.get(id);
-      return home ? [[id, { state: home.state, lastEventId: home.lastEventId }] as const] : [];
-    }));
+    const before = new Map<string, { state: HomeState; lastEventId: number }>();
+    for (const { residentId } of items) {
+      if (before.has(residentId)) continue;
+      const home = this.homes.get(residentId);
+      if (home) before.set(residentId, { state: home.state, lastEventId: home.lastEventId });
+    }
     const decided = this.judge(items, touched);
     const mustSave = decided.length > 0 || items.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
       || now - this.lastSave >= SAVE_EVERY_MS || this.stopping;
