@@ -155,4 +155,10 @@ export const MIGRATIONS: readonly string[] = [
         resend (DUP) lookup, which now scans the resident's recent events instead */ `
   DROP INDEX events_device_msg;
   `,
+  /* 4: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
+  CREATE TABLE inbound_messages (
+    sid TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  );
+  `,
 ];
