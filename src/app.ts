@@ -132,6 +132,9 @@ export class App {
             // a stored hash (a device provisioned or taken over through the API) wins over the config file
             configSecret: (id) => (this.stores.residents.getDevice(id)?.secretHash ? undefined : configSecrets.get(id)),
             storedHash: (id) => this.stores.residents.getDevice(id)?.secretHash,
+            upgradeHash: (id, previous, next) => {
+              this.stores.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(next, id, previous);
+            },
           });
           this.broker = new EmbeddedBroker({
             config: config.mqtt, auth, sink: (msg) => this.router.handle(msg), metrics, log: log.child({ module: 'broker' }),

@@ -14,7 +14,14 @@ import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../devices/index.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import { guardPacketSize } from './packet-guard.ts';
+import { FailureLimiter, addressKey } from './rate-limit.ts';
 import type { BrokerAdapter, BrokerOptions } from './types.ts';
+
+/** failed CONNECTs allowed per minute before the source is refused unheard for the rest of it */
+export const MQTT_FAILURES = {
+  address: { max: 100, windowMs: 60_000 },
+  user: { max: 10, windowMs: 60_000 },
+};
 
 const PRINCIPAL = Symbol('principal');
 type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal };
@@ -59,6 +66,12 @@ export class EmbeddedBroker implements BrokerAdapter {
   private wss: WebSocketServer | null = null;
   private ports: Record<string, number> = {};
   private ids = new ClientIds();
+  private limits = {
+    /** wrong CONNECTs from one address, whatever the username */
+    address: new FailureLimiter(MQTT_FAILURES.address),
+    /** wrong CONNECTs for one username from one address: a retrying misconfigured client locks out only itself */
+    user: new FailureLimiter(MQTT_FAILURES.user),
+  };
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -68,22 +81,35 @@ export class EmbeddedBroker implements BrokerAdapter {
     const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000 });
     this.aedes = aedes;
     const ids = this.ids;
+    const limits = this.limits;
+    const addresses = new WeakMap<object, string | undefined>();
 
     aedes.authenticate = (client, username, password, done) => {
-      const principal = username ? auth.check(username, password ?? Buffer.alloc(0)) : undefined;
-      if (!principal) {
-        metrics.inc('gateway_connections_refused_total', { reason: username ? 'bad_credentials' : 'no_username' });
+      const c = client as unknown as ClientWithPrincipal;
+      const address = addressKey(c.conn ? addresses.get(c.conn) : undefined);
+      const user = `${address}|${(username ?? '').slice(0, 128)}`;
+      const refuse = (reason: string, returnCode = 5, quiet = false) => {
+        metrics.inc('gateway_connections_refused_total', { reason });
         // ids only: the username is a device id or bridge name, never the password
-        log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused');
-        return done(authError('not authorized', 5) as never, false);
-      }
-      if (!ids.claim(client as unknown as ClientWithPrincipal, principal)) {
-        metrics.inc('gateway_connections_refused_total', { reason: 'client_id_taken' });
-        log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused: client id held by another device');
-        return done(authError('identifier rejected', 2) as never, false);
-      }
-      (client as unknown as ClientWithPrincipal)[PRINCIPAL] = principal;
-      done(null, true);
+        if (!quiet) log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64), reason }, 'connection refused');
+        done(authError(returnCode === 2 ? 'identifier rejected' : 'not authorized', returnCode) as never, false);
+      };
+      // past the limit the credentials are not even looked at: guessing gains nothing
+      if (limits.address.blockedFor(address) > 0 || limits.user.blockedFor(user) > 0) return refuse('rate_limited', 5, true);
+      const checked = username ? auth.check(username, password ?? Buffer.alloc(0)) : Promise.resolve(undefined);
+      checked.then((principal) => {
+        if (!principal) {
+          const reached = [limits.address.failed(address), limits.user.failed(user)].some(Boolean);
+          if (reached) log.warn({ address, username: username?.slice(0, 64) }, 'too many failed CONNECTs: refusing this source for a while');
+          return refuse(username ? 'bad_credentials' : 'no_username');
+        }
+        if (!ids.claim(c, principal)) return refuse('client_id_taken', 2);
+        c[PRINCIPAL] = principal;
+        done(null, true);
+      }, (err: Error) => {
+        log.error({ err: err.message }, 'authentication failed to run');
+        done(authError('server unavailable', 3) as never, false);
+      });
     };
 
     aedes.authorizePublish = (client, packet, done) => {
@@ -123,6 +149,8 @@ export class EmbeddedBroker implements BrokerAdapter {
 
     // every listener's connections pass the packet-size guard before aedes sees them
     const handle = (conn: Duplex, req?: unknown) => {
+      // the peer's address, for the failed-CONNECT limit (a WebSocket stream has it on its request)
+      addresses.set(conn, (req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress);
       guardPacketSize(conn, (announced) => {
         metrics.inc('gateway_connections_dropped_total', { reason: 'packet_too_large' });
         log.warn({ announced }, 'connection dropped: packet larger than any device report');
