@@ -7,6 +7,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Address
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
@@ -24,7 +25,32 @@ export const MQTT_FAILURES = {
 };
 
 const PRINCIPAL = Symbol('principal');
-type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal };
+const SESSION = Symbol('session');
+type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal; [SESSION]?: string };
+
+/**
+ * Names MQTT sessions, for recognising a resent message (DUP) only where it can be one: a
+ * clean session lasts one connection [MQTT-3.1.2-6], so each gets a name of its own; a
+ * persistent session (clean: false) lives on under its client id until a clean CONNECT with
+ * that id ends it. A device that reboots and starts its packet ids again is a new session.
+ */
+class Sessions {
+  private readonly boot = randomBytes(4).toString('hex');
+  private seq = 0;
+  /** persistent sessions' generations, by client id (only ids that asked for one) */
+  private generations = new Map<string, number>();
+
+  begin(clientId: string, clean: boolean): string {
+    if (clean) {
+      const g = this.generations.get(clientId);
+      if (g !== undefined) this.generations.set(clientId, g + 1);
+      return `c:${this.boot}:${++this.seq}`;
+    }
+    const g = this.generations.get(clientId) ?? 0;
+    this.generations.set(clientId, g);
+    return `s:${g}:${clientId}`;
+  }
+}
 
 const principalKey = (p: Principal) => (p.type === 'device' ? `device:${p.deviceId}` : `bridge:${p.username}`);
 
@@ -66,6 +92,7 @@ export class EmbeddedBroker implements BrokerAdapter {
   private wss: WebSocketServer | null = null;
   private ports: Record<string, number> = {};
   private ids = new ClientIds();
+  private sessions = new Sessions();
   private limits = {
     /** wrong CONNECTs from one address, whatever the username */
     address: new FailureLimiter(MQTT_FAILURES.address),
@@ -81,6 +108,7 @@ export class EmbeddedBroker implements BrokerAdapter {
     const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000 });
     this.aedes = aedes;
     const ids = this.ids;
+    const sessions = this.sessions;
     const limits = this.limits;
     const addresses = new WeakMap<object, string | undefined>();
 
@@ -105,6 +133,7 @@ export class EmbeddedBroker implements BrokerAdapter {
         }
         if (!ids.claim(c, principal)) return refuse('client_id_taken', 2);
         c[PRINCIPAL] = principal;
+        c[SESSION] = sessions.begin(c.id, c.clean !== false);
         done(null, true);
       }, (err: Error) => {
         log.error({ err: err.message }, 'authentication failed to run');
@@ -120,7 +149,7 @@ export class EmbeddedBroker implements BrokerAdapter {
         return done(new Error('publish not authorized'));
       }
       const origin = packet.qos > 0 && packet.messageId !== undefined
-        ? { clientId: client!.id, messageId: packet.messageId, dup: packet.dup === true }
+        ? { session: (client as unknown as ClientWithPrincipal)[SESSION] ?? `c:${client!.id}`, messageId: packet.messageId, dup: packet.dup === true }
         : undefined;
       sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
         // a dropped payload is acknowledged too: resending a malformed report would not mend it
