@@ -19,7 +19,7 @@ export interface CasefilePluginDeps {
   alerts: AlertRepository;
   config: Pick<Config, 'site' | 'mqtt' | 'residents'>;
   clock: Pick<Clock, 'now'>;
-  /** a device was added, changed or removed: reload the registry, forget cached credentials */
+  /** a device was added, changed or removed: reload the registry, close connections whose secret changed */
   devicesChanged(deviceId: string): void;
   residentsChanged?(residentId: string): void;
   /** hand a recorded visit to the rules core (a visit settles an inactivity alert) */

@@ -23,7 +23,7 @@ export interface AuthSources {
 const LEGACY_CONCURRENCY = 1;
 const LEGACY_QUEUE = 8;
 
-export function createAuthenticator(sources: AuthSources): Authenticator & { forget(deviceId: string): void } {
+export function createAuthenticator(sources: AuthSources): Authenticator {
   const bridges = new Map(sources.bridges.map((b) => [b.username, { digest: digest(b.password), baseTopic: b.baseTopic }]));
   // what an unknown id is compared against: the same work as a known one, and never a match
   const nobody = randomBytes(32);
@@ -59,7 +59,5 @@ export function createAuthenticator(sources: AuthSources): Authenticator & { for
       sameDigest(given, nobody);
       return undefined;
     },
-    /** a device's secret changed or it was removed (nothing is cached today; kept for the callers) */
-    forget(_deviceId: string): void {},
   };
 }

@@ -218,6 +218,24 @@ export class EmbeddedBroker implements BrokerAdapter {
 
   address(): Record<string, number> { return { ...this.ports }; }
 
+  closeDevice(deviceId: string): number {
+    const aedes = this.aedes;
+    if (!aedes) return 0;
+    const principal: Principal = { type: 'device', deviceId };
+    this.ids.release(principal);
+    let closed = 0;
+    const clients = (aedes as unknown as { clients: Record<string, ClientWithPrincipal & { close(): void }> }).clients;
+    for (const client of Object.values(clients)) {
+      const p = client[PRINCIPAL];
+      if (p?.type === 'device' && p.deviceId === deviceId) {
+        client.close();
+        closed++;
+      }
+    }
+    if (closed) this.opts.log.info({ deviceId, connections: closed }, 'closed the connections of a device whose secret changed or that was removed');
+    return closed;
+  }
+
   connectedClients(): number { return this.aedes?.connectedClients ?? 0; }
 }
 

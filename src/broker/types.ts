@@ -25,4 +25,6 @@ export interface BrokerAdapter {
   /** listening ports by listener name (mqtt, mqtts, ws) */
   address(): Record<string, number>;
   connectedClients(): number;
+  /** closes every connection (and forgets the sessions) of a device whose secret changed or that was removed */
+  closeDevice(deviceId: string): number;
 }
