@@ -185,7 +185,7 @@ export class App {
                 config, clock: this.clock,
                 devicesChanged: (deviceId) => { this.loadRegistry(); this.credentialsChanged(deviceId); this.closeAlertsOfRemovedDevices(); },
                 residentsChanged: () => this.rules.reload(),
-                visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at),
+                visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.until),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,

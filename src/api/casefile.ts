@@ -23,7 +23,7 @@ export interface CasefilePluginDeps {
   devicesChanged(deviceId: string): void;
   residentsChanged?(residentId: string): void;
   /** hand a recorded visit to the rules core (a visit settles an inactivity alert) */
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
   /** tests may point at another web/ folder */
   webDir?: string;
 }

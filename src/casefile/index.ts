@@ -19,7 +19,7 @@ export interface CasefileDeps {
   now(): number;
   devicesChanged(deviceId: string): void;
   residentsChanged?(residentId: string): void;
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
 }
 
 export function createCasefile(deps: CasefileDeps) {

@@ -43,8 +43,26 @@ export interface VisitServiceDeps {
   timeline: TimelineRepository;
   site: SiteCalendar;
   now(): number;
-  /** after a visit is committed: the rules core treats a visit as the resident seen */
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /**
+   * After a visit is committed: the rules core treats a visit as the resident seen, and suppresses
+   * inactivity and night-door alarms from `at` to `until` (see suppressUntil).
+   */
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
+}
+
+/** the longest a visit may last: it switches inactivity and night-door alarms off while it lasts (CONTRACT.md "Access") */
+export const MAX_VISIT_MS = 12 * 3_600_000;
+/** how long a visit recorded without endedAt counts as under way: a home visit's usual length */
+export const VISIT_WITHOUT_END_MS = 3_600_000;
+
+/**
+ * Until when a visit switches alarms off: its end, or an hour after its start when it has none,
+ * and never more than 12 h past the moment it was recorded, so visits entered for the days ahead
+ * cannot be chained to keep alarms off (one in the future suppresses nothing until it is entered
+ * again when it happens).
+ */
+export function suppressUntil(at: number, endedAt: number | null, now: number): number {
+  return Math.max(at, Math.min(endedAt ?? at + VISIT_WITHOUT_END_MS, now + MAX_VISIT_MS));
 }
 
 const STATUS_ORDER: Record<ProblemStatus, number> = { pending: 0, in_progress: 1, solved: 2 };
@@ -124,14 +142,16 @@ export function visitService(deps: VisitServiceDeps) {
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
       if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts');
+      if (endedAt !== null && endedAt - at > MAX_VISIT_MS) throw invalid('endedAt: a visit lasts at most 12 h (it suppresses inactivity and night-door alarms while it lasts)');
       const followUps: ProblemRow[] = [];
       for (const id of new Set(input.followUpOf ?? [])) {
         const p = repo.getProblem(id);
         if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`);
+        if (p.openedAt > at) throw invalid(`followUpOf: ${id} was found after this visit`);
         followUps.push(p);
       }
       const visitId = recordTx(residentId, input, at, endedAt, followUps, actor);
-      deps.visitRecorded?.({ residentId, visitId, at, endedAt });
+      deps.visitRecorded?.({ residentId, visitId, at, endedAt, until: suppressUntil(at, endedAt, deps.now()) });
       const now = deps.now();
       return visitView(repo.getVisit(visitId)!, repo.problemsOfVisits([visitId]), followUps.map((p) => p.id), now);
     },
