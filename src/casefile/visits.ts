@@ -5,7 +5,7 @@ import type { Db, TimelineRepository, ResidentRepository } from '../store/index.
 import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
 import type { CasefileRepository, Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
 import { conflict, invalid, notFound } from './errors.ts';
-import { parseMoment } from './calendar.ts';
+import { parseMoment, TIME_MIN, TIME_MAX } from './calendar.ts';
 
 export interface ProblemInput {
   description: string;
@@ -71,8 +71,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function parseTime(field: string, text: string, timeZone: string): number {
   const ms = parseMoment(text, timeZone);
   if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00 (without an offset: site time)`);
+  if (ms < TIME_MIN || ms > TIME_MAX) throw invalid(`${field}: expected a time from 1970 to 9998, not ${text.slice(0, 40)}`);
   return ms;
 }
+
+/** a phone's clock a little ahead of the gateway's is not "in the future" */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export function problemView(p: ProblemRow, now: number) {
   return {
@@ -206,7 +210,11 @@ export function visitService(deps: VisitServiceDeps) {
       }
       const now = deps.now();
       let solvedAt = p.solvedAt;
-      if (patch.solvedAt !== undefined) solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+      if (patch.solvedAt !== undefined) {
+        solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+        if (solvedAt < p.openedAt) throw invalid(`solvedAt: ${id} was found on the visit of ${iso(p.openedAt)}; it cannot be solved before that`);
+        if (solvedAt > now + CLOCK_SKEW_MS) throw invalid('solvedAt: cannot be in the future');
+      }
       else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
       const next = {
         id, status, solvedAt, followUpVisitId,
