@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './auth.ts';
+import { capConnections, HTTP_LIMITS } from './limits.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 
 export interface HttpDeps extends ResidentRoutesDeps {
@@ -21,7 +22,14 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     loggerInstance: deps.log.child({ module: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // a slow or idle client cannot hold a connection for long (limits.ts says why each value)
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    connectionTimeout: HTTP_LIMITS.idleTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    maxRequestsPerSocket: HTTP_LIMITS.maxRequestsPerSocket,
+    http: { headersTimeout: HTTP_LIMITS.headersTimeoutMs, connectionsCheckingInterval: HTTP_LIMITS.checkEveryMs },
   });
+  capConnections(app.server, deps.metrics);
   // before any route: every route then passes its access check (deny by default)
   registerAuth(app, { tokens: deps.config.api.tokens, metrics: deps.metrics });
 
