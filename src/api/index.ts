@@ -47,7 +47,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     return { status: 'ok' };
   });
 
-  app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
+  // counts only, but they tell when alarms happened and who is connected: a token unless the config opens it
+  app.get('/metrics', { config: { public: deps.config.http.publicMetrics } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
     return deps.metrics.render();
   });

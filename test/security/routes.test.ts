@@ -39,7 +39,7 @@ afterAll(async () => { await gw?.stop(); });
 
 /** the routes the contract leaves open ("Access"): health, the page's files, the API description, signed webhooks */
 function isPublic(method: string, path: string): boolean {
-  if (path === '/healthz' || path === '/openapi.json' || path === '/docs' || path === '/' || path === '/metrics') return true;
+  if (path === '/healthz' || path === '/openapi.json' || path === '/docs' || path === '/') return true;
   if (/^\/[a-z0-9.-]+\.(js|css|svg|json)$/.test(path)) return true;
   return method === 'POST' && path.startsWith('/twilio/');
 }
