@@ -130,8 +130,13 @@ export class App {
           const auth = createAuthenticator({
             bridges: config.mqtt.bridges,
             // a stored hash (a device provisioned or taken over through the API) wins over the config file
-            configSecret: (id) => (this.stores.residents.getDevice(id)?.secretHash ? undefined : configSecrets.get(id)),
-            storedHash: (id) => this.stores.residents.getDevice(id)?.secretHash,
+            credential: (id) => {
+              const d = this.stores.residents.getDevice(id);
+              if (!d) return undefined;
+              if (d.secretHash) return { stored: d.secretHash };
+              const fromConfig = configSecrets.get(id);
+              return fromConfig ? { digest: fromConfig } : undefined;
+            },
             upgradeHash: (id, previous, next) => {
               this.stores.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(next, id, previous);
             },

@@ -11,10 +11,12 @@ import type { Authenticator } from './types.ts';
 
 export interface AuthSources {
   bridges: Array<{ username: string; password: string; baseTopic: string }>;
-  /** config devices: the secret's digest, kept in memory only */
-  configSecret(deviceId: string): Buffer | undefined;
-  /** provisioned devices: the stored hash (sha256$..., or an older scrypt$...) */
-  storedHash(deviceId: string): string | null | undefined;
+  /**
+   * What proves a device, in one look-up: the stored hash of a provisioned device (sha256$...,
+   * or an older scrypt$...), which wins over the config; else a config secret's digest (kept in
+   * memory only); undefined for an unknown id.
+   */
+  credential(deviceId: string): { stored: string } | { digest: Buffer } | undefined;
   /** store `next` in place of `previous` (an older hash whose secret was just proved) */
   upgradeHash?(deviceId: string, previous: string, next: string): void;
 }
@@ -52,8 +54,9 @@ export function createAuthenticator(sources: AuthSources): Authenticator {
       const given = digest(secret);
       const bridge = bridges.get(username);
       if (bridge) return sameDigest(given, bridge.digest) ? { type: 'bridge', username, baseTopic: bridge.baseTopic } : undefined;
-      const stored = sources.storedHash(username);
-      const expected = sources.configSecret(username) ?? (stored ? storedDigest(stored) : null);
+      const found = sources.credential(username);
+      const stored = found && 'stored' in found ? found.stored : null;
+      const expected = found && 'digest' in found ? found.digest : stored ? storedDigest(stored) : null;
       if (expected) return sameDigest(given, expected) ? { type: 'device', deviceId: username } : undefined;
       if (stored && isLegacyHash(stored)) return (await legacy(username, secret, stored)) ? { type: 'device', deviceId: username } : undefined;
       sameDigest(given, nobody);

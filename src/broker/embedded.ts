@@ -82,8 +82,15 @@ class ClientIds {
   }
 }
 
+/** a refusal for aedes; without a stack trace, which a flood of refusals would pay for each time */
 function authError(message: string, returnCode: number): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error(message), { returnCode });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export class EmbeddedBroker implements BrokerAdapter {
@@ -179,7 +186,14 @@ export class EmbeddedBroker implements BrokerAdapter {
     // every listener's connections pass the packet-size guard before aedes sees them
     const handle = (conn: Duplex, req?: unknown) => {
       // the peer's address, for the failed-CONNECT limit (a WebSocket stream has it on its request)
-      addresses.set(conn, (req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress);
+      const address = (req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress;
+      // an address past its limit is not even heard: closed before any MQTT is parsed
+      if (limits.address.blockedFor(addressKey(address)) > 0) {
+        metrics.inc('gateway_connections_refused_total', { reason: 'rate_limited' });
+        conn.destroy();
+        return;
+      }
+      addresses.set(conn, address);
       guardPacketSize(conn, (announced) => {
         metrics.inc('gateway_connections_dropped_total', { reason: 'packet_too_large' });
         log.warn({ announced }, 'connection dropped: packet larger than any device report');
