@@ -22,6 +22,8 @@ const contactBody = {
 const residentFields = {
   name: text(200, 1), address: text(500), timezone: { type: 'string', description: 'IANA; default site.timezone' },
   locale: { type: 'string', enum: ['en', 'zh-CN'] },
+  area: { ...nullable(text(100, 1)), description: 'community / building, for grouping, rounds and warnings' },
+  birthday: { ...nullable({ type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), description: 'YYYY-MM-DD' },
   visitCycle: { ...nullable(durationText), description: 'how often to visit, e.g. "7d"; null: the default 30 days' },
   rules: { type: 'object', description: "the resident's rules, exactly as under residents[].rules in the config" },
   contacts: { type: 'array', maxItems: 50, items: { ...contactBody, required: ['name', 'phone', 'role'] }, description: 'on PATCH: replaces the list' },
@@ -29,6 +31,8 @@ const residentFields = {
 
 const deviceFields = {
   kind: { type: 'string', enum: ['smoke', 'button', 'door', 'motion'] },
+  name: { ...nullable(text(80, 1)), description: 'what people read, e.g. "大门"; default: the id' },
+  room: nullable({ type: 'string', enum: ['bedroom', 'bathroom', 'kitchen', 'living', 'hall', 'entrance', 'other', null] }),
   entrance: { type: 'boolean', description: 'doors only; default true' },
   zigbee2mqtt: nullable({ type: 'string', minLength: 1 }), rflink: nullable({ type: 'string', minLength: 1 }),
   jsonl: nullable({ type: 'string', minLength: 1 }), supervision: nullable(durationText),
@@ -45,7 +49,8 @@ const contactSchema = {
 const deviceSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, residentId: { type: 'string' }, kind: { type: 'string' }, entrance: { type: 'boolean' },
+    id: { type: 'string' }, residentId: { type: 'string' }, kind: { type: 'string' },
+    name: nullable({ type: 'string' }), room: nullable({ type: 'string' }), entrance: { type: 'boolean' },
     zigbee2mqtt: nullable({ type: 'string' }), rflink: nullable({ type: 'string' }), jsonl: nullable({ type: 'string' }),
     supervisionMs: nullable({ type: 'integer' }), availability: { type: 'string' }, lastSeen: nullable(isoTime), battery: nullable({ type: 'integer' }),
     secret: { type: 'string', description: 'only in the answer that created or rotated it; stored as a hash, never shown again' },
@@ -56,7 +61,8 @@ const residentSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, address: { type: 'string' }, timezone: { type: 'string' }, locale: { type: 'string' },
-    visitCycleMs: nullable({ type: 'integer' }), rules: { type: 'object', additionalProperties: true },
+    visitCycleMs: nullable({ type: 'integer' }), area: nullable({ type: 'string' }), birthday: nullable({ type: 'string' }),
+    rules: { type: 'object', additionalProperties: true },
     source: { type: 'string', enum: ['config', 'api'] },
     contacts: { type: 'array', items: contactSchema }, devices: { type: 'array', items: deviceSchema },
   },

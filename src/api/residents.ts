@@ -17,7 +17,7 @@ const residentParams = {
 
 function publicDevice(d: DeviceRow) {
   return {
-    id: d.id, kind: d.kind, entrance: d.kind === 'door' ? d.entrance : undefined,
+    id: d.id, kind: d.kind, name: d.name ?? undefined, room: d.room ?? undefined, entrance: d.kind === 'door' ? d.entrance : undefined,
     zigbee2mqtt: d.zigbee2mqtt ?? undefined, rflink: d.rflink ?? undefined,
     availability: d.availability, lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null, battery: d.battery,
   };
@@ -27,7 +27,7 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
   app.get('/api/residents', async () => {
     const open = deps.openAlertCounts();
     const items = deps.residents.listResidents().map((r) => ({
-      id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale,
+      id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, area: r.area ?? undefined,
       openAlerts: open.get(r.id) ?? 0,
       devices: deps.residents.devicesOf(r.id).map(publicDevice),
     }));
@@ -41,7 +41,7 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
     if (!r) return reply.code(404).send({ error: `no resident ${request.params.id}` });
     return {
       id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, rules: r.rules,
-      visitCycleMs: r.visitCycleMs, source: r.source,
+      visitCycleMs: r.visitCycleMs, area: r.area, birthday: r.birthday, source: r.source,
       openAlerts: deps.openAlertCounts().get(r.id) ?? 0,
       contacts: deps.residents.contactsOf(r.id).map((c) => ({ id: c.id, name: c.name, phone: c.phone, role: c.role, onCall: c.onCall, locale: c.locale })),
       devices: deps.residents.devicesOf(r.id).map(publicDevice),

@@ -29,6 +29,8 @@ export interface ProvisioningDeps {
 
 export interface DevicePatch {
   kind?: string;
+  name?: string | null;
+  room?: string | null;
   entrance?: boolean;
   zigbee2mqtt?: string | null;
   rflink?: string | null;
@@ -41,7 +43,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function deviceView(d: DeviceRow) {
   return {
-    id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.kind === 'door' ? d.entrance : undefined,
+    id: d.id, residentId: d.residentId, kind: d.kind, name: d.name, room: d.room, entrance: d.kind === 'door' ? d.entrance : undefined,
     zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
     availability: d.availability, lastSeen: iso(d.lastSeen), battery: d.battery,
   };
@@ -76,7 +78,7 @@ export function provisioningService(deps: ProvisioningDeps) {
   function residentView(r: ResidentRow) {
     return {
       id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, visitCycleMs: r.visitCycleMs,
-      rules: r.rules, source: r.source,
+      area: r.area, birthday: r.birthday, rules: r.rules, source: r.source,
       contacts: residents.contactsOf(r.id).map(contactView),
       devices: residents.devicesOf(r.id).map(deviceView),
     };
@@ -134,7 +136,7 @@ export function provisioningService(deps: ProvisioningDeps) {
       change(actor, 'resident.create', body.id, body.id, { name: f.name, contacts: f.contacts?.length ?? 0 }, () => {
         residents.upsertResident({
           id: body.id, name: f.name!, address: f.address ?? '', timezone: f.timezone ?? deps.siteTimeZone, locale: f.locale ?? 'en',
-          visitCycleMs: f.visitCycleMs ?? null, rules: f.rules ?? {}, source: 'api',
+          visitCycleMs: f.visitCycleMs ?? null, area: f.area ?? null, birthday: f.birthday ?? null, rules: f.rules ?? {}, source: 'api',
         }, deps.now());
         for (const c of f.contacts ?? []) s.insertContact.run(contactRow(body.id, c as never));
       });
@@ -149,6 +151,7 @@ export function provisioningService(deps: ProvisioningDeps) {
         residents.upsertResident({
           id, name: f.name ?? r.name, address: f.address ?? r.address, timezone: f.timezone ?? r.timezone,
           locale: f.locale ?? r.locale, visitCycleMs: f.visitCycleMs === undefined ? r.visitCycleMs : f.visitCycleMs,
+          area: f.area === undefined ? r.area : f.area, birthday: f.birthday === undefined ? r.birthday : f.birthday,
           rules: f.rules ?? r.rules, source: 'api',
         }, deps.now());
         if (f.contacts) residents.replaceContacts(id, f.contacts.map((c) => ({ name: c.name, phone: c.phone, role: c.role, onCall: c.onCall?.text ?? null, locale: c.locale ?? null })));
@@ -201,7 +204,7 @@ export function provisioningService(deps: ProvisioningDeps) {
       checkDeviceId(d.id);
       const secret = generateSecret();
       unique('device', () => change(actor, 'device.create', d.id, residentId, { residentId, kind: d.kind }, () => residents.upsertDevice({
-        id: d.id, residentId, kind: d.kind, entrance: d.kind !== 'door' || d.entrance !== false,
+        id: d.id, residentId, kind: d.kind, name: d.name ?? null, room: d.room ?? null, entrance: d.kind !== 'door' || d.entrance !== false,
         secretHash: hashSecret(secret), zigbee2mqtt: d.zigbee2mqtt ?? null, rflink: d.rflink ?? null, jsonl: d.jsonl ?? null,
         supervisionMs: d.supervision ?? null,
       })));
@@ -215,7 +218,7 @@ export function provisioningService(deps: ProvisioningDeps) {
       const { rotateSecret, ...fields } = patch;
       // re-check the merged device with the config schema; stored durations go back as "Nms"
       const merged: Record<string, unknown> = {
-        id, kind: d.kind, ...(d.kind === 'door' ? { entrance: d.entrance } : {}),
+        id, kind: d.kind, name: d.name, room: d.room, ...(d.kind === 'door' ? { entrance: d.entrance } : {}),
         zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl,
         supervision: d.supervisionMs === null ? null : `${d.supervisionMs}ms`, ...fields,
       };
@@ -225,7 +228,8 @@ export function provisioningService(deps: ProvisioningDeps) {
       const secret = rotateSecret ? generateSecret() : null;
       const detail = { fields: Object.keys(fields), secretRotated: Boolean(rotateSecret) };
       unique('device', () => change(actor, 'device.update', id, d.residentId, detail, () => residents.upsertDevice({
-        id, residentId: d.residentId, kind: next.kind, entrance: next.kind !== 'door' || next.entrance !== false,
+        id, residentId: d.residentId, kind: next.kind, name: next.name ?? null, room: next.room ?? null,
+        entrance: next.kind !== 'door' || next.entrance !== false,
         secretHash: secret ? hashSecret(secret) : d.secretHash, zigbee2mqtt: next.zigbee2mqtt ?? null, rflink: next.rflink ?? null,
         jsonl: next.jsonl ?? null, supervisionMs: next.supervision ?? null,
       })));

@@ -28,6 +28,8 @@ export interface ResidentFields {
   timezone?: string;
   locale?: string;
   visitCycle?: string | null;
+  area?: string | null;
+  birthday?: string | null;
   rules?: Record<string, unknown>;
   contacts?: Array<Record<string, unknown>>;
 }
@@ -39,9 +41,10 @@ export function dropNulls(body: Record<string, unknown>): Record<string, unknown
 
 /** the given fields, parsed; fields not given stay undefined */
 export function parseResidentFields(id: string, body: ResidentFields) {
-  const { visitCycle, ...rest } = body;
+  const { visitCycle, area, birthday, ...rest } = body;
   const parsed = parseResidentEntry({
     ...rest, id, name: body.name ?? 'placeholder', ...(visitCycle ? { visitCycle } : {}),
+    ...(area ? { area } : {}), ...(birthday ? { birthday } : {}),
     ...(body.contacts ? { contacts: body.contacts.map(dropNulls) } : {}),
   }, []);
   return {
@@ -50,6 +53,9 @@ export function parseResidentFields(id: string, body: ResidentFields) {
     timezone: body.timezone === undefined ? undefined : parsed.timezone,
     locale: body.locale === undefined ? undefined : parsed.locale,
     visitCycleMs: visitCycle === undefined ? undefined : visitCycle === null ? null : parsed.visitCycle ?? null,
+    // null clears an area or birthday; absent leaves it
+    area: area === undefined ? undefined : area === null ? null : parsed.area ?? null,
+    birthday: birthday === undefined ? undefined : birthday === null ? null : parsed.birthday ?? null,
     rules: body.rules === undefined ? undefined : parsed.rules,
     contacts: body.contacts === undefined ? undefined : parsed.contacts,
   };

@@ -46,7 +46,14 @@ function isTimeZone(tz: string): boolean {
 }
 const timezone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone like "Asia/Shanghai"' });
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date like 2026-10-01' });
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date like 2026-10-01' })
+  .refine((text) => { const d = new Date(`${text}T00:00:00Z`); return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text); }, { error: 'expected a date that exists, like 2026-10-01' });
+
+/** where a device is in the home: the rules read a silence after the bathroom differently from one after going to bed */
+export const ROOMS = ['bedroom', 'bathroom', 'kitchen', 'living', 'hall', 'entrance', 'other'] as const;
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+const dateValue = z.union([isoDate, z.date().transform((d) => d.toISOString().slice(0, 10))]);
 
 const slug = z.string().regex(/^[a-z0-9-]+$/, { error: 'expected lowercase letters, digits and dashes' });
 
@@ -86,7 +93,9 @@ const http = z
 const site = z
   .object({
     timezone: timezone.default('UTC'),
-    holidays: z.array(z.union([isoDate, z.date().transform((d) => d.toISOString().slice(0, 10))])).default([]),
+    holidays: z.array(dateValue).default([]),
+    /** the weekly knock-on-door round */
+    knockDay: z.enum(WEEKDAYS, { error: 'expected a weekday like "wednesday"' }).optional(),
   })
   .strict();
 
@@ -172,6 +181,9 @@ const device = z
   .object({
     id: slug,
     kind: z.enum(['smoke', 'button', 'door', 'motion']),
+    /** what people read on the page and in texts, e.g. "大门" or "kitchen smoke alarm" */
+    name: z.string().min(1).max(80).optional(),
+    room: z.enum(ROOMS, { error: `expected a room: ${ROOMS.join(', ')}` }).optional(),
     entrance: z.boolean().optional(),
     secret: z.string().min(1).optional(),
     zigbee2mqtt: z.string().min(1).optional(),
@@ -203,6 +215,9 @@ const resident = z
     address: z.string().default(''),
     timezone: timezone.optional(),
     locale: z.enum(['en', 'zh-CN']).default('en'),
+    /** community / building, for grouping, rounds and warnings by area */
+    area: z.string().min(1).max(100).optional(),
+    birthday: dateValue.optional(),
     visitCycle: duration.optional(),
     rules: z
       .object({

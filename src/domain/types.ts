@@ -4,6 +4,9 @@
 export type DeviceKind = 'smoke' | 'button' | 'door' | 'motion';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['smoke', 'button', 'door', 'motion'];
 
+/** where a device is in the home (CONTRACT.md "Config": devices[].room) */
+export type DeviceRoom = 'bedroom' | 'bathroom' | 'kitchen' | 'living' | 'hall' | 'entrance' | 'other';
+
 /** Typed properties of the device dialect (zigbee2mqtt's names; see CONTRACT.md "MQTT"). */
 export interface Readings {
   smoke?: boolean;

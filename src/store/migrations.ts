@@ -155,7 +155,13 @@ export const MIGRATIONS: readonly string[] = [
         resend (DUP) lookup, which now scans the resident's recent events instead */ `
   DROP INDEX events_device_msg;
   `,
-  /* 4: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
+  /* 4: what people call a device and where it is; a resident's area and birthday */ `
+  ALTER TABLE devices ADD COLUMN name TEXT;
+  ALTER TABLE devices ADD COLUMN room TEXT;
+  ALTER TABLE residents ADD COLUMN area TEXT;
+  ALTER TABLE residents ADD COLUMN birthday TEXT;
+  `,
+  /* 5: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
   CREATE TABLE inbound_messages (
     sid TEXT PRIMARY KEY,
     at INTEGER NOT NULL

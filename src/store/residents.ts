@@ -1,7 +1,7 @@
 // Residents, their contacts and devices: the registry every other part looks people and devices up in.
 import type { Db } from './db.ts';
 import type { ResidentConfig } from '../config/index.ts';
-import type { DeviceKind, ContactRole } from '../domain/types.ts';
+import type { DeviceKind, ContactRole, DeviceRoom } from '../domain/types.ts';
 
 export interface ResidentRow {
   id: string;
@@ -10,6 +10,10 @@ export interface ResidentRow {
   timezone: string;
   locale: 'en' | 'zh-CN';
   visitCycleMs: number | null;
+  /** community / building */
+  area: string | null;
+  /** YYYY-MM-DD */
+  birthday: string | null;
   rules: ResidentConfig['rules'];
   source: 'config' | 'api';
 }
@@ -28,6 +32,9 @@ export interface DeviceRow {
   id: string;
   residentId: string;
   kind: DeviceKind;
+  /** what people read; the id when none is set */
+  name: string | null;
+  room: DeviceRoom | null;
   entrance: boolean;
   secretHash: string | null;
   zigbee2mqtt: string | null;
@@ -39,8 +46,8 @@ export interface DeviceRow {
   battery: number | null;
 }
 
-const residentCols = `id, name, address, timezone, locale, visit_cycle_ms AS visitCycleMs, rules, source`;
-const deviceCols = `id, resident_id AS residentId, kind, entrance, secret_hash AS secretHash, zigbee2mqtt, rflink, jsonl,
+const residentCols = `id, name, address, timezone, locale, visit_cycle_ms AS visitCycleMs, area, birthday, rules, source`;
+const deviceCols = `id, resident_id AS residentId, kind, name, room, entrance, secret_hash AS secretHash, zigbee2mqtt, rflink, jsonl,
   supervision_ms AS supervisionMs, availability, last_seen AS lastSeen, battery`;
 
 function residentFromRow(row: any): ResidentRow {
@@ -52,10 +59,10 @@ function deviceFromRow(row: any): DeviceRow {
 
 export function residentRepository(db: Db) {
   const stmts = {
-    upsertResident: db.prepare(`INSERT INTO residents (id, name, address, timezone, locale, visit_cycle_ms, rules, source, created_at, updated_at)
-      VALUES (@id, @name, @address, @timezone, @locale, @visitCycleMs, @rules, @source, @now, @now)
+    upsertResident: db.prepare(`INSERT INTO residents (id, name, address, timezone, locale, visit_cycle_ms, area, birthday, rules, source, created_at, updated_at)
+      VALUES (@id, @name, @address, @timezone, @locale, @visitCycleMs, @area, @birthday, @rules, @source, @now, @now)
       ON CONFLICT(id) DO UPDATE SET name=excluded.name, address=excluded.address, timezone=excluded.timezone, locale=excluded.locale,
-        visit_cycle_ms=excluded.visit_cycle_ms, rules=excluded.rules, source=excluded.source, updated_at=excluded.updated_at`),
+        visit_cycle_ms=excluded.visit_cycle_ms, area=excluded.area, birthday=excluded.birthday, rules=excluded.rules, source=excluded.source, updated_at=excluded.updated_at`),
     listResidents: db.prepare(`SELECT ${residentCols} FROM residents ORDER BY name, id`),
     getResident: db.prepare(`SELECT ${residentCols} FROM residents WHERE id = ?`),
     deleteContacts: db.prepare(`DELETE FROM contacts WHERE resident_id = ?`),
@@ -64,9 +71,9 @@ export function residentRepository(db: Db) {
     contactsOf: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE resident_id = ? ORDER BY position, id`),
     contactsByPhone: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE phone = ?`),
     getContact: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE id = ?`),
-    upsertDevice: db.prepare(`INSERT INTO devices (id, resident_id, kind, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms)
-      VALUES (@id, @residentId, @kind, @entrance, @secretHash, @zigbee2mqtt, @rflink, @jsonl, @supervisionMs)
-      ON CONFLICT(id) DO UPDATE SET resident_id=excluded.resident_id, kind=excluded.kind, entrance=excluded.entrance,
+    upsertDevice: db.prepare(`INSERT INTO devices (id, resident_id, kind, name, room, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms)
+      VALUES (@id, @residentId, @kind, @name, @room, @entrance, @secretHash, @zigbee2mqtt, @rflink, @jsonl, @supervisionMs)
+      ON CONFLICT(id) DO UPDATE SET resident_id=excluded.resident_id, kind=excluded.kind, name=excluded.name, room=excluded.room, entrance=excluded.entrance,
         secret_hash=excluded.secret_hash, zigbee2mqtt=excluded.zigbee2mqtt, rflink=excluded.rflink, jsonl=excluded.jsonl,
         supervision_ms=excluded.supervision_ms`),
     listDevices: db.prepare(`SELECT ${deviceCols} FROM devices ORDER BY id`),
@@ -85,7 +92,8 @@ export function residentRepository(db: Db) {
           if ((stmts.getResident.get(r.id) as { source: string } | undefined)?.source === 'api') continue;
           stmts.upsertResident.run({
             id: r.id, name: r.name, address: r.address, timezone: r.timezone ?? siteTimezone, locale: r.locale,
-            visitCycleMs: r.visitCycle ?? null, rules: JSON.stringify(r.rules), source: 'config', now,
+            visitCycleMs: r.visitCycle ?? null, area: r.area ?? null, birthday: r.birthday ?? null,
+            rules: JSON.stringify(r.rules), source: 'config', now,
           });
           stmts.deleteContacts.run(r.id);
           r.contacts.forEach((c, position) =>
@@ -93,7 +101,7 @@ export function residentRepository(db: Db) {
           );
           for (const d of r.devices) {
             stmts.upsertDevice.run({
-              id: d.id, residentId: r.id, kind: d.kind, entrance: d.kind === 'door' && d.entrance === false ? 0 : 1,
+              id: d.id, residentId: r.id, kind: d.kind, name: d.name ?? null, room: d.room ?? null, entrance: d.kind === 'door' && d.entrance === false ? 0 : 1,
               // a config device's secret stays in the config; the store never holds it
               secretHash: null, zigbee2mqtt: d.zigbee2mqtt ?? null, rflink: d.rflink ?? null, jsonl: d.jsonl ?? null,
               supervisionMs: d.supervision ?? null,
@@ -103,8 +111,8 @@ export function residentRepository(db: Db) {
         }
       })();
     },
-    upsertResident(r: Omit<ResidentRow, 'source'> & { source?: 'config' | 'api' }, now: number): void {
-      stmts.upsertResident.run({ ...r, rules: JSON.stringify(r.rules), source: r.source ?? 'api', now });
+    upsertResident(r: Omit<ResidentRow, 'source' | 'area' | 'birthday'> & Partial<Pick<ResidentRow, 'area' | 'birthday'>> & { source?: 'config' | 'api' }, now: number): void {
+      stmts.upsertResident.run({ area: null, birthday: null, ...r, rules: JSON.stringify(r.rules), source: r.source ?? 'api', now });
     },
     replaceContacts(residentId: string, contacts: Array<Omit<ContactRow, 'id' | 'residentId'>>): void {
       db.transaction(() => {
@@ -112,8 +120,8 @@ export function residentRepository(db: Db) {
         contacts.forEach((c, position) => stmts.insertContact.run({ residentId, ...c, position }));
       })();
     },
-    upsertDevice(d: Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery'>): void {
-      stmts.upsertDevice.run({ ...d, entrance: d.entrance ? 1 : 0 });
+    upsertDevice(d: Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery' | 'name' | 'room'> & Partial<Pick<DeviceRow, 'name' | 'room'>>): void {
+      stmts.upsertDevice.run({ name: null, room: null, ...d, entrance: d.entrance ? 1 : 0 });
     },
     listResidents: (): ResidentRow[] => stmts.listResidents.all().map(residentFromRow),
     getResident: (id: string): ResidentRow | undefined => {

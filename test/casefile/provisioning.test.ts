@@ -71,6 +71,16 @@ describe('residents', () => {
     expect(res.body.error).toMatch(reason);
   });
 
+  it('keeps an area and a birthday, and clears them with null', async () => {
+    const created = await ws.call('POST', '/api/residents', { id: 'r-area', name: 'Area Test', area: '幸福社区 5号楼', birthday: '1950-06-01' }, admin);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ area: '幸福社区 5号楼', birthday: '1950-06-01' });
+    expect((await ws.call('POST', '/api/residents', { id: 'r-area2', name: 'x', birthday: '1950-02-30' }, admin)).body.error).toMatch(/^birthday: expected a date that exists/);
+    const cleared = await ws.call('PATCH', '/api/residents/r-area', { area: null }, admin);
+    expect(cleared.body).toMatchObject({ area: null, birthday: '1950-06-01' });
+    expect((await ws.call('DELETE', '/api/residents/r-area', undefined, admin)).status).toBe(204);
+  });
+
   it('edits a config resident, which then belongs to the API', async () => {
     const res = await ws.call('PATCH', '/api/residents/r-zhang', { address: 'Building 3, Unit 2, Room 601', visitCycle: '7d' }, admin);
     expect(res.status).toBe(200);
@@ -150,9 +160,12 @@ describe('devices', () => {
   });
 
   it('edits a device and rotates its secret', async () => {
-    const edited = await ws.call('PATCH', '/api/devices/li-door', { entrance: false, supervision: '2h' }, admin);
+    const edited = await ws.call('PATCH', '/api/devices/li-door', { entrance: false, supervision: '2h', name: '厨房柜门', room: 'kitchen' }, admin);
     expect(edited.status).toBe(200);
-    expect(edited.body).toMatchObject({ entrance: false, supervisionMs: 7_200_000 });
+    expect(edited.body).toMatchObject({ entrance: false, supervisionMs: 7_200_000, name: '厨房柜门', room: 'kitchen' });
+    const shown = await ws.call('GET', '/api/residents/r-li', undefined, caseworker);
+    expect(shown.body.devices.find((d: any) => d.id === 'li-door')).toMatchObject({ name: '厨房柜门', room: 'kitchen' });
+    expect((await ws.call('PATCH', '/api/devices/li-door', { room: 'attic' }, admin)).status).toBe(400);
     expect(edited.body.secret).toBeUndefined();
     // the old secret keeps working until rotated
     const still = await ws.gw.connect('li-door', secret);

@@ -30,6 +30,9 @@ describe('config validation names the key path', () => {
     [{ storage: { sync: 'sometimes' } }, 'storage.sync:'],
     [{ residents: [{ id: 'Zhang', name: 'Z' }] }, 'residents[0].id: expected lowercase letters, digits and dashes'],
     [{ escalation: { smoke: [{ notify: ['neighbour'], after: '0s' }] } }, 'escalation.smoke[0].notify[0]:'],
+    [resident({ devices: [{ id: 'd1', kind: 'door', secret: 'x', room: 'attic' }] }), 'residents[0].devices[0].room: expected a room: bedroom, bathroom'],
+    [resident({ birthday: '1948-02-30' }), 'residents[0].birthday: expected a date that exists'],
+    [{ site: { knockDay: 'someday' } }, 'site.knockDay: expected a weekday like "wednesday"'],
   ])('%#', (raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
@@ -41,6 +44,15 @@ describe('config validation names the key path', () => {
       { id: 'r-b', name: 'B', devices: [{ id: 'd1', kind: 'smoke', secret: 's' }] },
     ] });
     expect(found).toContain('residents[1].devices[0].id: duplicate device id d1 (also residents[0].devices[0])');
+  });
+
+  it('reads what people call a device and where it is, the area and birthday, the knock day', () => {
+    const c = parseConfig({ site: { knockDay: 'wednesday' }, residents: [{
+      id: 'r-a', name: 'A', area: '幸福社区 3号楼', birthday: '1948-03-12',
+      devices: [{ id: 'd1', kind: 'door', secret: 's', name: '大门', room: 'entrance' }],
+    }] }, {});
+    expect(c.site.knockDay).toBe('wednesday');
+    expect(c.residents[0]).toMatchObject({ area: '幸福社区 3号楼', birthday: '1948-03-12', devices: [{ name: '大门', room: 'entrance' }] });
   });
 
   it('substitutes ${ENV} and names the key of an unset variable', () => {
