@@ -24,6 +24,12 @@ export const MQTT_FAILURES = {
   user: { max: 10, windowMs: 60_000 },
 };
 
+/** how long a refused CONNECT waits for its CONNACK, and a blocked address's connection before it is closed */
+const REFUSAL_DELAY_MS = 250;
+const HOLD_BLOCKED_MS = 1_000;
+/** connections of blocked addresses held at once; past it they are closed at once */
+const MAX_HELD = 1_000;
+
 const PRINCIPAL = Symbol('principal');
 const SESSION = Symbol('session');
 type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal; [SESSION]?: string };
@@ -118,6 +124,7 @@ export class EmbeddedBroker implements BrokerAdapter {
     const sessions = this.sessions;
     const limits = this.limits;
     const addresses = new WeakMap<object, string | undefined>();
+    let held = 0;
 
     aedes.authenticate = (client, username, password, done) => {
       const c = client as unknown as ClientWithPrincipal;
@@ -127,7 +134,9 @@ export class EmbeddedBroker implements BrokerAdapter {
         metrics.inc('gateway_connections_refused_total', { reason });
         // ids only: the username is a device id or bridge name, never the password
         if (!quiet) log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64), reason }, 'connection refused');
-        done(authError(returnCode === 2 ? 'identifier rejected' : 'not authorized', returnCode) as never, false);
+        // answered a little later: a client that retries at once (a guesser's loop) waits for it,
+        // instead of reconnecting as fast as the event loop can refuse it
+        setTimeout(() => done(authError(returnCode === 2 ? 'identifier rejected' : 'not authorized', returnCode) as never, false), REFUSAL_DELAY_MS).unref();
       };
       // past the limit the credentials are not even looked at: guessing gains nothing
       if (limits.address.blockedFor(address) > 0 || limits.user.blockedFor(user) > 0) return refuse('rate_limited', 5, true);
@@ -187,10 +196,18 @@ export class EmbeddedBroker implements BrokerAdapter {
     const handle = (conn: Duplex, req?: unknown) => {
       // the peer's address, for the failed-CONNECT limit (a WebSocket stream has it on its request)
       const address = (req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress;
-      // an address past its limit is not even heard: closed before any MQTT is parsed
+      // an address past its limit is not even heard: held a second unread, then closed (closing at
+      // once would let it reconnect in a tight loop that keeps the event loop accepting)
       if (limits.address.blockedFor(addressKey(address)) > 0) {
         metrics.inc('gateway_connections_refused_total', { reason: 'rate_limited' });
-        conn.destroy();
+        if (held >= MAX_HELD) {
+          conn.destroy();
+          return;
+        }
+        held++;
+        conn.pause();
+        conn.on('error', () => {});
+        setTimeout(() => { held--; conn.destroy(); }, HOLD_BLOCKED_MS).unref();
         return;
       }
       addresses.set(conn, address);
