@@ -128,6 +128,8 @@ describe('authentication is decided by the route, never by the spelling of the U
   it('an unknown path under /api/ asks for a token before it says 404', async () => {
     expect((await rawHttp(port, { target: '/api/nothing-here' })).status).toBe(401);
     expect((await rawHttp(port, { target: '/%61pi/nothing-here' })).status).toBe(401);
+    expect((await rawHttp(port, { target: '//api/nothing-here' })).status).toBe(401);
+    expect((await rawHttp(port, { target: `http://127.0.0.1:${port}/API/nothing-here` })).status).toBe(401);
     expect((await rawHttp(port, { target: '/api/nothing-here', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } })).status).toBe(404);
   });
 

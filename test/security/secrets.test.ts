@@ -61,8 +61,9 @@ describe('a flood of wrong passwords', () => {
     await ack;
     delay.disable();
     expect(codes.every((c) => c === 5)).toBe(true);
-    // a synchronous scrypt per CONNECT held the loop for ~4 s; a digest compare is microseconds
-    expect(delay.max / 1e6).toBeLessThan(1000);
+    // a synchronous scrypt per CONNECT held the loop for ~4 s (far more on a busy machine); a digest
+    // compare is microseconds, so what is left is the machine's own scheduling and GC
+    expect(delay.max / 1e6).toBeLessThan(2000);
     smoke.close();
   });
 
