@@ -161,7 +161,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE residents ADD COLUMN area TEXT;
   ALTER TABLE residents ADD COLUMN birthday TEXT;
   `,
-  /* 5: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
+  /* 5: a button's own emergency actions and a serial device's own id fields (JSON arrays) */ `
+  ALTER TABLE devices ADD COLUMN emergency_actions TEXT;
+  ALTER TABLE devices ADD COLUMN id_fields TEXT;
+  `,
+  /* 6: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
   CREATE TABLE inbound_messages (
     sid TEXT PRIMARY KEY,
     at INTEGER NOT NULL
