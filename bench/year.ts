@@ -64,7 +64,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     const timeline = timelineRepository(db);
     const casefile = createCasefile({
       db, residents, timeline, alerts: alertRepository(db), site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'] },
-      bridgeUsernames: [], configSecret: () => undefined, now: () => end, devicesChanged: () => {},
+      bridgeUsernames: [], configSecret: () => undefined, now: () => end, devicesChanged: () => {}, photoDir: join(dir, 'photos'),
     });
     const pages: number[] = [];
     for (let i = 0; i < 300; i++) {

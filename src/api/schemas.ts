@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export const STATUS_OF: Record<CasefileError['reason'], number> = { invalid: 400, not_found: 404, conflict: 409 };
+export const STATUS_OF: Record<CasefileError['reason'], number> = { invalid: 400, not_found: 404, conflict: 409, forbidden: 403, too_large: 413 };
 
 /** every casefile plugin answers errors the same way as the root handler, plus CasefileError */
 export function casefileErrors(app: FastifyInstance): void {
