@@ -28,7 +28,7 @@ export function warningService(deps: { db: Db; residents: ResidentRepository; re
     cluster: deps.db.prepare(`SELECT r.area AS area, p.category AS category, COUNT(*) AS n, GROUP_CONCAT(p.id) AS ids,
       COUNT(DISTINCT p.resident_id) AS residents FROM problems p JOIN residents r ON r.id = p.resident_id
       WHERE p.opened_at >= ? AND p.opened_at <= ? AND r.area IS NOT NULL GROUP BY r.area, p.category HAVING COUNT(*) >= ? ORDER BY n DESC`),
-    weekly: deps.db.prepare(`SELECT resident_id AS residentId, (@now - at) / ${WEEK_MS} AS week, COUNT(*) AS n FROM events
+    weekly: deps.db.prepare(`SELECT resident_id AS residentId, CAST((@now - at) / ${WEEK_MS} AS INTEGER) AS week, COUNT(*) AS n FROM events
       WHERE at > @from AND at <= @now AND ${ACTIVITY_SQL} GROUP BY resident_id, week`),
   };
 
