@@ -57,8 +57,10 @@ export function photoService(deps: { db: Db; repo: CasefileRepository; dir: stri
         .jpeg({ quality: 80, mozjpeg: true })
         .toBuffer({ resolveWithObject: true });
       return { data, width: info.width, height: info.height };
-    } catch {
-      throw invalid('not a photo that can be read (JPEG, PNG, WebP or HEIC, at most 50 megapixels)');
+    } catch (err) {
+      // checked from the header, before a pixel is decoded
+      if (/pixel limit/i.test((err as Error).message)) throw invalid(`the photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels`);
+      throw invalid('not a photo that can be read (JPEG, PNG, WebP or HEIC)');
     }
   }
 
