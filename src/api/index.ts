@@ -22,7 +22,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
-  registerAuth(app, deps.config.api.tokens);
+  // before any route: every route then passes its access check (deny by default)
+  registerAuth(app, { tokens: deps.config.api.tokens, metrics: deps.metrics });
 
   app.setErrorHandler((err: { statusCode?: number; validation?: unknown; message: string }, request, reply) => {
     if (err.validation || (err.statusCode && err.statusCode < 500)) {
@@ -32,13 +33,13 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
     const problem = deps.health();
     if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
     return { status: 'ok' };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
     return deps.metrics.render();
   });

@@ -90,7 +90,7 @@ export function openApiPlugin(): (app: FastifyInstance) => Promise<void> {
       }
     });
     let document: unknown;
-    app.get('/openapi.json', { schema: { hide: true } }, async () => {
+    app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => {
       document ??= buildDocument([...seen.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)));
       return document;
     });

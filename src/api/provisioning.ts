@@ -3,7 +3,7 @@
 // Caseworkers get 403 here; every change is audit-logged (GET /api/audit).
 import type { FastifyInstance } from 'fastify';
 import type { Casefile, ResidentFields, DevicePatch } from '../casefile/index.ts';
-import { requireAdmin } from './auth.ts';
+import type { Role } from './auth.ts';
 import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
 
 const text = (max: number, min = 0) => ({ type: 'string', minLength: min, maxLength: max });
@@ -72,7 +72,7 @@ const idParams = (pattern: string) => ({ type: 'object', properties: { id: { typ
 const contactParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
 const deviceParams = idParams('^[a-z0-9-]+$');
 // checked before the body is validated, so a caseworker learns only that this is not theirs
-const admin = { preValidation: requireAdmin };
+const admin = { config: { roles: ['admin'] as Role[] } };
 const noContent = { 204: { type: 'null' } };
 
 export async function provisioningRoutes(app: FastifyInstance, casefile: Casefile): Promise<void> {

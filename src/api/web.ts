@@ -1,5 +1,5 @@
 // The caseworkers' web page and the API docs page (issue 5): plain files from web/, no build
-// step, read once at start. Outside /api/, so no token is needed to load the page itself; the
+// step, read once at start. Declared public, so no token is needed to load the page itself; the
 // page asks for one and sends it with every API call.
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -36,10 +36,12 @@ export async function webRoutes(app: FastifyInstance, opts: { dir?: string } = {
     const file = files.get(name)!;
     return reply.headers(SECURITY_HEADERS).type(file.type).send(file.body);
   };
-  if (files.has('index.html')) app.get('/', { schema: { hide: true } }, serve('index.html'));
-  if (files.has('docs.html')) app.get('/docs', { schema: { hide: true } }, serve('docs.html'));
+  // the page and its files are open: it asks for credentials itself and sends them with each API call
+  const open = { schema: { hide: true }, config: { public: true } };
+  if (files.has('index.html')) app.get('/', open, serve('index.html'));
+  if (files.has('docs.html')) app.get('/docs', open, serve('docs.html'));
   for (const name of files.keys()) {
     if (name.endsWith('.html')) continue;
-    app.get(`/${name}`, { schema: { hide: true } }, serve(name));
+    app.get(`/${name}`, open, serve(name));
   }
 }

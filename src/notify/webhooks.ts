@@ -1,7 +1,7 @@
 // Twilio's webhooks: POST /twilio/sms (replies), /twilio/status (delivery reports),
 // /twilio/voice (a call's key press). Every one must carry a valid X-Twilio-Signature
 // (HMAC-SHA1 with the auth token over `http.publicUrl` + path + the form fields; CONTRACT.md
-// "HTTP"), else 403. These paths are outside /api/, so no bearer token: the signature is the auth.
+// "HTTP"), else 403. These routes are declared public (no bearer token): the signature is the auth.
 //
 // Without an auth token (sms.provider: log and no twilio.authToken) nothing can be verified,
 // so every inbound request is refused with 403: an unverifiable "1" must never acknowledge.
@@ -78,20 +78,20 @@ export function twilioWebhooks(deps: WebhookDeps) {
     const xml = (reply: FastifyReply, twiml: string) => reply.code(200).type('text/xml').send(twiml);
     const unavailable = (reply: FastifyReply) => reply.code(503).type('text/plain').send('notifier not running');
 
-    app.post('/twilio/sms', { preHandler: verify }, async (request, reply) => {
+    app.post('/twilio/sms', { preHandler: verify, config: { public: true } }, async (request, reply) => {
       if (!deps.ready()) return unavailable(reply);
       const form = flat((request.body ?? {}) as Form);
       if (!form.From) return xml(reply, emptyTwiml());
       return xml(reply, deps.inbound.sms(form.From, form.Body ?? ''));
     });
 
-    app.post('/twilio/status', { preHandler: verify }, async (request, reply) => {
+    app.post('/twilio/status', { preHandler: verify, config: { public: true } }, async (request, reply) => {
       if (!deps.ready()) return unavailable(reply);
       deps.inbound.status(flat((request.body ?? {}) as Form), numberParam(request, 'o'));
       return reply.code(204).send();
     });
 
-    app.post('/twilio/voice', { preHandler: verify }, async (request, reply) => {
+    app.post('/twilio/voice', { preHandler: verify, config: { public: true } }, async (request, reply) => {
       if (!deps.ready()) return unavailable(reply);
       return xml(reply, deps.inbound.voice(flat((request.body ?? {}) as Form), numberParam(request, 'alert')));
     });
