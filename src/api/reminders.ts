@@ -3,11 +3,28 @@
 import type { FastifyInstance } from 'fastify';
 import type { Casefile } from '../casefile/index.ts';
 import { casefileErrors, errors, nullable, bearer } from './schemas.ts';
+import { localDate } from '../casefile/calendar.ts';
+import { nextKnockDate } from '../casefile/reminders.ts';
+import { dayKind } from '../casefile/official-calendar.ts';
 
 const day = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, a day in site.timezone' } as const;
 
 export async function reminderRoutes(app: FastifyInstance, deps: { casefile: Casefile; now(): number }): Promise<void> {
   casefileErrors(app);
+  app.get('/api/site', {
+    schema: {
+      summary: "The site's calendar: time zone, today, whether today is a working day, the knock day and the next one", tags: ['reminders'], security: bearer,
+      response: errors(401),
+    },
+  }, async () => {
+    const { site, knockDay } = deps.casefile;
+    const today = localDate(deps.now(), site.timeZone);
+    return {
+      timezone: site.timeZone, today, calendar: site.official ? 'cn' : 'weekends', workingDay: dayKind(today, site),
+      knockDay: knockDay ?? null, nextKnockDay: knockDay ? nextKnockDate(today, knockDay) : null,
+    };
+  });
+
   app.get<{ Querystring: { from: string; to: string } }>('/api/reminders', {
     schema: {
       summary: 'Reminders for the days from..to (inclusive, at most 366 days)', tags: ['reminders'], security: bearer,

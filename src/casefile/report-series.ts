@@ -1,7 +1,7 @@
 // The report over time and by area, for the reports screen's charts and CSV: per day (spans up
 // to 62 days) or per week (Monday-based) of site.timezone, and per area.
 import type { Db } from '../store/index.ts';
-import { addDays, localDate, startOfDay, weekday } from './calendar.ts';
+import { addDays, startOfDay, weekday } from './calendar.ts';
 
 const AREA = `AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`;
 
@@ -25,6 +25,16 @@ export function reportSeriesRepository(db: Db) {
       const bucketOf = (date: string) => (unit === 'day' ? date : addDays(date, -((weekday(date) + 6) % 7)));
       const buckets = new Map<string, { visits: number; problemsOpened: number; problemsSolved: number; alerts: number }>();
       for (let d = bucketOf(from); d <= to; d = addDays(d, unit === 'day' ? 1 : 7)) buckets.set(d, { visits: 0, problemsOpened: 0, problemsSolved: 0, alerts: 0 });
+      // each bucket's first instant, so a row finds its bucket by binary search instead of a
+      // time-zone conversion per row (exact across DST changes too)
+      const keys = [...buckets.keys()];
+      const starts = keys.map((d) => startOfDay(d, timeZone));
+      const bucketAt = (at: number) => {
+        let lo = 0; let hi = starts.length - 1;
+        if (at < starts[0]) return undefined;
+        while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= at) lo = mid; else hi = mid - 1; }
+        return buckets.get(keys[lo]);
+      };
 
       const residents = s.residents.all({ area }) as Array<{ id: string; area: string | null }>;
       const areaOf = new Map(residents.map((r) => [r.id, r.area ?? '']));
@@ -40,7 +50,7 @@ export function reportSeriesRepository(db: Db) {
       const count = (rows: Array<{ at: number; residentId: string }>, field: 'visits' | 'problemsOpened' | 'problemsSolved' | 'alerts') => {
         for (const row of rows) {
           if (!areaOf.has(row.residentId)) continue; // a deleted resident's alerts stay as history, outside any area
-          const b = buckets.get(bucketOf(localDate(row.at, timeZone)));
+          const b = bucketAt(row.at);
           if (b) b[field]++;
           const a = areaRow(row.residentId);
           a[field]++;
