@@ -4,6 +4,16 @@ import { t, setLanguage, language } from './i18n.js';
 import { h, replace } from './dom.js';
 import { renderCasefile } from './casefile.js';
 import { api, failure, signedIn, signIn, signOut, whenUnauthorized } from './api.js';
+import { navBar, isAdmin, forgetRole } from './nav.js';
+import { renderReminders } from './reminders.js';
+import { renderPlanning } from './planning.js';
+import { renderRounds } from './rounds.js';
+import { renderWarnings } from './warnings.js';
+import { renderReports } from './reports.js';
+import { renderAdmin } from './admin.js';
+
+// the workspace's screens, each its own module: #/<name>[/<id>]
+const SCREENS = { reminders: renderReminders, planning: renderPlanning, rounds: renderRounds, warnings: renderWarnings, reports: renderReports, admin: renderAdmin };
 
 const LANG_KEY = 'gw.lang';
 const main = document.getElementById('main');
@@ -24,7 +34,7 @@ function renderHeader() {
     }, t('otherLanguage')),
     signedIn() && h('button', {
       type: 'button', class: 'link', id: 'sign-out',
-      onclick: () => { signOut(); location.hash = '#/'; route(); },
+      onclick: () => { signOut(); forgetRole(); location.hash = '#/'; route(); },
     }, t('signOut')),
   );
   document.documentElement.lang = language() === 'zh' ? 'zh-CN' : 'en';
@@ -79,11 +89,16 @@ async function renderResidents() {
   }
 }
 
-function route() {
+async function route() {
   renderHeader();
   if (!signedIn()) return renderSignIn();
   const match = /^#\/r\/([a-z0-9-]+)/.exec(location.hash);
-  if (match) return renderCasefile(main, match[1]);
+  const screen = /^#\/([a-z]+)(?:\/([0-9]+))?/.exec(location.hash);
+  const section = match ? 'residents' : screen && SCREENS[screen[1]] ? screen[1] : 'residents';
+  const admin = await isAdmin();
+  header.append(navBar(section, admin));
+  if (match) return renderCasefile(main, match[1], admin);
+  if (section !== 'residents') return SCREENS[section](main, screen[2]);
   return renderResidents();
 }
 

@@ -4,15 +4,16 @@ import { t } from './i18n.js';
 import { h, svg, replace, when } from './dom.js';
 import { api, failure } from './api.js';
 import { visitForm } from './visit-form.js';
+import { casefileFields, problemTools } from './casefile-fields.js';
 
 const FILTERS = {
   filterAll: null,
   filterDevices: 'device_event',
   filterAlerts: 'alert,alert_update,alert_resolved,acknowledgement,notification,escalation,delivery,reply,note',
-  filterVisits: 'visit,problem,problem_update',
+  filterVisits: 'visit,problem,problem_update,problem_referral,referral_update,casefile_update',
 };
 
-export async function renderCasefile(main, residentId) {
+export async function renderCasefile(main, residentId, admin = false) {
   replace(main, h('p', { class: 'muted' }, t('loading')));
   let resident;
   try {
@@ -79,16 +80,17 @@ export async function renderCasefile(main, residentId) {
 
   async function loadProblems() {
     try {
-      const { items } = await api('GET', `/api/residents/${residentId}/problems?status=open`);
+      const file = await api('GET', `/api/residents/${residentId}/casefile`);
+      // open problems by deadline, each with its referrals
+      const items = file.openProblems;
       replace(problemsBox, h('h2', {}, t('problems')),
         items.length ? h('ul', { class: 'plain' }, items.map((p) => h('li', { class: 'problem', 'data-problem': p.id },
           h('strong', {}, p.id), ` · ${t(`cat_${p.category}`)} · `,
           h('span', { class: `chip ${p.overdue ? 'status-open' : ''}` }, p.overdue ? t('overdue') : t('due', { date: when(p.deadline, tz) })),
           ' ', h('span', { class: 'chip' }, t(`status_${p.status}`)),
           h('div', {}, p.description),
-          h('span', { class: 'actions' },
-            p.status === 'pending' && h('button', { type: 'button', class: 'secondary', onclick: () => move(p.id, 'in_progress') }, t('startProblem')),
-            h('button', { type: 'button', class: 'secondary', onclick: () => move(p.id, 'solved') }, t('solveProblem'))),
+          p.status === 'pending' && h('span', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: () => move(p.id, 'in_progress') }, t('startProblem'))),
+          problemTools(p, async () => { await Promise.all([loadProblems(), loadTimeline(true), fields.load()]); }),
         ))) : h('p', { class: 'muted' }, t('noProblems')));
       form.setOpenProblems(items);
     } catch (err) {
@@ -134,17 +136,18 @@ export async function renderCasefile(main, residentId) {
       },
     }, t(label))));
 
+  const fields = casefileFields(residentId, admin);
   const form = visitForm(residentId, tz, async () => { await Promise.all([loadProblems(), loadTimeline(true)]); });
 
   replace(main,
     h('a', { href: '#/', class: 'back' }, t('back')),
     h('h1', {}, resident.name),
-    h('p', { class: 'muted' }, resident.address),
-    alertsBox, chartBox, form.element, problemsBox,
+    h('p', { class: 'muted' }, [resident.area, resident.address].filter(Boolean).join(' · ')),
+    alertsBox, fields.elements[0], chartBox, form.element, problemsBox, fields.elements[2], fields.elements[1],
     h('section', { class: 'card' }, h('h2', {}, t('timeline')), filters, timelineList, moreButton),
   );
   await loadAlerts();
-  await Promise.all([loadChart(), loadProblems(), loadTimeline(true)]);
+  await Promise.all([loadChart(), loadProblems(), loadTimeline(true), fields.load()]);
 }
 
 /** 24 bars, local hours 0-23; heights relative to the busiest hour */
@@ -202,7 +205,16 @@ function timelineEntry(item, tz, buttons) {
       break;
     case 'problem_update':
       summary = `${item.problemId} → ${t(`status_${item.status}`)}`;
-      detail = [item.by && t('by', { who: item.by }), item.satisfaction && `★ ${item.satisfaction}/5`].filter(Boolean).join(' · ');
+      detail = [item.resolution, item.by && t('by', { who: item.by }), item.satisfaction && `★ ${item.satisfaction}/5`].filter(Boolean).join(' · ');
+      break;
+    case 'problem_referral':
+    case 'referral_update':
+      summary = `${item.problemId} ↗ ${t(`dept_${item.department}`)}`;
+      detail = [item.takenBy, item.answered && t('ref_answered'), item.by && t('by', { who: item.by })].filter(Boolean).join(' · ');
+      break;
+    case 'casefile_update':
+      summary = item.fields.map((f) => t(`cf_${f}`)).join(', ');
+      detail = item.by && t('by', { who: item.by });
       break;
     default:
       summary = [item.kind && t(`kind_${item.kind}`), item.note, item.body, item.event, item.status, item.to && '✉'].filter(Boolean).join(' · ');

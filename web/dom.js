@@ -35,12 +35,17 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
-/** a moment shown on the resident's own clock */
+const whenFormats = new Map();
+/** a moment shown on the resident's own clock (formatters are cached: a long list makes thousands) */
 export function when(iso, timeZone) {
   try {
-    return new Intl.DateTimeFormat(locale(), {
-      timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }).format(new Date(iso));
+    const key = `${locale()}|${timeZone}`;
+    let f = whenFormats.get(key);
+    if (!f) {
+      f = new Intl.DateTimeFormat(locale(), { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      whenFormats.set(key, f);
+    }
+    return f.format(new Date(iso));
   } catch {
     return iso;
   }

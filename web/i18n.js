@@ -1,4 +1,5 @@
 // Every string the page shows, in English and Chinese. `{name}` is filled in by t().
+import { WORKSPACE_STRINGS } from './i18n-workspace.js';
 export const STRINGS = {
   en: {
     title: 'Safe Home casefile',
@@ -114,6 +115,7 @@ export const STRINGS = {
     reason_low_activity: 'less active than usual',
     reason_never_visited: 'never visited',
     reason_visit_overdue: 'visit overdue',
+    reason_problems_overdue: 'problems overdue',
   },
   zh: {
     title: '居家安全个案档案',
@@ -230,6 +232,8 @@ export const STRINGS = {
     reason_visit_overdue: '探访已逾期',
   },
 };
+
+for (const l of ['en', 'zh']) Object.assign(STRINGS[l], WORKSPACE_STRINGS[l]);
 
 let lang = 'en';
 

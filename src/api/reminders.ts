@@ -13,15 +13,17 @@ export async function reminderRoutes(app: FastifyInstance, deps: { casefile: Cas
   casefileErrors(app);
   app.get('/api/site', {
     schema: {
-      summary: "The site's calendar: time zone, today, whether today is a working day, the knock day and the next one", tags: ['reminders'], security: bearer,
+      summary: "The site's calendar (time zone, today, whether today is a working day, the knock day and the next one) and who is asking", tags: ['reminders'], security: bearer,
       response: errors(401),
     },
-  }, async () => {
+  }, async (request) => {
     const { site, knockDay } = deps.casefile;
     const today = localDate(deps.now(), site.timeZone);
     return {
       timezone: site.timeZone, today, calendar: site.official ? 'cn' : 'weekends', workingDay: dayKind(today, site),
       knockDay: knockDay ?? null, nextKnockDay: knockDay ? nextKnockDate(today, knockDay) : null,
+      // who is asking: the page shows the admin section to admins only
+      you: { name: request.caller!.name, role: request.caller!.role },
     };
   });
 
