@@ -1,10 +1,10 @@
 // The handbook's part of a casefile: the one-person-one-file fields (admins edit all,
 // caseworkers difficulties and notes), the service-warmth index as stars with its history,
-// devices with status, follow-up appointments, and for each open problem: solve (asks what was
-// done and how satisfied the resident is), refer to a department, attach a photo.
-import { t } from './i18n.js';
-import { h, svg, replace, when } from './dom.js';
-import { api, failure, TOKEN_KEY } from './api.js';
+// follow-up appointments, and for each open problem: solve (asks what was done and how
+// satisfied the resident is), refer to a department, attach a photo.
+import { t, when } from './i18n.js';
+import { h, svg, replace } from './dom.js';
+import { api, failure, sendBody, fetchBlob } from './api.js';
 
 const CATEGORIES = ['elderly_alone', 'disability', 'low_income', 'child_in_difficulty'];
 const TEXT_FIELDS = ['household', 'health', 'difficulties', 'notes'];
@@ -32,7 +32,6 @@ function warmthHistory(history) {
 /** the casefile's handbook section; `admin` unlocks every field */
 export function casefileFields(residentId, admin) {
   const box = h('section', { class: 'card', id: 'casefile-fields' });
-  const devicesBox = h('section', { class: 'card', id: 'devices' });
   const appointmentsBox = h('section', { class: 'card', id: 'appointments' });
 
   async function load() {
@@ -51,14 +50,6 @@ export function casefileFields(residentId, admin) {
         h('span', { class: 'muted small' }, warmth.index === null ? t('warmth_none') : t('warmth_detail', { n: warmth.index, ratings: warmth.ratings }))),
       warmthHistory(warmth.history), view, edit,
       profile.updatedAt ? h('p', { class: 'muted small' }, t('cf_updated', { who: profile.updatedBy, date: when(profile.updatedAt, tz) })) : null);
-
-    replace(devicesBox, h('h2', {}, t('cf_devices')), file.devices.length ? h('ul', { class: 'plain' }, file.devices.map((d) =>
-      h('li', { class: 'problem', 'data-device': d.id },
-        h('strong', {}, d.name ?? d.id), ` · ${t(`dev_${d.kind}`)}`, d.room ? ` · ${t(`room_${d.room}`)}` : '', ' ',
-        h('span', { class: `chip ${d.availability === 'offline' ? 'status-open' : ''}` }, t(`avail_${d.availability}`)),
-        h('span', { class: 'muted small block' },
-          d.battery === null ? '' : `${t('battery', { n: d.battery })} · `,
-          d.lastSeen ? t('lastSeen', { date: when(d.lastSeen, tz) }) : t('neverSeen'))))) : h('p', { class: 'muted' }, t('cf_noDevices')));
 
     const date = h('input', { type: 'date', id: 'appt-date', required: true });
     const time = h('input', { type: 'time', id: 'appt-time' });
@@ -106,7 +97,7 @@ export function casefileFields(residentId, admin) {
     return form;
   }
 
-  return { elements: [box, devicesBox, appointmentsBox], load };
+  return { profile: box, appointments: appointmentsBox, load };
 }
 
 /** under an open problem: solve (what was done, satisfaction), refer, photos */
@@ -158,11 +149,7 @@ export function problemTools(problem, onChange) {
     const chosen = file.files?.[0];
     if (!chosen) return;
     try {
-      const res = await fetch(`/api/problems/${problem.id}/photos`, {
-        method: 'POST', body: chosen,
-        headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}`, 'content-type': chosen.type || 'image/jpeg' },
-      });
-      if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`);
+      await sendBody('POST', `/api/problems/${problem.id}/photos`, chosen, chosen.type || 'image/jpeg');
       await showPhotos();
     } catch (err) { photos.append(failure(err) ?? ''); }
     file.value = '';
@@ -181,7 +168,7 @@ export function problemTools(problem, onChange) {
   return h('div', {},
     referrals,
     h('span', { class: 'actions' },
-      h('button', { type: 'button', class: 'secondary', 'data-action': 'solve', onclick: open(solveForm) }, t('solveProblem')),
+      h('button', { type: 'button', class: 'secondary', 'data-action': 'solve', onclick: open(solveForm) }, t('problem.solve')),
       h('button', { type: 'button', class: 'secondary', 'data-action': 'refer', onclick: open(referForm) }, t('refer')),
       h('label', { class: 'button secondary', for: `photo-${problem.id}` }, t('photo_add')), file),
     panel, photos);
@@ -189,8 +176,7 @@ export function problemTools(problem, onChange) {
 
 /** a photo needs the token: fetched as a blob, shown from an object URL */
 async function thumbnail(p) {
-  const res = await fetch(p.url, { headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}` } });
-  if (!res.ok) return h('span', { class: 'error' }, `HTTP ${res.status}`);
-  const url = URL.createObjectURL(await res.blob());
+  let url;
+  try { url = URL.createObjectURL(await fetchBlob(p.url)); } catch (err) { return failure(err); }
   return h('img', { src: url, alt: t('photo_alt', { date: p.createdAt.slice(0, 10) }), class: 'thumb', width: 96, height: Math.round((96 * p.height) / p.width) });
 }

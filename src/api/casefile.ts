@@ -7,6 +7,7 @@ import type { Config } from '../config/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
 import { createCasefile, type Casefile } from '../casefile/index.ts';
+import { userRepository } from '../store/index.ts';
 import { openApiPlugin } from './openapi.ts';
 import { visitRoutes } from './visits.ts';
 import { reportRoutes } from './reports.ts';
@@ -56,7 +57,7 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   const now = () => deps.clock.now();
   return [
     openApiPlugin(),
-    (app) => visitRoutes(app, casefile),
+    (app) => visitRoutes(app, casefile, userRepository(deps.db), now),
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
     (app) => provisioningRoutes(app, casefile),

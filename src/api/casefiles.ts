@@ -12,6 +12,7 @@ import { contactView, deviceView } from '../casefile/provisioning.ts';
 import { localDate } from '../casefile/calendar.ts';
 import { notFound } from '../casefile/errors.ts';
 import { casefileErrors, errors, nullable, residentIdParams, bearer } from './schemas.ts';
+import { personName } from './users.ts';
 
 const text = (max: number, min = 0) => ({ type: 'string', minLength: min, maxLength: max });
 const warmthSchema = {
@@ -81,7 +82,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
       },
       response: { 200: profileSchema, ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => casefile.profiles.update(request.params.id, request.body, request.caller!));
+  }, async (request) => casefile.profiles.update(request.params.id, request.body, { name: personName(request.caller), role: request.caller!.role }));
 
   app.get<{ Params: { id: string } }>('/api/residents/:id/appointments', {
     schema: { summary: 'Follow-up appointments (复诊日), by date', tags, security: bearer, params: residentIdParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: appointmentSchema } } }, ...errors(400, 401, 404) } },
@@ -99,11 +100,11 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
       },
       response: { 201: appointmentSchema, ...errors(400, 401, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(casefile.profiles.addAppointment(request.params.id, request.body, request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(casefile.profiles.addAppointment(request.params.id, request.body, personName(request.caller))));
 
   app.delete<{ Params: { id: number } }>('/api/appointments/:id', {
     schema: { summary: 'Remove an appointment', tags, security: bearer, params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] }, response: { 204: { type: 'null' }, ...errors(400, 401, 404) } },
-  }, async (request, reply) => { casefile.profiles.deleteAppointment(request.params.id, request.caller!.name); return reply.code(204).send(); });
+  }, async (request, reply) => { casefile.profiles.deleteAppointment(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.get<{ Params: { id: string } }>('/api/residents/:id/warmth', {
     schema: { summary: "A resident's service-warmth index (1-5) with its monthly history", tags, security: bearer, params: residentIdParams, response: { 200: warmthSchema, ...errors(400, 401, 404) } },

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Casefile } from '../casefile/index.ts';
 import { MAX_PHOTO_BYTES, PHOTO_TYPES } from '../casefile/photos.ts';
 import { casefileErrors, errors, isoTime, nullable, bearer } from './schemas.ts';
+import { personName } from './users.ts';
 
 const photoSchema = {
   type: 'object',
@@ -29,12 +30,12 @@ export async function photoRoutes(app: FastifyInstance, casefile: Casefile): Pro
   app.post<{ Params: { id: number }; Body: Buffer }>('/api/visits/:id/photos', {
     bodyLimit: MAX_PHOTO_BYTES,
     schema: { summary: 'Attach a photo to a visit', ...upload, tags, security: bearer, params: visitParams, response: { 201: photoSchema, ...errors(400, 401, 404, 409, 413, 415) } },
-  }, async (request, reply) => reply.code(201).send(await casefile.photos.addToVisit(request.params.id, bodyOf(request.body), request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(await casefile.photos.addToVisit(request.params.id, bodyOf(request.body), personName(request.caller))));
 
   app.post<{ Params: { id: string }; Body: Buffer }>('/api/problems/:id/photos', {
     bodyLimit: MAX_PHOTO_BYTES,
     schema: { summary: 'Attach a photo to a problem', ...upload, tags, security: bearer, params: problemParams, response: { 201: photoSchema, ...errors(400, 401, 404, 409, 413, 415) } },
-  }, async (request, reply) => reply.code(201).send(await casefile.photos.addToProblem(request.params.id, bodyOf(request.body), request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(await casefile.photos.addToProblem(request.params.id, bodyOf(request.body), personName(request.caller))));
 
   app.get<{ Params: { id: number } }>('/api/visits/:id/photos', {
     schema: { summary: "A visit's photos", tags, security: bearer, params: visitParams, response: { ...list, ...errors(400, 401, 404) } },
@@ -52,7 +53,7 @@ export async function photoRoutes(app: FastifyInstance, casefile: Casefile): Pro
 
   app.delete<{ Params: { id: string } }>('/api/photos/:id', {
     schema: { summary: 'Delete a photo (who took it, or an admin)', tags, security: bearer, params: photoParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } },
-  }, async (request, reply) => { casefile.photos.remove(request.params.id, request.caller!); return reply.code(204).send(); });
+  }, async (request, reply) => { casefile.photos.remove(request.params.id, { name: personName(request.caller), role: request.caller!.role }); return reply.code(204).send(); });
 }
 
 function bodyOf(body: unknown): Buffer {

@@ -4,6 +4,7 @@ import type { Casefile } from '../casefile/index.ts';
 import type { ReferralInput, ReferralPatch } from '../casefile/referrals.ts';
 import { DEPARTMENTS } from '../casefile/handbook.ts';
 import { casefileErrors, errors, nullable, isoTime, bearer } from './schemas.ts';
+import { personName } from './users.ts';
 
 const text = (max: number, min = 0) => ({ type: 'string', minLength: min, maxLength: max });
 const problemParams = { type: 'object', properties: { id: { type: 'string', pattern: '^WT\\d{7,}$', maxLength: 20 } }, required: ['id'] } as const;
@@ -28,7 +29,7 @@ export async function referralRoutes(app: FastifyInstance, casefile: Casefile): 
       },
       response: { 201: referralSchema, ...errors(400, 401, 404, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(casefile.referrals.refer(request.params.id, request.body, request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(casefile.referrals.refer(request.params.id, request.body, personName(request.caller))));
 
   app.get<{ Params: { id: string } }>('/api/problems/:id/referrals', {
     schema: { summary: "A problem's referrals", tags, security: bearer, params: problemParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: referralSchema } } }, ...errors(400, 401, 404) } },
@@ -47,5 +48,5 @@ export async function referralRoutes(app: FastifyInstance, casefile: Casefile): 
       },
       response: { 200: referralSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => casefile.referrals.update(request.params.id, request.body, request.caller!.name));
+  }, async (request) => casefile.referrals.update(request.params.id, request.body, personName(request.caller)));
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Casefile } from '../casefile/index.ts';
 import { casefileErrors, errors, nullable, bearer } from './schemas.ts';
+import { personName } from './users.ts';
 import { localDate } from '../casefile/calendar.ts';
 import { nextKnockDate } from '../casefile/reminders.ts';
 import { dayKind } from '../casefile/official-calendar.ts';
@@ -23,7 +24,7 @@ export async function reminderRoutes(app: FastifyInstance, deps: { casefile: Cas
       timezone: site.timeZone, today, calendar: site.official ? 'cn' : 'weekends', workingDay: dayKind(today, site),
       knockDay: knockDay ?? null, nextKnockDay: knockDay ? nextKnockDate(today, knockDay) : null,
       // who is asking: the page shows the admin section to admins only
-      you: { name: request.caller!.name, role: request.caller!.role },
+      you: { name: personName(request.caller), role: request.caller!.role },
     };
   });
 

@@ -5,6 +5,7 @@ import type { Casefile } from '../casefile/index.ts';
 import type { DoorInput } from '../casefile/rounds.ts';
 import { validSpan } from '../casefile/reminders.ts';
 import { casefileErrors, errors, bearer } from './schemas.ts';
+import { personName } from './users.ts';
 
 const text = (max: number, min = 0) => ({ type: 'string', minLength: min, maxLength: max });
 const check = { type: 'string', enum: ['ok', 'concern', 'skipped'] } as const;
@@ -39,7 +40,7 @@ export async function roundRoutes(app: FastifyInstance, deps: { casefile: Casefi
       body: { type: 'object', additionalProperties: false, properties: { date: day, area: text(100, 1) } },
       response: errors(400, 401, 409),
     },
-  }, async (request, reply) => reply.code(201).send(rounds.create(request.body ?? {}, request.caller!.name, deps.now())));
+  }, async (request, reply) => reply.code(201).send(rounds.create(request.body ?? {}, personName(request.caller), deps.now())));
 
   app.get<{ Params: { id: number } }>('/api/rounds/:id', {
     schema: { summary: 'A round: its doors, progress and findings', tags, security: bearer, params: roundParams, response: errors(400, 401, 404) },
@@ -76,5 +77,5 @@ export async function roundRoutes(app: FastifyInstance, deps: { casefile: Casefi
       },
       response: errors(400, 401, 404, 409),
     },
-  }, async (request) => rounds.door(request.params.id, request.params.residentId, request.body, request.caller!.name));
+  }, async (request) => rounds.door(request.params.id, request.params.residentId, request.body, personName(request.caller)));
 }

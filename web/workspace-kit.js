@@ -1,24 +1,7 @@
-// The sections of the caseworker's workspace, as a row of tabs under the header. Whether the
-// caller is an admin is asked once (GET /api/site says who is asking).
+// Small pieces the workspace screens share: the site's days, residents by id and the areas in
+// use, the area filter, a link to a casefile.
 import { t } from './i18n.js';
 import { h } from './dom.js';
-
-let adminProbe;
-/** true when the signed-in token may provision; asked once per sign-in */
-export function isAdmin() {
-  adminProbe ??= fetch('/api/site', { headers: { authorization: `Bearer ${sessionStorage.getItem('gw.token') ?? ''}` } })
-    .then(async (res) => res.ok && (await res.json()).you?.role === 'admin').catch(() => false);
-  return adminProbe;
-}
-export function forgetRole() { adminProbe = undefined; }
-
-export const SECTIONS = ['residents', 'reminders', 'planning', 'rounds', 'warnings', 'reports'];
-
-export function navBar(current, admin) {
-  const sections = admin ? [...SECTIONS, 'admin'] : SECTIONS;
-  return h('nav', { class: 'tabs', id: 'nav', 'aria-label': t('nav_label') }, sections.map((s) =>
-    h('a', { href: s === 'residents' ? '#/' : `#/${s}`, class: `tab${s === current ? ' on' : ''}`, 'data-section': s, ...(s === current ? { 'aria-current': 'page' } : {}) }, t(`nav_${s}`))));
-}
 
 /** today on the site's calendar, as YYYY-MM-DD */
 export function todayIn(timeZone) {

@@ -1,8 +1,8 @@
 // Provisioning for admins: residents, their contacts and devices. A new device's MQTT secret
 // (or a rotated one) is shown once, here, and never again: the gateway keeps only its hash.
-import { t } from './i18n.js';
-import { h, replace } from './dom.js';
-import { api, failure } from './api.js';
+import { t } from '../i18n.js';
+import { h, replace } from '../dom.js';
+import { api, failure } from '../api.js';
 
 const KINDS = ['smoke', 'button', 'door', 'motion'];
 const ROLES = ['neighbor', 'family', 'caseworker', 'resident'];
@@ -40,7 +40,7 @@ export async function renderAdmin(main) {
     const contactForm = h('form', { class: 'contact-form' },
       input(`c-${r.id}-name`, t('adm_name'), { name: 'name', required: true }),
       input(`c-${r.id}-phone`, t('adm_phone'), { name: 'phone', required: true, inputmode: 'tel', placeholder: '+8613800000001' }),
-      h('label', { for: `c-${r.id}-role` }, t('adm_role')), h('select', { id: `c-${r.id}-role`, name: 'role' }, ROLES.map((x) => h('option', { value: x }, t(`role_${x}`)))),
+      h('label', { for: `c-${r.id}-role` }, t('adm_role')), h('select', { id: `c-${r.id}-role`, name: 'role' }, ROLES.map((x) => h('option', { value: x }, t(`role.${x}`)))),
       h('button', { type: 'submit', class: 'secondary' }, t('adm_addContact')), h('div', { role: 'status' }));
     contactForm.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -50,8 +50,8 @@ export async function renderAdmin(main) {
       } catch (err) { replace(contactForm.lastChild, failure(err)); }
     });
     const deviceForm = h('form', { class: 'device-form' },
-      input(`d-${r.id}-id`, t('adm_deviceId'), { name: 'id', required: true, pattern: '[a-z0-9\\-]+', placeholder: `${r.id.replace(/^r-/, '')}-door` }),
-      h('label', { for: `d-${r.id}-kind` }, t('adm_kind')), h('select', { id: `d-${r.id}-kind`, name: 'kind' }, KINDS.map((k) => h('option', { value: k }, t(`dev_${k}`)))),
+      input(`d-${r.id}-id`, t('adm_deviceId'), { name: 'id', required: true, pattern: '[a-z0-9\\-]+' }),
+      h('label', { for: `d-${r.id}-kind` }, t('adm_kind')), h('select', { id: `d-${r.id}-kind`, name: 'kind' }, KINDS.map((k) => h('option', { value: k }, t(`deviceKind.${k}`)))),
       input(`d-${r.id}-name`, t('adm_deviceName'), { name: 'name' }),
       h('button', { type: 'submit', class: 'secondary' }, t('adm_addDevice')), h('div', { role: 'status' }));
     deviceForm.addEventListener('submit', async (e) => {
@@ -69,7 +69,7 @@ export async function renderAdmin(main) {
     return h('li', { class: 'card', 'data-resident': r.id },
       h('div', { class: 'row' }, h('strong', {}, r.name), h('span', { class: 'muted small' }, r.id)),
       h('span', { class: 'muted small block' }, [r.area, r.address].filter(Boolean).join(' · ')),
-      h('ul', { class: 'plain small' }, r.devices.map((d) => h('li', {}, `${d.name ?? d.id} · ${t(`dev_${d.kind}`)} `,
+      h('ul', { class: 'plain small' }, r.devices.map((d) => h('li', {}, `${d.name ?? d.id} · ${t(`deviceKind.${d.kind}`)} `,
         h('button', { type: 'button', class: 'link', 'data-rotate': d.id, onclick: rotate(d.id) }, t('adm_rotate'))))),
       h('details', {}, h('summary', {}, t('adm_addContact')), contactForm),
       h('details', {}, h('summary', {}, t('adm_addDevice')), deviceForm));

@@ -1,10 +1,10 @@
 // Reports: a date range and an area; visits, coverage, problems opened / solved / overdue, the
 // on-time rate, alerts answered within 60 s and 180 s and the median; a chart per day or week
 // (uPlot) and the figures by area; CSV export for the office's spreadsheet.
-import { t } from './i18n.js';
-import { h, replace } from './dom.js';
-import { api, failure, TOKEN_KEY } from './api.js';
-import { addDays, areaSelect, residentIndex } from './nav.js';
+import { t } from '../i18n.js';
+import { h, replace } from '../dom.js';
+import { api, failure, fetchBlob } from '../api.js';
+import { addDays, areaSelect, residentIndex } from '../workspace-kit.js';
 
 let chosen = null;
 
@@ -51,9 +51,7 @@ export async function renderReports(main) {
     const q = `from=${chosen.from}&to=${chosen.to}&by=${by}${chosen.area ? `&area=${encodeURIComponent(chosen.area)}` : ''}`;
     event.target.disabled = true;
     try {
-      const res = await fetch(`/api/reports/export.csv?${q}`, { headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}` } });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const url = URL.createObjectURL(await res.blob());
+      const url = URL.createObjectURL(await fetchBlob(`/api/reports/export.csv?${q}`));
       const a = h('a', { href: url, download: `report-${chosen.from}-${chosen.to}${by === 'day' ? '-by-day' : ''}.csv` });
       document.body.append(a);
       a.click();

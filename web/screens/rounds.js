@@ -1,10 +1,10 @@
 // Knock-on-door rounds (暖心敲门): the next knock day and its doors in walking order; per door a
 // quick checklist (health asked, safety checked, needs heard, information passed on) saved as
 // a short visit, or "nobody answered"; progress and findings at the top.
-import { t } from './i18n.js';
-import { h, replace } from './dom.js';
-import { api, failure } from './api.js';
-import { addDays, areaSelect, day, residentIndex } from './nav.js';
+import { t } from '../i18n.js';
+import { h, replace } from '../dom.js';
+import { api, failure } from '../api.js';
+import { addDays, areaSelect, day, residentIndex } from '../workspace-kit.js';
 
 let chosenArea = '';
 const ITEMS = ['health', 'safety', 'needs'];

@@ -1,9 +1,9 @@
 // Reminders: what falls due in the coming days (deadlines, visits by cycle, birthdays,
 // festivals, follow-up appointments, the knock day), grouped by day, oldest first.
-import { t } from './i18n.js';
-import { h, replace, when } from './dom.js';
-import { api, failure } from './api.js';
-import { addDays, day, residentIndex, residentLink } from './nav.js';
+import { t, when } from '../i18n.js';
+import { h, replace } from '../dom.js';
+import { api, failure } from '../api.js';
+import { addDays, day, residentIndex, residentLink } from '../workspace-kit.js';
 
 export async function renderReminders(main) {
   replace(main, h('p', { class: 'muted' }, t('loading')));
@@ -49,13 +49,13 @@ function reminderRow(item, byId, tz) {
     case 'problem_deadline':
       text = [h('strong', { class: 'wt' }, item.problemId), ' ', item.description, ' · ', t('responsibleIs', { who: item.responsible }), ' · ',
         h('span', { class: `chip ${item.overdue ? 'status-open' : item.within24h ? 'status-acknowledged' : ''}` },
-          item.overdue ? t('overdue') : t('due', { date: when(item.due, tz) }))];
+          item.overdue ? t('problem.overdue') : t('problem.due', { date: when(item.due, tz) }))];
       break;
     case 'visit_due':
-      text = item.neverVisited ? t('rem_neverVisited') : [t('rem_visitDue', { days: item.visitCycleDays }), ' ', item.overdue ? h('span', { class: 'chip status-open' }, t('overdue')) : ''];
+      text = item.neverVisited ? t('rem_neverVisited') : [t('rem_visitDue', { days: item.visitCycleDays }), ' ', item.overdue ? h('span', { class: 'chip status-open' }, t('problem.overdue')) : ''];
       break;
     case 'birthday':
-      text = t('rem_birthday', { age: item.age });
+      text = t('rem_birthdayAge', { age: item.age });
       break;
     case 'festival':
       text = [h('strong', {}, t(`fest_${item.festival}`)), ' · ', t('rem_festival', { n: item.residentIds.length })];

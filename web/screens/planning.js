@@ -1,9 +1,9 @@
 // Planning: who to visit next, most urgent first, with the reasons, the last and the next
 // visit; filtered by area. The list a caseworker takes out in the morning.
-import { t } from './i18n.js';
-import { h, replace, when } from './dom.js';
-import { api, failure } from './api.js';
-import { areaSelect, residentIndex } from './nav.js';
+import { t, when } from '../i18n.js';
+import { h, replace } from '../dom.js';
+import { api, failure } from '../api.js';
+import { areaSelect, residentIndex } from '../workspace-kit.js';
 
 let chosenArea = '';
 /** a morning's list: the most urgent first, more on request */
@@ -40,7 +40,7 @@ export async function renderPlanning(main) {
       h('span', { class: 'muted small block' }, [item.area, item.address].filter(Boolean).join(' · ')),
       h('span', { class: 'chips' }, item.reasons.map((r) => h('span', { class: `chip reason-${r.code}` }, reasonText(r)))),
       h('span', { class: 'muted small block' },
-        item.lastVisitAt ? t('lastVisit', { date: when(item.lastVisitAt, tz) }) : t('reason_never_visited'),
+        item.lastVisitAt ? t('lastVisit', { date: when(item.lastVisitAt, tz) }) : t('reason.never_visited'),
         item.nextVisitDue ? ` · ${t('nextVisit', { date: when(item.nextVisitDue, tz) })}` : ''));
   }
 
@@ -66,9 +66,9 @@ export function reasonText(r) {
   switch (r.code) {
     case 'visit_overdue': return t('reason_visit_overdue_days', { n: r.daysOverdue });
     case 'problems_overdue': return t('reason_problems_overdue_n', { n: r.problems.length });
-    case 'open_alerts': return `${t('reason_open_alerts')}: ${r.alerts.map((a) => t(`kind_${a.kind}`)).join(', ')}`;
+    case 'open_alerts': return `${t('reason.open_alerts')}: ${r.alerts.map((a) => t(`kind.${a.kind}`)).join(', ')}`;
     case 'devices_offline': return t('reason_devices_offline_n', { n: r.devices.length });
     case 'low_activity': return t('reason_low_activity_n', { last: r.lastWeek, usual: r.usualWeekly });
-    default: return t(`reason_${r.code}`);
+    default: return t(`reason.${r.code}`);
   }
 }

@@ -1,9 +1,9 @@
 // Data warnings (数据预警): long unvisited, overdue problems, problems clustering in one area,
 // activity declining week over week; most severe first, by area.
-import { t } from './i18n.js';
-import { h, replace, when } from './dom.js';
-import { api, failure } from './api.js';
-import { areaSelect, residentIndex, residentLink } from './nav.js';
+import { t, when } from '../i18n.js';
+import { h, replace } from '../dom.js';
+import { api, failure } from '../api.js';
+import { areaSelect, residentIndex, residentLink } from '../workspace-kit.js';
 
 let chosenArea = '';
 
@@ -38,7 +38,7 @@ function warningText(w, tz) {
   switch (w.code) {
     case 'long_unvisited': return w.lastVisitAt ? t('warn_long_unvisited_text', { days: w.days, cycle: w.visitCycleDays }) : t('warn_never_text', { days: w.days });
     case 'problem_overdue': return t('warn_problem_overdue_text', { id: w.problemId, hours: w.hoursOverdue, who: w.responsible, date: when(w.deadline, tz) });
-    case 'problem_cluster': return t('warn_problem_cluster_text', { n: w.problems, category: t(`cat_${w.category}`), residents: w.residents, days: w.days });
+    case 'problem_cluster': return t('warn_problem_cluster_text', { n: w.problems, category: t(`cat.${w.category}`), residents: w.residents, days: w.days });
     case 'activity_decline': return t('warn_activity_decline_text', { weeks: w.weekly.join(' → ') });
     default: return '';
   }
