@@ -2,8 +2,14 @@
 // Mid-Autumn (八月十五) and Double Ninth (九月初九, the elders' day). Lunar dates come from
 // tyme4ts; a lunar year begins in January or February, so a Gregorian range looks at the lunar
 // years on either side of it.
-import { LunarDay } from 'tyme4ts';
+import { createRequire } from 'node:module';
+import type { LunarDay as LunarDayClass } from 'tyme4ts';
 import type { CivilDate } from './calendar.ts';
+
+// loaded when a festival is first asked for, not at start
+const require = createRequire(import.meta.url);
+let lunarDay: typeof LunarDayClass | undefined;
+const LunarDay = () => (lunarDay ??= (require('tyme4ts') as { LunarDay: typeof LunarDayClass }).LunarDay);
 
 export const FESTIVALS = [
   { code: 'spring_festival', month: 1, day: 1 },
@@ -14,7 +20,7 @@ export type FestivalCode = typeof FESTIVALS[number]['code'];
 
 function solar(lunarYear: number, month: number, day: number): CivilDate | null {
   try {
-    const s = LunarDay.fromYmd(lunarYear, month, day).getSolarDay();
+    const s = LunarDay().fromYmd(lunarYear, month, day).getSolarDay();
     return `${s.getYear()}-${String(s.getMonth()).padStart(2, '0')}-${String(s.getDay()).padStart(2, '0')}`;
   } catch {
     return null; // outside the years the library can convert

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import type { Db } from '../store/index.ts';
 import type { CasefileRepository } from './repository.ts';
 import { conflict, forbidden, invalid, notFound, tooLarge } from './errors.ts';
@@ -21,6 +21,10 @@ export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic
 interface PhotoRow { id: string; residentId: string; visitId: number | null; problemId: string | null; width: number; height: number; bytes: number; createdAt: number; createdBy: string }
 const cols = `id, resident_id AS residentId, visit_id AS visitId, problem_id AS problemId, width, height, bytes, created_at AS createdAt, created_by AS createdBy`;
 const ID_RE = /^[a-f0-9]{32}$/;
+
+// libvips is loaded with the first photo, not at start: a restart after a crash must be quick
+let sharpModule: Promise<typeof SharpModule> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
 
 export function photoView(p: PhotoRow) {
   return { ...p, createdAt: new Date(p.createdAt).toISOString(), url: `/api/photos/${p.id}` };
@@ -50,6 +54,7 @@ export function photoService(deps: { db: Db; repo: CasefileRepository; dir: stri
 
   async function shrink(body: Buffer) {
     if (body.length > MAX_PHOTO_BYTES) throw tooLarge(`a photo may be at most ${MAX_PHOTO_BYTES / 1024 / 1024} MB`);
+    const sharp = await loadSharp();
     try {
       const { data, info } = await sharp(body, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
         .rotate()
