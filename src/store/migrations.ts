@@ -161,7 +161,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE residents ADD COLUMN area TEXT;
   ALTER TABLE residents ADD COLUMN birthday TEXT;
   `,
-  /* 5: people who sign in on the page, their sessions, and answers kept for retried requests */ `
+  /* 5: a button's own emergency actions and a serial device's own id fields (JSON arrays) */ `
+  ALTER TABLE devices ADD COLUMN emergency_actions TEXT;
+  ALTER TABLE devices ADD COLUMN id_fields TEXT;
+  `,
+  /* 6: people who sign in on the page, their sessions, and answers kept for retried requests */ `
   CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -193,7 +197,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
-  /* 6: the handbook's casefile: profile fields, follow-up appointments, problem sub-kinds and
+  /* 7: the handbook's casefile: profile fields, follow-up appointments, problem sub-kinds and
         resolutions, referrals to departments, photos, knock-on-door rounds */ `
   CREATE TABLE resident_profiles (
     resident_id TEXT PRIMARY KEY REFERENCES residents(id) ON DELETE CASCADE,

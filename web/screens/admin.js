@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { h, replace } from '../dom.js';
 import { api, failure } from '../api.js';
 
-const KINDS = ['smoke', 'button', 'door', 'motion'];
+const KINDS = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'];
 const ROLES = ['neighbor', 'family', 'caseworker', 'resident'];
 
 function input(id, label, attrs = {}) {
