@@ -15,7 +15,7 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
-import { LiveHub, streamRoutes } from './api/stream.ts';
+import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
 import { demoRoutes } from './api/demo.ts';
 import { userRepository, type UserRepository } from './store/users.ts';
@@ -30,6 +30,8 @@ export interface AppOptions {
   log?: Logger;
   /** the SMS/voice provider; default from the config (twilio, or the log) */
   sender?: SmsSender;
+  /** the live stream's limits (tests shorten a stream's life) */
+  live?: LiveHubOptions;
 }
 
 interface Part { name: string; start(): Promise<void> | void; stop(): Promise<void> | void }
@@ -47,7 +49,7 @@ export class App {
   readonly metrics = new Metrics();
   readonly registry = new DeviceRegistry();
   /** live events for the caseworkers' page (GET /api/stream) */
-  readonly live = new LiveHub();
+  readonly live: LiveHub;
   readonly log: Logger;
   readonly clock: Clock;
   stores!: Stores;
@@ -66,6 +68,7 @@ export class App {
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
     this.clock = opts.clock ?? systemClock;
+    this.live = new LiveHub(opts.live);
   }
 
   /** called after each committed device event (rules, live views) */
@@ -201,6 +204,7 @@ export class App {
                   this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
                   this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
                 },
+                problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,

@@ -21,7 +21,7 @@ export function onLiveStatus(fn) { statusListeners.add(fn); return () => statusL
 
 function setStatus(next) {
   if (next === status) return;
-  if (next !== 'live' && status === 'live') downSince = new Date().toISOString();
+  if (next !== 'live' && next !== 'idle' && status === 'live') downSince = new Date().toISOString();
   if (next === 'live') downSince = null;
   status = next;
   renderStatus();
@@ -29,10 +29,14 @@ function setStatus(next) {
 }
 
 /** opens the stream; `onUnauthorized` when the session is gone */
+let listening = false;
 export function startLive({ onUnauthorized }) {
   running = true;
-  window.addEventListener('online', reconnectNow);
-  window.addEventListener('offline', () => { setStatus('offline'); });
+  if (!listening) {
+    listening = true;
+    window.addEventListener('online', reconnectNow);
+    window.addEventListener('offline', () => { if (running) setStatus('offline'); });
+  }
   connect(onUnauthorized);
 }
 
@@ -43,6 +47,8 @@ export function stopLive() {
   source = null;
   lastEventId = '';
   clearBanners();
+  // signed out: nothing to be live about
+  setStatus('idle');
 }
 
 let unauthorizedHandler = () => {};
@@ -56,7 +62,7 @@ function reconnectNow() {
 function connect(onUnauthorized) {
   unauthorizedHandler = onUnauthorized;
   source?.close();
-  setStatus(status === 'live' ? 'connecting' : status);
+  setStatus(status === 'live' || status === 'idle' ? 'connecting' : status);
   const url = lastEventId ? `/api/stream?lastEventId=${encodeURIComponent(lastEventId)}` : '/api/stream';
   const es = new EventSource(url);
   source = es;
@@ -95,7 +101,7 @@ function renderStatus() {
   const bar = document.getElementById('live-status');
   if (!bar) return;
   bar.dataset.status = status;
-  if (status === 'live') { replace(bar); bar.hidden = true; return; }
+  if (status === 'live' || status === 'idle') { replace(bar); bar.hidden = true; return; }
   bar.hidden = false;
   replace(bar, status === 'offline'
     ? t('live.offline', { since: downSince ? when(downSince) : '' })
@@ -177,12 +183,15 @@ function beep() {
 
 // ---- the title counts what still needs someone -----------------------------------------------
 
+let titleTracked = null;
 export function trackTitle() {
+  if (titleTracked) { titleTracked(); return titleTracked; }
   const update = () => {
     const { open } = store.counts();
     document.title = open ? `(${open}) ${t('title')}` : t('title');
   };
   subscribe(update);
   update();
+  titleTracked = update;
   return update;
 }

@@ -33,6 +33,8 @@ export interface CasefilePluginDeps {
   residentsChanged?(residentId: string): void;
   /** hand a recorded visit to the rules core (a visit settles an inactivity alert) */
   visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /** a problem's status or owner changed through the API */
+  problemChanged?(residentId: string, problemId: string): void;
   /** tests may point at another web/ folder */
   webDir?: string;
 }
@@ -57,7 +59,7 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   const now = () => deps.clock.now();
   return [
     openApiPlugin(),
-    (app) => visitRoutes(app, casefile, userRepository(deps.db), now),
+    (app) => visitRoutes(app, casefile, { idempotency: userRepository(deps.db), now, problemChanged: deps.problemChanged }),
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
     (app) => provisioningRoutes(app, casefile),

@@ -31,6 +31,12 @@ export interface LiveHubOptions {
   maxStreams?: number;
   /** streams open at once per caller */
   maxPerCaller?: number;
+  /**
+   * a stream is closed after this long (with up to 10 % jitter); the page reconnects at once
+   * with Last-Event-ID, missing nothing, and its credentials are checked again (a session that
+   * expired or a token taken out of the config does not keep a stream for ever)
+   */
+  maxAgeMs?: number;
 }
 
 export class LiveHub {
@@ -43,12 +49,14 @@ export class LiveHub {
   private readonly maxBuffered: number;
   readonly maxStreams: number;
   readonly maxPerCaller: number;
+  private readonly maxAgeMs: number;
 
   constructor(opts: LiveHubOptions = {}) {
     this.keep = opts.keep ?? 1000;
     this.maxBuffered = opts.maxBuffered ?? 1024 * 1024;
     this.maxStreams = opts.maxStreams ?? 500;
     this.maxPerCaller = opts.maxPerCaller ?? 20;
+    this.maxAgeMs = opts.maxAgeMs ?? 3600_000;
   }
 
   publish(type: LiveEventType, residentId: string, data: Record<string, unknown>): void {
@@ -105,12 +113,15 @@ export class LiveHub {
         closed = true;
         this.subscribers.delete(subscriber);
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         res.end();
       },
     };
     // a comment every 15 s keeps proxies and phones from calling the connection idle
     const heartbeat = setInterval(() => this.write(subscriber, ': ping\n\n'), 15_000);
     heartbeat.unref();
+    const expiry = setTimeout(() => subscriber.close(), this.maxAgeMs * (0.9 + Math.random() * 0.1));
+    expiry.unref();
     request.raw.on('close', subscriber.close);
     res.on('error', subscriber.close);
     this.subscribers.add(subscriber);

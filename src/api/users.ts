@@ -179,7 +179,8 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
   }, async (request, reply) => {
     // a sign-in form posted from another site is refused (login CSRF)
     const origin = request.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== request.headers.host) {
+    const host = (() => { try { return origin && origin !== 'null' ? new URL(origin).host : null; } catch { return ''; } })();
+    if (host !== null && host !== request.headers.host) {
       return reply.code(403).send({ error: 'sign-in from another site', code: 'csrf' });
     }
     const now = deps.now();
@@ -225,14 +226,21 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
 
   // the page asks this when it opens: public, so that "nobody signed in" is an answer, not a 401
   const session = sessionCredential(deps);
-  app.get('/auth/session', {
+  app.get<{ Reply: Record<string, unknown> }>('/auth/session', {
     config: { public: true },
     schema: {
       summary: 'Who is signed in with this browser\'s session cookie, if anyone (no credentials needed; tells only the cookie\'s owner about themself)', tags: ['people'],
-      response: { 200: { type: 'object', properties: { signedIn: { type: 'boolean' }, user: meSchema } } },
+      response: { 200: { type: 'object', properties: { signedIn: { type: 'boolean' }, user: meSchema } }, ...errors(429) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
+    const wait = cookieValue(request) ? await app.auth.blockedFor(request) : 0;
+    if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send({ error: `too many failed sign-ins; try again in ${wait} s`, code: 'rate_limited', params: { retryAfter: wait } });
     const proof = await session.authenticate(request);
+    if (proof === 'invalid') {
+      // a stale cookie is forgotten; guessing cookies here counts like any wrong credential
+      await app.auth.failed(request);
+      setCookie(reply, '', 0);
+    }
     if (typeof proof === 'string') return { signedIn: false };
     return { signedIn: true, user: { username: proof.username, displayName: proof.displayName, role: proof.role, via: proof.via, csrf: (request as { csrfToken?: string }).csrfToken } };
   });
@@ -301,7 +309,8 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     if (next.disabled || b.password !== undefined || next.role !== user.role) {
       const keep = self && b.password !== undefined ? cookieValue(request) : undefined;
       if (keep) users.deleteOtherSessions(user.id, sha256(keep)); else users.deleteSessionsOf(user.id);
-      if (!keep) deps.endStreams(`user:${user.id}`);
+      // every live page of the person: the ones still signed in reconnect at once, the others are out
+      deps.endStreams(`user:${user.id}`);
     }
     const changes = Object.keys(b).map((k) => (k === 'password' ? 'password' : `${k}=${String(b[k as keyof typeof b])}`));
     users.audit(deps.now(), personName(request.caller), 'user.update', `user:${user.username}`, { changes });

@@ -101,7 +101,16 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
 /** long enough for a phone that was a week without signal */
 const KEEP_ANSWERS_MS = 30 * 24 * 3600_000;
 
-export async function visitRoutes(app: FastifyInstance, casefile: Casefile, idempotency?: Idempotency, now: () => number = Date.now): Promise<void> {
+export interface VisitRoutesOptions {
+  idempotency?: Idempotency;
+  now?(): number;
+  /** a problem moved on (the live page redraws the resident's problems) */
+  problemChanged?(residentId: string, problemId: string): void;
+}
+
+export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts: VisitRoutesOptions = {}): Promise<void> {
+  const { idempotency } = opts;
+  const now = opts.now ?? Date.now;
   casefileErrors(app);
 
   app.post<{ Params: { id: string }; Body: VisitInput }>('/api/residents/:id/visits', {
@@ -170,7 +179,11 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, idem
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       body: problemPatch, response: { 200: problemSchema, ...errors(400, 401, 404, 409) },
     },
-  }, async (request) => casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller)));
+  }, async (request) => {
+    const problem = casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
+    opts.problemChanged?.(problem.residentId, problem.id);
+    return problem;
+  });
 
   app.get<{ Querystring: { area?: string } }>('/api/visits/due', {
     schema: {

@@ -5,7 +5,7 @@
 // notes (test-artifacts/figures-district.json), asserted only loosely since the machine is shared.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { startGateway, type TestGateway } from '../helpers.ts';
+import { startGateway, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { PEOPLE, addPeople, openBrowser, signIn, shot, englishOnScreen, missingKeys, ARTIFACTS, type Browser } from './browser-kit.ts';
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '罗'];
@@ -65,13 +65,18 @@ describe('a district of a thousand residents', () => {
       await page.waitForSelector('#board-alerts li');
       loads.push(Date.now() - started);
     }
-    const api = Date.now();
-    await page.evaluate(() => fetch('/api/residents').then((r) => r.json()));
-    const apiMs = Date.now() - api;
-    const due = Date.now();
-    await page.evaluate(() => fetch('/api/visits/due').then((r) => r.json()));
-    const dueMs = Date.now() - due;
-
+    // the two calls behind the list, from outside the page (median of 3)
+    const timed = async (url: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = Date.now();
+        await (await fetch(`${baseUrl}${url}`, { headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } })).json();
+        ms.push(Date.now() - t0);
+      }
+      return ms.sort((a, b) => a - b)[1];
+    };
+    const apiMs = await timed('/api/residents');
+    const dueMs = await timed('/api/visits/due');
     expect(await page.textContent('#list-summary')).toContain('共 1000 人');
     const groups = await page.$$eval('#residents .group', (els) => els.length);
     expect(groups).toBe(20);

@@ -67,6 +67,15 @@ export async function openBrowser(opts: { width: number; height: number; locale:
     viewport: { width: opts.width, height: opts.height }, deviceScaleFactor: opts.mobile ? 2 : 1,
     isMobile: opts.mobile ?? false, hasTouch: opts.mobile ?? false, locale: opts.locale, timezoneId: 'Asia/Shanghai',
   });
+  // what the page asked of the phone: vibrations, and tones it started
+  await context.addInitScript(() => {
+    const w = window as unknown as { __vibrations: unknown[]; __tones: number };
+    w.__vibrations = [];
+    w.__tones = 0;
+    navigator.vibrate = ((pattern: unknown) => { w.__vibrations.push(pattern); return true; }) as typeof navigator.vibrate;
+    const create = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function createOscillator(this: AudioContext) { w.__tones++; return create.call(this); };
+  });
   const page = context.pages()[0] ?? await context.newPage();
   // a step that does not happen fails with its own name, well inside the test's time
   context.setDefaultTimeout(5000);

@@ -7,6 +7,7 @@
 // and ids. Screenshots go to test-artifacts/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startGateway, waitFor, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
+import { publicAlert } from '../../src/api/alerts.ts';
 import {
   PEOPLE, ESCALATION, residentsConfig, addPeople, openBrowser, signIn, shot, englishOnScreen, missingKeys, type Browser,
 } from './browser-kit.ts';
@@ -80,6 +81,9 @@ describe('the caseworker page, live', () => {
     expect(banner).toContain('烟雾');
     expect(banner).toContain('张秀英');
     expect(banner).toContain('卧室烟感');
+    // a vibration and three tones (the sign-in tap allowed sound)
+    expect(await phone.page.evaluate(() => (window as unknown as { __vibrations: unknown[] }).__vibrations.length)).toBe(1);
+    expect(await phone.page.evaluate(() => (window as unknown as { __tones: number }).__tones)).toBe(3);
     await phone.page.waitForSelector('#board-alerts li[data-kind="smoke"][data-status="open"]');
     expect(await phone.page.title()).toMatch(/^\(1\) /);
     expect(await phone.page.textContent('#alert-counts')).toContain('1 条未处理');
@@ -98,6 +102,18 @@ describe('the caseworker page, live', () => {
     // the residents list: those with the worst alerts first, in their building's group
     const order = await phone.page.$$eval('#residents a.resident', (links) => links.map((a) => a.getAttribute('data-resident')));
     expect(order.slice(0, 2).sort()).toEqual(['r-chen', 'r-zhang']);
+  });
+
+  it('flags an alert nobody answered, live', async () => {
+    const battery = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'battery_low')!;
+    // as the notifier marks it 10 min after its last step (the stream test runs that on a clock)
+    gw.app.stores.alerts.setEscalation(battery.id, 1, null, true);
+    gw.app.live.publish('alert', battery.residentId, { action: 'unanswered', alert: publicAlert(gw.app.stores.alerts.get(battery.id)!) });
+    await phone.page.waitForSelector(`#board-alerts li[data-alert="${battery.id}"].unanswered .flag-unanswered:has-text("无人应答")`, { timeout: 2000 });
+    expect(await phone.page.textContent('#alert-counts')).toContain('1 条无人应答');
+    // unanswered comes first within its severity, still below the life-safety alarms
+    const kinds = await phone.page.$$eval('#board-alerts li', (rows) => rows.map((r) => r.getAttribute('data-kind')));
+    expect(kinds[2]).toBe('battery_low');
   });
 
   it('acknowledges on the phone; the desktop sees who took it, live', async () => {
@@ -120,10 +136,12 @@ describe('the caseworker page, live', () => {
     const { page } = desk;
     await page.click(`#board-alerts li[data-alert="${smoke.id}"] a.alert-link`);
     await page.waitForSelector('#detail #resident-name:has-text("张秀英")');
-    // desktop: the list stays beside the casefile
+    // desktop: the list stays beside the casefile, the chart in proportion
     const list = await page.locator('#pane-list').boundingBox();
     const detail = await page.locator('#detail').boundingBox();
     expect(list && detail && list.x + list.width <= detail.x).toBe(true);
+    const chart = await page.locator('#activity svg.chart').boundingBox();
+    expect(chart!.height).toBeLessThanOrEqual(200);
     await page.click(`#alerts button[data-action="resolve"][data-alert="${smoke.id}"]`);
     await page.waitForSelector('#resolve-dialog[open]');
     await shot(page, 'resolve-dialog-1280-zh');
@@ -167,11 +185,19 @@ describe('the caseworker page, live', () => {
     await page.waitForSelector('#outbox li[data-state="pending"]');
     expect(await page.textContent('#outbox')).toContain('离线');
     expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen')).toEqual({ n: 0 });
+    // a call that cannot reach the gateway says so in words, not "Failed to fetch"
+    await page.click('#main .filters button:nth-child(1)');
+    await page.waitForSelector('#timeline:has-text("无法连接网关")');
     await shot(page, 'offline-visit-375-zh', true);
     expect(await englishOnScreen(page, NAMES)).toEqual([]);
 
+    // an alarm while the phone is offline is not lost: the stream replays it on reconnecting
+    await publish('zhang-button', 'button-secret', { action: 'hold' });
+    const missed = await waitFor(() => gw.app.stores.alerts.unresolved().find((a) => a.residentId === 'r-zhang' && a.kind === 'emergency'), 5000, 'the emergency');
+
     await context.setOffline(false);
     await page.waitForSelector('#outbox', { state: 'hidden', timeout: 10_000 });
+    await page.waitForSelector(`.banner[data-alert="${missed.id}"]`, { timeout: 10_000 });
     await waitFor(() => (gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen') as { n: number }).n === 1, 5000, 'the visit');
     const visit = gw.app.stores.db.prepare('SELECT visitor, notes, ended_at - at AS ms, recorded_by AS recordedBy FROM visits WHERE resident_id = ?').get('r-chen');
     expect(visit).toMatchObject({ visitor: '李社工', recordedBy: '李社工', ms: 30 * 60_000 });
@@ -201,6 +227,14 @@ describe('the caseworker page, live', () => {
     expect(await missingKeys(page)).toEqual([]);
   });
 
+  it('says an unknown resident in words', async () => {
+    await phone.page.goto(`${baseUrl}/#/r/r-nobody`);
+    await phone.page.waitForSelector('#main [role=alert]:has-text("该服务对象不存在")');
+    expect(await englishOnScreen(phone.page, NAMES)).toEqual([]);
+    // the 404 itself is in the console
+    phone.errors.splice(0, phone.errors.length, ...phone.errors.filter((e) => !e.includes('404')));
+  });
+
   it('has every word of the casefile in Chinese, and in English when switched', async () => {
     const { page } = phone;
     await page.goto(`${baseUrl}/#/r/r-zhang`);
@@ -226,6 +260,49 @@ describe('the caseworker page, live', () => {
     expect(await missingKeys(page)).toEqual([]);
     expect(await missingKeys(desk.page)).toEqual([]);
     expect(phone.errors).toEqual([]);
+    expect(desk.errors).toEqual([]);
+  });
+});
+
+describe('the people screen (admins)', () => {
+  it('adds a person and disables another without a restart; the disabled person\'s open page signs out at once', async () => {
+    const { page } = desk;
+    // a caseworker has no such screen
+    expect(await page.$('#nav a[data-screen="users"]')).toBeNull();
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in');
+    await signIn(page, baseUrl, PEOPLE.boss);
+    await page.click('#nav a[data-screen="users"]');
+    await page.waitForSelector('#users li[data-user="li"]');
+    await page.fill('#new-username', 'zhao');
+    await page.fill('#new-display-name', '赵社工');
+    await page.selectOption('#new-role', 'caseworker');
+    await page.fill('#new-password', 'zhao-password-2026');
+    await page.click('#add-user-submit');
+    await page.waitForSelector('#users li[data-user="zhao"]');
+    expect(await page.textContent('#user-result')).toContain('赵社工现在可以登录了');
+    const login = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zhao', password: 'zhao-password-2026' }) });
+    expect(login.status).toBe(200);
+    // the audit log names the admin as people know them
+    const audit = await (await fetch(`${baseUrl}/api/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+    expect(audit.items.find((e: { action: string; target: string }) => e.action === 'user.create' && e.target === 'user:zhao')).toMatchObject({ actor: '周主任' });
+    expect(await englishOnScreen(page, [...NAMES, 'li', 'wang', 'zhou', 'zhao'])).toEqual([]);
+    await shot(page, 'people-1280-zh');
+
+    // li's phone is open on the home screen
+    await phone.page.goto(`${baseUrl}/`);
+    await phone.page.waitForSelector('#alert-board h2');
+    await page.click('#users li[data-user="li"] button[data-action="disable"]');
+    await page.waitForSelector('#users li[data-user="li"].disabled');
+    await phone.page.waitForSelector('#sign-in', { timeout: 10_000 });
+    const res = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: PEOPLE.li.username, password: PEOPLE.li.password }) });
+    expect(res.status).toBe(401);
+    await page.click('#users li[data-user="li"] button[data-action="enable"]');
+    await page.waitForSelector('#users li[data-user="li"]:not(.disabled)');
+    await signIn(phone.page, baseUrl, PEOPLE.li);
+    expect(await missingKeys(page)).toEqual([]);
+    // the disabled session's refused calls were the expected failures
+    expect(phone.errors.every((e) => e.includes('401'))).toBe(true);
     expect(desk.errors).toEqual([]);
   });
 });

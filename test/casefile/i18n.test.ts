@@ -103,6 +103,9 @@ describe('the page\'s string tables', () => {
       for (const m of source.matchAll(/\b(?:update|autoResolve|record)\(ctx,\s*(?:KEY|key|`[^`]*`),\s*'([^']+)'/g)) phrases.add(m[1]);
       for (const m of source.matchAll(/\brecord\(ctx,\s*'([^']+)'/g)) phrases.add(m[1]);
     }
+    // a hazard's "again" note is built from its kind (devices.ts: `${kind === 'water_leak' ? 'leak' : kind} again`)
+    expect(readFileSync(join(rules, 'devices.ts'), 'utf8')).toContain("`${kind === 'water_leak' ? 'leak' : kind} again`");
+    for (const kind of ['smoke', 'co', 'gas', 'leak']) phrases.add(`${kind} again`);
     for (const p of ['device removed', 'resident confirmed well', 'repeated', 'nobody on call', 'does not wait for the resident',
       'nobody in the previous step could be reached', 'resolved_by_person']) phrases.add(p);
     expect(phrases.size).toBeGreaterThan(15);
@@ -115,5 +118,21 @@ describe('the page\'s string tables', () => {
     }
     const missing = [...new Set(need)].filter((key) => !(key in en));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('dates on the page', () => {
+  it('carry the year when it is not this year, on the resident\'s clock', async () => {
+    // the page's own module, as the browser runs it (plain JS: no types to check)
+    const { when, setLanguage } = await import(new URL('../../web/i18n.js', import.meta.url).href);
+    const thisYear = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+    setLanguage('zh');
+    // a visit planned for next January must not read as "1月20日" at the top of this year's list
+    expect(when(`${thisYear + 1}-01-20T02:00:00Z`, 'Asia/Shanghai')).toBe(`${thisYear + 1}年1月20日 10:00`);
+    expect(when(`${thisYear}-06-15T02:00:00Z`, 'Asia/Shanghai')).toBe('6月15日 10:00');
+    // 23:30 UTC on New Year's Eve is already next year in Shanghai
+    expect(when(`${thisYear - 1}-12-31T23:30:00Z`, 'Asia/Shanghai')).toBe(`1月1日 07:30`);
+    setLanguage('en');
+    expect(when(`${thisYear + 1}-01-20T02:00:00Z`, 'Asia/Shanghai')).toBe(`20 Jan ${thisYear + 1}, 10:00`);
   });
 });

@@ -5,6 +5,8 @@ export interface SseEvent { id?: string; event: string; data: any; at: number }
 export interface SseReader {
   events: SseEvent[];
   status: number;
+  /** resolves when the server ends the stream */
+  ended: Promise<void>;
   /** resolves with the first event (after those already seen, from index `from`) that matches */
   next(match: (e: SseEvent) => boolean, timeoutMs?: number, from?: number): Promise<SseEvent>;
   close(): void;
@@ -15,8 +17,9 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   const waiters: Array<() => void> = [];
+  let ended: Promise<void> = Promise.resolve();
   if (res.ok && res.body) {
-    (async () => {
+    ended = (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
       try {
@@ -49,6 +52,7 @@ export async function openStream(url: string, headers: Record<string, string> = 
   return {
     events,
     status: res.status,
+    ended,
     async next(match, timeoutMs = 5000, from = 0) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

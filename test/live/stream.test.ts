@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startGateway, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { openStream, type SseReader } from './sse.ts';
+import { VirtualClock } from '../notify/harness.ts';
 
 let gw: TestGateway;
 let base: string;
@@ -91,6 +92,58 @@ describe('GET /api/stream', () => {
     // an id from another gateway process (a restart) cannot be replayed: reload
     const stale = await stream({ ...auth, 'last-event-id': 'zzzz-3' });
     await stale.next((e) => e.event === 'resync', 1000);
+  });
+
+  it('flags an alert unanswered live, 10 minutes after its last step went unacknowledged', async () => {
+    const clock = new VirtualClock(Date.now());
+    const other = await startGateway({ escalation: { emergency: [{ notify: ['neighbor'], after: '0s' }] } }, { clock });
+    try {
+      const live = await openStream(`http://127.0.0.1:${other.app.httpPort()}/api/stream`, auth);
+      readers.push(live);
+      await live.next((e) => e.event === 'ready');
+      const button = await other.connect('chen-button', 'button-secret');
+      await button.publishAsync('devices/chen-button', JSON.stringify({ action: 'sos' }), { qos: 1 });
+      const opened = await live.next((e) => e.event === 'alert' && e.data.action === 'opened');
+      expect(opened.data.alert.unanswered).toBe(false);
+      await clock.advance(10 * 60_000 + 1000);
+      const flagged = await live.next((e) => e.event === 'alert' && e.data.action === 'unanswered', 2000);
+      expect(flagged.data.alert).toMatchObject({ id: opened.data.alert.id, status: 'open', unanswered: true });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('tells of a problem that moved on', async () => {
+    const live = await stream();
+    await live.next((e) => e.event === 'ready');
+    const visit = await post('/api/residents/r-zhang/visits', {
+      visitor: 'Li', at: new Date().toISOString(), purpose: 'routine', problems: [{ description: 'stove', category: 'livelihood', urgency: 'high' }],
+    });
+    const id = visit.body.problems[0].id;
+    const res = await fetch(`${base}/api/problems/${id}`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'in_progress' }) });
+    expect(res.status).toBe(200);
+    const moved = await live.next((e) => e.event === 'problem', 1000);
+    expect(moved.data).toMatchObject({ residentId: 'r-zhang', problemId: id });
+  });
+
+  it('ends a stream after its maximum age; reconnecting with Last-Event-ID misses nothing', async () => {
+    const other = await startGateway({}, { live: { maxAgeMs: 400 } });
+    try {
+      const url = `http://127.0.0.1:${other.app.httpPort()}/api/stream`;
+      const first = await openStream(url, auth);
+      readers.push(first);
+      const ready = await first.next((e) => e.event === 'ready');
+      await first.ended;
+      expect(other.app.live.streams()).toBe(0);
+      // an alarm between the end and the reconnection
+      const button = await other.connect('chen-button', 'button-secret');
+      await button.publishAsync('devices/chen-button', JSON.stringify({ action: 'sos' }), { qos: 1 });
+      const again = await openStream(url, { ...auth, 'last-event-id': ready.data.id });
+      readers.push(again);
+      await again.next((e) => e.event === 'alert' && e.data.action === 'opened');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('ends the open streams when the gateway stops, so stop() does not hang', async () => {

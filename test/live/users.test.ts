@@ -151,3 +151,23 @@ describe('user accounts', () => {
     expect((await signIn('li', '正确的马电池订书钉')).status).toBe(429);
   }, 60_000);
 });
+
+describe('GET /auth/session', () => {
+  it('answers who the cookie signs in, forgets a stale cookie, and counts guesses against the address', async () => {
+    expect((await http('GET', '/auth/session')).body).toEqual({ signedIn: false });
+    const other = await startGateway();
+    try {
+      const url = `http://127.0.0.1:${other.app.httpPort()}/auth/session`;
+      let limited = 0;
+      for (let i = 0; i < 25; i++) {
+        const res = await fetch(url, { headers: { cookie: `gw_session=${String(i).padStart(43, 'x')}` } });
+        if (i === 0) expect(res.headers.get('set-cookie')).toMatch(/^gw_session=; .*Max-Age=0/);
+        if (res.status === 429) limited++;
+        await res.body?.cancel();
+      }
+      expect(limited).toBeGreaterThan(0);
+    } finally {
+      await other.stop();
+    }
+  });
+});

@@ -228,7 +228,7 @@ function timelineEntry(item, tz, devices, buttons) {
   const device = item.deviceId ? deviceLabel(devices.get(item.deviceId), item.deviceId) : '';
   switch (item.type) {
     case 'device_event':
-      summary = `${device}：${item.availability ? tCode('availability', item.availability, {}, 'availability.unknown') : describeReadings(item.readings).join(t('list.sep'))}`;
+      summary = `${device}${t('list.colon')}${item.availability ? tCode('availability', item.availability, {}, 'availability.unknown') : describeReadings(item.readings).join(t('list.sep'))}`;
       break;
     case 'alert':
       summary = [kindLabel(item.kind), device, item.detail?.action ? actionLabel(item.detail.action) : ''].filter(Boolean).join(' · ');
@@ -258,7 +258,7 @@ function timelineEntry(item, tz, devices, buttons) {
       break;
     case 'escalation':
       summary = [kindLabel(item.kind), tCode('escalation', item.event, { n: (item.step ?? 0) + 1, r: item.repeat ?? 0, told: item.told ?? 0 }, 'escalation.other'),
-        item.roles && item.roles.map(roleLabel).join('、'), item.reached !== undefined && t('escalation.reached', { n: item.reached }),
+        item.roles && item.roles.map(roleLabel).join(t('list.and')), item.reached !== undefined && t('escalation.reached', { n: item.reached }),
         item.passedOn && noteLabel(item.passedOn), item.reason && noteLabel(item.reason)].filter(Boolean).join(' · ');
       break;
     case 'note':

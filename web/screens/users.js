@@ -16,7 +16,7 @@ export const usersScreen = {
     const username = input('new-username', { type: 'text', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', maxlength: 40, pattern: '[A-Za-z0-9._\\-]{2,40}' });
     const displayName = input('new-display-name', { type: 'text', maxlength: 80 });
     const role = h('select', { id: 'new-role', name: 'role' }, ['caseworker', 'admin'].map((r) => h('option', { value: r }, t(`userRole.${r}`))));
-    const password = input('new-password', { type: 'password', autocomplete: 'new-password', minlength: 10, maxlength: 200 });
+    const password = input('new-password', { type: 'password', autocomplete: 'new-password', minlength: 8, maxlength: 200 });
     const form = h('form', { class: 'card', id: 'add-user' },
       h('h2', {}, t('users.add')),
       h('label', { for: 'new-username' }, t('users.username')), username,
