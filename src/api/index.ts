@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './auth.ts';
-import { capConnections, HTTP_LIMITS } from './limits.ts';
+import { bodyDeadlines, capConnections, HTTP_LIMITS } from './limits.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 import { sessionCredential, registerCsrfCheck } from './users.ts';
 import { answerErrors } from './schemas.ts';
@@ -29,13 +29,14 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     // a slow or idle client cannot hold a connection for long (limits.ts says why each value)
-    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    requestTimeout: HTTP_LIMITS.requestBackstopMs,
     connectionTimeout: HTTP_LIMITS.idleTimeoutMs,
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
     maxRequestsPerSocket: HTTP_LIMITS.maxRequestsPerSocket,
     http: { headersTimeout: HTTP_LIMITS.headersTimeoutMs, connectionsCheckingInterval: HTTP_LIMITS.checkEveryMs },
   });
   capConnections(app.server, deps.metrics);
+  bodyDeadlines(app, deps.metrics);
   // before any route: every route then passes its access check (deny by default)
   registerAuth(app, { tokens: deps.config.api.tokens, metrics: deps.metrics });
   if (deps.users) {

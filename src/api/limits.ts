@@ -3,14 +3,19 @@
 // as long as they like; with them a slow client is cut off in seconds and one address cannot
 // take every connection.
 import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Metrics } from '../metrics.ts';
 import { addressKey } from '../broker/rate-limit.ts';
 
 export const HTTP_LIMITS = {
-  /** whole request, headers and body: the largest body is 256 KB and a visit form a few KB,
-   *  so 10 s is ample even on a weak mobile link and short for a client holding a socket on purpose */
+  /** a request, headers and body, has 10 s plus the time its body takes at minBodyBytesPerSecond:
+   *  a visit form (a few KB) gets about 10 s, a 12 MB photo from a phone about 4 minutes */
   requestTimeoutMs: 10_000,
+  /** 50 KB/s, a weak 3G uplink: slower than this a body is not a phone's, it is a client holding a socket */
+  minBodyBytesPerSecond: 50 * 1024,
+  /** Node's own whole-request timeout, behind the per-request deadline above (the longest body allowed) */
+  requestBackstopMs: 300_000,
   /** the request line and headers: a few hundred bytes */
   headersTimeoutMs: 5_000,
   /** a socket with no traffic either way; a live stream sends a comment line more often than this */
@@ -26,6 +31,35 @@ export const HTTP_LIMITS = {
   /** how often Node checks the request and header timeouts (its default, 30 s, would let them run late) */
   checkEveryMs: 1_000,
 } as const;
+
+/**
+ * Each request's deadline, from the moment its headers are read: requestTimeoutMs plus its body
+ * (the declared Content-Length, at most the route's bodyLimit) at minBodyBytesPerSecond. A body
+ * still arriving at the deadline, or when the answer has already gone out (a 401 or 413 sent
+ * before the body was read), closes the connection: nobody holds a socket by sending slowly.
+ * Register it before any hook that may answer early.
+ */
+export function bodyDeadlines(app: FastifyInstance, metrics?: Metrics): void {
+  metrics?.describe('gateway_http_requests_cut_total', 'HTTP requests whose body came too slowly, or still came after the answer');
+  const fallbackLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  app.addHook('onRequest', (request, reply, done) => {
+    const raw = request.raw;
+    if (raw.complete) return done();
+    const declared = Number(raw.headers['content-length']);
+    const limit = request.routeOptions.bodyLimit ?? fallbackLimit;
+    const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limit) : limit;
+    const ms = HTTP_LIMITS.requestTimeoutMs + (1000 * bytes) / HTTP_LIMITS.minBodyBytesPerSecond;
+    const cut = (reason: string) => {
+      if (raw.complete || raw.socket?.destroyed) return;
+      metrics?.inc('gateway_http_requests_cut_total', { reason });
+      raw.socket?.destroy();
+    };
+    const timer = setTimeout(() => cut('too_slow'), ms);
+    timer.unref();
+    reply.raw.once('close', () => { clearTimeout(timer); cut('after_answer'); });
+    done();
+  });
+}
 
 export function capConnections(server: Server, metrics?: Metrics, limits: Pick<typeof HTTP_LIMITS, 'maxConnections' | 'maxConnectionsPerAddress'> = HTTP_LIMITS): void {
   metrics?.describe('gateway_http_connections_refused_total', 'HTTP connections closed at once: too many in all, or from one address');
