@@ -50,9 +50,11 @@ export function bodyDeadlines(app: FastifyInstance, metrics?: Metrics): void {
     const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limit) : limit;
     const ms = HTTP_LIMITS.requestTimeoutMs + (1000 * bytes) / HTTP_LIMITS.minBodyBytesPerSecond;
     const cut = (reason: string) => {
-      if (raw.complete || raw.socket?.destroyed) return;
+      const socket = raw.socket as { destroyed?: boolean; destroy?: unknown } | undefined;
+      // fastify.inject's requests have no real socket to close
+      if (raw.complete || !socket || socket.destroyed || typeof socket.destroy !== 'function') return;
       metrics?.inc('gateway_http_requests_cut_total', { reason });
-      raw.socket?.destroy();
+      raw.socket.destroy();
     };
     const timer = setTimeout(() => cut('too_slow'), ms);
     timer.unref();

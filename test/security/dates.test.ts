@@ -50,7 +50,7 @@ describe('dates outside the calendar', () => {
     const at = Date.now() - 2 * HOUR;
     const visit = await post('/api/residents/r-zhang/visits', { visitor: 'Li', at: iso(at), purpose: 'routine', problems: [{ description: 'no heating', category: 'livelihood', urgency: 'high' }] });
     const id = JSON.parse(visit.body).problems[0].id;
-    const patch = (solvedAt: string) => rawHttp(gw.app.httpPort(), { method: 'PATCH', target: `/api/problems/${id}`, headers: auth, body: JSON.stringify({ status: 'solved', solvedAt }) });
+    const patch = (solvedAt: string) => rawHttp(gw.app.httpPort(), { method: 'PATCH', target: `/api/problems/${id}`, headers: auth, body: JSON.stringify({ status: 'solved', solvedAt, resolution: 'the heating was repaired' }) });
     for (const solvedAt of [iso(at - HOUR), iso(Date.now() + 24 * HOUR), '9999-12-31T00:00:00Z']) {
       const res = await patch(solvedAt);
       expect(res.status, solvedAt).toBe(400);
