@@ -192,4 +192,4 @@ it(`${ROUNDS} rounds of SIGKILL while alarms flow: every PUBACKed alarm stored a
   }
   last.child.kill('SIGTERM');
   expect(await withTimeout(last.exited, 10_000, 'SIGTERM exit')).toBe(0);
-}, 240_000);
+}, 600_000);
