@@ -160,9 +160,11 @@ const escalationStep = z
   })
   .strict();
 
-const alertKind = z.enum(['smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
+const alertKind = z.enum(['smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence']);
 
-const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1));
+/** a long absence nobody planned is a question for the caseworker, whatever else the config says */
+const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1))
+  .transform((e): typeof e => ({ absence: [{ notify: ['caseworker'], after: 0, via: 'sms' }], ...e }));
 
 const contact = z
   .object({
@@ -240,7 +242,7 @@ export const configSchema = z
     twilio: twilio.optional(),
     api: api.default({ tokens: [] }),
     serial: z.array(serialPort).default([]),
-    escalation: escalation.default({}),
+    escalation: escalation.prefault({}),
     residents: z.array(resident).default([]),
   })
   .strict();

@@ -51,9 +51,11 @@ export type AlertKind =
   | 'night_door'
   | 'device_offline'
   | 'battery_low'
-  | 'tamper';
+  | 'tamper'
+  /** away from home far longer than planned or usual: a question for the caseworker */
+  | 'absence';
 export const ALERT_KINDS: readonly AlertKind[] = [
-  'smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper',
+  'smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence',
 ];
 
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';

@@ -50,6 +50,6 @@
 //                       heard, so a fresh gateway does not alarm on history it never saw.
 // ---------------------------------------------------------------------------------------------
 export { initialState, decide, nextDue } from './core.ts';
-export type { Decision, HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
+export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
 export { replay, type OpenedAlert } from './evaluate.ts';
