@@ -15,10 +15,11 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { Absences, absenceRoutes } from './api/absences.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
-import { ruleStateRepository } from './store/index.ts';
+import { absenceRepository, ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 
 export interface AppOptions {
@@ -51,6 +52,7 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
+  absences!: Absences;
   private auth!: ReturnType<typeof createAuthenticator>;
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
@@ -95,6 +97,7 @@ export class App {
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
+            absenceSms: (contacts, text) => this.absences?.sms(contacts, text) ?? null,
           });
           this.alertService.listen(this.notifier);
           await this.notifier.start();
@@ -110,6 +113,10 @@ export class App {
             ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
+          this.absences = new Absences({
+            db, absences: absenceRepository(db), residents, timeline: this.stores.timeline, now: () => this.clock.now(),
+            toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
+          });
           this.onEvent((event) => this.rules.onEvent(event));
           this.rules.start();
           this.closeAlertsOfRemovedDevices();
@@ -185,6 +192,7 @@ export class App {
                 visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
+              (scope) => absenceRoutes(scope, this.absences, this.stores.residents),
               this.notifier.routes,
             ],
           });

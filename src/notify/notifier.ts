@@ -42,6 +42,8 @@ export interface NotifierDeps {
   sender?: SmsSender;
   /** retry timing; tests shorten it */
   retry?: Partial<RetryPolicy>;
+  /** an absence keyword ("AWAY 12-20", "BACK") from a contact: the answer to text back, or null when it is none */
+  absenceSms?(contacts: ContactRow[], text: string): string | null;
 }
 
 /** who the alert service names when it resolves an alert on its own */

@@ -6,3 +6,4 @@ export { timelineRepository, type TimelineRepository, type TimelineItem, type Ti
 export { hashSecret, verifySecret, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
+export { absenceRepository, MAX_OPEN_ABSENCES, type AbsenceRepository, type AbsenceRow } from './absences.ts';
