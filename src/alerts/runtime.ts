@@ -85,6 +85,7 @@ export class RulesRuntime {
         residentId: r.id, timezone: r.timezone, rules: r.rules,
         devices: registry.ofResident(r.id).map((d) => ({
           id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined, ...(rooms.get(d.id) ? { room: rooms.get(d.id)! } : {}),
+          ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
         })),
       };
       const existing = this.homes.get(r.id);

@@ -1,8 +1,10 @@
 // Visits and problems (issue 5): record a visit with what was found, follow problems to their
 // solution, and plan who to visit next. Caseworkers and admins alike may do all of it.
 import type { FastifyInstance } from 'fastify';
+import { personName, callerKeys } from './users.ts';
 import type { Casefile, VisitInput, ProblemPatch, ProblemStatus } from '../casefile/index.ts';
 import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
+import { ALL_SUBCATEGORIES } from '../casefile/handbook.ts';
 
 const problemId = { type: 'string', pattern: '^WT\\d{7,}$', maxLength: 20, description: 'WT{year}{seq}, e.g. WT2026001' } as const;
 const category = { type: 'string', enum: ['livelihood', 'health', 'social'] } as const;
@@ -25,6 +27,8 @@ export const problemSchema = {
     category: { type: 'string' }, urgency: { type: 'string' }, responsible: { type: 'string' }, status: { type: 'string' },
     deadline: isoTime, openedAt: isoTime, solvedAt: nullable(isoTime), followUpVisitId: nullable({ type: 'integer' }),
     satisfaction: nullable({ type: 'integer' }), overdue: { type: 'boolean' },
+    subcategory: nullable({ type: 'string' }), resolution: nullable({ type: 'string' }),
+    referrals: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const;
 
@@ -33,7 +37,7 @@ const visitSchema = {
   properties: {
     id: { type: 'integer' }, residentId: { type: 'string' }, visitor: { type: 'string' }, at: isoTime, endedAt: nullable(isoTime),
     purpose: { type: 'string' }, notes: { type: 'string' }, observations: { type: 'object', additionalProperties: { type: 'string' } },
-    recordedBy: { type: 'string' }, createdAt: isoTime, problems: { type: 'array', items: problemSchema },
+    satisfaction: nullable({ type: 'integer' }), recordedBy: { type: 'string' }, createdAt: isoTime, problems: { type: 'array', items: problemSchema },
     confirmedSolved: { type: 'array', items: { type: 'string' } },
   },
 } as const;
@@ -53,10 +57,14 @@ const visitBody = {
       type: 'array', maxItems: 50,
       items: {
         type: 'object', required: ['description', 'category', 'urgency'], additionalProperties: false,
-        properties: { description: text(5000, 1), category, urgency, responsible: { ...text(200), description: 'default: the visitor (first asked, first responsible)' } },
+        properties: {
+          description: text(5000, 1), category, urgency,
+          subcategory: { type: 'string', enum: ALL_SUBCATEGORIES, description: 'a sub-kind of the category: livelihood (income, housing, daily_care, meals, home_safety, benefits), health (illness, medication, medical_visit, rehabilitation, mental_health, assistive_devices), social (loneliness, family_relations, community_activity, rights, schooling)' },
+          responsible: { ...text(200), description: 'default: the visitor (first asked, first responsible)' } },
       },
     },
     followUpOf: { type: 'array', maxItems: 50, items: problemId, description: 'problems of this resident the visit confirms solved' },
+    satisfaction: { type: 'integer', minimum: 1, maximum: 5, description: 'on a follow-up visit: the resident\'s satisfaction 1-5 (service-warmth index)' },
   },
 } as const;
 
@@ -70,28 +78,66 @@ const problemPatch = {
     followUpVisitId: { type: 'integer', minimum: 1, description: 'the visit that confirmed the solution (implies solved)' },
     satisfaction: { type: 'integer', minimum: 1, maximum: 5 },
     solvedAt: text(40, 1),
+    resolution: { ...text(5000, 1), description: 'what was done; required when the problem becomes solved' },
   },
 } as const;
 
 const dueReason = {
   type: 'object',
   properties: {
-    code: { type: 'string', enum: ['open_alerts', 'recent_alerts', 'devices_offline', 'low_activity', 'never_visited', 'visit_overdue'] },
+    code: { type: 'string', enum: ['open_alerts', 'recent_alerts', 'devices_offline', 'low_activity', 'never_visited', 'visit_overdue', 'problems_overdue'] },
     score: { type: 'number' },
   },
   additionalProperties: true,
 } as const;
 
-export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Promise<void> {
+/** answers kept for retried requests: a phone that lost the answer sends the same key again */
+export interface Idempotency {
+  remembered(actor: string, key: string, route: string): { status: number; body: string } | undefined;
+  remember(actor: string, key: string, route: string, status: number, body: string, now: number): void;
+  forgetBefore(at: number): void;
+}
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
+/** long enough for a phone that was a week without signal */
+const KEEP_ANSWERS_MS = 30 * 24 * 3600_000;
+
+export interface VisitRoutesOptions {
+  idempotency?: Idempotency;
+  now?(): number;
+  /** a problem moved on (the live page redraws the resident's problems) */
+  problemChanged?(residentId: string, problemId: string): void;
+}
+
+export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts: VisitRoutesOptions = {}): Promise<void> {
+  const { idempotency } = opts;
+  const now = opts.now ?? Date.now;
   casefileErrors(app);
 
   app.post<{ Params: { id: string }; Body: VisitInput }>('/api/residents/:id/visits', {
     schema: {
       summary: 'Record a visit and the problems found on it', tags: ['visits'], security: bearer,
+      description: 'With an Idempotency-Key header (8-100 letters, digits, - or _), the same key from the same caller within 30 days '
+        + 'answers what the first request was answered and records nothing again: a phone that lost the answer may simply send again.',
       params: residentIdParams, body: visitBody, response: { 201: visitSchema, ...errors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    const visit = casefile.visits.recordVisit(request.params.id, request.body, request.caller!.name);
+    const key = request.headers['idempotency-key'];
+    const route = `visit:${request.params.id}`;
+    const actor = callerKeys(request.caller!)[0];
+    if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+      return reply.code(400).send({ error: 'Idempotency-Key: 8-100 letters, digits, - or _', code: 'invalid_field', params: { field: 'idempotencyKey' } });
+    }
+    if (key && idempotency) {
+      const earlier = idempotency.remembered(actor, key, route);
+      if (earlier) return reply.code(earlier.status).header('idempotent-replayed', 'true').type('application/json').send(earlier.body);
+    }
+    // synchronous from here to remember(): a second request with the key cannot slip in between
+    const visit = casefile.visits.recordVisit(request.params.id, request.body, personName(request.caller));
+    if (key && idempotency) {
+      const at = now();
+      idempotency.forgetBefore(at - KEEP_ANSWERS_MS);
+      idempotency.remember(actor, key, route, 201, JSON.stringify(visit), at);
+    }
     return reply.code(201).send(visit);
   });
 
@@ -125,7 +171,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Pro
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       response: { 200: problemSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => casefile.visits.getProblem(request.params.id));
+  }, async (request) => ({ ...casefile.visits.getProblem(request.params.id), referrals: casefile.referrals.of(request.params.id) }));
 
   app.patch<{ Params: { id: string }; Body: ProblemPatch }>('/api/problems/:id', {
     schema: {
@@ -133,25 +179,31 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Pro
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       body: problemPatch, response: { 200: problemSchema, ...errors(400, 401, 404, 409) },
     },
-  }, async (request) => casefile.visits.updateProblem(request.params.id, request.body, request.caller!.name));
+  }, async (request) => {
+    const problem = casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
+    opts.problemChanged?.(problem.residentId, problem.id);
+    return problem;
+  });
 
-  app.get('/api/visits/due', {
+  app.get<{ Querystring: { area?: string } }>('/api/visits/due', {
     schema: {
       summary: 'Who to visit next, most urgent first, each with the reasons', tags: ['visits'], security: bearer,
       description: 'A resident is listed when their visit cycle (visitCycle, default 30 days) has lapsed or they were never visited, ' +
         'when they have open alerts or alerts in the last 7 days, a device offline or silent for 25 h (or its supervision interval), ' +
-        'or activity in the last 7 days below half the weekly average of the 4 weeks before (given at least 14 a week).',
+        'or activity in the last 7 days below half the weekly average of the 4 weeks before (given at least 14 a week), ' +
+        'or problems past their deadline. ?area= keeps one area\'s residents.',
+      querystring: { type: 'object', additionalProperties: false, properties: { area: text(100, 1) } },
       response: {
         200: {
           type: 'object',
           properties: {
-            at: isoTime,
+            at: isoTime, area: nullable({ type: 'string' }),
             items: {
               type: 'array',
               items: {
                 type: 'object',
                 properties: {
-                  residentId: { type: 'string' }, name: { type: 'string' }, address: { type: 'string' },
+                  residentId: { type: 'string' }, name: { type: 'string' }, address: { type: 'string' }, area: nullable({ type: 'string' }),
                   lastVisitAt: nullable(isoTime), visitCycleDays: { type: 'number' }, nextVisitDue: nullable(isoTime),
                   score: { type: 'number' }, reasons: { type: 'array', items: dueReason },
                 },
@@ -162,5 +214,5 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Pro
         ...errors(401),
       },
     },
-  }, async () => casefile.dueVisits());
+  }, async (request) => casefile.dueVisits({ area: request.query.area }));
 }

@@ -92,6 +92,10 @@ const site = z
   .object({
     timezone: timezone.default('UTC'),
     holidays: z.array(dateValue).default([]),
+    /** make-up working days (调休) on top of the official calendar, e.g. a Saturday worked for a holiday */
+    workdays: z.array(dateValue).default([]),
+    /** cn: China's official calendar (public holidays and make-up working days) under holidays/workdays; weekends: Saturday and Sunday only */
+    calendar: z.enum(['cn', 'weekends'], { error: 'expected "cn" or "weekends"' }).default('cn'),
     /** the weekly knock-on-door round */
     knockDay: z.enum(WEEKDAYS, { error: 'expected a weekday like "wednesday"' }).optional(),
   })
@@ -160,11 +164,34 @@ const escalationStep = z
   })
   .strict();
 
-const alertKind = z.enum(['smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence']);
+const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence']);
 
-/** a long absence nobody planned is a question for the caseworker, whatever else the config says */
-const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1))
-  .transform((e): typeof e => ({ absence: [{ notify: ['caseworker'], after: 0, via: 'sms' }], ...e }));
+type Steps = Array<z.infer<typeof escalationStep>>;
+/** CONTRACT.md's smoke policy: what a hazard gets when the config names none for it */
+const HAZARD_DEFAULT: Steps = [
+  { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
+  { notify: ['caseworker'], after: 120_000, via: 'sms' },
+];
+/** the long-absence question */
+const ABSENCE_DEFAULT: Steps = [{ notify: ['caseworker'], after: 0, via: 'sms' }];
+/** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
+const WATER_DEFAULT: Steps = [
+  { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
+  { notify: ['caseworker'], after: 600_000, via: 'sms' },
+];
+
+/**
+ * The hazards new to the config are never left without a policy: CO and gas take the smoke
+ * policy (or, with none, the contract's smoke example), a water leak a default of its own,
+ * unless the config names theirs. (smoke itself keeps what the config says.) A long absence
+ * nobody planned is a question for the caseworker, unless the config says otherwise.
+ */
+const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
+  const smoke = e.smoke ?? HAZARD_DEFAULT;
+  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT, absence: e.absence ?? ABSENCE_DEFAULT };
+});
+
+export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
 
 const contact = z
   .object({
@@ -180,7 +207,7 @@ const contact = z
 const device = z
   .object({
     id: slug,
-    kind: z.enum(['smoke', 'button', 'door', 'motion']),
+    kind: z.enum(DEVICE_KIND_NAMES, { error: `expected a device kind: ${DEVICE_KIND_NAMES.join(', ')}` }),
     /** what people read on the page and in texts, e.g. "大门" or "kitchen smoke alarm" */
     name: z.string().min(1).max(80).optional(),
     room: z.enum(ROOMS, { error: `expected a room: ${ROOMS.join(', ')}` }).optional(),
@@ -189,6 +216,10 @@ const device = z
     zigbee2mqtt: z.string().min(1).optional(),
     rflink: z.string().regex(/^[^;]+;ID=[^;]+(;SWITCH=[^;]+)?$/, { error: 'expected "<Name>;ID=<id>" or "<Name>;ID=<id>;SWITCH=<n>"' }).optional(),
     jsonl: z.string().min(1).optional(),
+    /** jsonl: the fields of a line that name this device (default: its port's idFields, else model and id) */
+    idFields: z.array(z.string().min(1).max(64)).min(1).max(8).optional(),
+    /** buttons: the actions that raise an emergency (default: sos, emergency, panic, single, double, hold, long, press) */
+    emergencyActions: z.array(z.string().min(1).max(64)).min(1).max(32).optional(),
     /** silence longer than this makes the device offline (default per kind) */
     supervision: duration.optional(),
   })
@@ -236,7 +267,7 @@ export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
     http: http.default({ host: '0.0.0.0', port: 8080 }),
-    site: site.default({ timezone: 'UTC', holidays: [] }),
+    site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
     storage: storage.default({ path: './data/gateway.db', sync: 'normal' }),
     sms: sms.default({}),
     twilio: twilio.optional(),

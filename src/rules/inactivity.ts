@@ -182,7 +182,7 @@ export function awayTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | n
 function occupiedRoom(cfg: ResidentRulesConfig, state: HomeState, at: number): RoomClass | null {
   let best: { since: number; cls: RoomClass } | null = null;
   for (const d of cfg.devices) {
-    if (d.kind !== 'motion') continue;
+    if (d.kind !== 'motion' && d.kind !== 'presence') continue;
     const since = state.devices[d.id]?.occupiedSince;
     const cls = roomClass(d.room);
     if (since == null || at - since > OCCUPIED_STUCK_MS || (cls !== 'bed' && cls !== 'rest')) continue;
@@ -236,7 +236,7 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId:
   // stuck, or someone else's (the flush a few seconds after sitting down is no such thing)
   for (const d of cfg.devices) {
     const dev = s.devices[d.id];
-    if (d.kind === 'motion' && d.id !== deviceId && dev?.occupiedSince != null && at - dev.occupiedSince > PRESENCE_MS && roomClass(d.room) !== room) dev.occupiedSince = null;
+    if ((d.kind === 'motion' || d.kind === 'presence') && d.id !== deviceId && dev?.occupiedSince != null && at - dev.occupiedSince > PRESENCE_MS && roomClass(d.room) !== room) dev.occupiedSince = null;
   }
   // where the resident is while the silence lasts: on a bed or seat that is still occupied, else where the activity was
   const where = occupiedRoom(cfg, s, at) ?? room;

@@ -7,3 +7,4 @@ export { hashSecret, verifySecret, digest, sameDigest, generateSecret } from './
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
 export { absenceRepository, MAX_OPEN_ABSENCES, type AbsenceRepository, type AbsenceRow } from './absences.ts';
+export { userRepository, type UserRepository, type UserRow, type UserRole, type SessionRow } from './users.ts';

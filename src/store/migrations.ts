@@ -161,7 +161,118 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE residents ADD COLUMN area TEXT;
   ALTER TABLE residents ADD COLUMN birthday TEXT;
   `,
-  /* 5: planned absences: a caseworker (API), the family or the resident (SMS) says they are away until a date */ `
+  /* 5: a button's own emergency actions and a serial device's own id fields (JSON arrays) */ `
+  ALTER TABLE devices ADD COLUMN emergency_actions TEXT;
+  ALTER TABLE devices ADD COLUMN id_fields TEXT;
+  `,
+  /* 6: people who sign in on the page, their sessions, and answers kept for retried requests */ `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL UNIQUE COLLATE NOCASE, -- what acknowledgements, texts and the audit log say
+    role TEXT NOT NULL,                               -- caseworker | admin
+    password_hash TEXT NOT NULL,                      -- scrypt with its parameters, never the password
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_sign_in_at INTEGER
+  );
+  CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,                      -- sha256 of the cookie's value: a copy of the file signs nobody in
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE TABLE idempotency (
+    actor TEXT NOT NULL,
+    key TEXT NOT NULL,
+    route TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (actor, key)
+  );
+  CREATE INDEX idempotency_created ON idempotency(created_at);
+  `,
+  /* 7: the handbook's casefile: profile fields, follow-up appointments, problem sub-kinds and
+        resolutions, referrals to departments, photos, knock-on-door rounds */ `
+  CREATE TABLE resident_profiles (
+    resident_id TEXT PRIMARY KEY REFERENCES residents(id) ON DELETE CASCADE,
+    category TEXT,                              -- elderly_alone | disability | low_income | child_in_difficulty
+    household TEXT NOT NULL DEFAULT '',
+    health TEXT NOT NULL DEFAULT '',
+    difficulties TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+  );
+  CREATE TABLE appointments (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    date TEXT NOT NULL,                         -- YYYY-MM-DD, site calendar
+    time TEXT,                                  -- HH:MM or NULL
+    kind TEXT NOT NULL DEFAULT 'follow_up',     -- follow_up (复诊) | other
+    place TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX appointments_date ON appointments(date);
+  CREATE INDEX appointments_resident ON appointments(resident_id, date);
+  ALTER TABLE problems ADD COLUMN subcategory TEXT;
+  ALTER TABLE problems ADD COLUMN resolution TEXT;
+  ALTER TABLE visits ADD COLUMN satisfaction INTEGER;
+  CREATE INDEX problems_open_deadline ON problems(deadline) WHERE status != 'solved';
+  CREATE INDEX problems_opened_at ON problems(opened_at);
+  CREATE TABLE referrals (
+    id INTEGER PRIMARY KEY,
+    problem_id TEXT NOT NULL REFERENCES problems(id) ON DELETE CASCADE,
+    department TEXT NOT NULL,                   -- civil_affairs | health | education | disabled_federation | housing | other
+    note TEXT NOT NULL DEFAULT '',
+    referred_at INTEGER NOT NULL,
+    referred_by TEXT NOT NULL,
+    taken_by TEXT,                              -- who at the department took it
+    taken_at INTEGER,
+    answer TEXT,
+    answered_at INTEGER
+  );
+  CREATE INDEX referrals_problem ON referrals(problem_id);
+  CREATE TABLE photos (
+    id TEXT PRIMARY KEY,                        -- random, also the file name
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    visit_id INTEGER REFERENCES visits(id) ON DELETE CASCADE,
+    problem_id TEXT REFERENCES problems(id) ON DELETE CASCADE,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+  );
+  CREATE INDEX photos_visit ON photos(visit_id);
+  CREATE INDEX photos_problem ON photos(problem_id);
+  CREATE TABLE rounds (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL,                         -- the knock day, YYYY-MM-DD
+    area TEXT,                                  -- NULL: every area
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE round_doors (
+    round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'pending',     -- pending | seen | no_answer
+    visit_id INTEGER REFERENCES visits(id) ON DELETE SET NULL,
+    checklist TEXT NOT NULL DEFAULT '{}',
+    note TEXT NOT NULL DEFAULT '',
+    at INTEGER,
+    by TEXT,
+    PRIMARY KEY (round_id, resident_id)
+  );
+  `,
+  /* 8: planned absences: a caseworker (API), the family or the resident (SMS) says they are away until a date */ `
   CREATE TABLE absences (
     id INTEGER PRIMARY KEY,
     resident_id TEXT NOT NULL,
