@@ -1,5 +1,6 @@
-// npm run evaluate -- --homes DIR [--homes DIR2] [--modes learned,fixed4h] [--seed 1]
-//                     [--cuts-per-day 3] [--verify 3] [--json FILE] [--detail]
+// npm run evaluate -- --homes DIR [--homes DIR2] [--modes learned,fixed4h] [--seeds 1-3]
+//                     [--cuts-per-day 3] [--verify 3] [--json FILE] [--detail] [--brief]
+//                     [--sweep alpha=0.1,0.25,0.5]   (learned mode at each value: the trade-off curve)
 //
 // Inactivity on real homes: false alerts per resident-month on the untouched logs, and the
 // delay to find a daytime collapse, per home and phase (days 1-7, 8-14, after 14), for each
@@ -26,7 +27,7 @@ function fail(message: string): never {
 }
 
 const dirs = args('--homes');
-if (!dirs.length) fail('usage: npm run evaluate -- --homes DIR [--homes DIR]... [--modes learned,fixed4h] [--seed 1] [--cuts-per-day 3] [--verify N] [--json FILE] [--detail]');
+if (!dirs.length) fail('usage: npm run evaluate -- --homes DIR [--homes DIR]... [--modes learned,fixed4h] [--seeds 1-3] [--cuts-per-day 3] [--verify N] [--json FILE] [--detail] [--brief] [--sweep alpha=0.1,0.25]');
 let homes: Home[];
 try {
   homes = dirs.flatMap((d) => loadHomes(d, args('--entrance'))).filter((h) => h.events.length > 0);
@@ -42,7 +43,10 @@ if (sweep) {
   modes.splice(0, modes.length, ...values.split(',').map((v): Mode => ({ name: `learned ${key}=${v}`, inactivity: { mode: 'learned' }, tuning: { [key]: Number(v) } })));
 }
 const brief = process.argv.includes('--brief');
-const seed = Number(arg('--seed', '1'));
+// --seed 1, or --seeds 1-5 / 1,2,3: each seed's cuts, together (distinct cut moments)
+const seedText = arg('--seeds', arg('--seed', '1'));
+const seeds = seedText.includes('-') ? (() => { const [a, b] = seedText.split('-').map(Number); return Array.from({ length: b - a + 1 }, (_, i) => a + i); })() : seedText.split(',').map(Number);
+if (seeds.some((x) => !Number.isInteger(x))) fail(`--seeds: expected whole numbers like 1-5 or 1,2,3, got ${seedText}`);
 const perDay = Number(arg('--cuts-per-day', '3'));
 const verify = Number(arg('--verify', '0'));
 const detail = process.argv.includes('--detail');
@@ -53,7 +57,8 @@ const all: HomeResult[] = [];
 for (const mode of modes) {
   const results: HomeResult[] = [];
   for (const home of homes) {
-    const cuts = chooseCuts(home, seed, perDay);
+    const byIndex = new Map(seeds.flatMap((sd) => chooseCuts(home, sd, perDay)).map((c) => [c.index, c]));
+    const cuts = [...byIndex.values()].sort((a, b) => a.index - b.index);
     const r = evaluateHome(home, mode, cuts);
     results.push(r);
     for (const c of cuts.slice(0, verify)) {
@@ -69,7 +74,7 @@ for (const mode of modes) {
   all.push(...results);
   const row = (label: string, phase: string, s: Summary) =>
     console.log(`${label.padEnd(12)}${phase.padEnd(11)}${s.days.toFixed(1).padStart(6)}${String(s.falseAlerts).padStart(7)}${s.perResidentMonth.toFixed(2).padStart(8)}${String(s.reachedNeighbour).padStart(7)}${s.reachedNeighbourPerResidentMonth.toFixed(2).padStart(8)}${String(s.cuts).padStart(7)}${h(s.medianMs).padStart(10)}${h(s.maxMs).padStart(10)}${String(s.missed).padStart(7)}${`${s.cuts ? Math.round((100 * s.within2h) / s.cuts) : 0} %`.padStart(8)}`);
-  console.log(`\n${mode.name}: false inactivity alerts and daytime collapses found, seed ${seed}, ${perDay} cuts a day`);
+  console.log(`\n${mode.name}: false inactivity alerts and daytime collapses found, seeds ${seedText}, ${perDay} cuts a day each`);
   console.log(`${''.padEnd(12)}${''.padEnd(11)}${'days'.padStart(6)}${'false alerts'.padStart(15)}${'to neighbour'.padStart(15)}${'cuts'.padStart(7)}${'median'.padStart(10)}${'max'.padStart(10)}${'missed'.padStart(7)}${'<= 2 h'.padStart(8)}`);
   console.log(`${'home'.padEnd(12)}${'phase'.padEnd(11)}${''.padStart(6)}${'n'.padStart(7)}${'/month'.padStart(8)}${'n'.padStart(7)}${'/month'.padStart(8)}`);
   for (const r of results) {
@@ -83,7 +88,7 @@ console.log(`\n(${((Date.now() - started) / 1000).toFixed(1)} s; a missed collap
 const jsonFile = args('--json')[0];
 if (jsonFile) {
   writeFileSync(jsonFile, JSON.stringify({
-    seed, perDay, homes: homes.map((x) => x.name),
+    seeds, perDay, homes: homes.map((x) => x.name),
     modes: modes.map((m) => ({
       mode: m.name,
       homes: Object.fromEntries(homes.map((x) => [x.name, Object.fromEntries([...PHASES.map((p) => [p.name, summarise(all.filter((r) => r.mode === m.name && r.home === x.name), p.name)]), ['all', summarise(all.filter((r) => r.mode === m.name && r.home === x.name))]])])),

@@ -6,8 +6,8 @@
 //   alert like any other; an alert still open when the neighbour's step would fire (the
 //   home's escalation for inactivity, else the shipped default: neighbour after 10 min) is
 //   also counted as one that reached a neighbour (nobody answers the pre-alarm in a replay).
-// - Collapses: the log is cut right after an indoor sign of life (motion, or a door other than
-//   the entrance changing; a PIR's "clear" is none) at a random daytime (09:00-19:00) moment
+// - Collapses: the log is cut right after an indoor sign of life (motion or presence seen, or a
+//   door other than the entrance changing; a PIR's "clear" is none) at a random daytime (09:00-19:00) moment
 //   when the resident is home: no entrance-door report in the 2 h after the cut, nor in the
 //   30 min before unless motion was seen since. The cut log is replayed with --until = cut +
 //   24 h; the delay is from the cut to the first inactivity alert after it, or missed.
@@ -97,7 +97,7 @@ function signsOfLife(home: Home): { life: boolean[]; entrance: boolean[]; motion
     const spec = specs.get(e.deviceId);
     const r = e.type === 'state' ? e.readings ?? {} : {};
     const isEntrance = spec?.kind === 'door' && spec.entrance !== false;
-    const moved = spec?.kind === 'motion' && r.occupancy === true;
+    const moved = (spec?.kind === 'motion' || spec?.kind === 'presence') && r.occupancy === true;
     let changed = false;
     if (spec?.kind === 'door' && typeof r.contact === 'boolean') {
       const before = contact.get(e.deviceId);

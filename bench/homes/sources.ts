@@ -12,9 +12,10 @@
 //   `start \t end \t Location \t Type \t Place`, local date-times.
 //
 // How a sensor becomes a device: a PIR is a `motion` device (occupancy true when it fires,
-// false when it stops), and so is a bed or seat pressure mat (occupied while someone is on it,
-// as zigbee2mqtt's bed occupancy sensors report) and a switch whose end is nobody's doing (a
-// flush, a float, a toaster or another appliance finishing its cycle). Everything else in these
+// false when it stops), and so is a switch whose end is nobody's doing (a flush, a float, a
+// toaster or another appliance finishing its cycle); a bed or seat pressure mat is a
+// `presence` device (presence true while someone is on it, as zigbee2mqtt's bed occupancy and
+// mmWave sensors report). Everything else in these
 // homes is a switch a person opens and closes (reed contacts on doors and cupboards, mercury
 // switches on drawers, light switches, faucets), which is a contact input: `door`, open when it
 // fires and closed when it stops, `entrance: true` only for the home's front door. Rooms come from the sensor's name (English
@@ -30,6 +31,8 @@ export interface SourceSensor {
   sourceId: string;
   name: string;
   motion: boolean;
+  /** a bed or seat mat: occupied while someone lies or sits on it */
+  mat?: boolean;
   entrance: boolean;
   room: Room;
 }
@@ -83,12 +86,15 @@ const ONSET_ONLY = /flush|float|toaster|microwave|magnetron|dishwasher|vaatwasse
 
 /**
  * Reported like a motion sensor (occupancy true when it starts, false when it ends, the end being
- * no sign of life): a PIR; a mat that reports who is on it (bed occupancy sensors in
- * zigbee2mqtt); and an event-only switch (a flush or an appliance, as a vibration or power sensor
- * would see it).
+ * no sign of life): a PIR, and an event-only switch (a flush or an appliance, as a vibration or
+ * power sensor would see it). Mats are `presence` devices (isMat).
  */
 export function isMotion(name: string, type?: string): boolean {
   return [MOTION, MAT, ONSET_ONLY].some((re) => re.test(type ?? '') || re.test(name));
+}
+
+export function isMat(name: string, type?: string): boolean {
+  return MAT.test(type ?? '') || MAT.test(name);
 }
 
 /** Reads every home in a folder (not recursive). */
@@ -150,7 +156,7 @@ export function readTl(file: string, opts: { entrance?: string[] } = {}): Source
   });
   const sensors = [...ids].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).map((id): SourceSensor => {
     const name = names.get(id) ?? `sensor ${id}`;
-    return { sourceId: id, name, motion: isMotion(name), entrance: ENTRANCE.test(name), room: names.has(id) ? roomOf(name) : 'other' };
+    return { sourceId: id, name, motion: isMotion(name), mat: isMat(name), entrance: ENTRANCE.test(name), room: names.has(id) ? roomOf(name) : 'other' };
   });
   markEntrance(sensors, opts.entrance);
   intervals.sort((a, b) => a.start - b.start);
@@ -170,7 +176,7 @@ export function readOrdonez(file: string, opts: { entrance?: string[] } = {}): S
     const key = `${location} ${place ?? ''}`.trim();
     if (!sensors.has(key)) {
       const entrance = ENTRANCE.test(location) || (place ?? '').toLowerCase() === 'entrance' && /door/i.test(location);
-      sensors.set(key, { sourceId: key, name: `${location}${place ? ` (${place})` : ''}`, motion: isMotion(location, type), entrance, room: roomOf(location, place) });
+      sensors.set(key, { sourceId: key, name: `${location}${place ? ` (${place})` : ''}`, motion: isMotion(location, type), mat: isMat(location, type), entrance, room: roomOf(location, place) });
     }
     const start = time(m[1]);
     const end = Math.max(start, time(m[2]));
@@ -184,7 +190,7 @@ export function readOrdonez(file: string, opts: { entrance?: string[] } = {}): S
 
 // ---- to the replay format ----
 
-export interface ReplayDevice { id: string; kind: 'door' | 'motion'; name: string; room: Room; entrance?: boolean; zigbee2mqtt: string }
+export interface ReplayDevice { id: string; kind: 'door' | 'motion' | 'presence'; name: string; room: Room; entrance?: boolean; zigbee2mqtt: string }
 export interface ReplayLine { at: string; device: string; payload: Record<string, unknown> }
 
 function slug(text: string): string {
@@ -204,7 +210,7 @@ export function replayDevices(home: SourceHome): Map<string, ReplayDevice> {
     for (let n = 2; used.has(id); n++) id = `${prefix}-${slug(s.name)}-${n}`;
     used.add(id);
     out.set(s.sourceId, {
-      id, kind: s.motion ? 'motion' : 'door', name: s.name, room: s.room,
+      id, kind: s.mat ? 'presence' : s.motion ? 'motion' : 'door', name: s.name, room: s.room,
       ...(s.motion ? {} : { entrance: s.entrance }),
       zigbee2mqtt: `${prefix}/${s.name}`,
     });
@@ -223,7 +229,10 @@ export function replayLines(home: SourceHome, devices = replayDevices(home)): Re
   for (const iv of home.intervals) {
     const d = devices.get(iv.sensor)!;
     const end = Math.max(iv.end, iv.start + 1000);
-    if (d.kind === 'motion') {
+    if (d.kind === 'presence') {
+      rows.push({ at: iv.start, seq: seq++, device: d.id, payload: { presence: true } });
+      rows.push({ at: end, seq: seq++, device: d.id, payload: { presence: false } });
+    } else if (d.kind === 'motion') {
       rows.push({ at: iv.start, seq: seq++, device: d.id, payload: { occupancy: true } });
       rows.push({ at: end, seq: seq++, device: d.id, payload: { occupancy: false } });
     } else {

@@ -52,13 +52,14 @@ describe('home logs', () => {
       const home = readTl(join(dir, 'houseT.sensors'));
       const devices = replayDevices(home);
       const d = (id: string) => devices.get(id)!;
+      const lines = replayLines(home, devices);
       expect(d('1')).toMatchObject({ kind: 'door', entrance: true, room: 'entrance', name: 'Front door' });
       expect(d('2')).toMatchObject({ kind: 'motion', room: 'kitchen' });
       expect(d('3')).toMatchObject({ kind: 'door', entrance: false, room: 'kitchen' });
-      // a flush's end is the tank refilling, a mat is occupied while someone lies on it: both report as occupancy
+      // a flush's end is the tank refilling (reported as motion is); a mat is occupied while someone lies on it
       expect(d('5')).toMatchObject({ kind: 'motion', room: 'bathroom' });
-      expect(d('6')).toMatchObject({ kind: 'motion', room: 'bedroom' });
-      const lines = replayLines(home, devices);
+      expect(d('6')).toMatchObject({ kind: 'presence', room: 'bedroom' });
+      expect(lines.find((l) => l.device === d('6').id)!.payload).toEqual({ presence: true });
       const fridge = lines.filter((l) => l.device === d('3').id).slice(0, 2);
       expect(fridge.map((l) => l.payload)).toEqual([{ contact: false }, { contact: true }]);
       expect(Date.parse(fridge[1].at) - Date.parse(fridge[0].at)).toBe(15_000);
@@ -107,7 +108,7 @@ describe('the method', () => {
       const spec = specs.get(e.deviceId)!;
       const hour = localTime(c.at, 'UTC').msOfDay / HOUR;
       expect(hour >= 9 && hour < 19).toBe(true);
-      expect(spec.kind === 'motion' ? e.readings?.occupancy === true : spec.entrance === false).toBe(true);
+      expect(spec.kind === 'motion' || spec.kind === 'presence' ? e.readings?.occupancy === true : spec.entrance === false).toBe(true);
       // the errand is 10:00-12:30: no cut in it, nor in the two hours before the door, nor just after it (no PIR since)
       expect(entrance.some((t) => t > c.at && t <= c.at + 2 * HOUR)).toBe(false);
       expect(c.phase).toBe(phaseOf(start, c.at));

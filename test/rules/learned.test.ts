@@ -17,8 +17,8 @@ const DEVICES: ResidentRulesConfig['devices'] = [
   { id: 'pir-living', kind: 'motion', entrance: false, room: 'living' },
   { id: 'pir-bath', kind: 'motion', entrance: false, room: 'bathroom' },
   { id: 'pir-bed', kind: 'motion', entrance: false, room: 'bedroom' },
-  { id: 'bed-mat', kind: 'motion', entrance: false, room: 'bedroom' },
-  { id: 'seat-mat', kind: 'motion', entrance: false, room: 'living' },
+  { id: 'bed-mat', kind: 'presence', entrance: false, room: 'bedroom' },
+  { id: 'seat-mat', kind: 'presence', entrance: false, room: 'living' },
   { id: 'flush', kind: 'door', entrance: false, room: 'bathroom' },
 ];
 const cfgOf = (rules = learned()) => homeConfig(rules, TZ, DEVICES);
