@@ -83,6 +83,8 @@ for (const mode of modes) {
   }
   for (const p of PHASES) row(`${results.length} homes`, p.name, summarise(results, p.name));
   row(`${results.length} homes`, 'all', summarise(results));
+  const asked = results.filter((r) => r.absenceQuestions > 0).map((r) => `${r.home} ${r.absenceQuestions}`);
+  console.log(`long-absence questions to the caseworker (not counted above): ${asked.length ? asked.join(', ') : 'none'}`);
 }
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(1)} s; a missed collapse counts as 24 h in the median and max)`);
 const jsonFile = args('--json')[0];

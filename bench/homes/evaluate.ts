@@ -182,6 +182,8 @@ export interface HomeResult {
   /** days of log by phase */
   days: Record<PhaseName, number>;
   falseAlerts: AlertSeen[];
+  /** long-absence questions to the caseworker on the untouched log (not inactivity alerts; counted apart) */
+  absenceQuestions: number;
   cuts: CutResult[];
 }
 
@@ -215,7 +217,8 @@ export function evaluateHome(home: Home, mode: Mode, cuts: Cut[]): HomeResult {
     return { ...c, delayMs: first ? first.openedAt - c.at : null };
   });
   const days = Object.fromEntries(PHASES.map((p) => [p.name, Math.max(0, Math.min(end, start + p.to * DAY) - (start + p.from * DAY)) / DAY])) as Record<PhaseName, number>;
-  return { home: home.name, mode: mode.name, start, end, days, falseAlerts, cuts: results };
+  const absenceQuestions = run.alerts.filter((a) => a.kind === 'absence').length;
+  return { home: home.name, mode: mode.name, start, end, days, falseAlerts, absenceQuestions, cuts: results };
 }
 
 /** The same cut through the replay command's own path: the log cut after the event, --until cut + 24 h. */

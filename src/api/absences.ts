@@ -8,14 +8,16 @@ import type { Db, AbsenceRepository, AbsenceRow, ContactRow, ResidentRepository,
 import { MAX_OPEN_ABSENCES } from '../store/index.ts';
 import type { PlannedAbsence } from '../rules/state.ts';
 import { DAY, localTime, wallToEpoch } from '../rules/time.ts';
-import { errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
+import { CasefileError } from '../casefile/index.ts';
+import { answerErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
 
 /** the longest absence anyone may plan: a season away is a casefile matter, not a timer */
 export const MAX_ABSENCE_MS = 180 * DAY;
 
-export class AbsenceError extends Error {
-  constructor(readonly statusCode: 400 | 404, message: string) { super(message); }
-}
+// a bad request is a 400 (`invalid_field` with the field, from the message's "until: ..."), a
+// missing resident or absence a 404, as every casefile route answers
+const invalid = (message: string) => new CasefileError('invalid', message);
+const notFound = (message: string) => new CasefileError('not_found', message);
 
 export interface AbsenceDeps {
   db: Db;
@@ -47,7 +49,7 @@ export class Absences {
 
   private timezoneOf(residentId: string): string {
     const r = this.deps.residents.getResident(residentId);
-    if (!r) throw new AbsenceError(404, `no resident ${residentId}`);
+    if (!r) throw notFound(`no resident ${residentId}`);
     return r.timezone;
   }
 
@@ -58,12 +60,12 @@ export class Absences {
     const now = this.deps.now();
     const from = input.from ?? now;
     const until = input.until;
-    if (until <= now) throw new AbsenceError(400, 'until: already past');
-    if (!(until > from)) throw new AbsenceError(400, 'until: must be after from');
-    if (from < now - DAY) throw new AbsenceError(400, 'from: at most a day in the past');
-    if (until - from > MAX_ABSENCE_MS) throw new AbsenceError(400, 'until: an absence is at most 180 days');
+    if (until <= now) throw invalid('until: already past');
+    if (!(until > from)) throw invalid('until: must be after from');
+    if (from < now - DAY) throw invalid('from: at most a day in the past');
+    if (until - from > MAX_ABSENCE_MS) throw invalid('until: an absence is at most 180 days');
     const row = db.transaction(() => {
-      if (absences.current(residentId, now).length >= MAX_OPEN_ABSENCES) throw new AbsenceError(400, `at most ${MAX_OPEN_ABSENCES} absences not yet over`);
+      if (absences.current(residentId, now).length >= MAX_OPEN_ABSENCES) throw invalid(`at most ${MAX_OPEN_ABSENCES} absences not yet over`);
       const id = absences.insert({ residentId, startsAt: from, endsAt: until, note: input.note ?? '', setBy, via, createdAt: now });
       timeline.add(residentId, now, 'absence_planned', { absenceId: id, from: iso(from), until: iso(until), by: setBy, via });
       return absences.get(id)!;
@@ -76,7 +78,7 @@ export class Absences {
     const { db, absences, timeline } = this.deps;
     const now = this.deps.now();
     const row = absences.get(id);
-    if (!row || row.residentId !== residentId) throw new AbsenceError(404, `no absence ${id} for ${residentId}`);
+    if (!row || row.residentId !== residentId) throw notFound(`no absence ${id} for ${residentId}`);
     const changed = db.transaction(() => {
       if (!absences.cancel(id, by, now)) return false;
       timeline.add(residentId, now, 'absence_cancelled', { absenceId: id, by });
@@ -138,7 +140,7 @@ export class Absences {
       const day = localDate(row.endsAt - 1, resident.timezone);
       return zh ? `已登记${resident.name}外出至${day}。回家后请回复“回来了”。` : `Noted: ${resident.name} away until ${day}. Reply BACK when home.`;
     } catch (err) {
-      if (err instanceof AbsenceError) return zh ? '无法登记外出：日期不对。' : `Could not note the absence: ${err.message}.`;
+      if (err instanceof CasefileError) return zh ? '无法登记外出：日期不对。' : `Could not note the absence: ${err.message}.`;
       throw err;
     }
   }
@@ -205,19 +207,14 @@ function parseTime(text: string, timezone: string, end: boolean, key: string): n
     const t = Date.parse(text);
     if (!Number.isNaN(t) && Math.abs(t) < 8.64e15) return t;
   }
-  throw new AbsenceError(400, `${key}: expected an ISO-8601 time with an offset, or a day like 2026-12-20`);
+  throw invalid(`${key}: expected an ISO-8601 time with an offset, or a day like 2026-12-20`);
 }
 
 export async function absenceRoutes(app: FastifyInstance, absences: Absences, residents: ResidentRepository): Promise<void> {
-  app.setErrorHandler((err: { statusCode?: number; validation?: unknown; message: string }, request, reply) => {
-    if (err instanceof AbsenceError) return reply.code(err.statusCode).send({ error: err.message });
-    if (err.validation || (err.statusCode && err.statusCode < 500)) return reply.code(err.statusCode ?? 400).send({ error: err.message });
-    request.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: 'internal error' });
-  });
+  answerErrors(app);
   const timezone = (id: string) => {
     const r = residents.getResident(id);
-    if (!r) throw new AbsenceError(404, `no resident ${id}`);
+    if (!r) throw notFound(`no resident ${id}`);
     return r.timezone;
   };
 

@@ -67,8 +67,11 @@ describe('the absences API', () => {
       expect(r.statusCode, JSON.stringify(body)).toBe(400);
       expect(r.json().error).toMatch(why);
     }
+    // the page says the reason in the reader's language from its code
+    expect((await post(g, { until: '2026-03-01' })).json()).toMatchObject({ code: 'invalid_field', params: { field: 'until' } });
     const unknown = await g.app.http.inject({ method: 'POST', url: '/api/residents/r-nobody/absences', headers: auth, payload: { until: '2026-03-20' } });
     expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'not_found' });
     expect((await g.app.http.inject({ method: 'DELETE', url: '/api/residents/r-zhang/absences/999', headers: auth })).statusCode).toBe(404);
   });
 

@@ -130,6 +130,7 @@ describe('the method', () => {
     const r = evaluateHome(home, MODES.fixed4h, []);
     // 10:00-12:30 out without the DIY rule knowing: no 4 h silence, so nothing on this routine
     expect(summarise([r]).falseAlerts).toBe(0);
+    expect(r.absenceQuestions).toBe(0);
     const fake = { ...r, falseAlerts: [{ openedAt: r.start + HOUR, resolvedAt: r.start + 2 * HOUR, phase: 'days 1-7' as const, reachedNeighbour: true }],
       cuts: [{ index: 1, at: r.start, phase: 'days 1-7' as const, delayMs: null }, { index: 2, at: r.start, phase: 'days 1-7' as const, delayMs: HOUR }] };
     const s = summarise([fake], 'days 1-7');
