@@ -272,7 +272,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (round_id, resident_id)
   );
   `,
-  /* 8: planned absences: a caseworker (API), the family or the resident (SMS) says they are away until a date */ `
+  /* 8: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
+  CREATE TABLE inbound_messages (
+    sid TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  );
+  `,
+  /* 9: planned absences: a caseworker (API), the family or the resident (SMS) says they are away until a date */ `
   CREATE TABLE absences (
     id INTEGER PRIMARY KEY,
     resident_id TEXT NOT NULL,

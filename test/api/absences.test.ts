@@ -89,8 +89,8 @@ describe('the absences API', () => {
 });
 
 describe('the SMS keyword', () => {
-  const sms = async (g: TestGateway, from: string, body: string) => {
-    const form = { From: from, To: '+15005550006', Body: body, MessageSid: 'SM' + Math.random().toString(16).slice(2).padEnd(32, '0'), AccountSid: 'ACx' };
+  const sms = async (g: TestGateway, from: string, body: string, sid = 'SM' + Math.random().toString(16).slice(2).padEnd(32, '0')) => {
+    const form = { From: from, To: '+15005550006', Body: body, MessageSid: sid, AccountSid: 'ACx' };
     const res = await g.app.http.inject({
       method: 'POST', url: '/twilio/sms', payload: new URLSearchParams(form).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_URL + '/twilio/sms', form) },
@@ -100,8 +100,13 @@ describe('the SMS keyword', () => {
 
   it('the family texts AWAY with a date, the resident texts 回来了: planned, then over', async () => {
     const { gw: g, clock } = await start();
-    expect(await sms(g, '+8613800000002', 'AWAY 3-20')).toContain('Noted: Zhang Xiuying away until 2026-03-20. Reply BACK when home.');
-    const [a] = (await g.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/absences', headers: auth })).json().items;
+    const sid = 'SM' + 'a'.repeat(32);
+    expect(await sms(g, '+8613800000002', 'AWAY 3-20', sid)).toContain('Noted: Zhang Xiuying away until 2026-03-20. Reply BACK when home.');
+    // the same message again (a replayed request) plans nothing more
+    expect(await sms(g, '+8613800000002', 'AWAY 3-20', sid)).not.toContain('Noted');
+    const planned = (await g.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/absences', headers: auth })).json().items;
+    expect(planned).toHaveLength(1);
+    const [a] = planned;
     expect(a).toMatchObject({ via: 'sms', setBy: 'Zhang Wei (family)', until: '2026-03-20T16:00:00.000Z', status: 'current' });
     clock.advanceTo(T0 + 4 * HOUR);
     await new Promise((r) => setTimeout(r, 50));
