@@ -22,6 +22,8 @@ export class Unauthorized extends ApiError {}
 let csrf = '';
 let me = null;
 let onUnauthorized = () => {};
+// every call of this session; signing out cancels those still on their way
+let calls = new AbortController();
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 export function currentUser() { return me; }
 export function isAdmin() { return me?.role === 'admin'; }
@@ -34,11 +36,14 @@ async function send(method, path, body, headers = {}) {
       headers: {
         ...(method !== 'GET' && csrf ? { 'x-csrf-token': csrf } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
+        ...Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'body')),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // headers.body: a raw body (sendBody), sent as it is
+      body: headers.body ?? (body === undefined ? undefined : JSON.stringify(body)),
+      signal: calls.signal,
     });
-  } catch {
+  } catch (err) {
+    if (err?.name === 'AbortError') throw new Unauthorized(401, 'signed_out');
     throw new NetworkError();
   }
 }
@@ -61,6 +66,19 @@ export async function api(method, path, body, headers) {
   return res.status === 204 ? null : res.json().catch(() => null);
 }
 
+/** a body that is not JSON (a photo from the phone), with the session's CSRF token */
+export async function sendBody(method, path, blob, type) {
+  return api(method, path, undefined, { 'content-type': type, body: blob });
+}
+
+/** a file the API answers with (a photo, a CSV), as a Blob */
+export async function fetchBlob(path) {
+  const res = await send('GET', path);
+  if (res.status === 401) { me = null; csrf = ''; onUnauthorized(); throw new Unauthorized(401, 'unauthorized'); }
+  if (!res.ok) throw (await errorOf(res)).err;
+  return res.blob();
+}
+
 /** who is signed in (null when nobody): asked once when the page opens */
 export async function loadSession() {
   const res = await send('GET', '/auth/session');
@@ -79,6 +97,8 @@ export async function signIn(username, password) {
 }
 
 export async function signOut() {
+  calls.abort();
+  calls = new AbortController();
   await send('POST', '/auth/logout', {}).catch(() => {});
   me = null;
   csrf = '';

@@ -10,6 +10,8 @@ import { renderSignIn } from './screens/signin.js';
 import { homeScreen } from './screens/home.js';
 import { usersScreen } from './screens/users.js';
 import { outboxSync } from './outbox.js';
+// reminders, planning, rounds, warnings, reports, provisioning: they register themselves
+import './screens/workspace.js';
 
 registerScreen(homeScreen);
 registerScreen(usersScreen);
@@ -41,6 +43,10 @@ async function enter() {
 }
 
 setSignOutHandler(async () => {
+  // the stream first: signing out ends it on the server, and a stream still open would try
+  // again with the ended session (a 401 the browser logs)
+  signedIn = false;
+  stopLive();
   await signOut();
   location.hash = '#/';
   showSignIn();

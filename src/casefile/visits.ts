@@ -5,11 +5,14 @@ import type { Db, TimelineRepository, ResidentRepository } from '../store/index.
 import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
 import type { CasefileRepository, Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
 import { conflict, invalid, notFound } from './errors.ts';
-import { parseMoment } from './calendar.ts';
+import { parseMoment, TIME_MIN, TIME_MAX } from './calendar.ts';
+import { subcategoryFits } from './handbook.ts';
 
 export interface ProblemInput {
   description: string;
   category: ProblemCategory;
+  /** the handbook's sub-kind of the category (handbook.ts) */
+  subcategory?: string;
   urgency: Urgency;
   /** who answers for it; by default whoever recorded the visit (first asked, first responsible) */
   responsible?: string;
@@ -26,6 +29,8 @@ export interface VisitInput {
   problems?: ProblemInput[];
   /** earlier problems of this resident that this visit confirms solved */
   followUpOf?: string[];
+  /** on a follow-up visit: how satisfied the resident is, 1-5 (the service-warmth index) */
+  satisfaction?: number;
 }
 
 export interface ProblemPatch {
@@ -34,6 +39,8 @@ export interface ProblemPatch {
   followUpVisitId?: number;
   satisfaction?: number;
   solvedAt?: string;
+  /** what was done: required when a problem is marked solved */
+  resolution?: string;
 }
 
 export interface VisitServiceDeps {
@@ -43,8 +50,26 @@ export interface VisitServiceDeps {
   timeline: TimelineRepository;
   site: SiteCalendar;
   now(): number;
-  /** after a visit is committed: the rules core treats a visit as the resident seen */
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /**
+   * After a visit is committed: the rules core treats a visit as the resident seen, and suppresses
+   * inactivity and night-door alarms from `at` to `until` (see suppressUntil).
+   */
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
+}
+
+/** the longest a visit may last: it switches inactivity and night-door alarms off while it lasts (CONTRACT.md "Access") */
+export const MAX_VISIT_MS = 12 * 3_600_000;
+/** how long a visit recorded without endedAt counts as under way: a home visit's usual length */
+export const VISIT_WITHOUT_END_MS = 3_600_000;
+
+/**
+ * Until when a visit switches alarms off: its end, or an hour after its start when it has none,
+ * and never more than 12 h past the moment it was recorded, so visits entered for the days ahead
+ * cannot be chained to keep alarms off (one in the future suppresses nothing until it is entered
+ * again when it happens).
+ */
+export function suppressUntil(at: number, endedAt: number | null, now: number): number {
+  return Math.max(at, Math.min(endedAt ?? at + VISIT_WITHOUT_END_MS, now + MAX_VISIT_MS));
 }
 
 const STATUS_ORDER: Record<ProblemStatus, number> = { pending: 0, in_progress: 1, solved: 2 };
@@ -53,13 +78,17 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function parseTime(field: string, text: string, timeZone: string): number {
   const ms = parseMoment(text, timeZone);
   if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00 (without an offset: site time)`);
+  if (ms < TIME_MIN || ms > TIME_MAX) throw invalid(`${field}: expected a time from 1970 to 9998, not ${text.slice(0, 40)}`);
   return ms;
 }
+
+/** a phone's clock a little ahead of the gateway's is not "in the future" */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export function problemView(p: ProblemRow, now: number) {
   return {
     id: p.id, visitId: p.visitId, residentId: p.residentId, description: p.description, category: p.category,
-    urgency: p.urgency, responsible: p.responsible, status: p.status, deadline: iso(p.deadline)!,
+    subcategory: p.subcategory ?? null, resolution: p.resolution ?? null, urgency: p.urgency, responsible: p.responsible, status: p.status, deadline: iso(p.deadline)!,
     openedAt: iso(p.openedAt)!, solvedAt: iso(p.solvedAt), followUpVisitId: p.followUpVisitId, satisfaction: p.satisfaction,
     overdue: p.status !== 'solved' && now > p.deadline,
   };
@@ -72,14 +101,15 @@ export function visitService(deps: VisitServiceDeps) {
   function visitView(v: VisitRow, problems: ProblemRow[], confirmedSolved: string[], now: number) {
     return {
       id: v.id, residentId: v.residentId, visitor: v.visitor, at: iso(v.at)!, endedAt: iso(v.endedAt), purpose: v.purpose,
-      notes: v.notes, observations: v.observations, recordedBy: v.recordedBy, createdAt: iso(v.createdAt)!,
+      notes: v.notes, observations: v.observations, satisfaction: v.satisfaction ?? null, recordedBy: v.recordedBy, createdAt: iso(v.createdAt)!,
       problems: problems.map((p) => problemView(p, now)), confirmedSolved,
     };
   }
 
-  function solveByFollowUp(p: ProblemRow, visitId: number, at: number, actor: string): void {
+  function solveByFollowUp(p: ProblemRow, visitId: number, at: number, actor: string, note: string | null): void {
     const solvedAt = p.solvedAt ?? at;
-    repo.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId });
+    // the follow-up visit's notes say what was found done, unless the problem already says so
+    repo.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId, resolution: p.resolution ?? note });
     timeline.add(p.residentId, at, 'problem_update', {
       problemId: p.id, from: p.status, status: 'solved', followUpVisitId: visitId, by: actor,
     });
@@ -89,14 +119,14 @@ export function visitService(deps: VisitServiceDeps) {
     const now = deps.now();
     const visitId = repo.insertVisit({
       residentId, visitor: input.visitor, at, endedAt, purpose: input.purpose, notes: input.notes ?? '',
-      observations: input.observations ?? {}, recordedBy: actor, createdAt: now,
+      observations: input.observations ?? {}, recordedBy: actor, createdAt: now, satisfaction: input.satisfaction ?? null,
     });
     const year = problemYear(at, deps.site.timeZone);
     const ids: string[] = [];
     for (const p of input.problems ?? []) {
       const id = problemId(year, repo.nextProblemSeq(year));
       const row = {
-        id, visitId, residentId, description: p.description, category: p.category, urgency: p.urgency,
+        id, visitId, residentId, description: p.description, category: p.category, subcategory: p.subcategory ?? null, urgency: p.urgency,
         // first asked, first responsible: whoever met the problem answers for it unless named otherwise
         responsible: p.responsible?.trim() || input.visitor,
         deadline: problemDeadline(at, p.urgency, deps.site), openedAt: at,
@@ -108,7 +138,7 @@ export function visitService(deps: VisitServiceDeps) {
         responsible: row.responsible, deadline: iso(row.deadline), status: 'pending',
       });
     }
-    for (const p of followUps) solveByFollowUp(p, visitId, at, actor);
+    for (const p of followUps) solveByFollowUp(p, visitId, at, actor, input.notes?.trim() || null);
     // added after its problems so that, newest first, the visit heads its own problems
     timeline.add(residentId, at, 'visit', {
       visitId, visitor: input.visitor, purpose: input.purpose, ...(endedAt !== null ? { endedAt: new Date(endedAt).toISOString() } : {}), notes: input.notes ?? '', observations: input.observations ?? {},
@@ -124,14 +154,19 @@ export function visitService(deps: VisitServiceDeps) {
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
       if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts');
+      if (endedAt !== null && endedAt - at > MAX_VISIT_MS) throw invalid('endedAt: a visit lasts at most 12 h (it suppresses inactivity and night-door alarms while it lasts)');
+      (input.problems ?? []).forEach((p, i) => {
+        if (p.subcategory !== undefined && !subcategoryFits(p.category, p.subcategory)) throw invalid(`problems[${i}].subcategory: ${p.subcategory} is not a kind of ${p.category}`);
+      });
       const followUps: ProblemRow[] = [];
       for (const id of new Set(input.followUpOf ?? [])) {
         const p = repo.getProblem(id);
         if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`);
+        if (p.openedAt > at) throw invalid(`followUpOf: ${id} was found after this visit`);
         followUps.push(p);
       }
       const visitId = recordTx(residentId, input, at, endedAt, followUps, actor);
-      deps.visitRecorded?.({ residentId, visitId, at, endedAt });
+      deps.visitRecorded?.({ residentId, visitId, at, endedAt, until: suppressUntil(at, endedAt, deps.now()) });
       const now = deps.now();
       return visitView(repo.getVisit(visitId)!, repo.problemsOfVisits([visitId]), followUps.map((p) => p.id), now);
     },
@@ -175,9 +210,11 @@ export function visitService(deps: VisitServiceDeps) {
       if (STATUS_ORDER[status] < STATUS_ORDER[p.status]) {
         throw conflict(`problem ${id} is ${p.status}; its status moves pending -> in_progress -> solved, never back`);
       }
-      if (status !== 'solved' && (patch.followUpVisitId !== undefined || patch.satisfaction !== undefined || patch.solvedAt !== undefined)) {
-        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time or a satisfaction score`);
+      if (status !== 'solved' && (patch.followUpVisitId !== undefined || patch.satisfaction !== undefined || patch.solvedAt !== undefined || patch.resolution !== undefined)) {
+        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time, a satisfaction score or a resolution`);
       }
+      const resolution = patch.resolution?.trim() || p.resolution || null;
+      if (status === 'solved' && !resolution) throw invalid('resolution: say what was done to solve the problem');
       let followUpVisitId = p.followUpVisitId;
       if (patch.followUpVisitId !== undefined) {
         const v = repo.getVisit(patch.followUpVisitId);
@@ -186,16 +223,20 @@ export function visitService(deps: VisitServiceDeps) {
       }
       const now = deps.now();
       let solvedAt = p.solvedAt;
-      if (patch.solvedAt !== undefined) solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+      if (patch.solvedAt !== undefined) {
+        solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+        if (solvedAt < p.openedAt) throw invalid(`solvedAt: ${id} was found on the visit of ${iso(p.openedAt)}; it cannot be solved before that`);
+        if (solvedAt > now + CLOCK_SKEW_MS) throw invalid('solvedAt: cannot be in the future');
+      }
       else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
       const next = {
         id, status, solvedAt, followUpVisitId,
-        satisfaction: patch.satisfaction ?? p.satisfaction, responsible: patch.responsible?.trim() || p.responsible,
+        satisfaction: patch.satisfaction ?? p.satisfaction, responsible: patch.responsible?.trim() || p.responsible, resolution,
       };
       db.transaction(() => {
         repo.updateProblem(next);
         timeline.add(p.residentId, now, 'problem_update', {
-          problemId: id, from: p.status, status, responsible: next.responsible, followUpVisitId, satisfaction: next.satisfaction, by: actor,
+          problemId: id, from: p.status, status, responsible: next.responsible, followUpVisitId, satisfaction: next.satisfaction, resolution, by: actor,
         });
         repo.audit(now, actor, 'problem.update', id, { from: p.status, ...patch });
       })();

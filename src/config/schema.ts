@@ -93,6 +93,8 @@ const http = z
     host: z.string().default('0.0.0.0'),
     port: port.default(8080),
     publicUrl: z.string().url().optional(),
+    /** /metrics without a token; off by default: the counts tell when alarms happened and who is connected */
+    publicMetrics: z.boolean().default(false),
   })
   .strict();
 
@@ -100,6 +102,10 @@ const site = z
   .object({
     timezone: timezone.default('UTC'),
     holidays: z.array(dateValue).default([]),
+    /** make-up working days (调休) on top of the official calendar, e.g. a Saturday worked for a holiday */
+    workdays: z.array(dateValue).default([]),
+    /** cn: China's official calendar (public holidays and make-up working days) under holidays/workdays; weekends: Saturday and Sunday only */
+    calendar: z.enum(['cn', 'weekends'], { error: 'expected "cn" or "weekends"' }).default('cn'),
     /** the weekly knock-on-door round */
     knockDay: z.enum(WEEKDAYS, { error: 'expected a weekday like "wednesday"' }).optional(),
   })
@@ -168,7 +174,7 @@ const escalationStep = z
   })
   .strict();
 
-const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
+const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence']);
 
 type Steps = Array<z.infer<typeof escalationStep>>;
 /** CONTRACT.md's smoke policy: what a hazard gets when the config names none for it */
@@ -176,6 +182,8 @@ const HAZARD_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
   { notify: ['caseworker'], after: 120_000, via: 'sms' },
 ];
+/** the long-absence question */
+const ABSENCE_DEFAULT: Steps = [{ notify: ['caseworker'], after: 0, via: 'sms' }];
 /** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
 const WATER_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
@@ -185,11 +193,12 @@ const WATER_DEFAULT: Steps = [
 /**
  * The hazards new to the config are never left without a policy: CO and gas take the smoke
  * policy (or, with none, the contract's smoke example), a water leak a default of its own,
- * unless the config names theirs. (smoke itself keeps what the config says.)
+ * unless the config names theirs. (smoke itself keeps what the config says.) A long absence
+ * nobody planned is a question for the caseworker, unless the config says otherwise.
  */
 const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
   const smoke = e.smoke ?? HAZARD_DEFAULT;
-  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT };
+  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT, absence: e.absence ?? ABSENCE_DEFAULT };
 });
 
 export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
@@ -267,8 +276,8 @@ const resident = z
 export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
-    http: http.default({ host: '0.0.0.0', port: 8080 }),
-    site: site.default({ timezone: 'UTC', holidays: [] }),
+    http: http.default({ host: '0.0.0.0', port: 8080, publicMetrics: false }),
+    site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
     storage: storage.default({ path: './data/gateway.db', sync: 'normal' }),
     sms: sms.default({}),
     twilio: twilio.optional(),

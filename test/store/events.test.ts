@@ -29,7 +29,7 @@ describe('event group commit', () => {
   it('gives every event of a large group the id of its own row', async () => {
     const { db, events } = setup();
     // 150 in one group: statements of 64, 64, 16 and single rows
-    const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => events.append(ev(i), { clientId: `d${i % 3}`, messageId: i + 1, dup: false })));
+    const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => events.append(ev(i), { session: `d${i % 3}`, messageId: i + 1, dup: false })));
     expect(new Set(ids).size).toBe(150);
     ids.forEach((id, i) => {
       const row = events.get(id)!;
@@ -40,16 +40,16 @@ describe('event group commit', () => {
 
   it('stores a resend once when it waits in the same group as its original', async () => {
     const { db, events } = setup();
-    const first = events.append(ev(7), { clientId: 'd1', messageId: 42, dup: false });
-    const others = Array.from({ length: 20 }, (_, i) => events.append(ev(100 + i), { clientId: 'x', messageId: 1000 + i, dup: false }));
-    const resend = events.append(ev(7), { clientId: 'd1', messageId: 42, dup: true });
+    const first = events.append(ev(7), { session: 'd1', messageId: 42, dup: false });
+    const others = Array.from({ length: 20 }, (_, i) => events.append(ev(100 + i), { session: 'x', messageId: 1000 + i, dup: false }));
+    const resend = events.append(ev(7), { session: 'd1', messageId: 42, dup: true });
     const [id, again] = [await first, await resend];
     await Promise.all(others);
     expect(id).toBeGreaterThan(0);
     expect(again).toBe(-id);
     expect((db.prepare('SELECT COUNT(*) AS n FROM events WHERE mqtt_message_id = 42').get() as { n: number }).n).toBe(1);
     // a resend that finds nothing is stored
-    const lone = await events.append(ev(8), { clientId: 'd2', messageId: 43, dup: true });
+    const lone = await events.append(ev(8), { session: 'd2', messageId: 43, dup: true });
     expect(events.get(lone)).toMatchObject({ deviceId: 'd2', at: 10_008 });
     db.close();
   });
