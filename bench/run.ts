@@ -4,9 +4,10 @@ import { ingestBench, printIngest, targets, ensureBuilt, hasMosquitto } from './
 import { nodeTarget, mosquittoTarget } from './connections.ts';
 import { timelineBench } from './timeline.ts';
 import { yearBench } from './year.ts';
-import { alarmLatencyBench } from './alarm-latency.ts';
+import { alarmLatencyBench, printAlarmLatency } from './alarm-latency.ts';
 import { authFloodBench, printAuthFlood } from './auth-flood.ts';
 import { pageAlarmBench } from './page-alarm.ts';
+import { memoryAt } from './memory.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
@@ -32,11 +33,7 @@ console.log(`\nLoad generator check, raw aedes, 50 clients x 16 in flight: one l
 // alarm latency: device PUBLISH to the SMS request at a local Twilio-compatible server
 const alarm = await alarmLatencyBench({ alarms: quick ? 30 : 300 });
 results.alarmLatency = alarm;
-console.log(`\nAlarm latency, PUBLISH to SMS request (${alarm.idle.alarms} alarms a phase)`);
-console.log('phase                         p50 ms   p99 ms   max ms   goal');
-console.log(`idle                        ${alarm.idle.p50.toFixed(1).padStart(8)} ${alarm.idle.p99.toFixed(1).padStart(8)} ${alarm.idle.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
-console.log(`under ${alarm.loaded.backgroundRate.toFixed(0)} msgs/s background `.padEnd(28) + `${alarm.loaded.p50.toFixed(1).padStart(8)} ${alarm.loaded.p99.toFixed(1).padStart(8)} ${alarm.loaded.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
-console.log(`saturated, ${alarm.saturated.backgroundRate.toFixed(0)} msgs/s background `.padEnd(28) + `${alarm.saturated.p50.toFixed(1).padStart(8)} ${alarm.saturated.p99.toFixed(1).padStart(8)} ${alarm.saturated.max.toFixed(1).padStart(8)}`);
+printAlarmLatency(alarm);
 
 // auth flood: alarm PUBACK while 150 concurrent wrong-password CONNECTs run, against no flood, in one run
 const flood = await authFloodBench(quick ? { seconds: 2, rounds: 1 } : {});
@@ -56,6 +53,19 @@ if (!hasMosquitto()) console.log('(mosquitto not installed: apt-get install mosq
 const startup = await nodeTarget('gateway', 5000, false).then((r) => r.startupMs);
 results.startup = { residents: 1000, devices: 5000, ms: startup };
 console.log(`\nStart-up with 1,000 residents and 5,000 devices: ${startup.toFixed(0)} ms`);
+
+// idle memory and start-up by configured size, compiled (as npm start runs it) and under tsx
+const memory = [];
+console.log('\nIdle gateway, no connections (5 devices a resident): RSS after GC, JS heap, start-up');
+console.log('runtime  devices   RSS MB   heap MB   start-up ms');
+for (const runtime of ['dist', 'src'] as const) {
+  for (const devices of [1000, 10_000]) {
+    const r = await memoryAt(devices, runtime);
+    memory.push(r);
+    console.log(`${runtime.padEnd(8)} ${String(devices).padStart(7)}  ${(r.rss / 1048576).toFixed(1).padStart(7)}  ${(r.heapUsed / 1048576).toFixed(1).padStart(8)}  ${r.startupMs.toFixed(0).padStart(12)}`);
+  }
+}
+results.memory = memory;
 
 // casefile timeline: one resident with 100,000 device events
 const tl = await timelineBench({ queries: quick ? 200 : 1000 });
