@@ -31,6 +31,8 @@ export interface LatencyStats {
   machineP99: number; machineMax: number;
   /** load average (1 min) at the end of the phase */
   load: number;
+  /** CPU time of this process (gateway, alarm clients, local Twilio server) per alarm, including any background it handled, ms */
+  cpuMsPerAlarm: number;
 }
 export interface AlarmLatencyResult {
   opts: Required<AlarmLatencyOptions>;
@@ -159,17 +161,19 @@ export async function alarmLatencyBench(options: AlarmLatencyOptions = {}): Prom
       const latencies: number[] = [];
       const loop = monitorEventLoopDelay({ resolution: 5 });
       const probe = startMachineProbe();
+      let cpu0 = process.cpuUsage();
       for (let i = 0; i < perPhase; i++) {
-        if (i === opts.warmup) loop.enable();
+        if (i === opts.warmup) { loop.enable(); cpu0 = process.cpuUsage(); }
         const ms = await alarm(mqttUrl, from + i, fake);
         if (i >= opts.warmup) latencies.push(ms);
         await new Promise((r) => setTimeout(r, opts.gapMs));
       }
       loop.disable();
+      const cpu = process.cpuUsage(cpu0);
       const machine = await probe.stop();
       return stats(latencies, {
         loopDelayP99: loop.percentile(99) / 1e6, loopDelayMax: loop.max / 1e6,
-        machineP99: machine.p99, machineMax: machine.max, load: loadAverage(),
+        machineP99: machine.p99, machineMax: machine.max, load: loadAverage(), cpuMsPerAlarm: (cpu.user + cpu.system) / 1000 / latencies.length,
       });
     };
     const idle = await run(first);
@@ -229,7 +233,7 @@ if (process.argv[2] === '--background') {
 export function printAlarmLatency(result: AlarmLatencyResult): void {
   const f = (n: number) => n.toFixed(1).padStart(7);
   console.log('\nAlarm latency: smoke PUBLISH -> SMS request at the local Twilio server');
-  console.log('phase                         alarms   p50 ms   p99 ms   max ms  | gateway loop delay p99/max ms | machine: 1 ms timer late p99/max ms | load   goal');
+  console.log('phase                         alarms   p50 ms   p99 ms   max ms  | gateway loop delay p99/max ms | machine: 1 ms timer late p99/max ms | load  CPU ms/alarm  goal');
   const rows: Array<[string, LatencyStats, string]> = [
     ['idle', result.idle, 'p99 < 50 ms'],
     [`background ${result.loaded.backgroundRate.toFixed(0)} msgs/s`, result.loaded, 'p99 < 50 ms'],
@@ -237,7 +241,7 @@ export function printAlarmLatency(result: AlarmLatencyResult): void {
   ];
   for (const [name, r, goal] of rows) {
     console.log(`${name.padEnd(30)}${String(r.alarms).padStart(6)}  ${f(r.p50)}  ${f(r.p99)}  ${f(r.max)}  | ${f(r.loopDelayP99)} / ${f(r.loopDelayMax)}`.padEnd(95)
-      + `| ${f(r.machineP99)} / ${f(r.machineMax)}`.padEnd(38) + `| ${r.load.toFixed(1).padStart(5)}  ${goal}`);
+      + `| ${f(r.machineP99)} / ${f(r.machineMax)}`.padEnd(38) + `| ${r.load.toFixed(1).padStart(5)}  ${r.cpuMsPerAlarm.toFixed(1).padStart(12)}  ${goal}`);
   }
   for (const [name, r] of rows) console.log(`${name}: slowest ${r.worst.map((n) => n.toFixed(0)).join(', ')} ms`);
 }

@@ -5,8 +5,8 @@
 // interleaved round by round: a change's effect measured side by side, with none of the
 // scheduling noise of sockets and processes on a shared machine.
 //
-//   npx tsx bench/pipeline.ts [--ab <ref>] [--sync normal|full] [--messages 40000] [--batch 800] [--rounds 5]
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npx tsx bench/pipeline.ts [--ab <ref or built tree>] [--sync normal|full] [--messages 40000] [--batch 800] [--rounds 5]
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -61,7 +61,8 @@ const batch = Number(arg('--batch', '800'));
 const rounds = Number(arg('--rounds', '5'));
 const ab = process.argv.includes('--ab') ? arg('--ab', '') : '';
 const variants: Array<{ name: string; tree: string }> = [{ name: 'this tree', tree: process.cwd() }];
-if (ab) variants.push({ name: ab, tree: checkout(ab) });
+// a ref, or the path of a tree already checked out (and built with tsconfig.build.json)
+if (ab) variants.push({ name: ab, tree: existsSync(join(ab, 'dist/app.js')) ? ab : checkout(ab) });
 const pipes = [];
 for (const v of variants) pipes.push({ ...v, pipe: await pipelineOf(v.tree, sync) });
 const results: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
