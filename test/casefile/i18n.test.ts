@@ -7,7 +7,8 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERT_KINDS } from '../../src/domain/types.ts';
-import { ROOMS } from '../../src/config/schema.ts';
+import { ROOMS, configSchema } from '../../src/config/schema.ts';
+import { CASEFILE_ERROR_CODES } from '../../src/casefile/errors.ts';
 
 const WEB = new URL('../../web/', import.meta.url).pathname;
 
@@ -116,6 +117,15 @@ describe('the page\'s string tables', () => {
     for (const file of readdirSync(api).filter((f) => f.endsWith('.ts'))) {
       for (const m of readFileSync(join(api, file), 'utf8').matchAll(/\bcode: '([a-z_]+)'/g)) need.push(`err.${m[1]}`);
     }
+    // the casefile's own codes, each failure its reason (visit_too_long, field_not_editable, ...)
+    expect(CASEFILE_ERROR_CODES.length).toBeGreaterThan(40);
+    for (const c of CASEFILE_ERROR_CODES) need.push(`err.${c}`);
+    // and the fields they name: every key of a resident, contact and device, and the casefile's own
+    const resident = (configSchema.shape.residents as any).unwrap().element.shape;
+    const keys = [resident, resident.contacts.unwrap().element.shape, resident.devices.unwrap().element.shape].flatMap((s) => Object.keys(s));
+    expect(keys).toEqual(expect.arrayContaining(['birthday', 'phone', 'zigbee2mqtt']));
+    for (const f of [...keys, 'category', 'household', 'health', 'difficulties', 'notes', 'date', 'time', 'from', 'to', 'at', 'endedAt', 'solvedAt', 'resolution',
+      'department', 'takenBy', 'takenAt', 'answeredAt', 'subcategory', 'after', 'hours', 'activeHours']) need.push(`field.${f}`);
     const missing = [...new Set(need)].filter((key) => !(key in en));
     expect(missing).toEqual([]);
   });
