@@ -15,6 +15,8 @@ export const CASEFILE_ERROR_CODES = [
   'problem_solved', 'taken_by_required', 'taken_before_referred', 'answered_before_taken',
   // photos
   'photo_too_large', 'photo_too_many_pixels', 'photo_unreadable', 'photo_limit', 'photo_not_yours',
+  // planned absences
+  'absence_past', 'absence_ends_before_start', 'absence_starts_too_early', 'absence_too_long', 'absence_limit',
   // rounds
   'round_no_residents', 'round_area_empty', 'round_exists', 'door_recorded',
   // the casefile's fields
@@ -25,7 +27,7 @@ export const CASEFILE_ERROR_CODES = [
   'resident_has_alerts',
   // what is not there (any more)
   'resident_not_found', 'visit_not_found', 'problem_not_found', 'photo_not_found', 'round_not_found', 'door_not_on_round',
-  'appointment_not_found', 'contact_not_found', 'device_not_found', 'referral_not_found',
+  'appointment_not_found', 'contact_not_found', 'device_not_found', 'referral_not_found', 'absence_not_found',
 ] as const;
 export type CasefileErrorCode = typeof CASEFILE_ERROR_CODES[number];
 /** what a key holds decides what was wrong with it, whatever words the schema used */
