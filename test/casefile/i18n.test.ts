@@ -12,10 +12,10 @@ import { CASEFILE_ERROR_CODES } from '../../src/casefile/errors.ts';
 
 const WEB = new URL('../../web/', import.meta.url).pathname;
 
-function files(dir: string): string[] {
+function files(dir: string, ext = '.js'): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.js') ? [path] : [];
+    return statSync(path).isDirectory() ? files(path, ext) : path.endsWith(ext) ? [path] : [];
   });
 }
 
@@ -83,6 +83,13 @@ describe('the page\'s string tables', () => {
     for (const status of ['open', 'acknowledged', 'resolved', 'pending', 'in_progress', 'solved']) need.push(`status.${status}`);
     for (const a of ['online', 'offline', 'unknown']) need.push(`availability.${a}`);
     for (const type of ['device_event', 'alert', 'alert_update', 'alert_resolved', 'acknowledgement', 'notification', 'escalation', 'delivery', 'reply', 'note', 'visit', 'problem', 'problem_update']) need.push(`entry.${type}`);
+    // and every type the server writes on a timeline: timeline.add(residentId, at, '<type>', ...) anywhere in src/
+    const timelineTypes = new Set<string>();
+    for (const file of files(new URL('../../src/', import.meta.url).pathname.replace(/\/$/, ''), '.ts')) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\btimeline\.add\([^,]+,[^,]+,\s*'([a-z_]+)'/g)) timelineTypes.add(m[1]);
+    }
+    expect([...timelineTypes]).toEqual(expect.arrayContaining(['absence_planned', 'absence_cancelled', 'absence_ended', 'problem_referral', 'casefile_update']));
+    for (const type of timelineTypes) need.push(`entry.${type}`);
     for (const s of ['pending', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'cancelled', 'retrying']) need.push(`send.${s}`);
     for (const r of ['acknowledged', 'already_handled', 'not_understood', 'noted', 'resolved']) need.push(`reply.${r}`);
     for (const e of ['step', 'repeat', 'unanswered', 'early']) need.push(`escalation.${e}`);

@@ -84,6 +84,10 @@ beforeAll(async () => {
   await api('POST', '/api/residents/r-wu/visits', { visitor: '李社工', at: new Date(now - 9 * DAY).toISOString(), purpose: 'follow_up', satisfaction: 4 });
   await api('POST', '/api/residents/r-zhang/appointments', { date: shanghaiDate(now + DAY), time: '09:30', place: '区人民医院 心内科' });
   await api('PATCH', '/api/residents/r-zhang/casefile', { category: 'elderly_alone', household: '独居，儿子在外地', health: '高血压' }, ADMIN_TOKEN);
+  // away at her son's for a few days, then a second plan made and cancelled: the timeline says both in words
+  await api('POST', '/api/residents/r-zhang/absences', { until: shanghaiDate(now + 5 * DAY) });
+  const second = await api('POST', '/api/residents/r-zhang/absences', { from: new Date(now + 10 * DAY).toISOString(), until: shanghaiDate(now + 12 * DAY) });
+  await api('DELETE', `/api/residents/r-zhang/absences/${second.id}`);
 
   await addPeople(baseUrl);
   mkdirSync('test-artifacts', { recursive: true });
@@ -229,9 +233,16 @@ describe('the workspace on a 375 px phone', () => {
     await page.waitForSelector(`#problems li[data-problem="${id}"]`, { state: 'detached' });
     expect(gw.app.stores.db.prepare('SELECT status, resolution, satisfaction FROM problems WHERE id = ?').get(id)).toEqual({ status: 'solved', resolution: '物业更换了扶手', satisfaction: 5 });
     await page.waitForSelector('#warmth .stars');
+    // the planned absence on the timeline: its kind and the last day away, in words
+    const lastDayAway = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric' }).format(Date.parse(`${shanghaiDate(Date.now() + 5 * DAY)}T12:00:00+08:00`));
+    await page.waitForSelector('#timeline li[data-type="absence_planned"]');
+    expect(await page.textContent('#timeline li[data-type="absence_planned"] >> nth=-1')).toContain(`Absence plannedaway until ${lastDayAway}`);
+    expect(await page.textContent('#timeline li[data-type="absence_cancelled"]')).toContain('Absence cancelled');
     await shot('casefile-fields-375-en');
     await toChinese();
     await page.waitForSelector('text=一人一档');
+    expect(await page.textContent('#timeline li[data-type="absence_cancelled"]')).toContain('取消外出登记');
+    expect(await page.textContent('#timeline')).toContain('外出至');
     await allChinese();
     await shot('casefile-fields-375-zh');
     await toEnglish();

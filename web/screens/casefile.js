@@ -282,6 +282,15 @@ function timelineEntry(item, tz, devices, buttons) {
       summary = `${item.problemId} ↗ ${t(`dept_${item.department}`)}`;
       detail = [item.takenBy, item.answered && t('ref_answered'), item.by && t('by', { who: whoLabel(item.by) })].filter(Boolean).join(' · ');
       break;
+    case 'absence_planned':
+      // `until` is the first moment back (the next midnight for a day): the last day away is the one before it
+      summary = [item.until && t('absence.until', { when: when(new Date(Date.parse(item.until) - 1).toISOString(), tz, { dateOnly: true }) }),
+        item.by && t('by', { who: whoLabel(item.by) }), item.via && tCode('via', item.via, {}, 'via.other')].filter(Boolean).join(' · ');
+      break;
+    case 'absence_cancelled':
+    case 'absence_ended':
+      summary = [item.by && t('by', { who: whoLabel(item.by) }), item.via && tCode('via', item.via, {}, 'via.other')].filter(Boolean).join(' · ');
+      break;
     case 'casefile_update':
       summary = item.fields.map((f) => t(`cf_${f}`)).join(t('list.sep'));
       detail = item.by && t('by', { who: whoLabel(item.by) });
