@@ -21,7 +21,8 @@ let page: Page;
 let pageErrors: string[];
 const timings: Record<string, number> = {};
 // names, ids and numbers a Chinese screen may show as they are
-const NAMES = ['Safe Home', 'ops-admin', 'English', 'WT', 'CSV', 'li-caseworker', 'r-zhang', 'r-chen', 'r-wu', 'r-wang', 'wang-button', 'gas hose cracked'];
+const NAMES = ['Safe Home', 'ops-admin', 'English', 'WT', 'CSV', 'li-caseworker', 'r-zhang', 'r-chen', 'r-wu', 'r-wang', 'wang-button', 'gas hose cracked',
+  'Chuango;ID=0a1b2c', '0x00158d0001a2b3c4', 'Zigbee2MQTT', 'RFLink'];
 
 async function signIn(person: { username: string; password: string }) {
   if (await page.$('#sign-out')) {
