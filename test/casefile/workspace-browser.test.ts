@@ -225,6 +225,22 @@ describe('the workspace on a 375 px phone', () => {
     // shown (fetched with the token as a blob), not just an empty frame: 1600 px wide once sized down
     await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalWidth === 1600, `#problems li[data-problem="${id}"] img.thumb`);
 
+    // a photo on a visit, from its timeline entry: the newest visit of hers
+    const visitId = (gw.app.stores.db.prepare(`SELECT id FROM visits WHERE resident_id = 'r-zhang' ORDER BY at DESC, id DESC LIMIT 1`).get() as { id: number }).id;
+    const entry = `#timeline li[data-type="visit"]:has(#visit-photo-${visitId})`;
+    await page.waitForSelector(entry);
+    const doorPhoto = await sharp({ create: { width: 1200, height: 1600, channels: 3, background: '#445566' } }).jpeg().toBuffer();
+    await page.setInputFiles(`#visit-photo-${visitId}`, { name: 'door.jpg', mimeType: 'image/jpeg', buffer: doorPhoto });
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalHeight === 1600, `${entry} img.thumb`);
+    expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM photos WHERE visit_id = ?').get(visitId)).toEqual({ n: 1 });
+    // not a photo: said in words, and nothing stored (the browser logs the 400 it asked for)
+    const before = pageErrors.length;
+    await page.setInputFiles(`#visit-photo-${visitId}`, { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg at all') });
+    await page.waitForSelector(`${entry} .error`);
+    expect(await page.textContent(`${entry} .error`)).toBe('This is not a photo the gateway can read (JPEG, PNG, WebP or HEIC).');
+    expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM photos WHERE visit_id = ?').get(visitId)).toEqual({ n: 1 });
+    expect(pageErrors.splice(before)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+
     await page.locator(`#problems li[data-problem="${id}"] button[data-action="solve"]`).click();
     await page.locator(`#problems li[data-problem="${id}"] form.solve button[type=submit]`).click();
     await page.waitForSelector(`#problems li[data-problem="${id}"] form.solve .error`);
@@ -244,6 +260,8 @@ describe('the workspace on a 375 px phone', () => {
     await page.waitForSelector('text=一人一档');
     expect(await page.textContent('#timeline li[data-type="absence_cancelled"]')).toContain('取消外出登记');
     expect(await page.textContent('#timeline')).toContain('外出至');
+    await page.waitForSelector('#timeline li[data-type="visit"] .visit-photos img.thumb');
+    expect(await page.textContent('#timeline li[data-type="visit"] .visit-photos label >> nth=0')).toBe('拍照');
     await allChinese();
     await shot('casefile-fields-375-zh');
     await toEnglish();
