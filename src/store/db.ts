@@ -3,16 +3,22 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.ts';
+import { SchemaTooNew } from './ports.ts';
 
 export type Db = Database.Database;
 
 export interface OpenOptions {
   path: string;
+  /** a PostgreSQL URL selects the other engine (openStore); this SQLite opener refuses it */
+  url?: string;
   /** normal: an acknowledged event survives a process crash; full: also a power cut */
   sync: 'normal' | 'full';
 }
 
-export function openDatabase({ path, sync }: OpenOptions): Db {
+export function openDatabase({ path, sync, url }: OpenOptions): Db {
+  if (url) {
+    throw new Error('storage.url: this part of the gateway runs on SQLite only so far; use storage.path (PostgreSQL is opened with openStore)');
+  }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -30,9 +36,7 @@ export function openDatabase({ path, sync }: OpenOptions): Db {
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new Error(
-      `database schema version ${current} is newer than this gateway knows (${MIGRATIONS.length}); refusing to guess`,
-    );
+    throw new SchemaTooNew(current, MIGRATIONS.length);
   }
   if (current === MIGRATIONS.length) return;
   db.transaction(() => {

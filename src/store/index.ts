@@ -6,3 +6,9 @@ export { timelineRepository, type TimelineRepository, type TimelineItem, type Ti
 export { hashSecret, verifySecret, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
+// the async store boundary: ports, both engines, one opener
+export * from './ports.ts';
+export { openStore, type StorageOptions } from './open.ts';
+export { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
+export { openPostgresStore, migratePostgres, type PostgresStore, type PostgresOptions } from './postgres/index.ts';
+export { PG_MIGRATIONS } from './postgres/migrations.ts';
