@@ -204,16 +204,16 @@ export function storeContract(engine: string, harness: EngineHarness): void {
 
       it('a resend (DUP) of a stored message is recognised, also within one group; the same id with new content is a new event', async () => {
         await seed();
-        const origin = { clientId: 'zhang-button', messageId: 7, dup: false };
-        const first = await store.ingest.append(event('zhang-button', T0, { action: 'sos' }), origin);
-        expect(await store.ingest.append(event('zhang-button', T0 + 500, { action: 'sos' }), { ...origin, dup: true })).toBe(-first);
-        // a device that reboots and reuses the packet id still raises its new SOS (CONTRACT.md "Alerts")
-        const fresh = await store.ingest.append(event('zhang-button', T0 + 1000, { action: 'double' }), { ...origin, dup: true });
+        const origin = { clientId: 'zhang-door', messageId: 7, dup: false };
+        const first = await store.ingest.append(event('zhang-door', T0, { contact: false }), origin);
+        expect(await store.ingest.append(event('zhang-door', T0 + 500, { contact: false }), { ...origin, dup: true })).toBe(-first);
+        // a device that reboots and reuses the packet id still has its new report stored
+        const fresh = await store.ingest.append(event('zhang-door', T0 + 1000, { contact: true }), { ...origin, dup: true });
         expect(fresh).toBeGreaterThan(first);
         // an original and its resend committed in the same group
         const [x, y] = await Promise.all([
-          store.ingest.append(event('zhang-door', T0, { contact: false }), { clientId: 'zhang-door', messageId: 9, dup: false }),
-          store.ingest.append(event('zhang-door', T0 + 10, { contact: false }), { clientId: 'zhang-door', messageId: 9, dup: true }),
+          store.ingest.append(event('zhang-fridge', T0, { contact: false }), { clientId: 'zhang-fridge', messageId: 9, dup: false }),
+          store.ingest.append(event('zhang-fridge', T0 + 10, { contact: false }), { clientId: 'zhang-fridge', messageId: 9, dup: true }),
         ]);
         expect(x).toBeGreaterThan(0);
         expect(y).toBe(-x);

@@ -50,6 +50,10 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken = false;
+    // a connection cut while checked out is reported as 'error' on the client; unheard, that
+    // would take the process down. The query in flight rejects with it anyway.
+    const onError = () => { broken = true; };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -65,6 +69,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
       if (code && RETRYABLE.has(code) && attempt < attempts) continue;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken ? true : undefined);
     }
   }
