@@ -123,6 +123,12 @@ export interface AlertsPort {
   /** open alerts whose escalation is due at `now` */
   due(now: number): Promise<AlertRow[]>;
   nextDue(): Promise<number | null>;
+  /**
+   * Inside a unit of work: the open alerts whose escalation is due, each locked until commit and
+   * skipped by any other process's claim meanwhile (PostgreSQL: FOR UPDATE SKIP LOCKED). So two
+   * processes never fire the same step: whoever holds an alert moves its cursor before commit.
+   */
+  claimDue(now: number, limit?: number): Promise<AlertRow[]>;
   /** opened in [from, to): what the period report judges answer times on */
   openedBetween(from: number, to: number): Promise<Array<Pick<AlertRow, 'openedAt' | 'acknowledgedAt' | 'resolvedAt' | 'resolvedBy'>>>;
 }
@@ -174,6 +180,13 @@ export interface OutboxPort {
   get(id: number): Promise<OutboxRow | undefined>;
   byProviderId(sid: string): Promise<OutboxRow | undefined>;
   due(now: number, limit?: number): Promise<OutboxRow[]>;
+  /**
+   * Takes due rows for sending, atomically: each is marked 'sending' with next_attempt_at =
+   * `leaseUntil` and returned as it was before (so a row already 'sending', whose sender died
+   * before its lease ran out, shows as in doubt). No row is handed to two claimers; one whose
+   * lease runs out without an answer is due again, to be looked up at the provider first.
+   */
+  claimDue(now: number, leaseUntil: number, limit?: number): Promise<OutboxRow[]>;
   nextAttempt(): Promise<number | null>;
   markSending(id: number, lookUpAt: number): Promise<boolean>;
   markSent(id: number, providerId: string, at: number): Promise<void>;

@@ -344,6 +344,86 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('claims: each due piece of work to one process', () => {
+      it('escalation: due alerts claimed in units of work are each handled once, whoever claims', async () => {
+        const ids: number[] = [];
+        for (let i = 0; i < 12; i++) {
+          ids.push(await store.alerts.insert({ residentId: `r-${i}`, kind: 'smoke', conditionKey: 'smoke', deviceId: null, openedAt: T0, detail: {}, escalationDue: T0 + i }));
+        }
+        const other = await peer();
+        const handled: number[] = [];
+        const worker = async (s: Store) => {
+          for (;;) {
+            const got = await s.tx(async (tx) => {
+              const due = await tx.alerts.claimDue(T0 + 100, 3);
+              for (const a of due) {
+                await tx.alerts.setEscalation(a.id, a.escalationStep + 1, null);
+                handled.push(a.id);
+              }
+              await sleep(3); // the step's texts are queued meanwhile
+              return due.length;
+            });
+            if (!got) return;
+          }
+        };
+        await Promise.all([worker(store), worker(other), worker(store), worker(other)]);
+        expect([...handled].sort((a, b) => a - b)).toEqual(ids);
+        expect((await store.alerts.list(undefined)).every((a) => a.escalationStep === 1)).toBe(true);
+      });
+
+      it('escalation: an alert claimed by one process is skipped, not waited for, by another (PostgreSQL)', async () => {
+        const a = await store.alerts.insert({ residentId: 'r-a', kind: 'smoke', conditionKey: 'smoke', deviceId: null, openedAt: T0, detail: {}, escalationDue: T0 });
+        const b = await store.alerts.insert({ residentId: 'r-b', kind: 'smoke', conditionKey: 'smoke', deviceId: null, openedAt: T0, detail: {}, escalationDue: T0 + 1 });
+        if (store.engine !== 'postgres') return; // one connection: units of work queue, nothing to skip
+        const other = await peer();
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => { release = resolve; });
+        let claimed!: () => void;
+        const first = new Promise<void>((resolve) => { claimed = resolve; });
+        const holder = store.tx(async (tx) => {
+          expect((await tx.alerts.claimDue(T0 + 10, 1)).map((x) => x.id)).toEqual([a]);
+          claimed();
+          await held;
+        });
+        await first;
+        expect(await other.tx(async (tx) => (await tx.alerts.claimDue(T0 + 10)).map((x) => x.id))).toEqual([b]);
+        release();
+        await holder;
+      });
+
+      it('outbox: due rows are leased to one sender; an expired lease makes the row due again, in doubt', async () => {
+        const ids: number[] = [];
+        for (let i = 0; i < 30; i++) {
+          ids.push((await store.outbox.enqueue({ alertId: 1, residentId: 'r-zhang', contactId: i, phone: `+86138000000${String(i).padStart(2, '0')}`, channel: 'sms', step: 0, body: '烟雾报警', at: T0 + i }))!);
+        }
+        const sent = (await store.outbox.enqueue({ alertId: 2, residentId: 'r-zhang', contactId: 1, phone: '+1', channel: 'sms', step: 0, body: 'x', at: T0 }))!;
+        await store.outbox.markSent(sent, 'SM0', T0);
+        const other = await peer();
+        const claimed: number[] = [];
+        const sender = async (s: Store) => {
+          for (;;) {
+            const rows = await s.outbox.claimDue(T0 + 1000, T0 + 60_000, 4);
+            if (!rows.length) return;
+            for (const r of rows) {
+              expect(r.status).toBe('pending'); // as it was: nobody had tried it yet
+              claimed.push(r.id);
+            }
+          }
+        };
+        await Promise.all([sender(store), sender(other), sender(store), sender(other)]);
+        expect([...claimed].sort((a, b) => a - b)).toEqual(ids);
+        expect(await store.outbox.get(ids[0])).toMatchObject({ status: 'sending', nextAttemptAt: T0 + 60_000 });
+        // a sender that answers settles its row; one that died leaves its lease to run out
+        await store.outbox.markSent(ids[0], 'SM1', T0 + 2000);
+        expect(await store.outbox.claimDue(T0 + 59_999, T0 + 120_000)).toEqual([]);
+        const again = await other.outbox.claimDue(T0 + 60_000, T0 + 120_000, 100);
+        expect(again.length).toBe(29);
+        expect(again.every((r) => r.status === 'sending')).toBe(true); // in doubt: look it up before resending
+        expect(again.map((r) => r.id)).not.toContain(ids[0]);
+        expect(again.map((r) => r.id)).not.toContain(sent);
+      });
+    });
+
     describe('rule state', () => {
       it('keeps the rules core state and the last event judged', async () => {
         expect(await store.ruleState.get('r-zhang')).toBeUndefined();

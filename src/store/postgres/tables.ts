@@ -170,6 +170,8 @@ export function alertsTable(sql: Sql): AlertsPort {
     },
     due: (now) => list(`SELECT ${alertCols} FROM alerts WHERE escalation_due IS NOT NULL AND escalation_due <= $1 AND status = 'open' ORDER BY escalation_due, id`, [now], 'alerts.due'),
     nextDue: async () => (await sql.rows<{ due: number | null }>(`SELECT MIN(escalation_due) AS due FROM alerts WHERE escalation_due IS NOT NULL AND status = 'open'`))[0].due,
+    claimDue: (now, limit = 100) => list(`SELECT ${alertCols} FROM alerts WHERE escalation_due IS NOT NULL AND escalation_due <= $1 AND status = 'open'
+      ORDER BY escalation_due, id LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit], 'alerts.claim'),
     openedBetween: (from, to) => sql.rows(`SELECT opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt", resolved_at AS "resolvedAt", resolved_by AS "resolvedBy"
       FROM alerts WHERE opened_at >= $1 AND opened_at < $2 ORDER BY opened_at, id`, [from, to]),
   };
@@ -217,6 +219,11 @@ export function outboxTable(sql: Sql): OutboxPort {
     byProviderId: async (sid) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE provider_id = $1`, [sid]))[0],
     due: (now, limit = 100) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= $1
       ORDER BY next_attempt_at, id LIMIT $2`, [now, limit], 'outbox.due'),
+    claimDue: (now, leaseUntil, limit = 100) => sql.rows<OutboxRow>(`WITH taken AS (
+        SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= $1
+        ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+      UPDATE outbox o SET status = 'sending', next_attempt_at = $2 FROM taken WHERE o.id = taken.id
+      RETURNING taken.*`, [now, leaseUntil, limit], 'outbox.claim').then((rows) => rows.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id)),
     nextAttempt: async () => (await sql.rows<{ at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`))[0].at,
     markSending: async (id, lookUpAt) => (await sql.count(`UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id = $1 AND status IN ${OPEN}`,
       [id, lookUpAt], 'outbox.sending')) === 1,

@@ -95,6 +95,8 @@ export function alertsTable(db: Db): Sync<AlertsPort> {
     openCounts: a.openCounts, acknowledge: a.acknowledge, resolve: a.resolve, setDetail: a.setDetail,
     setEscalation: a.setEscalation, due: a.due, nextDue: a.nextDue,
     openedBetween: (from, to) => openedBetween.all(from, to) as ReturnType<Sync<AlertsPort>['openedBetween']>,
+    // one connection, one unit of work at a time: holding the gate is the claim
+    claimDue: (now, limit = 100) => a.due(now).slice(0, limit),
   };
 }
 
@@ -142,6 +144,11 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
       ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
   };
   const cancelAll = db.transaction((rows: OutboxRow[]) => rows.filter((row) => s.cancel.run(row.id).changes === 1));
+  const claim = db.transaction((now: number, leaseUntil: number, limit: number) => {
+    const rows = s.due.all(now, limit) as OutboxRow[];
+    for (const row of rows) s.sending.run({ id: row.id, lookUpAt: leaseUntil });
+    return rows;
+  });
   return {
     enqueue(m) {
       const r = s.insert.run(m);
@@ -150,6 +157,7 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     get: (id) => s.get.get(id) as OutboxRow | undefined,
     byProviderId: (sid) => s.byProviderId.get(sid) as OutboxRow | undefined,
     due: (now, limit = 100) => s.due.all(now, limit) as OutboxRow[],
+    claimDue: (now, leaseUntil, limit = 100) => claim(now, leaseUntil, limit),
     nextAttempt: () => (s.nextAttempt.get() as { at: number | null }).at,
     markSending: (id, lookUpAt) => s.sending.run({ id, lookUpAt }).changes === 1,
     markSent: (id, providerId, at) => { s.sent.run({ id, providerId, at }); },
