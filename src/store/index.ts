@@ -10,5 +10,6 @@ export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
 export * from './ports.ts';
 export { openStore, type StorageOptions } from './open.ts';
 export { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
-export { openPostgresStore, migratePostgres, type PostgresStore, type PostgresOptions } from './postgres/index.ts';
-export { PG_MIGRATIONS } from './postgres/migrations.ts';
+// the PostgreSQL engine is loaded by openStore only when storage.url asks for it: importing pg
+// costs a gateway on SQLite a quarter of a second at every start for nothing
+export type { PostgresStore, PostgresOptions } from './postgres/index.ts';

@@ -2,7 +2,6 @@
 // SQLite file at storage.path. Both hand back the same ports (ports.ts).
 import type { Store } from './ports.ts';
 import { openSqliteStore } from './sqlite/index.ts';
-import { openPostgresStore } from './postgres/index.ts';
 
 export interface StorageOptions {
   path: string;
@@ -11,6 +10,9 @@ export interface StorageOptions {
 }
 
 export async function openStore(storage: StorageOptions, options: { applicationName?: string; onConnectionError?: (err: Error) => void } = {}): Promise<Store> {
-  if (storage.url) return openPostgresStore({ url: storage.url, ...options });
+  if (storage.url) {
+    const { openPostgresStore } = await import('./postgres/index.ts');
+    return openPostgresStore({ url: storage.url, ...options });
+  }
   return openSqliteStore({ path: storage.path, sync: storage.sync });
 }

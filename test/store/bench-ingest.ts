@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
-import { openPostgresStore, openSqliteStore, type Store } from '../../src/store/index.ts';
+import { openSqliteStore, eventRepository, alertRepository, type Store } from '../../src/store/index.ts';
+import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 import { startCluster } from './pg-cluster.ts';
 import pg from 'pg';
@@ -77,6 +78,32 @@ async function paced(stores: Store[]) {
   return { events: PACED, rate: RATE, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies[latencies.length - 1] };
 }
 
+/** the repository the gateway runs on today, without the store's gate: the SQLite baseline */
+function legacyIngest(path: string): Store {
+  const inner = openSqliteStore({ path, sync: 'normal' });
+  const events = eventRepository(inner.db);
+  return { ...inner, ingest: { ...inner.ingest, append: events.append, stats: events.stats }, close: inner.close };
+}
+
+/** what the async port costs over calling the synchronous repository: a read by id, many times */
+async function portOverhead(path: string) {
+  const store = openSqliteStore({ path, sync: 'normal' });
+  const id = await store.alerts.insert({ residentId: 'r-0', kind: 'smoke', conditionKey: 'smoke', deviceId: null, openedAt: 0, detail: {}, escalationDue: null });
+  const direct = alertRepository(store.db);
+  const n = quick ? 20_000 : 100_000;
+  const time = async (fn: () => unknown) => {
+    for (let i = 0; i < 2000; i++) await fn();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return ((performance.now() - t0) * 1000) / n;
+  };
+  const sync = await time(() => direct.get(id));
+  const port = await time(() => store.alerts.get(id));
+  const inTx = await store.tx(async (tx) => time(() => tx.alerts.get(id)));
+  await store.close();
+  return { reads: n, syncUs: sync, portUs: port, inTxUs: inTx };
+}
+
 async function measure(name: string, open: () => Promise<Store[]>) {
   const stores = await open();
   await seed(stores[0]);
@@ -101,6 +128,7 @@ async function pgUrl(): Promise<string> {
 
 try {
   const results = [];
+  results.push(await measure('sqlite, no gate (today)', async () => [legacyIngest(join(dir, 'legacy.db'))]));
   results.push(await measure('sqlite, sync: normal', async () => [openSqliteStore({ path: join(dir, 'normal.db'), sync: 'normal' })]));
   results.push(await measure('sqlite, sync: full', async () => [openSqliteStore({ path: join(dir, 'full.db'), sync: 'full' })]));
   results.push(await measure('postgres, one store', async () => [await openPostgresStore({ url: await pgUrl() })]));
@@ -117,7 +145,9 @@ try {
     const p = r.paced;
     console.log(`${r.name.padEnd(24)} ${s.rate.toFixed(0).padStart(8)}  ${(s.rate / base.saturation.rate).toFixed(2).padStart(5)}x ${String(s.commits).padStart(8)} ${s.meanGroup.toFixed(1).padStart(11)} ${s.p50.toFixed(1).padStart(11)} ${s.p99.toFixed(1).padStart(11)} | ${p.p50.toFixed(2).padStart(12)} ${p.p99.toFixed(2).padStart(7)} ${p.max.toFixed(1).padStart(7)}`);
   }
-  console.log(JSON.stringify({ at: new Date().toISOString(), loadavg: loadavg(), results }));
+  const overhead = await portOverhead(join(dir, 'overhead.db'));
+  console.log(`\nSQLite alert read by id, ${overhead.reads} times: repository ${overhead.syncUs.toFixed(2)} us, port ${overhead.portUs.toFixed(2)} us, port inside tx ${overhead.inTxUs.toFixed(2)} us`);
+  console.log(JSON.stringify({ at: new Date().toISOString(), loadavg: loadavg(), results, overhead }));
 } finally {
   await admin.end();
   await cluster.stop();

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import {
-  MIGRATIONS, PG_MIGRATIONS, SchemaTooNew, openDatabase, openPostgresStore, openSqliteStore, openStore,
-} from '../../src/store/index.ts';
+import { MIGRATIONS, SchemaTooNew, openDatabase, openSqliteStore, openStore } from '../../src/store/index.ts';
+import { PG_MIGRATIONS, migratePostgres, openPostgresStore } from '../../src/store/postgres/index.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { createDatabase, dropDatabase } from './pg.ts';
 
@@ -106,7 +105,6 @@ describe('migrations', () => {
   it('PostgreSQL: a migration that fails leaves the database at its old version, nothing half applied', async () => {
     const url = await emptyDatabase();
     const pool = new pg.Pool({ connectionString: url });
-    const { migratePostgres } = await import('../../src/store/index.ts');
     await migratePostgres(pool, PG_MIGRATIONS.slice(0, 2));
     await expect(migratePostgres(pool, [...PG_MIGRATIONS, 'CREATE TABLE broken (x INTEGER); SELECT no_such_function();'])).rejects.toThrow(/no_such_function/);
     await pool.end();

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import pg from 'pg';
-import { migratePostgres } from '../../src/store/index.ts';
+import { migratePostgres } from '../../src/store/postgres/index.ts';
 
 export function clusterUrl(): string {
   const url = inject('postgresUrl') ?? process.env.GATEWAY_TEST_POSTGRES_URL;

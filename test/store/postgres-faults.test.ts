@@ -3,7 +3,7 @@
 // only once its event is committed; one whose transaction died rejects, so the device resends.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openPostgresStore, type PostgresStore } from '../../src/store/index.ts';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 import { siteConfig } from './contract.ts';
 import { createDatabase, dropDatabase } from './pg.ts';

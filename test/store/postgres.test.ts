@@ -3,7 +3,7 @@
 // since CREATE DATABASE costs a second on this machine.
 import { afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
-import { openPostgresStore } from '../../src/store/index.ts';
+import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import { storeContract } from './contract.ts';
 import { createDatabase, dropDatabase } from './pg.ts';
 

@@ -11,6 +11,8 @@ import { clientSql, inTransaction, poolSql, types } from './sql.ts';
 import { tables } from './tables.ts';
 import { postgresIngest } from './ingest.ts';
 
+export { PG_MIGRATIONS };
+
 export interface PostgresOptions {
   /** postgres://USER@HOST:PORT/DB */
   url: string;
