@@ -17,7 +17,7 @@ export interface OpenOptions {
 
 export function openDatabase({ path, sync, url }: OpenOptions): Db {
   if (url) {
-    throw new Error('storage.url: this part of the gateway runs on SQLite only so far; use storage.path (PostgreSQL is opened with openStore)');
+    throw new Error('storage.url: this version of the gateway cannot run on PostgreSQL yet; use storage.path (a SQLite file)');
   }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);

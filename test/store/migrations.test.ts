@@ -137,6 +137,6 @@ describe('choosing the engine', () => {
 
   it('the SQLite-only opener the running gateway still uses refuses storage.url in plain words', () => {
     expect(() => openDatabase({ path: join(dir, 'x.db'), url: 'postgres://gw@127.0.0.1:5432/gw', sync: 'normal' }))
-      .toThrow('storage.url: this part of the gateway runs on SQLite only so far; use storage.path (PostgreSQL is opened with openStore)');
+      .toThrow('storage.url: this version of the gateway cannot run on PostgreSQL yet; use storage.path (a SQLite file)');
   });
 });
