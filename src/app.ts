@@ -7,8 +7,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
-  openDatabase, residentRepository, eventRepository, timelineRepository, alertRepository, digest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository,
+  openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
@@ -44,6 +44,8 @@ export class App {
   readonly log: Logger;
   readonly clock: Clock;
   stores!: Stores;
+  /** the store behind its ports; device events are ingested through it, the rest moves onto it part by part */
+  store!: SqliteStore;
   router!: DeviceRouter;
   broker!: BrokerAdapter;
   http!: FastifyInstance;
@@ -70,20 +72,22 @@ export class App {
       {
         name: 'store',
         start: () => {
-          const db = openDatabase(config.storage);
+          this.store = openSqliteStore(config.storage);
+          const db = this.store.db;
           this.stores = {
             db, residents: residentRepository(db), events: eventRepository(db),
             timeline: timelineRepository(db), alerts: alertRepository(db),
           };
           this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
           const storeLog = log.child({ module: 'store' });
-          this.stores.events.onHealthChange((err) => {
+          this.store.ingest.onHealthChange((err) => {
             if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');
             else storeLog.info('store commits again');
           });
           this.loadRegistry();
         },
-        stop: () => { this.stores?.db.close(); },
+        // what is queued for the next group commit is committed or rejected before the file closes
+        stop: () => this.store?.close(),
       },
       {
         name: 'notify',
@@ -121,7 +125,7 @@ export class App {
         start: async () => {
           this.router = createDeviceRouter({
             registry: this.registry,
-            append: (event, origin) => this.stores.events.append(event, origin),
+            append: (event, origin) => this.store.ingest.append(event, origin),
             onEvent: (event) => { for (const l of this.eventListeners) l(event); },
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
           });
@@ -233,7 +237,7 @@ export class App {
 
   health(): string | null {
     if (!this.ready) return 'starting';
-    const storeError = this.stores.events.lastError();
+    const storeError = this.store.ingestLastError();
     if (storeError) return `store: ${storeError.message}`;
     return null;
   }

@@ -14,6 +14,11 @@ import {
 export interface SqliteStore extends Store {
   /** the raw connection, for the callers not yet on the ports (until they move) */
   readonly db: Db;
+  /**
+   * ingest.lastError for a synchronous caller (the gateway's health check until it awaits):
+   * the same probe when the connection is free, else the last error seen.
+   */
+  ingestLastError(): Error | null;
 }
 
 type SyncPorts = { [K in keyof Ports]: Sync<Ports[K]> };
@@ -69,10 +74,13 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
       return Promise.reject(err);
     }
   });
+  let lastSeen: Error | null = null;
+  let healthListener: (err: Error | null) => void = () => {};
+  events.onHealthChange((err) => { lastSeen = err; healthListener(err); });
   const ingest: Ingest = {
     append: (event, origin) => events.append(event, origin),
-    lastError: () => gate.run(() => events.lastError()),
-    onHealthChange: (fn) => events.onHealthChange(fn),
+    lastError: () => gate.run(() => (lastSeen = events.lastError())),
+    onHealthChange: (fn) => { healthListener = fn; },
     stats: () => events.stats(),
   };
   let closed = false;
@@ -82,6 +90,7 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     db,
     ...outside,
     ingest,
+    ingestLastError: () => (gate.busy || closed ? lastSeen : (lastSeen = events.lastError())),
     tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       return gate.hold(async () => {
         // IMMEDIATE: the write lock now, not at the first write (no upgrade deadlock with a reader)
