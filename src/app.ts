@@ -16,7 +16,7 @@ import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
-import { SerialReceiver } from './devices/serial/index.ts';
+import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
 import { ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
@@ -153,10 +153,14 @@ export class App {
             const receiver = new SerialReceiver({
               config: serialConfig,
               log: log.child({ module: 'serial', path: serialConfig.path }),
-              lookup: (key) => {
+              lookup: (key, idFields) => {
                 const d = serialConfig.protocol === 'jsonl' ? this.registry.byJsonlKey(key) : this.registry.byRflinkKey(key);
+                // a jsonl device is found by its own idFields (or its port's) only
+                const own = d?.idFields ?? serialConfig.idFields ?? DEFAULT_ID_FIELDS;
+                if (d && idFields && own.join('\u0000') !== idFields.join('\u0000')) return undefined;
                 return d ? { deviceId: d.id, kind: d.kind } : undefined;
               },
+              idFieldSets: () => this.registry.jsonlIdFieldSets(),
               ingest: async (deviceId, readings, meta) => { await this.router.ingestReadings(deviceId, readings, meta.source); },
               onOutage: (info) => this.receiverOutage(serialConfig.protocol, info.path, info.reason, true),
               onRecovered: (info) => this.receiverOutage(serialConfig.protocol, info.path, `back after ${Math.round(info.downForMs / 1000)} s`, false),
@@ -204,6 +208,7 @@ export class App {
     this.registry.replaceAll(this.stores.residents.listDevices().map((d) => ({
       id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
       zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
+      ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,
     })));
   }
 

@@ -45,7 +45,7 @@ export function readEvents(text: string, config: Config, warn: (msg: string) => 
       if (decoded.ok) events.push({ ...base, type: 'availability', availability: decoded.value });
       return;
     }
-    const decoded = decodeState(Buffer.from(JSON.stringify(payload ?? null)));
+    const decoded = decodeState(Buffer.from(JSON.stringify(payload ?? null)), device.kind);
     if (!decoded.ok) return warn(`${where}: payload dropped (${decoded.reason})`);
     events.push({ ...base, type: 'state', readings: decoded.value });
   });

@@ -82,7 +82,10 @@ export class RulesRuntime {
       seen.add(r.id);
       const cfg: ResidentRulesConfig = {
         residentId: r.id, timezone: r.timezone, rules: r.rules,
-        devices: registry.ofResident(r.id).map((d) => ({ id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined })),
+        devices: registry.ofResident(r.id).map((d) => ({
+          id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined,
+          ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
+        })),
       };
       const existing = this.homes.get(r.id);
       if (existing) { existing.cfg = cfg; continue; }

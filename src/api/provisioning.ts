@@ -30,7 +30,7 @@ const residentFields = {
 } as const;
 
 const deviceFields = {
-  kind: { type: 'string', enum: ['smoke', 'button', 'door', 'motion'] },
+  kind: { type: 'string', enum: ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] },
   name: { ...nullable(text(80, 1)), description: 'what people read, e.g. "大门"; default: the id' },
   room: nullable({ type: 'string', enum: ['bedroom', 'bathroom', 'kitchen', 'living', 'hall', 'entrance', 'other', null] }),
   entrance: { type: 'boolean', description: 'doors only; default true' },

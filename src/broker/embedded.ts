@@ -34,7 +34,24 @@ export class EmbeddedBroker implements BrokerAdapter {
   async start(): Promise<void> {
     const { auth, sink, metrics, log, config } = this.opts;
     describeMetrics(metrics);
-    const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000 });
+    // aedes 1.x speaks MQTT 3.1 and 3.1.1 only and answers any other version with CONNACK 1
+    // (unacceptable protocol version): say so once per client, where an operator looks
+    const versionWarned = new Set<string>();
+    const preConnect = (client: { id?: string }, packet: { protocolVersion?: number; clientId?: string; username?: string }, callback: (err: Error | null, ok: boolean) => void) => {
+      const version = packet.protocolVersion;
+      if (version !== 3 && version !== 4) {
+        metrics.inc('gateway_connections_refused_total', { reason: `mqtt_version_${String(version).slice(0, 4)}` });
+        const who = `${packet.clientId ?? ''}\u0000${packet.username ?? ''}`;
+        if (!versionWarned.has(who) && versionWarned.size < 10_000) {
+          versionWarned.add(who);
+          log.warn({ clientId: packet.clientId?.slice(0, 64), username: packet.username?.slice(0, 64), protocolVersion: version },
+            `connection refused: MQTT ${version === 5 ? '5' : `protocol version ${version}`} is not supported; devices and zigbee2mqtt must use MQTT 3.1.1`);
+        }
+      }
+      void client;
+      callback(null, true);
+    };
+    const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000, preConnect: preConnect as never });
     this.aedes = aedes;
 
     aedes.authenticate = (client, username, password, done) => {

@@ -29,7 +29,7 @@ export type DueReason =
 
 // Scores order the list, most urgent first: an alert someone may still be in is first, then
 // what the devices say, then the calendar. A resident's score is the sum of their reasons'.
-const ALERT_SCORE: Record<string, number> = { smoke: 100, emergency: 100, inactivity: 90, night_door: 70 };
+const ALERT_SCORE: Record<string, number> = { smoke: 100, co: 100, gas: 100, emergency: 100, inactivity: 90, night_door: 70, water_leak: 70 };
 const OTHER_ALERT_SCORE = 50;
 
 export interface PlanningDeps {

@@ -59,6 +59,7 @@ function crossCheck(config: Config): string[] {
   const seen = new Map<string, string>();
   const z2mNames = new Map<string, string>();
   const rfKeys = new Map<string, string>();
+  const jsonlKeys = new Map<string, string>();
   const residentIds = new Set<string>();
   const bridgeUsers = new Set(config.mqtt.bridges.map((b) => b.username));
   config.residents.forEach((resident, r) => {
@@ -73,6 +74,8 @@ function crossCheck(config: Config): string[] {
         problems.push(`${at}: a device needs a secret (MQTT), a zigbee2mqtt name, an rflink key or a jsonl key`);
       }
       if (device.entrance !== undefined && device.kind !== 'door') problems.push(`${at}.entrance: only doors have an entrance flag`);
+      if (device.emergencyActions !== undefined && device.kind !== 'button') problems.push(`${at}.emergencyActions: only buttons have emergency actions (sos, emergency and panic count on any device)`);
+      if (device.idFields !== undefined && !device.jsonl) problems.push(`${at}.idFields: only a device with a jsonl key has idFields`);
       if (device.zigbee2mqtt) {
         if (z2mNames.has(device.zigbee2mqtt)) problems.push(`${at}.zigbee2mqtt: friendly name already used by ${z2mNames.get(device.zigbee2mqtt)}`);
         z2mNames.set(device.zigbee2mqtt, at);
@@ -80,6 +83,10 @@ function crossCheck(config: Config): string[] {
       if (device.rflink) {
         if (rfKeys.has(device.rflink)) problems.push(`${at}.rflink: key already used by ${rfKeys.get(device.rflink)}`);
         rfKeys.set(device.rflink, at);
+      }
+      if (device.jsonl) {
+        if (jsonlKeys.has(device.jsonl)) problems.push(`${at}.jsonl: key already used by ${jsonlKeys.get(device.jsonl)}`);
+        jsonlKeys.set(device.jsonl, at);
       }
     });
   });

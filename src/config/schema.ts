@@ -172,9 +172,31 @@ const escalationStep = z
   })
   .strict();
 
-const alertKind = z.enum(['smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
+const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
 
-const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1));
+type Steps = Array<z.infer<typeof escalationStep>>;
+/** CONTRACT.md's smoke policy: what a hazard gets when the config names none for it */
+const HAZARD_DEFAULT: Steps = [
+  { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
+  { notify: ['caseworker'], after: 120_000, via: 'sms' },
+];
+/** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
+const WATER_DEFAULT: Steps = [
+  { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
+  { notify: ['caseworker'], after: 600_000, via: 'sms' },
+];
+
+/**
+ * The hazards new to the config are never left without a policy: CO and gas take the smoke
+ * policy (or, with none, the contract's smoke example), a water leak a default of its own,
+ * unless the config names theirs. (smoke itself keeps what the config says.)
+ */
+const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
+  const smoke = e.smoke ?? HAZARD_DEFAULT;
+  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT };
+});
+
+export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
 
 const contact = z
   .object({
@@ -190,7 +212,7 @@ const contact = z
 const device = z
   .object({
     id: slug,
-    kind: z.enum(['smoke', 'button', 'door', 'motion']),
+    kind: z.enum(DEVICE_KIND_NAMES, { error: `expected a device kind: ${DEVICE_KIND_NAMES.join(', ')}` }),
     /** what people read on the page and in texts, e.g. "大门" or "kitchen smoke alarm" */
     name: z.string().min(1).max(80).optional(),
     room: z.enum(ROOMS, { error: `expected a room: ${ROOMS.join(', ')}` }).optional(),
@@ -199,6 +221,10 @@ const device = z
     zigbee2mqtt: z.string().min(1).optional(),
     rflink: z.string().regex(/^[^;]+;ID=[^;]+(;SWITCH=[^;]+)?$/, { error: 'expected "<Name>;ID=<id>" or "<Name>;ID=<id>;SWITCH=<n>"' }).optional(),
     jsonl: z.string().min(1).optional(),
+    /** jsonl: the fields of a line that name this device (default: its port's idFields, else model and id) */
+    idFields: z.array(z.string().min(1).max(64)).min(1).max(8).optional(),
+    /** buttons: the actions that raise an emergency (default: sos, emergency, panic, single, double, hold, long, press) */
+    emergencyActions: z.array(z.string().min(1).max(64)).min(1).max(32).optional(),
     /** silence longer than this makes the device offline (default per kind) */
     supervision: duration.optional(),
   })
@@ -252,7 +278,7 @@ export const configSchema = z
     twilio: twilio.optional(),
     api: api.default({ tokens: [] }),
     serial: z.array(serialPort).default([]),
-    escalation: escalation.default({}),
+    escalation: escalation.prefault({}),
     residents: z.array(resident).default([]),
   })
   .strict();

@@ -1,29 +1,13 @@
 // The device dialect (zigbee2mqtt's): state as a JSON object, availability as
 // {"state":"online"|"offline"} or the plain words. Pure functions, tested on real payloads.
-import type { Readings, Availability } from '../domain/types.ts';
+// The properties and what they mean are in vocabulary.ts; one bad field drops that field only.
+import type { Readings, Availability, DeviceKind } from '../domain/types.ts';
+import { PROPERTIES, readProperties } from './vocabulary.ts';
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type Decoded<T> = { ok: true; value: T; dropped?: string[] } | { ok: false; reason: string; dropped?: string[] };
 
 /** A payload larger than this is not a sensor report. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
-
-type Check = (v: unknown) => boolean;
-const bool: Check = (v) => typeof v === 'boolean';
-const percent: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100;
-const shortText: Check = (v) => typeof v === 'string' && v.length <= 64;
-
-/** The properties we read, with their types; everything else a device sends (linkquality, voltage...) is ignored. */
-const PROPERTIES: Record<keyof Readings, Check> = {
-  smoke: bool,
-  contact: bool,
-  occupancy: bool,
-  action: shortText,
-  sos: bool,
-  battery: percent,
-  battery_low: bool,
-  tamper: bool,
-  test: bool,
-};
 
 function parseJson(payload: Buffer): Decoded<unknown> {
   if (payload.length === 0) return { ok: false, reason: 'empty' };
@@ -35,23 +19,20 @@ function parseJson(payload: Buffer): Decoded<unknown> {
   }
 }
 
-export function decodeState(payload: Buffer): Decoded<Readings> {
+/**
+ * A state report, read by meaning for a device of this kind (the kind decides what a generic
+ * IAS `alarm_1` means). A field whose value cannot be read is left out and named in `dropped`;
+ * the report is dropped whole only when it had fields we know and none of them could be read.
+ * A report with no field we know (linkquality only) is kept: the device spoke.
+ */
+export function decodeState(payload: Buffer, kind?: DeviceKind): Decoded<Readings> {
   const parsed = parseJson(payload);
   if (!parsed.ok) return parsed;
   const obj = parsed.value;
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { ok: false, reason: 'not_object' };
-  // Copy known keys into a fresh object: a "__proto__" key in the payload stays an inert own
-  // property of the parsed value and never reaches anything we keep.
-  const readings: Readings = {};
-  for (const key of Object.keys(PROPERTIES) as Array<keyof Readings>) {
-    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
-    const value = (obj as Record<string, unknown>)[key];
-    // zigbee2mqtt reports null for a property it has not read yet, and "" for a cleared action
-    if (value === null || (key === 'action' && value === '')) continue;
-    if (!PROPERTIES[key](value)) return { ok: false, reason: `bad_type_${key}` };
-    (readings as Record<string, unknown>)[key] = value;
-  }
-  return { ok: true, value: readings };
+  const { readings, dropped, read } = readProperties(obj as Record<string, unknown>, kind);
+  if (read === 0 && dropped.length > 0) return { ok: false, reason: dropped[0], dropped };
+  return dropped.length > 0 ? { ok: true, value: readings, dropped } : { ok: true, value: readings };
 }
 
 export function decodeAvailability(payload: Buffer): Decoded<Availability> {
@@ -62,4 +43,25 @@ export function decodeAvailability(payload: Buffer): Decoded<Availability> {
   const state = (parsed.value as { state?: unknown } | null)?.state;
   if (state === 'online' || state === 'offline') return { ok: true, value: state };
   return { ok: false, reason: 'bad_availability' };
+}
+
+/**
+ * One property on its own topic (zigbee2mqtt `advanced.output: attribute`, or
+ * `attribute_and_json`): `{base}/{name}/{property}` with the bare value as payload: `true`,
+ * `85`, `"ON"` or an unquoted word such as `sos`. Undefined when we do not read that property.
+ */
+export function decodeAttribute(property: string, payload: Buffer, kind?: DeviceKind): Decoded<Readings> | undefined {
+  if (!Object.prototype.hasOwnProperty.call(PROPERTIES, property)) return undefined;
+  if (payload.length === 0) return { ok: false, reason: 'empty' };
+  if (payload.length > 1024) return { ok: false, reason: 'too_large' };
+  const text = payload.toString('utf8').trim();
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // a bare word: zigbee2mqtt publishes string values unquoted
+  }
+  const { readings, dropped, read } = readProperties({ [property]: value }, kind);
+  if (read === 0) return { ok: false, reason: dropped[0] ?? `bad_type_${property}`, dropped };
+  return { ok: true, value: readings };
 }

@@ -7,6 +7,8 @@ export interface RegisteredDevice extends DeviceSpec {
   zigbee2mqtt?: string | null;
   rflink?: string | null;
   jsonl?: string | null;
+  /** jsonl: the fields of a line that name this device; none: the port's */
+  idFields?: readonly string[] | null;
   supervisionMs?: number | null;
 }
 
@@ -42,6 +44,12 @@ export class DeviceRegistry {
   byFriendlyName(name: string): RegisteredDevice | undefined { return this.byZ2m.get(name); }
   byRflinkKey(key: string): RegisteredDevice | undefined { return this.byRflink.get(key); }
   byJsonlKey(key: string): RegisteredDevice | undefined { return this.byJsonl.get(key); }
+  /** the distinct idFields that jsonl devices set for themselves */
+  jsonlIdFieldSets(): Array<readonly string[]> {
+    const sets = new Map<string, readonly string[]>();
+    for (const d of this.byJsonl.values()) if (d.idFields) sets.set(d.idFields.join('\u0000'), d.idFields);
+    return [...sets.values()];
+  }
   all(): RegisteredDevice[] { return [...this.byId.values()]; }
   ofResident(residentId: string): RegisteredDevice[] { return this.all().filter((d) => d.residentId === residentId); }
   kindOf(id: string): DeviceKind | undefined { return this.byId.get(id)?.kind; }

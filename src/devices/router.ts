@@ -4,7 +4,7 @@
 import type { DeviceEvent, EventSource, Readings, Availability } from '../domain/types.ts';
 import type { MqttOrigin } from '../store/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { decodeAvailability, decodeState } from './dialect.ts';
+import { decodeAttribute, decodeAvailability, decodeState } from './dialect.ts';
 import type { DeviceRegistry, RegisteredDevice } from './registry.ts';
 
 /** The native base topic: devices/{id} and devices/{id}/availability */
@@ -38,7 +38,14 @@ export interface RouterDeps {
   now(): number;
 }
 
-interface Target { device: RegisteredDevice | undefined; availability: boolean; source: EventSource; other?: string }
+interface Target {
+  device: RegisteredDevice | undefined;
+  availability: boolean;
+  source: EventSource;
+  other?: string;
+  /** zigbee2mqtt `advanced.output: attribute`: one property on its own topic */
+  attribute?: string;
+}
 
 function targetOf(msg: InboundMessage, registry: DeviceRegistry): Target {
   const { topic, principal } = msg;
@@ -56,6 +63,12 @@ function targetOf(msg: InboundMessage, registry: DeviceRegistry): Target {
     if (device) return { device, availability: true, source: 'zigbee2mqtt' };
   }
   if (/\/(set|get)(\/.*)?$/.test(rest)) return { device: undefined, availability: false, source: 'zigbee2mqtt', other: 'command' };
+  // `{name}/{property}`: friendly names may hold "/" themselves, the property never does
+  const slash = rest.lastIndexOf('/');
+  if (slash > 0) {
+    const device = registry.byFriendlyName(rest.slice(0, slash));
+    if (device) return { device, availability: false, source: 'zigbee2mqtt', attribute: rest.slice(slash + 1) };
+  }
   return { device: undefined, availability: false, source: 'zigbee2mqtt' };
 }
 
@@ -63,6 +76,11 @@ export function createDeviceRouter(deps: RouterDeps) {
   const { registry, metrics, log } = deps;
   metrics.describe('gateway_messages_accepted_total', 'Device messages committed to the store');
   metrics.describe('gateway_messages_dropped_total', 'Device messages dropped, by reason');
+  metrics.describe('gateway_fields_dropped_total', 'Fields left out of a stored report because their value could not be read, by reason');
+  // a device that always sends one bad field (a 200 % battery) is logged once per field, not every report
+  const fieldLogged = new Set<string>();
+  // zigbee2mqtt `attribute_and_json` publishes each property again on its own topic right after the JSON
+  const lastJson = new Map<string, { at: number; readings: Readings }>();
   // a device going unavailable is logged once, and coming back once, however often it repeats
   const availability = new Map<string, Availability>();
 
@@ -92,6 +110,23 @@ export function createDeviceRouter(deps: RouterDeps) {
     return { status: 'stored', event };
   }
 
+  function droppedFields(device: RegisteredDevice, reasons: readonly string[] | undefined): void {
+    for (const reason of reasons ?? []) {
+      metrics.inc('gateway_fields_dropped_total', { reason });
+      const key = `${device.id}\u0000${reason}`;
+      if (fieldLogged.has(key) || fieldLogged.size >= 10_000) continue;
+      fieldLogged.add(key);
+      log.warn({ deviceId: device.id, reason }, 'field dropped, the rest of the report kept');
+    }
+  }
+
+  /** the same readings the device's JSON state just gave: its attribute_and_json copy */
+  function repeatsJson(device: RegisteredDevice, readings: Readings): boolean {
+    const last = lastJson.get(device.id);
+    if (!last || deps.now() - last.at > 2000) return false;
+    return Object.entries(readings).every(([k, v]) => (last.readings as Record<string, unknown>)[k] === v);
+  }
+
   function drop(reason: string, context: object): Outcome {
     metrics.inc('gateway_messages_dropped_total', { reason });
     log.warn({ ...context, reason }, 'message dropped');
@@ -113,8 +148,32 @@ export function createDeviceRouter(deps: RouterDeps) {
         if (!decoded.ok) return drop(decoded.reason, ctx);
         return store(target.device, target.source, { availability: decoded.value }, msg.origin);
       }
-      const decoded = decodeState(msg.payload);
-      if (!decoded.ok) return drop(decoded.reason, ctx);
+      if (target.attribute !== undefined) {
+        const decoded = decodeAttribute(target.attribute, msg.payload, target.device.kind);
+        // linkquality, voltage, illuminance...: nothing we read, and the JSON state (if any) carries the rest
+        if (decoded === undefined) {
+          metrics.inc('gateway_messages_ignored_total', { reason: 'attribute_unread' });
+          return { status: 'ignored', reason: 'attribute_unread' };
+        }
+        if (!decoded.ok) return drop(decoded.reason, ctx);
+        if (repeatsJson(target.device, decoded.value)) {
+          metrics.inc('gateway_messages_ignored_total', { reason: 'attribute_repeat' });
+          return { status: 'ignored', reason: 'attribute_repeat' };
+        }
+        // something new: the JSON state is no longer what the device says
+        lastJson.delete(target.device.id);
+        return store(target.device, target.source, { readings: decoded.value }, msg.origin);
+      }
+      const decoded = decodeState(msg.payload, target.device.kind);
+      if (!decoded.ok) {
+        droppedFields(target.device, decoded.dropped?.slice(1));
+        return drop(decoded.reason, ctx);
+      }
+      droppedFields(target.device, decoded.dropped);
+      if (target.source === 'zigbee2mqtt') {
+        if (lastJson.size > 10_000) lastJson.clear();
+        lastJson.set(target.device.id, { at: deps.now(), readings: decoded.value });
+      }
       return store(target.device, target.source, { readings: decoded.value }, msg.origin);
     },
 

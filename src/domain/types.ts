@@ -1,17 +1,25 @@
 // Domain types shared by every module. No library imports here: this is the language
 // the broker, the serial receivers, the store, the rules core and the notifier all speak.
 
-export type DeviceKind = 'smoke' | 'button' | 'door' | 'motion';
-export const DEVICE_KINDS: readonly DeviceKind[] = ['smoke', 'button', 'door', 'motion'];
+export type DeviceKind = 'smoke' | 'co' | 'gas' | 'water' | 'button' | 'door' | 'motion' | 'presence';
+export const DEVICE_KINDS: readonly DeviceKind[] = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'];
 
 /** where a device is in the home (CONTRACT.md "Config": devices[].room) */
 export type DeviceRoom = 'bedroom' | 'bathroom' | 'kitchen' | 'living' | 'hall' | 'entrance' | 'other';
 
-/** Typed properties of the device dialect (zigbee2mqtt's names; see CONTRACT.md "MQTT"). */
+/**
+ * What a report means, in the device dialect's names (zigbee2mqtt's; CONTRACT.md "MQTT" and
+ * "Real devices"). Every vendor spelling (smoke_state, alarm_1, contact_alarm_1, presence,
+ * battery_state, rtl_433 codes...) is read into these by src/devices/vocabulary.ts.
+ */
 export interface Readings {
   smoke?: boolean;
+  carbon_monoxide?: boolean;
+  gas?: boolean;
+  water_leak?: boolean;
   /** true = closed, false = open */
   contact?: boolean;
+  /** someone is there: a PIR's motion or an mmWave sensor's presence */
   occupancy?: boolean;
   /** `sos`, `emergency`, or a press such as `single`, `double`, `hold` */
   action?: string;
@@ -46,6 +54,9 @@ export interface DeviceEvent {
 
 export type AlertKind =
   | 'smoke'
+  | 'co'
+  | 'gas'
+  | 'water_leak'
   | 'emergency'
   | 'inactivity'
   | 'night_door'
@@ -53,8 +64,19 @@ export type AlertKind =
   | 'battery_low'
   | 'tamper';
 export const ALERT_KINDS: readonly AlertKind[] = [
-  'smoke', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper',
+  'smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper',
 ];
+
+/** The hazards a reading raises, whatever kind of device reported it (a smoke+CO combo is configured as one kind). */
+export const HAZARDS = [
+  { reading: 'smoke', alert: 'smoke' },
+  { reading: 'carbon_monoxide', alert: 'co' },
+  { reading: 'gas', alert: 'gas' },
+  { reading: 'water_leak', alert: 'water_leak' },
+] as const satisfies ReadonlyArray<{ reading: keyof Readings; alert: AlertKind }>;
+
+/** CONTRACT.md "Real devices": the actions of a `button` that ask for help, unless the device sets its own */
+export const DEFAULT_EMERGENCY_ACTIONS: readonly string[] = ['sos', 'emergency', 'panic', 'single', 'double', 'hold', 'long', 'press'];
 
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -65,4 +87,6 @@ export interface DeviceSpec {
   kind: DeviceKind;
   /** doors only: true unless configured `entrance: false` */
   entrance: boolean;
+  /** buttons: the actions that raise an emergency (default DEFAULT_EMERGENCY_ACTIONS) */
+  emergencyActions?: readonly string[];
 }

@@ -2,7 +2,7 @@
 // the time (issue 4, item 2; CONTRACT.md "escalation"):
 // - step i fires at openedAt + steps[i].after unless the alert was acknowledged;
 // - a step that reaches nobody (no contact of its roles on call now) passes on at once;
-// - for smoke and emergency a step that asks only the resident passes on at once too: those
+// - for smoke, CO, gas and emergency a step that asks only the resident passes on at once too: those
 //   kinds never wait for the resident's answer (item 5);
 // - a step with `repeat: { every, times }` that reached someone tells the same people again at
 //   firedAt + k * every (k = 1..times) while the alert is open; repeats missed while the gateway
@@ -20,7 +20,7 @@ export const UNANSWERED_AFTER_MS = 10 * 60_000;
 /** kinds whose resident step is the telecare pre-alarm: the resident's "1" resolves the alert */
 export const PRE_ALARM_KINDS: ReadonlySet<AlertKind> = new Set(['inactivity', 'night_door']);
 /** kinds that never wait for the resident */
-export const NEVER_WAIT_KINDS: ReadonlySet<AlertKind> = new Set(['smoke', 'emergency']);
+export const NEVER_WAIT_KINDS: ReadonlySet<AlertKind> = new Set(['smoke', 'co', 'gas', 'emergency']);
 
 export interface PlannedStep<C> {
   step: number;

@@ -24,6 +24,9 @@ const sp = (d: string) => (d ? ` ${d}` : '');
 const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = {
   en: {
     smoke: () => 'SMOKE ALARM',
+    co: () => 'CARBON MONOXIDE ALARM',
+    gas: () => 'GAS LEAK ALARM',
+    water_leak: () => 'Water leak',
     emergency: () => 'EMERGENCY BUTTON pressed',
     inactivity: () => 'No activity seen for a long time',
     night_door: () => 'Entrance door opened at night',
@@ -33,6 +36,9 @@ const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = 
   },
   'zh-CN': {
     smoke: () => '烟雾报警',
+    co: () => '一氧化碳报警',
+    gas: () => '燃气泄漏报警',
+    water_leak: () => '漏水报警',
     emergency: () => '紧急呼叫按钮被按下',
     inactivity: () => '长时间无活动',
     night_door: () => '夜间入户门被打开',
@@ -45,11 +51,11 @@ const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = 
 // for the compact wordings: an English text naming a Chinese resident is UCS-2, 70 units
 const SHORT: Record<Locale, Record<AlertKind, string>> = {
   en: {
-    smoke: 'SMOKE ALARM', emergency: 'EMERGENCY', inactivity: 'No activity', night_door: 'Door opened at night',
+    smoke: 'SMOKE ALARM', co: 'CO ALARM', gas: 'GAS ALARM', water_leak: 'Water leak', emergency: 'EMERGENCY', inactivity: 'No activity', night_door: 'Door opened at night',
     device_offline: 'Device offline', battery_low: 'Low battery', tamper: 'Device tampered',
   },
   'zh-CN': {
-    smoke: '烟雾报警', emergency: '紧急呼叫', inactivity: '长时间无活动', night_door: '夜间开门',
+    smoke: '烟雾报警', co: '一氧化碳报警', gas: '燃气报警', water_leak: '漏水', emergency: '紧急呼叫', inactivity: '长时间无活动', night_door: '夜间开门',
     device_offline: '设备离线', battery_low: '设备电量低', tamper: '设备被拆动',
   },
 };
@@ -57,11 +63,15 @@ const SHORT: Record<Locale, Record<AlertKind, string>> = {
 const ACTION: Record<Locale, Record<AlertKind, string>> = {
   en: {
     smoke: 'Please go or call now.', emergency: 'Please go or call now.',
+    co: 'Please go or call now. Do not stay inside.', gas: 'Please go or call now. No flames or switches.',
+    water_leak: 'Please check the home.',
     inactivity: 'Please check on them.', night_door: 'Please check on them.',
     device_offline: 'Please check the device.', battery_low: 'Please change the battery.', tamper: 'Please check the device.',
   },
   'zh-CN': {
     smoke: '请立即前往或致电', emergency: '请立即前往或致电',
+    co: '请立即前往或致电，勿在室内停留', gas: '请立即前往或致电，勿用明火和电器开关',
+    water_leak: '请尽快查看',
     inactivity: '请尽快查看', night_door: '请尽快查看',
     device_offline: '请检查设备', battery_low: '请更换电池', tamper: '请检查设备',
   },

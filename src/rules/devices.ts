@@ -1,6 +1,7 @@
-// Conditions that come from one device: smoke, emergency, night door, device offline,
-// battery low, tamper, and the facts about activity that inactivity.ts judges.
-import type { DeviceEvent, DeviceSpec, Readings } from '../domain/types.ts';
+// Conditions that come from one device: hazards (smoke, CO, gas, water leak), emergency,
+// night door, device offline, battery low, tamper, and the facts about activity that
+// inactivity.ts judges.
+import { DEFAULT_EMERGENCY_ACTIONS, HAZARDS, type DeviceEvent, type DeviceSpec, type Readings } from '../domain/types.ts';
 import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
 import {
   BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS,
@@ -22,18 +23,24 @@ export function isEntrance(spec: DeviceSpec): boolean {
   return spec.kind === 'door' && spec.entrance !== false;
 }
 
+/** actions that ask for help from any device: a keypad's panic key, an SOS fob */
+const HELP_ACTIONS: ReadonlySet<string> = new Set(['sos', 'emergency', 'panic']);
+
 /**
- * The press that raises an emergency, or null. CONTRACT.md: `action` sos/emergency, or a press
- * such as single/double/hold on a button, or `sos: true`. A "...release" only ends a hold the
- * device already reported, so it is not a second press.
+ * The press that raises an emergency, or null (CONTRACT.md "Real devices"): `sos: true`, or an
+ * action sos/emergency/panic from any device, or on a `button` one of its emergencyActions
+ * (default: those and the plain presses of a one-button caller). Arm, disarm, home, off and
+ * "...release" (the end of a hold already reported) are recorded, never an emergency.
  */
 export function emergencyAction(spec: DeviceSpec, r: Readings): string | null {
   if (r.sos === true) return 'sos';
   const a = r.action;
   if (typeof a !== 'string' || a === '') return null;
-  if (a === 'sos' || a === 'emergency') return a;
-  if (spec.kind === 'button' && !/release$/i.test(a)) return a;
-  return null;
+  const word = a.trim().toLowerCase();
+  if (HELP_ACTIONS.has(word)) return a;
+  if (spec.kind !== 'button') return null;
+  const allowed = spec.emergencyActions ?? DEFAULT_EMERGENCY_ACTIONS;
+  return allowed.some((x) => x.toLowerCase() === word) ? a : null;
 }
 
 export function deviceState(ctx: Ctx, deviceId: string, at: number): DeviceState {
@@ -70,7 +77,7 @@ export function onDeviceEvent(ctx: Ctx, spec: DeviceSpec, event: DeviceEvent): A
     record(ctx, 'self-test', id);
     return NO_ACTIVITY;
   }
-  onSmoke(ctx, id, r);
+  for (const h of HAZARDS) onHazard(ctx, id, r, h.reading, h.alert);
   const press = emergencyAction(spec, r);
   if (press) {
     raise(ctx, `emergency:${id}`, 'emergency', id, { action: press }, 'pressed again');
@@ -81,17 +88,18 @@ export function onDeviceEvent(ctx: Ctx, spec: DeviceSpec, event: DeviceEvent): A
   onTamper(ctx, id, r);
   const facts = onContact(ctx, spec, dev, r, at);
   if (r.occupancy === true) facts.activity = facts.indoor = true;
-  if (press) facts.activity = facts.indoor = true;
+  // any press of a button is the resident moving about, an emergency or not
+  if (press || (spec.kind === 'button' && typeof r.action === 'string' && r.action !== '' && !/release$/i.test(r.action))) facts.activity = facts.indoor = true;
   return facts;
 }
 
-// Smoke that clears says so but stays open until a person resolves it (issue 3): a fire that
-// stopped smoking is still worth a look.
-function onSmoke(ctx: Ctx, id: string, r: Readings): void {
-  const key = `smoke:${id}`;
-  if (r.smoke === true && !ctx.state.latched[key]) {
-    raise(ctx, key, 'smoke', id, { smoke: true }, 'smoke again');
-  } else if (r.smoke === false && ctx.state.latched[key]) {
+// A hazard that clears says so but stays open until a person resolves it (issue 3): a fire
+// that stopped smoking, a CO level that fell, a leak that dried are still worth a look.
+function onHazard(ctx: Ctx, id: string, r: Readings, reading: (typeof HAZARDS)[number]['reading'], kind: (typeof HAZARDS)[number]['alert']): void {
+  const key = `${kind}:${id}`;
+  if (r[reading] === true && !ctx.state.latched[key]) {
+    raise(ctx, key, kind, id, { [reading]: true }, `${kind === 'water_leak' ? 'leak' : kind} again`);
+  } else if (r[reading] === false && ctx.state.latched[key]) {
     release(ctx, key);
     update(ctx, key, 'cleared');
   }

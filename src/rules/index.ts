@@ -8,8 +8,11 @@
 //
 // smoke:<dev>           smoke:true. smoke:false -> update 'cleared', stays open until a person
 //                       resolves it. Smoke again while still open -> update 'smoke again'.
-// emergency:<dev>       sos:true, action sos/emergency on any device, or any action on a button
-//                       (single, double, hold, ...; "*release" is the end of a hold, not a press).
+// co:<dev>, gas:<dev>,  carbon_monoxide / gas / water_leak true: as smoke, from any device kind
+// water_leak:<dev>      (a smoke+CO combo raises both).
+// emergency:<dev>       sos:true, action sos/emergency/panic on any device, or on a button one of
+//                       its emergencyActions (default also single, double, hold, long, press);
+//                       arm/disarm/off/"*release" are recorded, never an emergency.
 //                       Never resolved automatically; another press -> update 'pressed again'.
 // inactivity            see inactivity.ts. Activity resumed -> update 'activity resumed', and
 //                       resolve unless a person already acknowledged (then it is theirs to

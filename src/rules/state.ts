@@ -113,10 +113,11 @@ export function deviceSpec(cfg: ResidentRulesConfig, event: DeviceEvent): Device
 }
 
 export function hasMotionSensor(cfg: ResidentRulesConfig): boolean {
-  return cfg.devices.some((d) => d.kind === 'motion');
+  // an mmWave presence sensor sees someone indoors as a PIR does
+  return cfg.devices.some((d) => d.kind === 'motion' || d.kind === 'presence');
 }
 
 /** Can anything in this home show activity at all? Without such devices inactivity is meaningless. */
 export function hasActivitySensor(cfg: ResidentRulesConfig): boolean {
-  return cfg.devices.some((d) => d.kind === 'motion' || d.kind === 'door' || d.kind === 'button');
+  return cfg.devices.some((d) => d.kind === 'motion' || d.kind === 'presence' || d.kind === 'door' || d.kind === 'button');
 }

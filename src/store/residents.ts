@@ -41,6 +41,10 @@ export interface DeviceRow {
   rflink: string | null;
   jsonl: string | null;
   supervisionMs: number | null;
+  /** buttons: the actions that raise an emergency; null: the default */
+  emergencyActions: string[] | null;
+  /** jsonl: the fields that name the device; null: its port's */
+  idFields: string[] | null;
   availability: 'online' | 'offline' | 'unknown';
   lastSeen: number | null;
   battery: number | null;
@@ -48,14 +52,19 @@ export interface DeviceRow {
 
 const residentCols = `id, name, address, timezone, locale, visit_cycle_ms AS visitCycleMs, area, birthday, rules, source`;
 const deviceCols = `id, resident_id AS residentId, kind, name, room, entrance, secret_hash AS secretHash, zigbee2mqtt, rflink, jsonl,
-  supervision_ms AS supervisionMs, availability, last_seen AS lastSeen, battery`;
+  supervision_ms AS supervisionMs, emergency_actions AS emergencyActions, id_fields AS idFields, availability, last_seen AS lastSeen, battery`;
 
 function residentFromRow(row: any): ResidentRow {
   return { ...row, rules: JSON.parse(row.rules) };
 }
 function deviceFromRow(row: any): DeviceRow {
-  return { ...row, entrance: row.entrance === 1 };
+  return {
+    ...row, entrance: row.entrance === 1,
+    emergencyActions: row.emergencyActions ? JSON.parse(row.emergencyActions) : null,
+    idFields: row.idFields ? JSON.parse(row.idFields) : null,
+  };
 }
+const jsonOrNull = (list: readonly string[] | null | undefined) => (list ? JSON.stringify(list) : null);
 
 export function residentRepository(db: Db) {
   const stmts = {
@@ -71,11 +80,11 @@ export function residentRepository(db: Db) {
     contactsOf: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE resident_id = ? ORDER BY position, id`),
     contactsByPhone: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE phone = ?`),
     getContact: db.prepare(`SELECT id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale FROM contacts WHERE id = ?`),
-    upsertDevice: db.prepare(`INSERT INTO devices (id, resident_id, kind, name, room, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms)
-      VALUES (@id, @residentId, @kind, @name, @room, @entrance, @secretHash, @zigbee2mqtt, @rflink, @jsonl, @supervisionMs)
+    upsertDevice: db.prepare(`INSERT INTO devices (id, resident_id, kind, name, room, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms, emergency_actions, id_fields)
+      VALUES (@id, @residentId, @kind, @name, @room, @entrance, @secretHash, @zigbee2mqtt, @rflink, @jsonl, @supervisionMs, @emergencyActions, @idFields)
       ON CONFLICT(id) DO UPDATE SET resident_id=excluded.resident_id, kind=excluded.kind, name=excluded.name, room=excluded.room, entrance=excluded.entrance,
         secret_hash=excluded.secret_hash, zigbee2mqtt=excluded.zigbee2mqtt, rflink=excluded.rflink, jsonl=excluded.jsonl,
-        supervision_ms=excluded.supervision_ms`),
+        supervision_ms=excluded.supervision_ms, emergency_actions=excluded.emergency_actions, id_fields=excluded.id_fields`),
     listDevices: db.prepare(`SELECT ${deviceCols} FROM devices ORDER BY id`),
     devicesOf: db.prepare(`SELECT ${deviceCols} FROM devices WHERE resident_id = ? ORDER BY id`),
     getDevice: db.prepare(`SELECT ${deviceCols} FROM devices WHERE id = ?`),
@@ -105,6 +114,7 @@ export function residentRepository(db: Db) {
               // a config device's secret stays in the config; the store never holds it
               secretHash: null, zigbee2mqtt: d.zigbee2mqtt ?? null, rflink: d.rflink ?? null, jsonl: d.jsonl ?? null,
               supervisionMs: d.supervision ?? null,
+              emergencyActions: jsonOrNull(d.emergencyActions), idFields: jsonOrNull(d.idFields),
             });
           }
           stmts.deleteDevicesNotIn.run(r.id, JSON.stringify(r.devices.map((d) => d.id)));
@@ -120,8 +130,14 @@ export function residentRepository(db: Db) {
         contacts.forEach((c, position) => stmts.insertContact.run({ residentId, ...c, position }));
       })();
     },
-    upsertDevice(d: Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery' | 'name' | 'room'> & Partial<Pick<DeviceRow, 'name' | 'room'>>): void {
-      stmts.upsertDevice.run({ name: null, room: null, ...d, entrance: d.entrance ? 1 : 0 });
+    /** emergencyActions and idFields not given: the device keeps what it has */
+    upsertDevice(d: Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery' | 'name' | 'room' | 'emergencyActions' | 'idFields'> & Partial<Pick<DeviceRow, 'name' | 'room' | 'emergencyActions' | 'idFields'>>): void {
+      const before = d.emergencyActions === undefined || d.idFields === undefined ? stmts.getDevice.get(d.id) as { emergencyActions: string | null; idFields: string | null } | undefined : undefined;
+      stmts.upsertDevice.run({
+        name: null, room: null, ...d, entrance: d.entrance ? 1 : 0,
+        emergencyActions: d.emergencyActions === undefined ? before?.emergencyActions ?? null : jsonOrNull(d.emergencyActions),
+        idFields: d.idFields === undefined ? before?.idFields ?? null : jsonOrNull(d.idFields),
+      });
     },
     listResidents: (): ResidentRow[] => stmts.listResidents.all().map(residentFromRow),
     getResident: (id: string): ResidentRow | undefined => {

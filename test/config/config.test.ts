@@ -33,6 +33,12 @@ describe('config validation names the key path', () => {
     [resident({ devices: [{ id: 'd1', kind: 'door', secret: 'x', room: 'attic' }] }), 'residents[0].devices[0].room: expected a room: bedroom, bathroom'],
     [resident({ birthday: '1948-02-30' }), 'residents[0].birthday: expected a date that exists'],
     [{ site: { knockDay: 'someday' } }, 'site.knockDay: expected a weekday like "wednesday"'],
+    [resident({ devices: [{ id: 'd1', kind: 'toaster', secret: 'x' }] }), 'residents[0].devices[0].kind: expected a device kind: smoke, co, gas, water, button, door, motion, presence'],
+    [resident({ devices: [{ id: 'd1', kind: 'door', secret: 'x', emergencyActions: ['panic'] }] }), 'residents[0].devices[0].emergencyActions: only buttons have emergency actions'],
+    [resident({ devices: [{ id: 'd1', kind: 'button', secret: 'x', emergencyActions: [] }] }), 'residents[0].devices[0].emergencyActions:'],
+    [resident({ devices: [{ id: 'd1', kind: 'motion', secret: 'x', idFields: ['model', 'code'] }] }), 'residents[0].devices[0].idFields: only a device with a jsonl key has idFields'],
+    [{ escalation: { co: [] } }, 'escalation.co:'],
+    [resident({ devices: [{ id: 'd1', kind: 'door', jsonl: 'X10-Security;3133' }, { id: 'd2', kind: 'motion', jsonl: 'X10-Security;3133' }] }), 'residents[0].devices[1].jsonl: key already used by residents[0].devices[0]'],
   ])('%#', (raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
@@ -53,6 +59,30 @@ describe('config validation names the key path', () => {
     }] }, {});
     expect(c.site.knockDay).toBe('wednesday');
     expect(c.residents[0]).toMatchObject({ area: '幸福社区 3号楼', birthday: '1948-03-12', devices: [{ name: '大门', room: 'entrance' }] });
+  });
+
+  it('reads the new kinds, a button\'s emergency actions and a jsonl device\'s own idFields', () => {
+    const c = parseConfig(resident({ devices: [
+      { id: 'd-co', kind: 'co', zigbee2mqtt: 'co' }, { id: 'd-gas', kind: 'gas', zigbee2mqtt: 'gas' },
+      { id: 'd-water', kind: 'water', zigbee2mqtt: 'water' }, { id: 'd-fp1', kind: 'presence', zigbee2mqtt: 'fp1' },
+      { id: 'd-fob', kind: 'button', zigbee2mqtt: 'fob', emergencyActions: ['emergency'] },
+      { id: 'd-pir', kind: 'motion', jsonl: 'Generic-Motion;800a2', idFields: ['model', 'code'] },
+    ] }), {});
+    expect(c.residents[0].devices.map((d) => d.kind)).toEqual(['co', 'gas', 'water', 'presence', 'button', 'motion']);
+    expect(c.residents[0].devices[4].emergencyActions).toEqual(['emergency']);
+    expect(c.residents[0].devices[5].idFields).toEqual(['model', 'code']);
+  });
+
+  it('hazards always have an escalation: CO and gas take the smoke policy, a leak its own, unless named', () => {
+    const none = parseConfig({}, {});
+    expect(none.escalation.co).toEqual([{ notify: ['neighbor', 'family'], after: 0, via: 'sms' }, { notify: ['caseworker'], after: 120_000, via: 'sms' }]);
+    expect(none.escalation.gas).toEqual(none.escalation.co);
+    expect(none.escalation.water_leak?.[0]).toMatchObject({ notify: ['neighbor', 'family'], after: 0 });
+    expect(none.escalation.smoke).toBeUndefined();
+    const smoke = [{ notify: ['family'], after: '0s' }];
+    const c = parseConfig({ escalation: { smoke, gas: [{ notify: ['caseworker'], after: '1m' }] } }, {});
+    expect(c.escalation.co).toEqual([{ notify: ['family'], after: 0, via: 'sms' }]);
+    expect(c.escalation.gas).toEqual([{ notify: ['caseworker'], after: 60_000, via: 'sms' }]);
   });
 
   it('substitutes ${ENV} and names the key of an unset variable', () => {

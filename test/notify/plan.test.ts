@@ -45,6 +45,10 @@ describe('planEscalation', () => {
     expect(plan('night_door', withResident, 0, T).fire.map((f) => f.step)).toEqual([0]);
     expect(plan('smoke', withResident, 0, T).fire.map((f) => [f.step, f.passedOn ?? null])).toEqual([[0, 'does not wait for the resident'], [1, null]]);
     expect(plan('emergency', withResident, 0, T).fire.map((f) => f.step)).toEqual([0, 1]);
+    // carbon monoxide and gas are as urgent as smoke; a leak may wait for the resident's answer
+    expect(plan('co', withResident, 0, T).fire.map((f) => f.step)).toEqual([0, 1]);
+    expect(plan('gas', withResident, 0, T).fire.map((f) => f.step)).toEqual([0, 1]);
+    expect(plan('water_leak', withResident, 0, T).fire.map((f) => f.step)).toEqual([0]);
   });
 
   it('early fires the next step now (its predecessor could not be reached)', () => {

@@ -66,6 +66,12 @@ describe('rflinkToReadings', () => {
     [lineWith(P, 'FA20RF'), 'smoke', { smoke: true }],
     ['20;64;SmokeAlert;ID=123456;SMOKEALERT=OFF;', 'smoke', { smoke: false }],
     [lineWith(P, 'ID=0f7499'), 'smoke', { smoke: true }], // an EV1527 smoke alarm reports as a switch
+    // the same switch frames from CO, gas and water sensors, and an mmWave sensor as a PIR
+    [lineWith(P, 'ID=0f7499'), 'co', { carbon_monoxide: true }],
+    [lineWith(P, 'ID=0f7499'), 'gas', { gas: true }],
+    [lineWith(P, 'ID=0f7499'), 'water', { water_leak: true }],
+    [lineWith(P, '20;0C;Kaku;ID=41;SWITCH=2;CMD=OFF;'), 'water', { water_leak: false }],
+    [lineWith(P, 'X10;ID=27fd49'), 'presence', { occupancy: true }],
     // PIRs
     [lineWith(P, 'Pir;ID=aa66'), 'motion', { occupancy: true }],
     ['20;13;Pir;ID=aa66;PIR=OFF;', 'motion', { occupancy: false }],

@@ -5,7 +5,7 @@
 // the recovery is reported once, when lines flow again. Nothing here throws out to the process.
 import type { SerialConfig } from '../../config/schema.ts';
 import type { DeviceKind, Readings } from '../../domain/types.ts';
-import { jsonlKey, jsonlToReadings, parseJsonlLine } from './jsonl.ts';
+import { DEFAULT_ID_FIELDS, jsonlKey, jsonlToReadings, parseJsonlLine } from './jsonl.ts';
 import { LineSplitter } from './lines.ts';
 import { openSerialPort, type OpenPort, type SerialLink } from './link.ts';
 import { parseRflinkLine, rflinkKeys, rflinkToReadings } from './rflink.ts';
@@ -25,8 +25,10 @@ export interface RecoveryInfo { path: string; downForMs: number }
 export interface SerialReceiverOptions {
   config: SerialConfig;
   log: SerialLogger;
-  /** a device by its `rflink` / `jsonl` key */
-  lookup(key: string): KnownDevice | undefined;
+  /** a device by its `rflink` / `jsonl` key; for jsonl, with the idFields the key was made of */
+  lookup(key: string, idFields?: readonly string[]): KnownDevice | undefined;
+  /** jsonl: the idFields that devices set for themselves, tried before the port's own */
+  idFieldSets?(): Array<readonly string[]>;
   /** stores the event and runs the rules; resolves once committed */
   ingest(deviceId: string, readings: Readings, meta: IngestMeta): Promise<void>;
   onOutage(info: OutageInfo): void;
@@ -266,11 +268,20 @@ export class SerialReceiver {
     if ('ignored' in result) return this.ignore(result.ignored);
     this.alive();
     this.counters.packets++;
-    const key = jsonlKey(result.message, this.opts.config.idFields);
+    // each device may say which fields name it (a Generic-Motion has only a code); the port's
+    // idFields (default model and id) are tried last
+    const portFields = this.opts.config.idFields ?? DEFAULT_ID_FIELDS;
+    let firstKey: string | undefined;
+    for (const fields of [...(this.opts.idFieldSets?.() ?? []), portFields]) {
+      const key = jsonlKey(result.message, fields);
+      if (key === undefined) continue;
+      firstKey ??= key;
+      const device = this.opts.lookup(key, fields);
+      if (device) return this.deliver(device, key, jsonlToReadings(result.message, device.kind));
+    }
+    const key = jsonlKey(result.message, portFields) ?? firstKey;
     if (key === undefined) return this.countReason('no_id');
-    const device = this.opts.lookup(key);
-    if (!device) return this.unknown(key);
-    this.deliver(device, key, jsonlToReadings(result.message, device.kind));
+    return this.unknown(key);
   }
 
   private ignore(reason: string): void {

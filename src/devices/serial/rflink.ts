@@ -121,8 +121,9 @@ function onOff(value: string | undefined): boolean | undefined {
  *   doorbell was configured as (issue 6: "a doorbell is activity").
  * A bare switch command (CMD=..., what cheap EV1527 / X10 / Kaku sensors send) means what
  * the configured kind says, because the radio frame does not tell a PIR from a door contact:
- *   smoke:  CMD=ON/ALLON -> smoke: true; CMD=OFF/ALLOFF -> smoke: false.
- *   motion: CMD=ON -> occupancy: true; CMD=OFF -> occupancy: false.
+ *   smoke:  CMD=ON/ALLON -> smoke: true; CMD=OFF/ALLOFF -> smoke: false (co, gas, water:
+ *           carbon_monoxide, gas, water_leak the same way).
+ *   motion, presence: CMD=ON -> occupancy: true; CMD=OFF -> occupancy: false.
  *   door:   CMD=ON/ALLON/OPEN -> contact: false (open); CMD=OFF/ALLOFF/CLOSE -> contact: true.
  *           Receiver and device specific: KAKU/NewKaku contacts send ON when opened and OFF
  *           when closed; Chuango and other EV1527 contacts (reported by RFLink as
@@ -153,7 +154,17 @@ export function rflinkToReadings(packet: RflinkPacket, kind: DeviceKind): Readin
       case 'smoke':
         if (cmd !== undefined && readings.smoke === undefined) readings.smoke = cmd;
         break;
+      case 'co':
+        if (cmd !== undefined) readings.carbon_monoxide = cmd;
+        break;
+      case 'gas':
+        if (cmd !== undefined) readings.gas = cmd;
+        break;
+      case 'water':
+        if (cmd !== undefined) readings.water_leak = cmd;
+        break;
       case 'motion':
+      case 'presence':
         if (cmd !== undefined && readings.occupancy === undefined) readings.occupancy = cmd;
         break;
       case 'door':

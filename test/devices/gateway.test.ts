@@ -1,0 +1,169 @@
+// A sample of the upstream corpus through the whole gateway: a zigbee2mqtt bridge over real MQTT
+// (JSON state, per-property `attribute` topics, both at once), and what each report must
+// produce: the alert it opens, the self-test it records, the keys that are no emergency. Also
+// what an MQTT 5 client is told and what the operator sees.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
+import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import type { MqttClient } from 'mqtt';
+
+interface Case { model: string; scenario: string; payload: Record<string, unknown> }
+const corpus: Case[] = ['models.jsonl', 'quirks.jsonl'].flatMap((f) => readFileSync(new URL(`../fixtures/zigbee2mqtt/${f}`, import.meta.url), 'utf8')
+  .split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Case));
+/** the corpus payload of a model: by scenario, or by the action it carries */
+function sample(model: string, scenario: string): Record<string, unknown> {
+  const c = corpus.find((x) => x.model === model && (x.scenario === scenario || x.payload.action === scenario));
+  if (!c) throw new Error(`no corpus case ${model} ${scenario}`);
+  return c.payload;
+}
+
+const devices = [
+  { id: 'li-kitchen-smoke', kind: 'smoke', zigbee2mqtt: 'li/kitchen smoke' },
+  { id: 'li-bedroom-smoke', kind: 'smoke', zigbee2mqtt: 'li/bedroom smoke' },
+  { id: 'li-co', kind: 'co', zigbee2mqtt: 'li/co' },
+  { id: 'li-gas', kind: 'gas', zigbee2mqtt: 'li/gas' },
+  { id: 'li-water', kind: 'water', zigbee2mqtt: 'li/bathroom leak' },
+  { id: 'li-fob', kind: 'button', zigbee2mqtt: 'li/keyfob' },
+  { id: 'li-fob-custom', kind: 'button', zigbee2mqtt: 'li/keyfob 2', emergencyActions: ['arm_all_zones'] },
+  { id: 'li-keypad', kind: 'door', zigbee2mqtt: 'li/keypad' },
+  { id: 'li-door', kind: 'door', zigbee2mqtt: 'li/front door' },
+  { id: 'li-fp1', kind: 'presence', zigbee2mqtt: 'li/living fp1' },
+];
+
+let gw: TestGateway;
+let bridge: MqttClient;
+beforeAll(async () => {
+  gw = await startGateway({
+    residents: [{
+      id: 'r-li', name: 'Li Guilan', timezone: 'Asia/Shanghai',
+      contacts: [{ name: 'Wang Neighbor', phone: '+8613800000021', role: 'neighbor' }],
+      devices,
+    }],
+  });
+  bridge = await gw.connect('z2m', 'bridge-pass', { clientId: 'zigbee2mqtt_li' });
+});
+afterAll(async () => { await gw?.stop(); });
+
+const openAlert = (kind: string, deviceId: string) => gw.app.stores.alerts.list('open').find((a) => a.kind === kind && a.deviceId === deviceId);
+const alertsOf = (deviceId: string) => gw.app.stores.alerts.list(undefined).filter((a) => a.deviceId === deviceId);
+const lastEvent = (deviceId: string) => {
+  const row = gw.app.stores.db.prepare('SELECT payload FROM events WHERE device_id = ? ORDER BY id DESC LIMIT 1').get(deviceId) as { payload: string } | undefined;
+  return row ? JSON.parse(row.payload) : undefined;
+};
+const eventCount = (deviceId: string) => (gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM events WHERE device_id = ?').get(deviceId) as { n: number }).n;
+const publish = (topic: string, payload: unknown) => bridge.publishAsync(`zigbee2mqtt/${topic}`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1 });
+
+describe('zigbee2mqtt reports through the gateway', () => {
+  it('a smoke alarm with a 200 % battery is a smoke alarm; the battery alone is dropped and counted', async () => {
+    const dropped = gw.app.metrics.get('gateway_fields_dropped_total', { reason: 'bad_type_battery' });
+    await publish('li/kitchen smoke', sample('smoke detector reporting 200 %', 'alarm_battery_200'));
+    const alert = await waitFor(() => openAlert('smoke', 'li-kitchen-smoke'), 5000, 'smoke alert');
+    expect(alert.residentId).toBe('r-li');
+    expect(lastEvent('li-kitchen-smoke')).toEqual({ smoke: true });
+    expect(gw.app.metrics.get('gateway_fields_dropped_total', { reason: 'bad_type_battery' })).toBe(dropped + 1);
+    expect(gw.logs.text()).toContain('field dropped, the rest of the report kept');
+  });
+
+  it.each([
+    ['MultIR MIR-SM100-E alarm_1 on a smoke device', 'li-bedroom-smoke', 'li/bedroom smoke', 'MIR-SM100-E', 'alarm_1', 'smoke'],
+    ['Heiman HS1CA-E carbon monoxide', 'li-co', 'li/co', 'HS1CA-E', 'alarm_1', 'co'],
+    ['Heiman HS1CG gas', 'li-gas', 'li/gas', 'HS1CG', 'alarm_1', 'gas'],
+    ['Aqara SJCGQ11LM water leak', 'li-water', 'li/bathroom leak', 'SJCGQ11LM', 'alarm_1', 'water_leak'],
+  ])('%s opens its alert', async (_name, deviceId, friendly, model, scenario, kind) => {
+    await publish(friendly, sample(model, scenario));
+    await waitFor(() => openAlert(kind, deviceId), 5000, `${kind} alert`);
+  });
+
+  it('a detector in test mode records a self-test and raises nothing', async () => {
+    await gw.app.stores.alerts.list('open').filter((a) => a.deviceId === 'li-bedroom-smoke')
+      .forEach((a) => gw.app.alertService.resolve(a.id, 'test', 'test set-up', gw.app.clock.now()));
+    await publish('li/bedroom smoke', sample('BSD-2', 'idle'));
+    const before = alertsOf('li-bedroom-smoke').length;
+    await publish('li/bedroom smoke', sample('BSD-2', 'test_mode_on'));
+    await waitFor(() => gw.app.stores.timeline.page('r-li', { limit: 20 }).items.some((i) => i.type === 'note' && (i as { note?: string }).note === 'self-test'), 5000, 'self-test note');
+    expect(alertsOf('li-bedroom-smoke')).toHaveLength(before);
+  });
+
+  it('keyfob arm and disarm keys are recorded, its emergency key raises an emergency', async () => {
+    for (const key of ['disarm', 'arm_all_zones', 'arm_day_zones']) await publish('li/keyfob', sample('HS1RC-N', key));
+    expect(lastEvent('li-fob')).toMatchObject({ action: 'arm_day_zones' });
+    expect(alertsOf('li-fob')).toHaveLength(0);
+    await publish('li/keyfob', sample('HS1RC-N', 'emergency'));
+    await waitFor(() => openAlert('emergency', 'li-fob'), 5000, 'emergency alert');
+  });
+
+  it("a button's own emergencyActions replace the default; panic counts on a keypad whatever its kind", async () => {
+    await publish('li/keyfob 2', sample('HS1RC-N', 'disarm'));
+    expect(alertsOf('li-fob-custom')).toHaveLength(0);
+    await publish('li/keyfob 2', sample('HS1RC-N', 'arm_all_zones'));
+    await waitFor(() => openAlert('emergency', 'li-fob-custom'), 5000, 'configured emergency');
+    await publish('li/keypad', sample('07046L', 'panic'));
+    await waitFor(() => openAlert('emergency', 'li-keypad'), 5000, 'panic from a keypad');
+  });
+
+  it('EZVIZ contact_alarm_1 gives the door open and closed, a tamper field beside it hides nothing', async () => {
+    await publish('li/front door', sample('CS-T2C', 'alarm_1'));
+    await waitFor(() => lastEvent('li-door')?.contact === false, 5000, 'door open');
+    await publish('li/front door', { ...sample('CS-T2C', 'idle'), tamper: true });
+    await waitFor(() => lastEvent('li-door')?.contact === true, 5000, 'door closed');
+    expect(lastEvent('li-door')).toMatchObject({ contact: true, tamper: true });
+  });
+
+  it('mmWave presence is activity in the timeline', async () => {
+    await publish('li/living fp1', sample('RTCZCGQ11LM', 'lumi_322_1'));
+    await waitFor(() => lastEvent('li-fp1')?.occupancy === true, 5000, 'presence event');
+    const item = gw.app.stores.timeline.page('r-li', { limit: 5 }).items.find((i) => i.type === 'device_event' && (i as { deviceId?: string }).deviceId === 'li-fp1');
+    expect(item).toMatchObject({ readings: { occupancy: true } });
+  });
+
+  it('advanced.output: attribute: one property per topic, bare values', async () => {
+    await publish('li/front door/contact', 'false');
+    await waitFor(() => lastEvent('li-door')?.contact === false && eventCount('li-door') > 0, 5000, 'attribute contact');
+    await publish('li/front door/linkquality', '87');
+    expect(gw.app.metrics.get('gateway_messages_ignored_total', { reason: 'attribute_unread' })).toBeGreaterThanOrEqual(1);
+    await publish('li/keyfob/action', 'emergency');
+    const alerts = alertsOf('li-fob');
+    // the emergency from before is still open: the attribute press is noted on it, not a second alert
+    expect(alerts.filter((a) => a.status !== 'resolved')).toHaveLength(1);
+    await gw.app.stores.alerts.list('open').filter((a) => a.deviceId === 'li-water')
+      .forEach((a) => gw.app.alertService.resolve(a.id, 'test', 'test set-up', gw.app.clock.now()));
+    await publish('li/bathroom leak/water_leak', 'false');
+    await publish('li/bathroom leak/water_leak', 'true');
+    await waitFor(() => openAlert('water_leak', 'li-water'), 5000, 'leak from an attribute topic');
+    expect(gw.app.metrics.get('gateway_messages_dropped_total', { reason: 'unknown_device' })).toBe(0);
+  });
+
+  it('attribute_and_json: the per-property copies of a JSON state are not stored twice', async () => {
+    const before = eventCount('li-door');
+    await publish('li/front door', { contact: false, battery: 90, linkquality: 60 });
+    await publish('li/front door/contact', 'false');
+    await publish('li/front door/battery', '90');
+    await publish('li/front door/linkquality', '60');
+    expect(eventCount('li-door')).toBe(before + 1);
+    expect(gw.app.metrics.get('gateway_messages_ignored_total', { reason: 'attribute_repeat' })).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('MQTT 5', () => {
+  it('is refused with CONNACK "unacceptable protocol version", counted, and logged once per client at warn', async () => {
+    const attempt = () => new Promise<string>((resolve) => {
+      const c = mqtt.connect(gw.mqttUrl, { protocolVersion: 5, clientId: 'z2m-v5', username: 'z2m', password: 'bridge-pass', reconnectPeriod: 0, connectTimeout: 3000 });
+      c.once('error', (err) => { c.end(true); resolve(String((err as { code?: number }).code ?? err.message)); });
+      c.once('connect', () => { c.end(true); resolve('connected'); });
+    });
+    const before = gw.app.metrics.get('gateway_connections_refused_total', { reason: 'mqtt_version_5' });
+    const first = await attempt();
+    const second = await attempt();
+    expect(first).not.toBe('connected');
+    expect(second).not.toBe('connected');
+    expect(gw.app.metrics.get('gateway_connections_refused_total', { reason: 'mqtt_version_5' })).toBe(before + 2);
+    const warns = gw.logs.lines.filter((l) => l.includes('MQTT 5 is not supported') && l.includes('"clientId":"z2m-v5"'));
+    expect(warns).toHaveLength(1);
+    expect(JSON.parse(warns[0]).level).toBe(40);
+    expect((await gw.app.http.inject({ method: 'GET', url: '/metrics' })).body).toContain('gateway_connections_refused_total{reason="mqtt_version_5"}');
+    // 3.1.1, zigbee2mqtt's default, still connects
+    const ok = await gw.connect('z2m', 'bridge-pass', { protocolVersion: 4, clientId: 'z2m-v4' });
+    expect(ok.connected).toBe(true);
+  });
+});
