@@ -22,7 +22,9 @@ export type Engine = 'sqlite' | 'postgres';
 
 export type NewResident = Omit<ResidentRow, 'source' | 'area' | 'birthday'> & Partial<Pick<ResidentRow, 'area' | 'birthday'>> & { source?: 'config' | 'api' };
 export type NewContact = Omit<ContactRow, 'id' | 'residentId'>;
-export type NewDevice = Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery' | 'name' | 'room'> & Partial<Pick<DeviceRow, 'name' | 'room'>>;
+/** emergencyActions and idFields not given: an existing device keeps what it has */
+export type NewDevice = Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery' | 'name' | 'room' | 'emergencyActions' | 'idFields'>
+  & Partial<Pick<DeviceRow, 'name' | 'room' | 'emergencyActions' | 'idFields'>>;
 
 export interface ResidentsPort {
   /** config residents seed the store on every start; an API-owned resident (source 'api') is left alone */

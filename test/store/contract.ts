@@ -37,7 +37,8 @@ export const siteConfig = () => parseConfig({
         { id: 'zhang-door', kind: 'door', name: '大门', room: 'entrance', secret: 'door-secret' },
         { id: 'zhang-fridge', kind: 'door', entrance: false, secret: 'fridge-secret' },
         { id: 'zhang-smoke', kind: 'smoke', zigbee2mqtt: 'zhang/kitchen smoke' },
-        { id: 'zhang-button', kind: 'button', secret: 'button-secret' },
+        { id: 'zhang-button', kind: 'button', secret: 'button-secret', emergencyActions: ['sos', 'single'] },
+        { id: 'zhang-433-door', kind: 'door', jsonl: 'DSC-Security;1234', idFields: ['model', 'id'] },
       ],
     },
     {
@@ -92,14 +93,16 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(contacts.map((c) => [c.name, c.role, c.locale])).toEqual([['Wang Neighbor', 'neighbor', null], ['Zhang Wei', 'family', 'en']]);
         expect(typeof contacts[0].id).toBe('number');
         const devices = await store.residents.devicesOf('r-zhang');
-        expect(devices.map((d) => d.id)).toEqual(['zhang-button', 'zhang-door', 'zhang-fridge', 'zhang-smoke']);
+        expect(devices.map((d) => d.id)).toEqual(['zhang-433-door', 'zhang-button', 'zhang-door', 'zhang-fridge', 'zhang-smoke']);
+        expect(devices.find((d) => d.id === 'zhang-button')).toMatchObject({ emergencyActions: ['sos', 'single'], idFields: null });
+        expect(devices.find((d) => d.id === 'zhang-433-door')).toMatchObject({ jsonl: 'DSC-Security;1234', idFields: ['model', 'id'], emergencyActions: null });
         const door = devices.find((d) => d.id === 'zhang-door')!;
         expect(door).toMatchObject<Partial<DeviceRow>>({ kind: 'door', name: '大门', room: 'entrance', entrance: true, availability: 'unknown', lastSeen: null, battery: null, secretHash: null });
         expect(devices.find((d) => d.id === 'zhang-fridge')!.entrance).toBe(false);
         expect((await store.residents.getDevice('zhang-smoke'))!.zigbee2mqtt).toBe('zhang/kitchen smoke');
         expect((await store.residents.getDevice('chen-motion'))!.rflink).toBe('Pir;ID=aa66');
         expect(await store.residents.getDevice('nobody')).toBeUndefined();
-        expect((await store.residents.listDevices()).length).toBe(5);
+        expect((await store.residents.listDevices()).length).toBe(6);
         expect((await store.residents.contactsByPhone('+8613800000003')).map((c) => c.residentId)).toEqual(['r-chen']);
       });
 
@@ -140,7 +143,15 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect((err as Error).message).toBe('already used: devices.zigbee2mqtt');
         expect(await store.residents.getDevice('zhang-new')).toBeUndefined();
         await store.residents.upsertDevice({ ...taken, zigbee2mqtt: null, name: '新烟感', room: 'kitchen' });
-        expect(await store.residents.getDevice('zhang-new')).toMatchObject({ secretHash: 'scrypt$x', name: '新烟感', room: 'kitchen' });
+        expect(await store.residents.getDevice('zhang-new')).toMatchObject({ secretHash: 'scrypt$x', name: '新烟感', room: 'kitchen', emergencyActions: null });
+        // emergency actions and id fields: kept when not given, replaced or cleared when given
+        const button = (await store.residents.getDevice('zhang-button'))!;
+        await store.residents.upsertDevice({ ...button, emergencyActions: undefined, idFields: undefined, name: '紧急按钮' });
+        expect(await store.residents.getDevice('zhang-button')).toMatchObject({ name: '紧急按钮', emergencyActions: ['sos', 'single'] });
+        await store.residents.upsertDevice({ ...button, emergencyActions: ['hold'] });
+        expect((await store.residents.getDevice('zhang-button'))!.emergencyActions).toEqual(['hold']);
+        await store.residents.upsertDevice({ ...button, emergencyActions: null });
+        expect((await store.residents.getDevice('zhang-button'))!.emergencyActions).toBeNull();
         expect(await store.residents.deleteDevice('zhang-new')).toBe(true);
         expect(await store.residents.deleteDevice('zhang-new')).toBe(false);
       });

@@ -163,4 +163,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE residents ADD COLUMN area TEXT;
   ALTER TABLE residents ADD COLUMN birthday TEXT;
   `,
+  /* 5: a button's own emergency actions and a serial device's own id fields (JSON arrays) */ `
+  ALTER TABLE devices ADD COLUMN emergency_actions TEXT;
+  ALTER TABLE devices ADD COLUMN id_fields TEXT;
+  `,
 ];

@@ -16,9 +16,15 @@ const BUCKET_MS = 15 * 60_000;
 const residentCols = `id, name, address, timezone, locale, visit_cycle_ms AS "visitCycleMs", area, birthday, rules, source`;
 const contactCols = `id, resident_id AS "residentId", name, phone, role, on_call AS "onCall", locale`;
 const deviceCols = `id, resident_id AS "residentId", kind, name, room, entrance, secret_hash AS "secretHash", zigbee2mqtt, rflink, jsonl,
-  supervision_ms AS "supervisionMs", availability, last_seen AS "lastSeen", battery`;
+  supervision_ms AS "supervisionMs", emergency_actions AS "emergencyActions", id_fields AS "idFields", availability, last_seen AS "lastSeen", battery`;
 
 const residentFromRow = (row: any): ResidentRow => ({ ...row, rules: JSON.parse(row.rules) });
+const deviceFromRow = (row: any): DeviceRow => ({
+  ...row,
+  emergencyActions: row.emergencyActions ? JSON.parse(row.emergencyActions) : null,
+  idFields: row.idFields ? JSON.parse(row.idFields) : null,
+});
+const jsonOrNull = (list: readonly string[] | null | undefined) => (list ? JSON.stringify(list) : null);
 
 export function residentsTable(sql: Sql): ResidentsPort {
   const upsertResident = `INSERT INTO residents (id, name, address, timezone, locale, visit_cycle_ms, area, birthday, rules, source, created_at, updated_at)
@@ -27,11 +33,15 @@ export function residentsTable(sql: Sql): ResidentsPort {
       visit_cycle_ms = excluded.visit_cycle_ms, area = excluded.area, birthday = excluded.birthday, rules = excluded.rules,
       source = excluded.source, updated_at = excluded.updated_at`;
   const insertContact = `INSERT INTO contacts (resident_id, name, phone, role, on_call, locale, position) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
-  const upsertDevice = `INSERT INTO devices (id, resident_id, kind, name, room, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  // $14 / $15: whether emergency actions / id fields were given (not given: an existing device keeps its own)
+  const upsertDevice = `INSERT INTO devices (id, resident_id, kind, name, room, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms,
+      emergency_actions, id_fields)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (id) DO UPDATE SET resident_id = excluded.resident_id, kind = excluded.kind, name = excluded.name, room = excluded.room,
       entrance = excluded.entrance, secret_hash = excluded.secret_hash, zigbee2mqtt = excluded.zigbee2mqtt, rflink = excluded.rflink,
-      jsonl = excluded.jsonl, supervision_ms = excluded.supervision_ms`;
+      jsonl = excluded.jsonl, supervision_ms = excluded.supervision_ms,
+      emergency_actions = CASE WHEN $14::boolean THEN excluded.emergency_actions ELSE devices.emergency_actions END,
+      id_fields = CASE WHEN $15::boolean THEN excluded.id_fields ELSE devices.id_fields END`;
   const getResident = async (s: Sql, id: string) =>
     (await s.rows<any>(`SELECT ${residentCols} FROM residents WHERE id = $1`, [id], 'residents.get')).map(residentFromRow)[0];
   const contacts = async (s: Sql, residentId: string, list: Array<Omit<ContactRow, 'id' | 'residentId'>>) => {
@@ -51,7 +61,8 @@ export function residentsTable(sql: Sql): ResidentsPort {
         for (const d of r.devices) {
           // a config device's secret stays in the config; the store never holds it
           await s.rows(upsertDevice, [d.id, r.id, d.kind, d.name ?? null, d.room ?? null, !(d.kind === 'door' && d.entrance === false),
-            null, d.zigbee2mqtt ?? null, d.rflink ?? null, d.jsonl ?? null, d.supervision ?? null]);
+            null, d.zigbee2mqtt ?? null, d.rflink ?? null, d.jsonl ?? null, d.supervision ?? null,
+            jsonOrNull(d.emergencyActions), jsonOrNull(d.idFields), true, true]);
         }
         await s.rows(`DELETE FROM devices WHERE resident_id = $1 AND NOT (id = ANY($2::text[]))`, [r.id, r.devices.map((d) => d.id)]);
       }
@@ -80,12 +91,13 @@ export function residentsTable(sql: Sql): ResidentsPort {
     getContact: async (id) => (await sql.rows<ContactRow>(`SELECT ${contactCols} FROM contacts WHERE id = $1`, [id]))[0],
     upsertDevice: async (d) => {
       await sql.rows(upsertDevice, [d.id, d.residentId, d.kind, d.name ?? null, d.room ?? null, d.entrance, d.secretHash,
-        d.zigbee2mqtt, d.rflink, d.jsonl, d.supervisionMs]);
+        d.zigbee2mqtt, d.rflink, d.jsonl, d.supervisionMs, jsonOrNull(d.emergencyActions), jsonOrNull(d.idFields),
+        d.emergencyActions !== undefined, d.idFields !== undefined]);
     },
     deleteDevice: async (id) => (await sql.count(`DELETE FROM devices WHERE id = $1`, [id])) === 1,
-    listDevices: () => sql.rows<DeviceRow>(`SELECT ${deviceCols} FROM devices ORDER BY id`),
-    devicesOf: (residentId) => sql.rows<DeviceRow>(`SELECT ${deviceCols} FROM devices WHERE resident_id = $1 ORDER BY id`, [residentId]),
-    getDevice: async (id) => (await sql.rows<DeviceRow>(`SELECT ${deviceCols} FROM devices WHERE id = $1`, [id], 'devices.get'))[0],
+    listDevices: async () => (await sql.rows(`SELECT ${deviceCols} FROM devices ORDER BY id`)).map(deviceFromRow),
+    devicesOf: async (residentId) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE resident_id = $1 ORDER BY id`, [residentId])).map(deviceFromRow),
+    getDevice: async (id) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE id = $1`, [id], 'devices.get')).map(deviceFromRow)[0],
   };
 }
 
