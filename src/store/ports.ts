@@ -187,6 +187,9 @@ export interface OutboxPort {
    * `leaseUntil` and returned as it was before (so a row already 'sending', whose sender died
    * before its lease ran out, shows as in doubt). No row is handed to two claimers; one whose
    * lease runs out without an answer is due again, to be looked up at the provider first.
+   * One request per phone at a time, site-wide: a claim takes at most one row of a phone, and
+   * none of a phone with another row under an unexpired lease, so a look-up in the provider's
+   * message list never meets a text another process has sent but not yet recorded.
    */
   claimDue(now: number, leaseUntil: number, limit?: number): Promise<OutboxRow[]>;
   nextAttempt(): Promise<number | null>;

@@ -433,6 +433,49 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(again.map((r) => r.id)).not.toContain(ids[0]);
         expect(again.map((r) => r.id)).not.toContain(sent);
       });
+
+      it('outbox: one request per phone at a time, across claimers', async () => {
+        const to = (phone: string, step: number, at: number) => store.outbox.enqueue({ alertId: 1, residentId: 'r-zhang', contactId: null, phone, channel: 'sms', step, body: `step ${step}`, at });
+        const a1 = (await to('+100', 0, T0))!;
+        const a2 = (await to('+100', 1, T0 + 1))!;
+        const b1 = (await to('+200', 0, T0 + 2))!;
+        const other = await peer();
+        expect((await store.outbox.claimDue(T0 + 10, T0 + 5_000)).map((r) => r.id)).toEqual([a1, b1]);
+        // +100 has a text under lease: its next one waits, whoever asks
+        expect(await other.outbox.claimDue(T0 + 10, T0 + 5_000)).toEqual([]);
+        await store.outbox.markSent(a1, 'SM1', T0 + 20);
+        expect((await other.outbox.claimDue(T0 + 30, T0 + 5_000)).map((r) => r.id)).toEqual([a2]);
+        // a lease that runs out (its sender died) frees the phone for the row itself, in doubt
+        expect((await store.outbox.claimDue(T0 + 5_001, T0 + 10_000)).map((r) => [r.id, r.status])).toEqual([[a2, 'sending'], [b1, 'sending']]);
+      });
+
+      it('outbox: four senders on two stores never have two texts to one phone in flight', async () => {
+        const all: number[] = [];
+        for (let i = 0; i < 24; i++) {
+          all.push((await store.outbox.enqueue({ alertId: 1, residentId: 'r-zhang', contactId: null, phone: `+30${i % 6}`, channel: 'sms', step: i, body: `text ${i}`, at: T0 + i }))!);
+        }
+        const other = await peer();
+        const inFlight = new Set<string>();
+        const sent: number[] = [];
+        let overlaps = 0;
+        const sender = async (s: Store) => {
+          for (let idle = 0; idle < 20;) {
+            const rows = await s.outbox.claimDue(T0 + 100, T0 + 600_000, 3);
+            if (!rows.length) { idle++; await sleep(2); continue; }
+            await Promise.all(rows.map(async (r) => {
+              if (inFlight.has(r.phone)) overlaps++;
+              inFlight.add(r.phone);
+              await sleep(4); // the request to the provider
+              inFlight.delete(r.phone);
+              await s.outbox.markSent(r.id, `SM${r.id}`, T0 + 200);
+              sent.push(r.id);
+            }));
+          }
+        };
+        await Promise.all([sender(store), sender(other), sender(store), sender(other)]);
+        expect(overlaps).toBe(0);
+        expect([...sent].sort((a, b) => a - b)).toEqual(all);
+      });
     });
 
     describe('rule state', () => {

@@ -218,6 +218,8 @@ export function ruleStateTable(sql: Sql): RuleStatePort {
 const outboxCols = `id, alert_id AS "alertId", resident_id AS "residentId", contact_id AS "contactId", phone, channel, step, body, status,
   attempts, next_attempt_at AS "nextAttemptAt", provider_id AS "providerId", last_error AS "lastError", created_at AS "createdAt", sent_at AS "sentAt"`;
 const OPEN = `('pending', 'sending')`;
+/** any fixed number: the advisory lock outbox claims queue on */
+const OUTBOX_CLAIM_LOCK = 4_716_002;
 
 export function outboxTable(sql: Sql): OutboxPort {
   // READ COMMITTED: a row another transaction is sending is waited for and its status checked again
@@ -231,11 +233,21 @@ export function outboxTable(sql: Sql): OutboxPort {
     byProviderId: async (sid) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE provider_id = $1`, [sid]))[0],
     due: (now, limit = 100) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= $1
       ORDER BY next_attempt_at, id LIMIT $2`, [now, limit], 'outbox.due'),
-    claimDue: (now, leaseUntil, limit = 100) => sql.rows<OutboxRow>(`WITH taken AS (
-        SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= $1
-        ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-      UPDATE outbox o SET status = 'sending', next_attempt_at = $2 FROM taken WHERE o.id = taken.id
-      RETURNING taken.*`, [now, leaseUntil, limit], 'outbox.claim').then((rows) => rows.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id)),
+    claimDue: (now, leaseUntil, limit = 100) => sql.atomic(async (s) => {
+      // claims queue behind each other site-wide (a short transaction each), and the claim below
+      // runs after the lock with a fresh snapshot, so it sees every lease committed before it
+      await s.rows('SELECT pg_advisory_xact_lock($1)', [OUTBOX_CLAIM_LOCK], 'outbox.claimLock');
+      const rows = await s.rows<OutboxRow>(`WITH taken AS (
+          SELECT ${outboxCols} FROM (
+            SELECT DISTINCT ON (phone) * FROM outbox o
+            WHERE status IN ${OPEN} AND next_attempt_at <= $1
+              AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.phone = o.phone AND b.id != o.id AND b.status = 'sending' AND b.next_attempt_at > $1)
+            ORDER BY phone, next_attempt_at, id) one_a_phone
+          ORDER BY next_attempt_at, id LIMIT $3)
+        UPDATE outbox o SET status = 'sending', next_attempt_at = $2 FROM taken WHERE o.id = taken.id AND o.status IN ${OPEN}
+        RETURNING taken.*`, [now, leaseUntil, limit], 'outbox.claim');
+      return rows.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+    }),
     nextAttempt: async () => (await sql.rows<{ at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`))[0].at,
     markSending: async (id, lookUpAt) => (await sql.count(`UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id = $1 AND status IN ${OPEN}`,
       [id, lookUpAt], 'outbox.sending')) === 1,

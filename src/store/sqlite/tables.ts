@@ -144,8 +144,13 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
       ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
   };
   const cancelAll = db.transaction((rows: OutboxRow[]) => rows.filter((row) => s.cancel.run(row.id).changes === 1));
+  const claimable = db.prepare(`SELECT ${outboxCols} FROM (
+      SELECT *, ROW_NUMBER() OVER (PARTITION BY phone ORDER BY next_attempt_at, id) AS nth FROM outbox o
+      WHERE status IN ${OPEN} AND next_attempt_at <= @now
+        AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.phone = o.phone AND b.id != o.id AND b.status = 'sending' AND b.next_attempt_at > @now))
+    WHERE nth = 1 ORDER BY next_attempt_at, id LIMIT @limit`);
   const claim = db.transaction((now: number, leaseUntil: number, limit: number) => {
-    const rows = s.due.all(now, limit) as OutboxRow[];
+    const rows = claimable.all({ now, limit }) as OutboxRow[];
     for (const row of rows) s.sending.run({ id: row.id, lookUpAt: leaseUntil });
     return rows;
   });
