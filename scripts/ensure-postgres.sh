@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The store's contract suite runs on a real PostgreSQL too: the test setup starts a throwaway
 # cluster from Debian's server binaries (initdb, pg_ctl). Installed with apt-get when missing and
-# we can, else a one-line instruction; never a silent skip.
+# we can, else a one-line instruction; never a silent skip. PG_ROOT only exists to test this script.
 set -u
-have_server() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/initdb" ]; }; }
+root="${PG_ROOT:-/usr/lib/postgresql}"
+have_server() { ls "$root"/*/bin/initdb >/dev/null 2>&1 || { [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/initdb" ]; }; }
 have_server && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   # the tests bring their own cluster: no system-wide "main" cluster started on port 5432
