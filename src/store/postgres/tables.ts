@@ -123,17 +123,24 @@ export function eventsTable(sql: Sql): EventsPort {
   };
 }
 
+/** above every id: "this whole millisecond" in a row comparison */
+const MAX_ID = '9223372036854775807';
+
 export function timelineTable(sql: Sql): TimelinePort {
-  // as SQLite's: each side limited on its own index, then merged by (at, src, id) descending
+  // as SQLite's: each side limited on its own index, then merged by (at, src, id) descending.
+  // The cursor "strictly older than (at, src, id)" is a row comparison per side, which
+  // PostgreSQL uses as the bound of its index scan; the OR form SQLite uses (faster there) is
+  // only a filter here, so a page deep in a long history read every newer row first (24 ms
+  // against 0.1 ms, 30 000 events of one resident).
   const page = `
     SELECT * FROM (
       SELECT at, 0 AS src, id, 'device_event' AS type, device_id AS device, payload AS data, type AS "eventType" FROM events
-      WHERE resident_id = $1 AND (at < $2::bigint OR (at = $2::bigint AND (0 < $3::int OR (0 = $3::int AND id < $4::bigint)))) AND $6::boolean
+      WHERE resident_id = $1 AND (at, id) < ($2::bigint, CASE WHEN $3::int > 0 THEN ${MAX_ID} ELSE $4::bigint END) AND $6::boolean
       ORDER BY at DESC, id DESC LIMIT $5::int) e
     UNION ALL
     SELECT * FROM (
       SELECT at, 1 AS src, id, type, NULL AS device, data, NULL AS "eventType" FROM timeline
-      WHERE resident_id = $1 AND (at < $2::bigint OR (at = $2::bigint AND (1 < $3::int OR (1 = $3::int AND id < $4::bigint))))
+      WHERE resident_id = $1 AND (at, id) < ($2::bigint, CASE WHEN $3::int > 1 THEN ${MAX_ID} WHEN $3::int = 1 THEN $4::bigint ELSE 0 END)
         AND ($7::text[] IS NULL OR type = ANY($7::text[]))
       ORDER BY at DESC, id DESC LIMIT $5::int) t
     ORDER BY at DESC, src DESC, id DESC LIMIT $5::int`;
@@ -291,7 +298,7 @@ export function visitsTable(sql: Sql): VisitsPort {
     [v.residentId, v.visitor, v.at, v.endedAt, v.purpose, v.notes, JSON.stringify(v.observations), v.recordedBy, v.createdAt]))[0].id,
     getVisit: async (id) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE id = $1`, [id])).map(visitFromRow)[0],
     visitsOf: async (residentId, limit, beforeAt = 8.64e15, beforeId = 0) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE resident_id = $1
-      AND (at < $2 OR (at = $2 AND id < $3)) ORDER BY at DESC, id DESC LIMIT $4`, [residentId, beforeAt, beforeId, limit])).map(visitFromRow),
+      AND (at, id) < ($2::bigint, $3::bigint) ORDER BY at DESC, id DESC LIMIT $4`, [residentId, beforeAt, beforeId, limit])).map(visitFromRow),
     lastVisits: async (now) => new Map((await sql.rows<{ residentId: string; at: number }>(
       `SELECT resident_id AS "residentId", MAX(at) AS at FROM visits WHERE at <= $1 GROUP BY resident_id`, [now])).map((r) => [r.residentId, r.at])),
     insertProblem: async (p) => {
