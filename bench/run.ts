@@ -1,11 +1,12 @@
 // npm run bench: every benchmark, printed as a table and written as JSON under bench/results/.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { ingestBench } from './ingest.ts';
 import { nodeTarget, mosquittoTarget } from './connections.ts';
 import { timelineBench } from './timeline.ts';
 import { yearBench } from './year.ts';
 import { alarmLatencyBench } from './alarm-latency.ts';
+import { pageAlarmBench } from './page-alarm.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
@@ -61,6 +62,16 @@ console.log(`\nTimeline page (50 items), resident with ${tl.opts.events} events:
 const year = await yearBench({ residents: quick ? 100 : 1000 });
 results.year = year;
 console.log(`\nA year for ${year.residents} residents (${year.events} events): timeline page p50 ${year.timelinePageMs.p50} ms, p95 ${year.timelinePageMs.p95} ms; report for a month ${year.reportMonthMs} ms, for the year ${year.reportYearMs} ms; visit planning ${year.dueVisitsMs} ms`);
+
+// the caseworker's page: PUBLISH to the banner in chromium, one at a time and in a burst
+if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
+  const page = await pageAlarmBench({ alarms: quick ? 20 : 50 });
+  results.pageAlarm = page;
+  console.log(`\nPUBLISH to the banner on the page (${page.oneAtATime.alarms} alarms a phase)`);
+  console.log(`one at a time: p50 ${page.oneAtATime.p50} ms, p99 ${page.oneAtATime.p99} ms; burst of ${page.burst.alarms}: p50 ${page.burst.p50} ms, p99 ${page.burst.p99} ms   goal within 1 s`);
+} else {
+  console.log('\n(chromium not installed: apt-get install chromium for the page figures)');
+}
 
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${results.at as string}.json`.replace(/:/g, '-');

@@ -7,18 +7,12 @@ bin="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 can_install() { [ "${EUID:-1}" = "0" ] && command -v apt-get >/dev/null 2>&1; }
 
-# Chinese on the page needs a CJK font, else the zh screenshot is boxes. Best effort: the test
-# itself does not depend on glyphs, so a missing font never stops the run.
-if [ -x "$bin" ]; then
-  if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ] && can_install; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || true
-  fi
-  exit 0
-fi
+# (the CJK font the Chinese screens need: ensure-cjk-font.sh)
+[ -x "$bin" ] && exit 0
 
 if can_install; then
   # quiet: the test run's output should stay about the tests
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } >/dev/null 2>&1 || true
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
 fi
 
 if [ ! -x "$bin" ]; then

@@ -15,6 +15,10 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
+import { userRoutes, callerKeys } from './api/users.ts';
+import { demoRoutes } from './api/demo.ts';
+import { userRepository, type UserRepository } from './store/users.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
@@ -26,6 +30,8 @@ export interface AppOptions {
   log?: Logger;
   /** the SMS/voice provider; default from the config (twilio, or the log) */
   sender?: SmsSender;
+  /** the live stream's limits (tests shorten a stream's life) */
+  live?: LiveHubOptions;
 }
 
 interface Part { name: string; start(): Promise<void> | void; stop(): Promise<void> | void }
@@ -36,11 +42,14 @@ export interface Stores {
   events: EventRepository;
   timeline: TimelineRepository;
   alerts: AlertRepository;
+  users: UserRepository;
 }
 
 export class App {
   readonly metrics = new Metrics();
   readonly registry = new DeviceRegistry();
+  /** live events for the caseworkers' page (GET /api/stream) */
+  readonly live: LiveHub;
   readonly log: Logger;
   readonly clock: Clock;
   stores!: Stores;
@@ -61,6 +70,7 @@ export class App {
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
     this.clock = opts.clock ?? systemClock;
+    this.live = new LiveHub(opts.live);
   }
 
   /** called after each committed device event (rules, live views) */
@@ -76,7 +86,7 @@ export class App {
           const db = this.store.db;
           this.stores = {
             db, residents: residentRepository(db), events: eventRepository(db),
-            timeline: timelineRepository(db), alerts: alertRepository(db),
+            timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
           };
           this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
           const storeLog = log.child({ module: 'store' });
@@ -94,11 +104,14 @@ export class App {
         start: async () => {
           const { db, alerts, timeline, residents } = this.stores;
           this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const liveAlerts = this.live.alertListener(alerts);
+          this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, db, alerts, residents, timeline,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
+            unanswered: (alertId) => liveAlerts.changed(alertId, 'unanswered'),
           });
           this.alertService.listen(this.notifier);
           await this.notifier.start();
@@ -183,6 +196,7 @@ export class App {
             residents: this.stores.residents, timeline: this.stores.timeline,
             openAlertCounts: () => this.stores.alerts.openCounts(),
             health: () => this.health(),
+            users: this.stores.users, now: () => this.clock.now(),
             plugins: [
               // first: its OpenAPI collector sees the routes registered after it
               ...casefilePlugins({
@@ -190,17 +204,37 @@ export class App {
                 config, clock: this.clock,
                 devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); this.closeAlertsOfRemovedDevices(); },
                 residentsChanged: () => this.rules.reload(),
-                visitRecorded: (v) => this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at),
+                visitRecorded: (v) => {
+                  this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
+                  this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
+                },
+                problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               this.notifier.routes,
+              (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
+              (scope) => userRoutes(scope, {
+                users: this.stores.users, now: () => this.clock.now(), log: log.child({ module: 'users' }),
+                secureCookies: /^https:/i.test(config.http.publicUrl ?? ''), endStreams: (key) => this.live.closeFor(key),
+              }),
+              // texts to the log: a newcomer can play the neighbour's "1" (README "Caseworker workspace")
+              ...(this.textsToLog() ? [(scope: FastifyInstance) => demoRoutes(scope, { replyAsText: (from, text) => this.notifier.replyAsText(from, text) })] : []),
             ],
           });
           await this.http.listen({ port: config.http.port, host: config.http.host });
         },
-        stop: () => this.http?.close(),
+        // open streams would keep close() waiting for ever
+        stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
     ];
+  }
+
+  /** texts go to the log (no provider to reply through): the demo reply route is on */
+  private textsToLog(): boolean {
+    if (this.opts.sender) return false;
+    const t = this.config.twilio;
+    const configured = Boolean(t?.accountSid && t.authToken && t.from);
+    return (this.config.sms.provider ?? (configured ? 'twilio' : 'log')) === 'log';
   }
 
   /** the in-memory device registry mirrors the store's devices table */

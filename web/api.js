@@ -1,39 +1,105 @@
-// Calls to the gateway's API with the signed-in token (kept in sessionStorage: it leaves with the tab).
-import { t } from './i18n.js';
+// Calls to the gateway's API as the signed-in person. The session is an HttpOnly cookie the
+// page never sees; state-changing calls carry the session's CSRF token in a header, which a
+// page from another site cannot read or send. Errors come back as codes with parameters and
+// are said in the reader's language here.
+import { t, tCode } from './i18n.js';
 import { h } from './dom.js';
 
-export const TOKEN_KEY = 'gw.token';
+export class ApiError extends Error {
+  constructor(status, code, params = {}, message = '') {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.params = params;
+  }
+}
+/** the call never reached the gateway (offline, gateway down) */
+export class NetworkError extends ApiError {
+  constructor() { super(0, 'network'); }
+}
+export class Unauthorized extends ApiError {}
 
-export class Unauthorized extends Error {}
-
+let csrf = '';
+let me = null;
 let onUnauthorized = () => {};
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
+export function currentUser() { return me; }
+export function isAdmin() { return me?.role === 'admin'; }
 
-export function signedIn() { return Boolean(sessionStorage.getItem(TOKEN_KEY)); }
-export function signIn(token) { sessionStorage.setItem(TOKEN_KEY, token); }
-export function signOut() { sessionStorage.removeItem(TOKEN_KEY); }
-
-/** every API call carries the token; a 401 sends the caseworker back to sign in */
-export async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status === 401) {
-    signOut();
-    onUnauthorized();
-    throw new Unauthorized('signed out');
+async function send(method, path, body, headers = {}) {
+  try {
+    return await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        ...(method !== 'GET' && csrf ? { 'x-csrf-token': csrf } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new NetworkError();
   }
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw new Error(data?.error ?? `HTTP ${res.status}`);
-  return data;
 }
 
-/** what to show when a call failed (nothing when it failed because the token went) */
+async function errorOf(res) {
+  const data = await res.json().catch(() => null);
+  return { data, err: new ApiError(res.status, data?.code ?? `http_${res.status}`, data?.params ?? {}, data?.error ?? '') };
+}
+
+/** every API call; a 401 sends the person back to sign in */
+export async function api(method, path, body, headers) {
+  const res = await send(method, path, body, headers);
+  if (res.status === 401) {
+    me = null;
+    csrf = '';
+    onUnauthorized();
+    throw new Unauthorized(401, 'unauthorized');
+  }
+  if (!res.ok) throw (await errorOf(res)).err;
+  return res.status === 204 ? null : res.json().catch(() => null);
+}
+
+/** who is signed in (null when nobody): asked once when the page opens */
+export async function loadSession() {
+  const res = await send('GET', '/auth/session');
+  const answer = res.ok ? await res.json() : null;
+  me = answer?.signedIn ? answer.user : null;
+  csrf = me?.csrf ?? '';
+  return me;
+}
+
+export async function signIn(username, password) {
+  const res = await send('POST', '/auth/login', { username, password });
+  if (!res.ok) throw (await errorOf(res)).err;
+  me = await res.json();
+  csrf = me.csrf ?? '';
+  return me;
+}
+
+export async function signOut() {
+  await send('POST', '/auth/logout', {}).catch(() => {});
+  me = null;
+  csrf = '';
+}
+
+/** an error in the reader's words: the server's code when we know it, else what kind of failure */
+export function describeError(err) {
+  if (err instanceof NetworkError) return t('err.network');
+  if (err instanceof ApiError) {
+    const params = { ...err.params };
+    if (params.field) params.field = tCode('field', params.field, {}, 'field.other');
+    return tCode('err', err.code, params, err.status >= 500 ? 'err.server' : statusKey(err.status));
+  }
+  return t('err.page');
+}
+
+function statusKey(status) {
+  return { 400: 'err.invalid', 403: 'err.forbidden', 404: 'err.not_found', 409: 'err.conflict', 413: 'err.invalid', 429: 'err.rate_limited' }[status] ?? 'err.server';
+}
+
+/** what to show when a call failed (nothing when it failed because the session ended) */
 export function failure(err) {
-  return err instanceof Unauthorized ? null : h('p', { class: 'error', role: 'alert' }, t('failed', { error: err.message }));
+  return err instanceof Unauthorized ? null : h('p', { class: 'error', role: 'alert' }, describeError(err));
 }

@@ -1,93 +1,57 @@
-// The caseworker page: sign in with a token, the residents list (open alerts first), and a
-// resident's casefile. Hash routes: #/ (residents) and #/r/<id> (casefile). No framework.
-import { t, setLanguage, language } from './i18n.js';
-import { h, replace } from './dom.js';
-import { renderCasefile } from './casefile.js';
-import { api, failure, signedIn, signIn, signOut, whenUnauthorized } from './api.js';
+// The caseworker page: sign in as yourself, then the screens. Screens are modules that register
+// with the shell (shell.js); this file only boots, signs in and out, and lists the screens.
+import { t } from './i18n.js';
+import { replace } from './dom.js';
+import { loadSession, signOut, whenUnauthorized } from './api.js';
+import { initLanguage, registerScreen, renderHeader, route, leaveScreen, setSignOutHandler } from './shell.js';
+import { startLive, stopLive, trackTitle, unlockSound } from './live.js';
+import { loadAll, reset } from './store.js';
+import { renderSignIn } from './screens/signin.js';
+import { homeScreen } from './screens/home.js';
+import { usersScreen } from './screens/users.js';
+import { outboxSync } from './outbox.js';
 
-const LANG_KEY = 'gw.lang';
+registerScreen(homeScreen);
+registerScreen(usersScreen);
+
 const main = document.getElementById('main');
-const header = document.getElementById('header');
+let signedIn = false;
 
-function renderHeader() {
-    replace(header,
-    h('a', { href: '#/', class: 'brand' }, t('title')),
-    h('span', { class: 'spacer' }),
-    h('button', {
-      type: 'button', class: 'link', id: 'lang', lang: language() === 'en' ? 'zh-CN' : 'en',
-      onclick: () => {
-        const next = language() === 'en' ? 'zh' : 'en';
-        localStorage.setItem(LANG_KEY, next);
-        setLanguage(next);
-        route();
-      },
-    }, t('otherLanguage')),
-    signedIn() && h('button', {
-      type: 'button', class: 'link', id: 'sign-out',
-      onclick: () => { signOut(); location.hash = '#/'; route(); },
-    }, t('signOut')),
-  );
-  document.documentElement.lang = language() === 'zh' ? 'zh-CN' : 'en';
-  document.title = t('title');
-}
-
-function renderSignIn() {
-  const input = h('input', { id: 'token', type: 'password', autocomplete: 'current-password', required: true });
-  const message = h('p', { class: 'error', role: 'alert' });
-  const form = h('form', { class: 'card sign-in' },
-    h('label', { for: 'token' }, t('token')), input,
-    h('p', { class: 'hint' }, t('tokenHelp')),
-    h('button', { type: 'submit', class: 'primary' }, t('signIn')),
-    message,
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    // try the token before keeping it
-    const res = await fetch('/api/residents', { headers: { authorization: `Bearer ${input.value.trim()}` } });
-    if (!res.ok) { replace(message, t('tokenRejected')); return; }
-    signIn(input.value.trim());
-    route();
-  });
-  replace(main, form);
-  input.focus();
-}
-
-async function renderResidents() {
-  replace(main, h('p', { class: 'muted' }, t('loading')));
-  try {
-    const [residents, due] = await Promise.all([
-      api('GET', '/api/residents'),
-      api('GET', '/api/visits/due').catch(() => ({ items: [] })),
-    ]);
-    const reasons = new Map(due.items.map((d) => [d.residentId, d.reasons.map((r) => r.code)]));
-    replace(main,
-      h('h1', {}, t('residents')),
-      h('ul', { class: 'residents', id: 'residents' }, residents.items.map((r) =>
-        h('li', {},
-          h('a', { href: `#/r/${encodeURIComponent(r.id)}`, class: `card resident${r.openAlerts ? ' alerting' : ''}`, 'data-resident': r.id },
-            h('span', { class: 'name' }, r.name),
-            r.openAlerts
-              ? h('span', { class: 'badge alert' }, t('openAlerts', { n: r.openAlerts }))
-              : h('span', { class: 'badge quiet' }, t('noOpenAlerts')),
-            h('span', { class: 'muted small' }, [r.address, t('devices', { n: r.devices.length })].filter(Boolean).join(' · ')),
-            reasons.has(r.id) && h('span', { class: 'chips' }, reasons.get(r.id).map((code) => h('span', { class: 'chip' }, t(`reason_${code}`)))),
-          ),
-        ))),
-    );
-  } catch (err) {
-    replace(main, failure(err));
-  }
-}
-
-function route() {
+function showSignIn() {
+  signedIn = false;
+  stopLive();
+  leaveScreen();
+  reset();
   renderHeader();
-  if (!signedIn()) return renderSignIn();
-  const match = /^#\/r\/([a-z0-9-]+)/.exec(location.hash);
-  if (match) return renderCasefile(main, match[1]);
-  return renderResidents();
+  document.title = t('title');
+  renderSignIn(main, enter);
 }
 
-setLanguage(localStorage.getItem(LANG_KEY) ?? (navigator.language?.startsWith('zh') ? 'zh' : 'en'));
-whenUnauthorized(route);
-window.addEventListener('hashchange', route);
-route();
+async function enter() {
+  signedIn = true;
+  renderHeader();
+  replace(main, t('loading'));
+  startLive({ onUnauthorized: showSignIn });
+  trackTitle();
+  outboxSync.start();
+  try {
+    await loadAll();
+  } catch { /* each screen says what failed when it draws */ }
+  route(true);
+}
+
+setSignOutHandler(async () => {
+  await signOut();
+  location.hash = '#/';
+  showSignIn();
+});
+
+initLanguage();
+whenUnauthorized(() => { if (signedIn) showSignIn(); });
+window.addEventListener('hashchange', () => { if (signedIn) route(); });
+// sound needs a tap first (autoplay rules): the first tap anywhere unlocks it
+document.addEventListener('pointerdown', unlockSound, { once: true });
+document.addEventListener('keydown', unlockSound, { once: true });
+
+const me = await loadSession().catch(() => null);
+if (me) enter(); else showSignIn();

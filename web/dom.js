@@ -1,6 +1,5 @@
 // Small helpers: elements are built with textContent, never innerHTML, so a note or a name
 // typed by anyone cannot become markup on a caseworker's screen.
-import { locale } from './i18n.js';
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -35,16 +34,8 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
-/** a moment shown on the resident's own clock */
-export function when(iso, timeZone) {
-  try {
-    return new Intl.DateTimeFormat(locale(), {
-      timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }).format(new Date(iso));
-  } catch {
-    return iso;
-  }
-}
+/** a moment on the resident's own clock (with the year when it is not this year) */
+export { when } from './i18n.js';
 
 function wallClock(ms, timeZone) {
   const parts = {};

@@ -1,250 +1,66 @@
-// Every string the page shows, in English and Chinese. `{name}` is filled in by t().
-export const STRINGS = {
-  en: {
-    title: 'Safe Home casefile',
-    otherLanguage: '中文',
-    signIn: 'Sign in',
-    signOut: 'Sign out',
-    token: 'Access token',
-    tokenHelp: 'The token your administrator gave you. It is kept only in this browser tab.',
-    tokenRejected: 'That token was not accepted.',
-    residents: 'Residents',
-    openAlerts: '{n} open alert(s)',
-    noOpenAlerts: 'no open alerts',
-    devices: '{n} device(s)',
-    back: '← Residents',
-    loading: 'Loading…',
-    failed: 'Something went wrong: {error}',
-    alerts: 'Alerts needing attention',
-    noAlerts: 'No alerts need attention.',
-    acknowledge: 'Acknowledge',
-    resolve: 'Resolve',
-    acknowledged: 'Acknowledged',
-    activity: 'Activity by hour, last {days} days',
-    activityTotal: '{n} door, motion and button events',
-    timeline: 'Timeline',
-    more: 'Older entries',
-    filterAll: 'Everything',
-    filterDevices: 'Devices',
-    filterAlerts: 'Alerts',
-    filterVisits: 'Visits',
-    problems: 'Open problems',
-    noProblems: 'No open problems.',
-    due: 'due {date}',
-    overdue: 'overdue',
-    startProblem: 'In progress',
-    solveProblem: 'Solved',
-    recordVisit: 'Record a visit',
-    visitor: 'Visitor',
-    visitAt: 'When ({tz})',
-    purpose: 'Purpose',
-    purpose_routine: 'Routine visit',
-    purpose_follow_up: 'Problem follow-up',
-    purpose_needs_survey: 'Needs survey',
-    notes: 'Notes',
-    observations: 'Observations',
-    obs_homeSafety: 'Home safety',
-    obs_mood: 'Mood',
-    obs_familyRelations: 'Family relations',
-    obs_supportNetwork: 'Support network',
-    problemsFound: 'Problems found',
-    addProblem: '+ Add a problem',
-    removeProblem: 'Remove',
-    description: 'Description',
-    category: 'Category',
-    cat_livelihood: 'Livelihood',
-    cat_health: 'Health',
-    cat_social: 'Social',
-    urgency: 'Urgency',
-    urg_normal: 'Normal (3 working days)',
-    urg_high: 'High (24 hours)',
-    responsible: 'Responsible (default: the visitor)',
-    confirmsSolved: 'This visit confirms solved',
-    save: 'Save visit',
-    saved: 'Visit recorded.',
-    savedProblem: '{id}: due {date}',
-    required: 'Please fill in {field}.',
-    // timeline entries
-    t_device_event: 'Device',
-    t_alert: 'Alert',
-    t_alert_update: 'Alert update',
-    t_alert_resolved: 'Alert resolved',
-    t_acknowledgement: 'Acknowledged',
-    t_notification: 'Text message',
-    t_escalation: 'Escalation',
-    t_delivery: 'Delivery',
-    t_reply: 'Reply',
-    t_note: 'Note',
-    t_visit: 'Visit',
-    t_problem: 'Problem',
-    t_problem_update: 'Problem update',
-    ev_open: 'door opened',
-    ev_closed: 'door closed',
-    ev_motion: 'movement',
-    ev_still: 'no movement',
-    ev_smoke: 'SMOKE',
-    ev_smokeClear: 'smoke cleared',
-    ev_button: 'button: {action}',
-    ev_sos: 'SOS',
-    ev_battery: 'battery {n}%',
-    ev_batteryLow: 'battery low',
-    ev_tamper: 'tamper',
-    ev_test: 'self-test',
-    ev_online: 'online',
-    ev_offline: 'offline',
-    by: 'by {who}',
-    afterSeconds: 'after {n} s',
-    visitBy: '{purpose} by {who}',
-    status_open: 'open',
-    status_acknowledged: 'acknowledged',
-    status_resolved: 'resolved',
-    status_pending: 'pending',
-    status_in_progress: 'in progress',
-    status_solved: 'solved',
-    kind_smoke: 'Smoke',
-    kind_co: 'Carbon monoxide',
-    kind_gas: 'Gas leak',
-    kind_water_leak: 'Water leak',
-    kind_emergency: 'Emergency call',
-    kind_inactivity: 'No activity',
-    kind_night_door: 'Door open at night',
-    kind_device_offline: 'Device offline',
-    kind_battery_low: 'Battery low',
-    kind_tamper: 'Tamper',
-    reason_open_alerts: 'open alert',
-    reason_recent_alerts: 'recent alerts',
-    reason_devices_offline: 'device offline',
-    reason_low_activity: 'less active than usual',
-    reason_never_visited: 'never visited',
-    reason_visit_overdue: 'visit overdue',
-  },
-  zh: {
-    title: '居家安全个案档案',
-    otherLanguage: 'English',
-    signIn: '登录',
-    signOut: '退出',
-    token: '访问令牌',
-    tokenHelp: '由管理员发放的令牌，只保存在本浏览器标签页中。',
-    tokenRejected: '令牌无效。',
-    residents: '服务对象',
-    openAlerts: '{n} 条未处理警报',
-    noOpenAlerts: '无未处理警报',
-    devices: '{n} 个设备',
-    back: '← 服务对象',
-    loading: '加载中…',
-    failed: '出错了：{error}',
-    alerts: '待处理警报',
-    noAlerts: '没有待处理的警报。',
-    acknowledge: '确认收到',
-    resolve: '标记解决',
-    acknowledged: '已确认',
-    activity: '近 {days} 天各时段活动',
-    activityTotal: '共 {n} 次门磁、人体感应和按钮事件',
-    timeline: '时间线',
-    more: '更早的记录',
-    filterAll: '全部',
-    filterDevices: '设备',
-    filterAlerts: '警报',
-    filterVisits: '探访',
-    problems: '未解决问题',
-    noProblems: '没有未解决的问题。',
-    due: '{date} 前',
-    overdue: '已超期',
-    startProblem: '处理中',
-    solveProblem: '已解决',
-    recordVisit: '记录探访',
-    visitor: '探访人',
-    visitAt: '时间（{tz}）',
-    purpose: '目的',
-    purpose_routine: '例行探访',
-    purpose_follow_up: '问题回访',
-    purpose_needs_survey: '需求调查',
-    notes: '记录',
-    observations: '观察',
-    obs_homeSafety: '居家安全',
-    obs_mood: '情绪状态',
-    obs_familyRelations: '家庭关系',
-    obs_supportNetwork: '支持网络',
-    problemsFound: '发现的问题',
-    addProblem: '+ 添加问题',
-    removeProblem: '删除',
-    description: '问题描述',
-    category: '类别',
-    cat_livelihood: '生活',
-    cat_health: '健康',
-    cat_social: '社交',
-    urgency: '紧急程度',
-    urg_normal: '一般（3 个工作日）',
-    urg_high: '紧急（24 小时）',
-    responsible: '责任人（默认：首问探访人）',
-    confirmsSolved: '本次探访确认已解决',
-    save: '保存探访',
-    saved: '探访已记录。',
-    savedProblem: '{id}：{date} 前处理',
-    required: '请填写{field}。',
-    t_device_event: '设备',
-    t_alert: '警报',
-    t_alert_update: '警报更新',
-    t_alert_resolved: '警报已解决',
-    t_acknowledgement: '已确认',
-    t_notification: '短信',
-    t_escalation: '升级通知',
-    t_delivery: '送达',
-    t_reply: '回复',
-    t_note: '备注',
-    t_visit: '探访',
-    t_problem: '问题',
-    t_problem_update: '问题进展',
-    ev_open: '门打开',
-    ev_closed: '门关闭',
-    ev_motion: '有人活动',
-    ev_still: '无人活动',
-    ev_smoke: '烟雾报警',
-    ev_smokeClear: '烟雾消除',
-    ev_button: '按钮：{action}',
-    ev_sos: '紧急呼叫',
-    ev_battery: '电量 {n}%',
-    ev_batteryLow: '电量低',
-    ev_tamper: '防拆报警',
-    ev_test: '自检',
-    ev_online: '在线',
-    ev_offline: '离线',
-    by: '{who}',
-    afterSeconds: '用时 {n} 秒',
-    visitBy: '{who}：{purpose}',
-    status_open: '未处理',
-    status_acknowledged: '已确认',
-    status_resolved: '已解决',
-    status_pending: '待处理',
-    status_in_progress: '处理中',
-    status_solved: '已解决',
-    kind_smoke: '烟雾',
-    kind_co: '一氧化碳',
-    kind_gas: '燃气泄漏',
-    kind_water_leak: '漏水',
-    kind_emergency: '紧急呼叫',
-    kind_inactivity: '长时间无活动',
-    kind_night_door: '夜间门未关',
-    kind_device_offline: '设备离线',
-    kind_battery_low: '电量低',
-    kind_tamper: '防拆',
-    reason_open_alerts: '有未处理警报',
-    reason_recent_alerts: '近期有警报',
-    reason_devices_offline: '设备离线',
-    reason_low_activity: '活动明显减少',
-    reason_never_visited: '从未探访',
-    reason_visit_overdue: '探访已逾期',
-  },
-};
+// Every word the page shows comes from a string table, in English and Chinese. The core table
+// lives in strings/core.js; each screen brings its own (strings/<screen>.js) and adds it here,
+// so screens can be built apart. `{name}` is filled in by t(). The server sends codes and
+// parameters, never sentences: the page says them in the reader's language.
+import { CORE } from './strings/core.js';
+
+const tables = { en: {}, zh: {} };
+/** keys asked for that no table has: the browser tests fail on any (window.__i18nMissing) */
+const missing = new Set();
+if (typeof window !== 'undefined') window.__i18nMissing = missing;
+
+export function addStrings(strings) {
+  for (const lang of Object.keys(tables)) Object.assign(tables[lang], strings[lang] ?? {});
+}
+addStrings(CORE);
 
 let lang = 'en';
-
-export function setLanguage(next) { lang = STRINGS[next] ? next : 'en'; }
+export function setLanguage(next) { lang = tables[next] ? next : 'en'; }
 export function language() { return lang; }
-/** the BCP 47 tag for dates and numbers */
+/** the BCP 47 tag for dates, numbers and the page's lang attribute */
 export function locale() { return lang === 'zh' ? 'zh-CN' : 'en-GB'; }
 
+export function has(key) { return key in tables[lang]; }
+
 export function t(key, vars = {}) {
-  const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
+  let text = tables[lang][key];
+  if (text === undefined) {
+    missing.add(`${lang}:${key}`);
+    text = tables.en[key] ?? key;
+  }
   return text.replace(/\{(\w+)\}/g, (_all, name) => String(vars[name] ?? ''));
+}
+
+/** t() for a code the server sent, with a fallback key when the code is one we do not know */
+export function tCode(prefix, code, vars = {}, fallback = null) {
+  const key = `${prefix}.${code}`;
+  if (has(key)) return t(key, vars);
+  if (fallback) return t(fallback, { ...vars, code });
+  return t(key, vars);
+}
+
+/** "3 月 5 日 14:05", with the year when it is not this year, on the resident's clock */
+export function when(iso, timeZone, opts = {}) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  try {
+    const yearOf = (d) => new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(d);
+    const withYear = opts.year ?? yearOf(date) !== yearOf(new Date());
+    return new Intl.DateTimeFormat(locale(), {
+      timeZone, ...(withYear ? { year: 'numeric' } : {}), month: 'short', day: 'numeric',
+      ...(opts.dateOnly ? {} : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    }).format(date);
+  } catch {
+    return date.toISOString();
+  }
+}
+
+/** "5 分钟前" / "5 min ago" */
+export function ago(iso, now = Date.now()) {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto', style: 'short' });
+  if (s < 60) return rtf.format(-s, 'second');
+  if (s < 3600) return rtf.format(-Math.floor(s / 60), 'minute');
+  if (s < 86400) return rtf.format(-Math.floor(s / 3600), 'hour');
+  return rtf.format(-Math.floor(s / 86400), 'day');
 }

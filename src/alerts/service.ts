@@ -11,6 +11,8 @@ export interface AlertListener {
   alertOpened?(alert: AlertRow): void;
   alertAcknowledged?(alert: AlertRow, by: string): void;
   alertResolved?(alert: AlertRow, by: string): void;
+  /** a note on an ongoing alert (repeated, cleared, still offline...) */
+  alertUpdated?(alert: AlertRow): void;
 }
 
 /** what the rules need to hear when a person acts on an alert */
@@ -70,6 +72,7 @@ export class AlertService {
         const notes = [...((ongoing.detail.notes as Array<unknown>) ?? []), { at: new Date(at).toISOString(), note }].slice(-MAX_NOTES);
         alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
         timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
+        announce.push(() => this.emit('alertUpdated', ongoing));
       } else if (d.type === 'resolve') {
         if (!ongoing) continue;
         if (alerts.resolve(ongoing.id, 'system', at)) {
@@ -88,10 +91,10 @@ export class AlertService {
       (row) => ({ type: 'acknowledgement', data: { by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) } }));
   }
 
-  /** A person resolves: the condition is dealt with. */
-  resolve(alertId: number, by: string, reason: string, at: number): boolean {
+  /** A person resolves: the condition is dealt with; `note` is what they wrote about it. */
+  resolve(alertId: number, by: string, reason: string, at: number, note?: string): boolean {
     return this.personActs(alertId, 'resolved', at, by, () => this.deps.alerts.resolve(alertId, by, at),
-      () => ({ type: 'alert_resolved', data: { by, reason } }));
+      () => ({ type: 'alert_resolved', data: { by, reason, ...(note ? { note } : {}) } }));
   }
 
   /** the change, its casefile entry in the same transaction, then the rules and listeners told */

@@ -1,7 +1,9 @@
 // Alerts: the list caseworkers triage, and the two things a person does to one.
 import type { FastifyInstance } from 'fastify';
+import { personName } from './users.ts';
 import type { AlertRepository, AlertRow } from '../store/index.ts';
 import type { AlertService } from '../alerts/index.ts';
+import { bearer, errors } from './schemas.ts';
 
 export interface AlertRoutesDeps {
   alerts: AlertRepository;
@@ -28,6 +30,7 @@ const actionBody = {
 export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): Promise<void> {
   app.get<{ Querystring: { status?: 'open' | 'acknowledged' | 'resolved'; residentId?: string; limit: number } }>('/api/alerts', {
     schema: {
+      summary: 'Alerts, newest first, by status or resident', tags: ['alerts'], security: bearer,
       querystring: {
         type: 'object',
         properties: {
@@ -46,24 +49,36 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     return { items: rows.map(publicAlert) };
   });
 
-  app.get<{ Params: { id: number } }>('/api/alerts/:id', { schema: { params: idParams } }, async (request, reply) => {
+  app.get<{ Params: { id: number } }>('/api/alerts/:id', {
+    schema: { summary: 'One alert', tags: ['alerts'], security: bearer, params: idParams, response: errors(400, 401, 404) },
+  }, async (request, reply) => {
     const alert = deps.alerts.get(request.params.id);
-    if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}` });
+    if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
     return publicAlert(alert);
   });
 
   for (const action of ['acknowledge', 'resolve'] as const) {
-    app.post<{ Params: { id: number }; Body: { note?: string } | null }>(`/api/alerts/:id/${action}`, { schema: { params: idParams, body: actionBody } }, async (request, reply) => {
+    app.post<{ Params: { id: number }; Body: { note?: string } | null }>(`/api/alerts/:id/${action}`, {
+      schema: {
+        summary: action === 'acknowledge'
+          ? '"I\'m on it": stops the escalation, tells the others who has it (409 unless open)'
+          : 'The condition is dealt with, with an optional note of what happened (409 if already resolved)',
+        tags: ['alerts'], security: bearer, params: idParams, body: actionBody, response: errors(400, 401, 404, 409),
+      },
+    }, async (request, reply) => {
       const alert = deps.alerts.get(request.params.id);
-      if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}` });
-      const by = request.caller!.name;
+      if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
+      const by = personName(request.caller);
       const now = deps.now();
       if (action === 'acknowledge') {
-        if (alert.status !== 'open') return reply.code(409).send({ error: `alert is ${alert.status}, not open`, alert: publicAlert(alert) });
+        if (alert.status !== 'open') {
+          return reply.code(409).send({ error: `alert is ${alert.status}, not open`, code: 'alert_not_open', params: { status: alert.status }, alert: publicAlert(alert) });
+        }
         deps.service.acknowledge(alert.id, by, now, 'api');
       } else {
-        if (alert.status === 'resolved') return reply.code(409).send({ error: 'alert is already resolved', alert: publicAlert(alert) });
-        deps.service.resolve(alert.id, by, request.body?.note ?? 'resolved by caseworker', now);
+        if (alert.status === 'resolved') return reply.code(409).send({ error: 'alert is already resolved', code: 'alert_resolved', alert: publicAlert(alert) });
+        // the reason is a code; what the person wrote is their note, kept in their words
+        deps.service.resolve(alert.id, by, 'resolved_by_person', now, request.body?.note?.trim() || undefined);
       }
       return publicAlert(deps.alerts.get(alert.id)!);
     });

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
 import { createCasefile, type Casefile } from '../casefile/index.ts';
+import { userRepository } from '../store/index.ts';
 import { openApiPlugin } from './openapi.ts';
 import { visitRoutes } from './visits.ts';
 import { reportRoutes } from './reports.ts';
@@ -24,6 +25,8 @@ export interface CasefilePluginDeps {
   residentsChanged?(residentId: string): void;
   /** hand a recorded visit to the rules core (a visit settles an inactivity alert) */
   visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /** a problem's status or owner changed through the API */
+  problemChanged?(residentId: string, problemId: string): void;
   /** tests may point at another web/ folder */
   webDir?: string;
 }
@@ -45,7 +48,7 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   const now = () => deps.clock.now();
   return [
     openApiPlugin(),
-    (app) => visitRoutes(app, casefile),
+    (app) => visitRoutes(app, casefile, { idempotency: userRepository(deps.db), now, problemChanged: deps.problemChanged }),
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
     (app) => provisioningRoutes(app, casefile),

@@ -5,6 +5,9 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './auth.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
+import { sessionCredential, registerCsrfCheck } from './users.ts';
+import { answerErrors } from './schemas.ts';
+import type { UserRepository } from '../store/index.ts';
 
 export interface HttpDeps extends ResidentRoutesDeps {
   config: Config;
@@ -12,6 +15,9 @@ export interface HttpDeps extends ResidentRoutesDeps {
   metrics: Metrics;
   /** null when healthy, else why not */
   health(): string | null;
+  /** people who sign in on the page: their session cookie is a second credential kind */
+  users?: UserRepository;
+  now?(): number;
   /** further resource plugins (alerts, visits, twilio webhooks...), registered after auth */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -24,14 +30,12 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   });
   // before any route: every route then passes its access check (deny by default)
   registerAuth(app, { tokens: deps.config.api.tokens, metrics: deps.metrics });
+  if (deps.users) {
+    app.auth.addCredential(sessionCredential({ users: deps.users, now: deps.now ?? Date.now }));
+    registerCsrfCheck(app);
+  }
 
-  app.setErrorHandler((err: { statusCode?: number; validation?: unknown; message: string }, request, reply) => {
-    if (err.validation || (err.statusCode && err.statusCode < 500)) {
-      return reply.code(err.statusCode ?? 400).send({ error: err.message });
-    }
-    request.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: 'internal error' });
-  });
+  answerErrors(app);
 
   app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
     const problem = deps.health();

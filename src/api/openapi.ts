@@ -65,8 +65,9 @@ export function buildDocument(ops: Operation[]) {
     openapi: '3.1.0',
     info: {
       title: 'Safe-home gateway API', version: '0.1.0',
-      description: 'Everything under /api/ takes Authorization: Bearer <token>. Roles: caseworker (read, record visits) and admin (also provisioning). ' +
-        'Bad requests get 400 with the reason in {"error"}.',
+      description: 'Everything under /api/ takes Authorization: Bearer <token> (api.tokens, for machine clients) or the page\'s session cookie '
+        + '(POST /auth/login; changes then also need X-CSRF-Token). Roles: caseworker (read, record visits, act on alerts) and admin (also people and provisioning). '
+        + 'Bad requests get 400 with the reason in {"error"} and a code the page translates in {"code", "params"}.',
     },
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     paths,

@@ -2,6 +2,7 @@
 // config file's shapes ("10m", "22:00-06:00", E.164 phones) and are checked by the same schema.
 // Caseworkers get 403 here; every change is audit-logged (GET /api/audit).
 import type { FastifyInstance } from 'fastify';
+import { personName } from './users.ts';
 import type { Casefile, ResidentFields, DevicePatch } from '../casefile/index.ts';
 import type { Role } from './auth.ts';
 import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
@@ -88,7 +89,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       body: { type: 'object', required: ['id', 'name'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 100 }, ...residentFields } },
       response: { 201: residentSchema, ...errors(400, 401, 403, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(p.createResident(request.body, request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(p.createResident(request.body, personName(request.caller))));
 
   app.patch<{ Params: { id: string }; Body: ResidentFields }>('/api/residents/:id', {
     ...admin,
@@ -97,7 +98,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: residentFields },
       response: { 200: residentSchema, ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => p.updateResident(request.params.id, request.body, request.caller!.name));
+  }, async (request) => p.updateResident(request.params.id, request.body, personName(request.caller)));
 
   app.delete<{ Params: { id: string } }>('/api/residents/:id', {
     ...admin,
@@ -105,7 +106,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       summary: 'Remove a resident with their contacts, devices and visits (admin); 409 while an alert is not resolved', tags, security,
       params: residentIdParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request, reply) => { p.deleteResident(request.params.id, request.caller!.name); return reply.code(204).send(); });
+  }, async (request, reply) => { p.deleteResident(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/residents/:id/contacts', {
     ...admin,
@@ -113,7 +114,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       summary: 'Add a contact (admin)', tags, security, params: residentIdParams,
       body: { ...contactBody, required: ['name', 'phone', 'role'] }, response: { 201: contactSchema, ...errors(400, 401, 403, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(p.addContact(request.params.id, request.body, request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(p.addContact(request.params.id, request.body, personName(request.caller))));
 
   app.patch<{ Params: { id: number }; Body: Record<string, unknown> }>('/api/contacts/:id', {
     ...admin,
@@ -121,12 +122,12 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       summary: 'Edit a contact (admin)', tags, security, params: contactParams,
       body: { ...contactBody, minProperties: 1 }, response: { 200: contactSchema, ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => p.updateContact(request.params.id, request.body, request.caller!.name));
+  }, async (request) => p.updateContact(request.params.id, request.body, personName(request.caller)));
 
   app.delete<{ Params: { id: number } }>('/api/contacts/:id', {
     ...admin,
     schema: { summary: 'Remove a contact (admin)', tags, security, params: contactParams, response: { ...noContent, ...errors(400, 401, 403, 404) } },
-  }, async (request, reply) => { p.deleteContact(request.params.id, request.caller!.name); return reply.code(204).send(); });
+  }, async (request, reply) => { p.deleteContact(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/residents/:id/devices', {
     ...admin,
@@ -135,7 +136,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       body: { type: 'object', required: ['id', 'kind'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 100 }, ...deviceFields } },
       response: { 201: { ...deviceSchema, required: ['secret'] }, ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(p.addDevice(request.params.id, request.body, request.caller!.name)));
+  }, async (request, reply) => reply.code(201).send(p.addDevice(request.params.id, request.body, personName(request.caller))));
 
   app.patch<{ Params: { id: string }; Body: DevicePatch }>('/api/devices/:id', {
     ...admin,
@@ -144,12 +145,12 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { ...deviceFields, rotateSecret: { type: 'boolean' } } },
       response: { 200: deviceSchema, ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request) => p.updateDevice(request.params.id, request.body, request.caller!.name));
+  }, async (request) => p.updateDevice(request.params.id, request.body, personName(request.caller)));
 
   app.delete<{ Params: { id: string } }>('/api/devices/:id', {
     ...admin,
     schema: { summary: 'Remove a device (admin)', tags, security, params: deviceParams, response: { ...noContent, ...errors(400, 401, 403, 404) } },
-  }, async (request, reply) => { p.deleteDevice(request.params.id, request.caller!.name); return reply.code(204).send(); });
+  }, async (request, reply) => { p.deleteDevice(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.get<{ Querystring: { limit: number; before?: number } }>('/api/audit', {
     ...admin,

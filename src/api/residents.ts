@@ -38,7 +38,7 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
 
   app.get<{ Params: { id: string } }>('/api/residents/:id', { schema: { params: residentParams } }, async (request, reply) => {
     const r = deps.residents.getResident(request.params.id);
-    if (!r) return reply.code(404).send({ error: `no resident ${request.params.id}` });
+    if (!r) return reply.code(404).send({ error: `no resident ${request.params.id}`, code: 'resident_not_found' });
     return {
       id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, rules: r.rules,
       visitCycleMs: r.visitCycleMs, area: r.area, birthday: r.birthday, source: r.source,
@@ -65,7 +65,7 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
       },
     },
     async (request, reply) => {
-      if (!deps.residents.getResident(request.params.id)) return reply.code(404).send({ error: `no resident ${request.params.id}` });
+      if (!deps.residents.getResident(request.params.id)) return reply.code(404).send({ error: `no resident ${request.params.id}`, code: 'resident_not_found' });
       try {
         return deps.timeline.page(request.params.id, {
           limit: request.query.limit, before: request.query.before, types: request.query.type?.split(','),

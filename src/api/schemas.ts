@@ -17,20 +17,66 @@ declare module 'fastify' {
 
 export const STATUS_OF: Record<CasefileError['reason'], number> = { invalid: 400, not_found: 404, conflict: 409 };
 
-/** every casefile plugin answers errors the same way as the root handler, plus CasefileError */
-export function casefileErrors(app: FastifyInstance): void {
-  app.setErrorHandler((err: { statusCode?: number; validation?: unknown; message: string }, request, reply) => {
-    if (err instanceof CasefileError) return reply.code(STATUS_OF[err.reason]).send({ error: err.message });
-    if (err.validation || (err.statusCode && err.statusCode < 500)) return reply.code(err.statusCode ?? 400).send({ error: err.message });
+/**
+ * An error answer: `error` in words for people reading the API, `code` and `params` for the
+ * page, which says them in the reader's language (it never shows `error`).
+ */
+export interface ErrorBody { error: string; code: string; params?: Record<string, unknown> }
+
+type FastifyErr = { statusCode?: number; code?: string; validation?: Array<{ instancePath?: string; keyword?: string; params?: Record<string, unknown> }>; message: string };
+
+/** the first field a body, query or path failed on ("endedAt", "problems"), from ajv's report */
+function fieldOf(err: FastifyErr): string | undefined {
+  const v = err.validation?.[0];
+  if (!v) return undefined;
+  const missing = v.params?.missingProperty ?? v.params?.additionalProperty;
+  const path = (v.instancePath ?? '').split('/').filter(Boolean).filter((p) => !/^\d+$/.test(p));
+  return typeof missing === 'string' ? missing : path[path.length - 1] ?? path[0];
+}
+
+/** "endedAt: a visit cannot end before it starts" -> "endedAt" */
+const leadingField = (message: string) => /^([A-Za-z][A-Za-z0-9]*)(?:\[\d+\])?(?:\.[A-Za-z0-9[\]]+)*:/.exec(message)?.[1];
+
+export function errorBody(err: FastifyErr): { status: number; body: ErrorBody } | null {
+  if (err instanceof CasefileError) {
+    const field = err.reason === 'invalid' ? leadingField(err.message) : undefined;
+    const code = err.reason === 'invalid' ? (field ? 'invalid_field' : 'invalid') : err.reason;
+    return { status: STATUS_OF[err.reason], body: { error: err.message, code, ...(field ? { params: { field } } : {}) } };
+  }
+  if (err.validation) {
+    const field = fieldOf(err);
+    return { status: err.statusCode ?? 400, body: { error: err.message, code: field ? 'invalid_field' : 'invalid', ...(field ? { params: { field } } : {}) } };
+  }
+  if (err.statusCode && err.statusCode < 500) {
+    const code = err.statusCode === 413 ? 'too_large' : err.statusCode === 415 ? 'unsupported_type' : err.statusCode === 429 ? 'rate_limited' : `http_${err.statusCode}`;
+    return { status: err.statusCode, body: { error: err.message, code } };
+  }
+  return null;
+}
+
+/** every plugin answers errors the same way: 4xx with the reason and a code, never a 500 for bad input */
+export function answerErrors(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyErr, request, reply) => {
+    const known = errorBody(err);
+    if (known) return reply.code(known.status).send(known.body);
     request.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: 'internal error' });
+    return reply.code(500).send({ error: 'internal error', code: 'server' });
   });
 }
+
+/** every casefile plugin answers errors the same way as the root handler, CasefileError included */
+export const casefileErrors = answerErrors;
 
 export const nullable = (schema: Record<string, unknown>) => ({ ...schema, type: [schema.type as string, 'null'] });
 
 export const errorSchema = {
-  type: 'object', properties: { error: { type: 'string' } }, required: ['error'],
+  type: 'object',
+  properties: {
+    error: { type: 'string', description: 'the reason, in English, for people reading the API' },
+    code: { type: 'string', description: 'the reason as a code the page translates, e.g. invalid_field, resident_not_found' },
+    params: { type: 'object', additionalProperties: true, description: 'what the code refers to, e.g. {"field": "endedAt"}' },
+  },
+  required: ['error'],
 } as const;
 
 /** 400/401/403/404/409 bodies, for the OpenAPI document */

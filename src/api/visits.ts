@@ -1,6 +1,7 @@
 // Visits and problems (issue 5): record a visit with what was found, follow problems to their
 // solution, and plan who to visit next. Caseworkers and admins alike may do all of it.
 import type { FastifyInstance } from 'fastify';
+import { personName, callerKeys } from './users.ts';
 import type { Casefile, VisitInput, ProblemPatch, ProblemStatus } from '../casefile/index.ts';
 import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
 
@@ -82,16 +83,53 @@ const dueReason = {
   additionalProperties: true,
 } as const;
 
-export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Promise<void> {
+/** answers kept for retried requests: a phone that lost the answer sends the same key again */
+export interface Idempotency {
+  remembered(actor: string, key: string, route: string): { status: number; body: string } | undefined;
+  remember(actor: string, key: string, route: string, status: number, body: string, now: number): void;
+  forgetBefore(at: number): void;
+}
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
+/** long enough for a phone that was a week without signal */
+const KEEP_ANSWERS_MS = 30 * 24 * 3600_000;
+
+export interface VisitRoutesOptions {
+  idempotency?: Idempotency;
+  now?(): number;
+  /** a problem moved on (the live page redraws the resident's problems) */
+  problemChanged?(residentId: string, problemId: string): void;
+}
+
+export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts: VisitRoutesOptions = {}): Promise<void> {
+  const { idempotency } = opts;
+  const now = opts.now ?? Date.now;
   casefileErrors(app);
 
   app.post<{ Params: { id: string }; Body: VisitInput }>('/api/residents/:id/visits', {
     schema: {
       summary: 'Record a visit and the problems found on it', tags: ['visits'], security: bearer,
+      description: 'With an Idempotency-Key header (8-100 letters, digits, - or _), the same key from the same caller within 30 days '
+        + 'answers what the first request was answered and records nothing again: a phone that lost the answer may simply send again.',
       params: residentIdParams, body: visitBody, response: { 201: visitSchema, ...errors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    const visit = casefile.visits.recordVisit(request.params.id, request.body, request.caller!.name);
+    const key = request.headers['idempotency-key'];
+    const route = `visit:${request.params.id}`;
+    const actor = callerKeys(request.caller!)[0];
+    if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+      return reply.code(400).send({ error: 'Idempotency-Key: 8-100 letters, digits, - or _', code: 'invalid_field', params: { field: 'idempotencyKey' } });
+    }
+    if (key && idempotency) {
+      const earlier = idempotency.remembered(actor, key, route);
+      if (earlier) return reply.code(earlier.status).header('idempotent-replayed', 'true').type('application/json').send(earlier.body);
+    }
+    // synchronous from here to remember(): a second request with the key cannot slip in between
+    const visit = casefile.visits.recordVisit(request.params.id, request.body, personName(request.caller));
+    if (key && idempotency) {
+      const at = now();
+      idempotency.forgetBefore(at - KEEP_ANSWERS_MS);
+      idempotency.remember(actor, key, route, 201, JSON.stringify(visit), at);
+    }
     return reply.code(201).send(visit);
   });
 
@@ -133,7 +171,11 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile): Pro
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       body: problemPatch, response: { 200: problemSchema, ...errors(400, 401, 404, 409) },
     },
-  }, async (request) => casefile.visits.updateProblem(request.params.id, request.body, request.caller!.name));
+  }, async (request) => {
+    const problem = casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
+    opts.problemChanged?.(problem.residentId, problem.id);
+    return problem;
+  });
 
   app.get('/api/visits/due', {
     schema: {

@@ -1,7 +1,7 @@
-// The caseworkers' web page and the API docs page (issue 5): plain files from web/, no build
-// step, read once at start. Declared public, so no token is needed to load the page itself; the
-// page asks for one and sends it with every API call.
-import { readdirSync, readFileSync } from 'node:fs';
+// The caseworkers' web page and the API docs page: plain files from web/ (and its folders,
+// one module per screen), no build step, read once at start. Declared public, so nobody needs
+// to be signed in to load the page itself; the page asks who is signed in and offers to sign in.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -28,10 +28,19 @@ const SECURITY_HEADERS = {
 export async function webRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
   const dir = opts.dir ?? WEB_DIR;
   const files = new Map<string, { body: Buffer; type: string }>();
-  for (const name of readdirSync(dir)) {
-    const type = TYPES[extname(name)];
-    if (type) files.set(name, { body: readFileSync(join(dir, name)), type });
-  }
+  // web/ and one level of folders (screens/, strings/): names are the only paths served
+  const read = (folder: string, prefix: string, depth: number) => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) {
+        if (depth > 0 && /^[a-z0-9-]+$/.test(name)) read(path, `${prefix}${name}/`, depth - 1);
+        continue;
+      }
+      const type = TYPES[extname(name)];
+      if (type) files.set(`${prefix}${name}`, { body: readFileSync(path), type });
+    }
+  };
+  read(dir, '', 1);
   const serve = (name: string) => async (_request: unknown, reply: import('fastify').FastifyReply) => {
     const file = files.get(name)!;
     return reply.headers(SECURITY_HEADERS).type(file.type).send(file.body);

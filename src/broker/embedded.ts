@@ -17,7 +17,37 @@ import { guardPacketSize } from './packet-guard.ts';
 import type { BrokerAdapter, BrokerOptions } from './types.ts';
 
 const PRINCIPAL = Symbol('principal');
-type ClientWithPrincipal = { id: string; [PRINCIPAL]?: Principal };
+type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal };
+
+const principalKey = (p: Principal) => (p.type === 'device' ? `device:${p.deviceId}` : `bridge:${p.username}`);
+
+/**
+ * Who holds each MQTT client id: a live connection, or a persistent session (clean: false) that
+ * outlives its connection. Another principal asking for a held id is refused (CONNACK 2),
+ * so one device cannot knock another off the broker or pick up its queued commands; the same
+ * principal reconnecting takes over its own session as MQTT says [MQTT-3.1.4-2].
+ */
+class ClientIds {
+  private held = new Map<string, { principal: string; client: ClientWithPrincipal; persistent: boolean }>();
+
+  claim(client: ClientWithPrincipal, principal: Principal): boolean {
+    const key = principalKey(principal);
+    const h = this.held.get(client.id);
+    if (h && h.principal !== key && (h.persistent || !h.client.closed)) return false;
+    this.held.set(client.id, { principal: key, client, persistent: client.clean === false });
+    client.conn?.once('close', () => {
+      const now = this.held.get(client.id);
+      if (now && now.client === client && !now.persistent) this.held.delete(client.id);
+    });
+    return true;
+  }
+
+  /** a device's secret changed or it was removed: its sessions belong to nobody any more */
+  release(principal: Principal): void {
+    const key = principalKey(principal);
+    for (const [id, h] of this.held) if (h.principal === key) this.held.delete(id);
+  }
+}
 
 function authError(message: string, returnCode: number): Error & { returnCode: number } {
   return Object.assign(new Error(message), { returnCode });
@@ -28,6 +58,7 @@ export class EmbeddedBroker implements BrokerAdapter {
   private servers: Array<TcpServer | HttpServer> = [];
   private wss: WebSocketServer | null = null;
   private ports: Record<string, number> = {};
+  private ids = new ClientIds();
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -53,6 +84,7 @@ export class EmbeddedBroker implements BrokerAdapter {
     };
     const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000, preConnect: preConnect as never });
     this.aedes = aedes;
+    const ids = this.ids;
 
     aedes.authenticate = (client, username, password, done) => {
       const principal = username ? auth.check(username, password ?? Buffer.alloc(0)) : undefined;
@@ -61,6 +93,11 @@ export class EmbeddedBroker implements BrokerAdapter {
         // ids only: the username is a device id or bridge name, never the password
         log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused');
         return done(authError('not authorized', 5) as never, false);
+      }
+      if (!ids.claim(client as unknown as ClientWithPrincipal, principal)) {
+        metrics.inc('gateway_connections_refused_total', { reason: 'client_id_taken' });
+        log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused: client id held by another device');
+        return done(authError('identifier rejected', 2) as never, false);
       }
       (client as unknown as ClientWithPrincipal)[PRINCIPAL] = principal;
       done(null, true);

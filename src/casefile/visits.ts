@@ -111,7 +111,7 @@ export function visitService(deps: VisitServiceDeps) {
     for (const p of followUps) solveByFollowUp(p, visitId, at, actor);
     // added after its problems so that, newest first, the visit heads its own problems
     timeline.add(residentId, at, 'visit', {
-      visitId, visitor: input.visitor, purpose: input.purpose, notes: input.notes ?? '', observations: input.observations ?? {},
+      visitId, visitor: input.visitor, purpose: input.purpose, ...(endedAt !== null ? { endedAt: new Date(endedAt).toISOString() } : {}), notes: input.notes ?? '', observations: input.observations ?? {},
       problems: ids, confirmedSolved: followUps.map((p) => p.id), recordedBy: actor,
     });
     repo.audit(now, actor, 'visit.record', residentId, { visitId, problems: ids, confirmedSolved: followUps.map((p) => p.id) });

@@ -42,6 +42,8 @@ export interface NotifierDeps {
   sender?: SmsSender;
   /** retry timing; tests shorten it */
   retry?: Partial<RetryPolicy>;
+  /** an alert was marked unanswered (called once its transaction has committed) */
+  unanswered?(alertId: number): void;
 }
 
 /** who the alert service names when it resolves an alert on its own */
@@ -115,6 +117,14 @@ export class Notifier {
     this.timer = null;
     this.timerAt = Infinity;
     await this.worker?.stop();
+  }
+
+  /**
+   * A text from `from` as if Twilio had delivered it (the log-provider demo's stand-in for a
+   * neighbour's phone; the signed webhook is the only way in with a real provider). The TwiML answer.
+   */
+  replyAsText(from: string, text: string): string {
+    return this.inbound.sms(from, text);
   }
 
   /** A new alert row exists: fire what is due now, schedule the rest. Safe to repeat. */
@@ -233,6 +243,8 @@ export class Notifier {
     const caseworkers = onCall.length ? onCall : contacts.filter((c) => c.role === 'caseworker');
     this.deps.timeline.add(resident.id, now, 'escalation', { alertId: alert.id, kind: alert.kind, event: 'unanswered', told: caseworkers.length });
     this.deps.metrics.inc('gateway_alerts_unanswered_total', { kind: alert.kind });
+    // inside the escalation's transaction: the live page hears of it once that has committed
+    queueMicrotask(() => this.deps.unanswered?.(alert.id));
     this.log.warn({ alertId: alert.id, residentId: resident.id, caseworkers: caseworkers.length }, 'alert unanswered');
     for (const c of caseworkers) {
       this.enqueue(alert, resident, c, STEP_UNANSWERED, 'sms', unansweredText(this.locale(c, resident), this.subject(alert, resident)));

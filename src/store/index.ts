@@ -6,6 +6,7 @@ export { timelineRepository, type TimelineRepository, type TimelineItem, type Ti
 export { hashSecret, verifySecret, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
+export { userRepository, type UserRepository, type UserRow, type UserRole, type SessionRow } from './users.ts';
 // the async store boundary: ports, both engines, one opener
 export * from './ports.ts';
 export { openStore, type StorageOptions } from './open.ts';

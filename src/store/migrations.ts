@@ -165,4 +165,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE devices ADD COLUMN emergency_actions TEXT;
   ALTER TABLE devices ADD COLUMN id_fields TEXT;
   `,
+  /* 6: people who sign in on the page, their sessions, and answers kept for retried requests */ `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL UNIQUE COLLATE NOCASE, -- what acknowledgements, texts and the audit log say
+    role TEXT NOT NULL,                               -- caseworker | admin
+    password_hash TEXT NOT NULL,                      -- scrypt with its parameters, never the password
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_sign_in_at INTEGER
+  );
+  CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,                      -- sha256 of the cookie's value: a copy of the file signs nobody in
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE TABLE idempotency (
+    actor TEXT NOT NULL,
+    key TEXT NOT NULL,
+    route TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (actor, key)
+  );
+  CREATE INDEX idempotency_created ON idempotency(created_at);
+  `,
 ];

@@ -40,7 +40,7 @@ describe('pages', () => {
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('<script type="module" src="/app.js">');
     expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
-    for (const file of ['app.js', 'api.js', 'casefile.js', 'visit-form.js', 'dom.js', 'i18n.js']) {
+    for (const file of ['app.js', 'api.js', 'shell.js', 'screens/casefile.js', 'screens/home.js', 'strings/core.js', 'visit-form.js', 'dom.js', 'i18n.js']) {
       const res = await ws.http.inject({ method: 'GET', url: `/${file}` });
       expect(res.statusCode, file).toBe(200);
       expect(res.headers['content-type']).toMatch(/text\/javascript/);
