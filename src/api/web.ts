@@ -4,9 +4,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+// small libraries the page uses, served from their npm packages as /vendor/<name>
+const VENDOR: Record<string, string> = { 'uplot.js': 'uplot/dist/uPlot.esm.js', 'uplot.css': 'uplot/dist/uPlot.min.css' };
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,7 +21,7 @@ const TYPES: Record<string, string> = {
 
 // the page runs only its own files: a stored note cannot become a script
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   // small files that change with each release: always revalidate
@@ -52,5 +55,11 @@ export async function webRoutes(app: FastifyInstance, opts: { dir?: string } = {
   for (const name of files.keys()) {
     if (name.endsWith('.html')) continue;
     app.get(`/${name}`, open, serve(name));
+  }
+  const require = createRequire(import.meta.url);
+  for (const [name, module] of Object.entries(VENDOR)) {
+    const key = `vendor/${name}`;
+    files.set(key, { body: readFileSync(require.resolve(module)), type: TYPES[extname(name)] });
+    app.get(`/${key}`, open, serve(key));
   }
 }
