@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
-  openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest,
+  openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
   type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
@@ -62,7 +62,6 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
-  private auth!: ReturnType<typeof createAuthenticator>;
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
@@ -142,13 +141,22 @@ export class App {
             onEvent: (event) => { for (const l of this.eventListeners) l(event); },
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
           });
-          const configSecrets = new Map<string, Buffer>();
+          const configSecrets = this.configSecrets;
           for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));
-          const auth = this.auth = createAuthenticator({
+          for (const d of this.stores.residents.listDevices()) this.credentials.set(d.id, this.credentialOf(d.id));
+          const auth = createAuthenticator({
             bridges: config.mqtt.bridges,
             // a stored hash (a device provisioned or taken over through the API) wins over the config file
-            configSecret: (id) => (this.stores.residents.getDevice(id)?.secretHash ? undefined : configSecrets.get(id)),
-            storedHash: (id) => this.stores.residents.getDevice(id)?.secretHash,
+            credential: (id) => {
+              const d = this.stores.residents.getDevice(id);
+              if (!d) return undefined;
+              if (d.secretHash) return { stored: d.secretHash };
+              const fromConfig = configSecrets.get(id);
+              return fromConfig ? { digest: fromConfig } : undefined;
+            },
+            upgradeHash: (id, previous, next) => {
+              this.stores.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(next, id, previous);
+            },
           });
           this.broker = new EmbeddedBroker({
             config: config.mqtt, auth, sink: (msg) => this.router.handle(msg), metrics, log: log.child({ module: 'broker' }),
@@ -202,10 +210,10 @@ export class App {
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); this.closeAlertsOfRemovedDevices(); },
+                devicesChanged: (deviceId) => { this.loadRegistry(); this.credentialsChanged(deviceId); this.closeAlertsOfRemovedDevices(); },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
-                  this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
+                  this.rules.onVisit(v.residentId, v.at, v.until);
                   this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
                 },
                 problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
@@ -227,6 +235,30 @@ export class App {
         stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
     ];
+  }
+
+  /** what proves each device now (digest or stored hash), to see when a secret was rotated */
+  private credentials = new Map<string, string | null>();
+  private configSecrets = new Map<string, Buffer>();
+
+  private credentialOf(deviceId: string): string | null {
+    const d = this.stores.residents.getDevice(deviceId);
+    if (!d) return null;
+    if (d.secretHash) return storedDigest(d.secretHash)?.toString('hex') ?? d.secretHash;
+    return this.configSecrets.get(deviceId)?.toString('hex') ?? null;
+  }
+
+  /**
+   * A device was added, edited or removed. When what proves it changed (its secret was rotated)
+   * or it is gone, its open connections are closed at once: the old secret must not keep working
+   * through a session opened with it. An edit that leaves the secret alone keeps it connected.
+   */
+  private credentialsChanged(deviceId: string): void {
+    const before = this.credentials.get(deviceId);
+    const now = this.credentialOf(deviceId);
+    this.credentials.set(deviceId, now);
+    if (before !== undefined && before !== now) this.broker.closeDevice(deviceId);
+    if (now === null) this.credentials.delete(deviceId);
   }
 
   /** texts go to the log (no provider to reply through): the demo reply route is on */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './auth.ts';
+import { bodyDeadlines, capConnections, HTTP_LIMITS } from './limits.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 import { sessionCredential, registerCsrfCheck } from './users.ts';
 import { answerErrors } from './schemas.ts';
@@ -27,7 +28,15 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     loggerInstance: deps.log.child({ module: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // a slow or idle client cannot hold a connection for long (limits.ts says why each value)
+    requestTimeout: HTTP_LIMITS.requestBackstopMs,
+    connectionTimeout: HTTP_LIMITS.idleTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    maxRequestsPerSocket: HTTP_LIMITS.maxRequestsPerSocket,
+    http: { headersTimeout: HTTP_LIMITS.headersTimeoutMs, connectionsCheckingInterval: HTTP_LIMITS.checkEveryMs },
   });
+  capConnections(app.server, deps.metrics);
+  bodyDeadlines(app, deps.metrics);
   // before any route: every route then passes its access check (deny by default)
   registerAuth(app, { tokens: deps.config.api.tokens, metrics: deps.metrics });
   if (deps.users) {
@@ -43,7 +52,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     return { status: 'ok' };
   });
 
-  app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
+  // counts only, but they tell when alarms happened and who is connected: a token unless the config opens it
+  app.get('/metrics', { config: { public: deps.config.http.publicMetrics } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
     return deps.metrics.render();
   });

@@ -85,6 +85,8 @@ const http = z
     host: z.string().default('0.0.0.0'),
     port: port.default(8080),
     publicUrl: z.string().url().optional(),
+    /** /metrics without a token; off by default: the counts tell when alarms happened and who is connected */
+    publicMetrics: z.boolean().default(false),
   })
   .strict();
 
@@ -275,7 +277,7 @@ const resident = z
 export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
-    http: http.default({ host: '0.0.0.0', port: 8080 }),
+    http: http.default({ host: '0.0.0.0', port: 8080, publicMetrics: false }),
     site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
     storage: storage.default({ path: DEFAULT_DB_PATH, sync: 'normal' }),
     sms: sms.default({}),

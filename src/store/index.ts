@@ -3,7 +3,7 @@ export { MIGRATIONS } from './migrations.ts';
 export { residentRepository, type ResidentRepository, type ResidentRow, type ContactRow, type DeviceRow } from './residents.ts';
 export { eventRepository, eventPayload, eventFromRow, type EventRepository, type MqttOrigin } from './events.ts';
 export { timelineRepository, type TimelineRepository, type TimelineItem, type TimelinePage, type TimelineQuery } from './timeline.ts';
-export { hashSecret, verifySecret, digest, sameDigest, generateSecret } from './secrets.ts';
+export { hashSecret, verifySecret, verifySecretAsync, storedDigest, isLegacyHash, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
 export { userRepository, type UserRepository, type UserRow, type UserRole, type SessionRow } from './users.ts';

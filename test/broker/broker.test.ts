@@ -2,7 +2,7 @@
 // and what is stored before the PUBACK.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import mqtt from 'mqtt';
-import { startGateway, waitFor, countEvents, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, countEvents, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { RawClient } from './raw-client.ts';
 
 let gw: TestGateway;
@@ -209,7 +209,7 @@ describe('zigbee2mqtt bridge', () => {
 
 describe('metrics', () => {
   it('exposes accepted and dropped counts and connected clients in Prometheus text', async () => {
-    const res = await gw.app.http.inject({ method: 'GET', url: '/metrics' });
+    const res = await gw.app.http.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/gateway_messages_accepted_total\{source="mqtt"\} \d+/);
     expect(res.body).toMatch(/gateway_messages_dropped_total\{reason="not_json"\} \d+/);

@@ -213,9 +213,9 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.events.maxId()).toBe(c);
       });
 
-      it('a resend (DUP) of a stored message is recognised, also within one group; the same id with new content is a new event', async () => {
+      it('a resend (DUP) of a stored message is recognised in its own session, also within one group; the same id with new content is a new event', async () => {
         await seed();
-        const origin = { clientId: 'zhang-door', messageId: 7, dup: false };
+        const origin = { session: 'c:1:zhang-door', messageId: 7, dup: false };
         const first = await store.ingest.append(event('zhang-door', T0, { contact: false }), origin);
         expect(await store.ingest.append(event('zhang-door', T0 + 500, { contact: false }), { ...origin, dup: true })).toBe(-first);
         // a device that reboots and reuses the packet id still has its new report stored
@@ -223,12 +223,44 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(fresh).toBeGreaterThan(first);
         // an original and its resend committed in the same group
         const [x, y] = await Promise.all([
-          store.ingest.append(event('zhang-fridge', T0, { contact: false }), { clientId: 'zhang-fridge', messageId: 9, dup: false }),
-          store.ingest.append(event('zhang-fridge', T0 + 10, { contact: false }), { clientId: 'zhang-fridge', messageId: 9, dup: true }),
+          store.ingest.append(event('zhang-fridge', T0, { contact: false }), { session: 'c:2:zhang-fridge', messageId: 9, dup: false }),
+          store.ingest.append(event('zhang-fridge', T0 + 10, { contact: false }), { session: 'c:2:zhang-fridge', messageId: 9, dup: true }),
         ]);
         expect(x).toBeGreaterThan(0);
         expect(y).toBe(-x);
         expect((await store.events.after(0)).length).toBe(3);
+      });
+
+      it('a resend is looked for only in its own MQTT session and only within 10 minutes', async () => {
+        await seed();
+        const first = await store.ingest.append(event('zhang-door', T0, { contact: false }), { session: 'c:1:zhang-door', messageId: 3, dup: false });
+        // the same packet id and payload from another session (a new clean connection) is a new message
+        const other = await store.ingest.append(event('zhang-door', T0 + 1000, { contact: false }), { session: 'c:2:zhang-door', messageId: 3, dup: true });
+        expect(other).toBeGreaterThan(first);
+        // within 10 minutes, in its own session, it is the stored message
+        expect(await store.ingest.append(event('zhang-door', T0 + 9 * 60_000, { contact: false }), { session: 'c:1:zhang-door', messageId: 3, dup: true })).toBe(-first);
+        // from the same session, once more than 10 minutes have passed, a new one
+        const late = await store.ingest.append(event('zhang-door', T0 + 10 * 60_000 + 1, { contact: false }), { session: 'c:1:zhang-door', messageId: 3, dup: true });
+        expect(late).toBeGreaterThan(other);
+        expect((await store.events.after(0)).map((e) => e.id)).toEqual([first, other, late]);
+      });
+
+      it("a rebooted device's SOS with a reused packet id is stored and judged", async () => {
+        await seed();
+        const session = 's:0:zhang-button';
+        const sos = await store.ingest.append(event('zhang-button', T0, { action: 'sos' }), { session, messageId: 1, dup: false });
+        // the device reboots into the same persistent session, reuses packet id 1 and sets DUP on its new SOS
+        const again = await store.ingest.append(event('zhang-button', T0 + 60_000, { action: 'sos' }), { session, messageId: 1, dup: true });
+        expect(again).toBeGreaterThan(sos);
+        // any report that can raise an alarm is kept, even a true resend of one: one condition is one alert anyway
+        const smoke = await Promise.all([
+          store.ingest.append(event('zhang-smoke', T0 + 61_000, { smoke: true }), { session: 'c:5:z2m', messageId: 4, dup: false }),
+          store.ingest.append(event('zhang-smoke', T0 + 61_000, { smoke: true }), { session: 'c:5:z2m', messageId: 4, dup: true }),
+        ]);
+        expect(smoke.every((id) => id > 0)).toBe(true);
+        // what the rules read next: both presses, in order
+        const judged = (await store.events.after(0)).filter((e) => e.deviceId === 'zhang-button');
+        expect(judged.map((e) => [e.id, e.readings?.action])).toEqual([[sos, 'sos'], [again, 'sos']]);
       });
 
       it("keeps each device's last seen, battery and availability on its row", async () => {

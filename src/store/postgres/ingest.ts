@@ -4,7 +4,7 @@
 // its transaction has committed (the broker answers PUBACK then, never sooner).
 import type pg from 'pg';
 import type { DeviceEvent } from '../../domain/types.ts';
-import { deviceStatusCache, eventPayload, DUP_WINDOW_MS, type DeviceStatus, type MqttOrigin } from '../events.ts';
+import { deviceStatusCache, eventPayload, mayAlarm, DUP_WINDOW_MS, type DeviceStatus, type MqttOrigin } from '../events.ts';
 import type { Ingest, IngestStats } from '../ports.ts';
 import { inTransaction } from './sql.ts';
 
@@ -38,17 +38,17 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
     const twinOf = new Map<number, number>();
     for (let i = 0; i < group.length; i++) {
       const { event, origin, payload } = group[i];
-      if (origin?.dup) {
-        // a resend of a message already stored, possibly earlier in this same group
+      if (origin?.dup && !mayAlarm(event)) {
+        // a resend of a message already stored in its own MQTT session, possibly earlier in this same group
         const { rows } = await client.query({
           name: 'events.dup',
-          text: `SELECT id FROM events WHERE resident_id = $1 AND at >= $2 AND device_id = $3 AND mqtt_message_id = $4 AND payload = $5
-            ORDER BY at DESC, id DESC LIMIT 1`,
-          values: [event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.messageId, payload],
+          text: `SELECT id FROM events WHERE resident_id = $1 AND at >= $2 AND device_id = $3 AND mqtt_client = $4 AND mqtt_message_id = $5
+            AND payload = $6 ORDER BY at DESC, id DESC LIMIT 1`,
+          values: [event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.session, origin.messageId, payload],
         });
         if (rows[0]) { ids[i] = -rows[0].id; continue; }
         const twin = fresh.find((j) => group[j].event.deviceId === event.deviceId && group[j].origin?.messageId === origin.messageId
-          && group[j].payload === payload && group[j].event.residentId === event.residentId);
+          && group[j].origin?.session === origin.session && group[j].payload === payload && group[j].event.residentId === event.residentId);
         if (twin !== undefined) { twinOf.set(i, twin); continue; }
       }
       fresh.push(i);
@@ -64,7 +64,7 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
             WITH ORDINALITY AS u(at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id, ord)
           ORDER BY ord RETURNING id`,
         values: [col((p) => p.event.at), col((p) => p.event.deviceId), col((p) => p.event.residentId), col((p) => p.event.type),
-          col((p) => p.event.source), col((p) => p.payload), col((p) => p.origin?.clientId ?? null), col((p) => p.origin?.messageId ?? null)],
+          col((p) => p.event.source), col((p) => p.payload), col((p) => p.origin?.session ?? null), col((p) => p.origin?.messageId ?? null)],
       });
       const inserted = (rows as Array<{ id: number }>).map((r) => r.id).sort((a, b) => a - b);
       fresh.forEach((i, k) => { ids[i] = inserted[k]; });

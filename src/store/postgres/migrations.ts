@@ -277,4 +277,10 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (round_id, resident_id)
   );
   `,
+  /* 8: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
+  CREATE TABLE inbound_messages (
+    sid TEXT PRIMARY KEY,
+    at BIGINT NOT NULL
+  );
+  `,
 ];
