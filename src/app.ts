@@ -15,6 +15,7 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { Absences, absenceRoutes } from './api/absences.ts';
 import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
 import { demoRoutes } from './api/demo.ts';
@@ -22,7 +23,7 @@ import { userRepository, type UserRepository } from './store/users.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
-import { ruleStateRepository } from './store/index.ts';
+import { absenceRepository, ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 
 export interface AppOptions {
@@ -62,6 +63,7 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
+  absences!: Absences;
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
@@ -110,6 +112,7 @@ export class App {
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
+            absenceSms: (contacts, text) => this.absences?.sms(contacts, text) ?? null,
             unanswered: (alertId) => liveAlerts.changed(alertId, 'unanswered'),
           });
           this.alertService.listen(this.notifier);
@@ -126,6 +129,10 @@ export class App {
             ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
+          this.absences = new Absences({
+            db, absences: absenceRepository(db), residents, timeline: this.stores.timeline, now: () => this.clock.now(),
+            toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
+          });
           this.onEvent((event) => this.rules.onEvent(event));
           this.rules.start();
           this.closeAlertsOfRemovedDevices();
@@ -219,6 +226,7 @@ export class App {
                 problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
+              (scope) => absenceRoutes(scope, this.absences, this.stores.residents),
               this.notifier.routes,
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {

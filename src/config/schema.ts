@@ -178,7 +178,7 @@ const escalationStep = z
   })
   .strict();
 
-const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
+const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence']);
 
 type Steps = Array<z.infer<typeof escalationStep>>;
 /** CONTRACT.md's smoke policy: what a hazard gets when the config names none for it */
@@ -186,6 +186,8 @@ const HAZARD_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
   { notify: ['caseworker'], after: 120_000, via: 'sms' },
 ];
+/** the long-absence question */
+const ABSENCE_DEFAULT: Steps = [{ notify: ['caseworker'], after: 0, via: 'sms' }];
 /** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
 const WATER_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
@@ -195,11 +197,12 @@ const WATER_DEFAULT: Steps = [
 /**
  * The hazards new to the config are never left without a policy: CO and gas take the smoke
  * policy (or, with none, the contract's smoke example), a water leak a default of its own,
- * unless the config names theirs. (smoke itself keeps what the config says.)
+ * unless the config names theirs. (smoke itself keeps what the config says.) A long absence
+ * nobody planned is a question for the caseworker, unless the config says otherwise.
  */
 const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
   const smoke = e.smoke ?? HAZARD_DEFAULT;
-  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT };
+  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT, absence: e.absence ?? ABSENCE_DEFAULT };
 });
 
 export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;

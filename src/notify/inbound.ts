@@ -58,6 +58,12 @@ export class Inbound {
       this.log.info('reply from a number that is no contact');
       return messageTwiml(replies.unknownNumber());
     }
+    // a planned absence from the resident or the family ("AWAY 12-20", "外出 3天", "BACK")
+    const absence = this.deps.absenceSms?.(contacts, text);
+    if (absence) {
+      metrics.inc('gateway_notify_replies_total', { action: 'absence' });
+      return messageTwiml(absence);
+    }
     const outbox = this.hooks.outbox();
     // the newest alert this number was asked about that still needs someone; failing that the
     // newest taken one (to say who has it, and for a resident's late "all is well")

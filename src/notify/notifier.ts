@@ -43,6 +43,8 @@ export interface NotifierDeps {
   sender?: SmsSender;
   /** retry timing; tests shorten it */
   retry?: Partial<RetryPolicy>;
+  /** an absence keyword ("AWAY 12-20", "BACK") from a contact: the answer to text back, or null when it is none */
+  absenceSms?(contacts: ContactRow[], text: string): string | null;
   /** an alert was marked unanswered (called once its transaction has committed) */
   unanswered?(alertId: number): void;
 }
