@@ -194,6 +194,13 @@ export interface OutboxPort {
   claimDue(now: number, leaseUntil: number, limit?: number): Promise<OutboxRow[]>;
   nextAttempt(): Promise<number | null>;
   markSending(id: number, lookUpAt: number): Promise<boolean>;
+  /**
+   * The sender is alive and its request still running: the row's lease now runs until `until`.
+   * Only a row still 'sending' is touched (a row already sent, retried or cancelled is left as it
+   * is); false when there was none. A sender that dies stops renewing, and the row is due again
+   * (in doubt) once the last lease runs out.
+   */
+  renewLease(id: number, until: number): Promise<boolean>;
   markSent(id: number, providerId: string, at: number): Promise<void>;
   /** `doubt`: the request may have been carried out (last_error starts with IN_DOUBT) */
   markRetry(id: number, nextAt: number, error: string, doubt?: boolean): Promise<void>;

@@ -466,6 +466,25 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(again.map((r) => r.id)).not.toContain(sent);
       });
 
+      it('outbox: a live sender renews its lease and keeps its row; a dead one stops and the row is due again, in doubt', async () => {
+        const row = (phone: string, at: number) => store.outbox.enqueue({ alertId: 1, residentId: 'r-zhang', contactId: null, phone, channel: 'sms', step: 0, body: 'SOS', at });
+        const slow = (await row('+8613800000001', T0))!;
+        const dead = (await row('+8613800000002', T0))!;
+        const other = await peer();
+        expect((await store.outbox.claimDue(T0, T0 + 5_000)).map((r) => r.id)).toEqual([slow, dead]);
+        // the request for `slow` is still running at Twilio: its sender renews before the lease ends
+        expect(await store.outbox.renewLease(slow, T0 + 9_000)).toBe(true);
+        const taken = await other.outbox.claimDue(T0 + 5_000, T0 + 10_000);
+        expect(taken.map((r) => [r.id, r.status])).toEqual([[dead, 'sending']]);
+        // a renewal never revives a row that was settled or put back for a retry
+        await store.outbox.markSent(slow, 'SM1', T0 + 6_000);
+        expect(await store.outbox.renewLease(slow, T0 + 20_000)).toBe(false);
+        await other.outbox.markRetry(dead, T0 + 7_000, 'timeout', true);
+        expect(await store.outbox.renewLease(dead, T0 + 20_000)).toBe(false);
+        expect(await store.outbox.get(slow)).toMatchObject({ status: 'sent', nextAttemptAt: T0 + 9_000 });
+        expect(await store.outbox.get(dead)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 7_000 });
+      });
+
       it('outbox: one request per phone at a time, across claimers', async () => {
         const to = (phone: string, step: number, at: number) => store.outbox.enqueue({ alertId: 1, residentId: 'r-zhang', contactId: null, phone, channel: 'sms', step, body: `step ${step}`, at });
         const a1 = (await to('+100', 0, T0))!;

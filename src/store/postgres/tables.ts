@@ -258,6 +258,8 @@ export function outboxTable(sql: Sql): OutboxPort {
     nextAttempt: async () => (await sql.rows<{ at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`))[0].at,
     markSending: async (id, lookUpAt) => (await sql.count(`UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id = $1 AND status IN ${OPEN}`,
       [id, lookUpAt], 'outbox.sending')) === 1,
+    renewLease: async (id, until) => (await sql.count(`UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'sending'`,
+      [id, until], 'outbox.renew')) === 1,
     markSent: async (id, providerId, at) => {
       await sql.rows(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'sending', 'cancelled') THEN 'sent' ELSE status END,
         provider_id = $2, sent_at = $3, attempts = attempts + 1, last_error = NULL WHERE id = $1`, [id, providerId, at], 'outbox.sent');

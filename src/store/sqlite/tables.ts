@@ -124,6 +124,7 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     due: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
     nextAttempt: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`),
     sending: db.prepare(`UPDATE outbox SET status = 'sending', next_attempt_at = @lookUpAt WHERE id = @id AND status IN ${OPEN}`),
+    renew: db.prepare(`UPDATE outbox SET next_attempt_at = @until WHERE id = @id AND status = 'sending'`),
     sent: db.prepare(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'sending', 'cancelled') THEN 'sent' ELSE status END,
       provider_id = @providerId, sent_at = @at, attempts = attempts + 1, last_error = NULL WHERE id = @id`),
     retry: db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error
@@ -165,6 +166,7 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     claimDue: (now, leaseUntil, limit = 100) => claim(now, leaseUntil, limit),
     nextAttempt: () => (s.nextAttempt.get() as { at: number | null }).at,
     markSending: (id, lookUpAt) => s.sending.run({ id, lookUpAt }).changes === 1,
+    renewLease: (id, until) => s.renew.run({ id, until }).changes === 1,
     markSent: (id, providerId, at) => { s.sent.run({ id, providerId, at }); },
     markRetry: (id, nextAt, error, doubt = false) => { s.retry.run({ id, nextAt, error: doubt ? IN_DOUBT + error : error }); },
     markFailed: (id, error) => s.failed.run({ id, error }).changes === 1,
