@@ -25,6 +25,7 @@ import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
 import { absenceRepository, ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
+import { SiteMonitor } from './site.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -63,6 +64,8 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
+  /** this process among the site's: its heartbeat, its peers, the overdue-work auditor */
+  site!: SiteMonitor;
   absences!: Absences;
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
@@ -99,6 +102,16 @@ export class App {
         },
         // what is queued for the next group commit is committed or rejected before the file closes
         stop: () => this.store?.close(),
+      },
+      {
+        name: 'site',
+        start: () => {
+          this.site = new SiteMonitor({
+            site: config.site.name, engine: this.store.engine, port: this.store.site, clock: this.clock, metrics, log: log.child({ module: 'site' }),
+          });
+          return this.site.start();
+        },
+        stop: () => this.site?.stop(),
       },
       {
         name: 'notify',
@@ -211,6 +224,7 @@ export class App {
             residents: this.stores.residents, timeline: this.stores.timeline,
             openAlertCounts: () => this.stores.alerts.openCounts(),
             health: () => this.health(),
+            siteDetail: () => this.site.detail(),
             users: this.stores.users, now: () => this.clock.now(),
             plugins: [
               // first: its OpenAPI collector sees the routes registered after it

@@ -92,6 +92,8 @@ const http = z
 
 const site = z
   .object({
+    /** the name the site's processes share (several machines on one storage.url): in /healthz/detail and /metrics */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'expected a short name of letters, digits, ".", "_" or "-"' }).default('site'),
     timezone: timezone.default('UTC'),
     holidays: z.array(dateValue).default([]),
     /** make-up working days (调休) on top of the official calendar, e.g. a Saturday worked for a holiday */
@@ -281,7 +283,7 @@ export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
     http: http.default({ host: '0.0.0.0', port: 8080, publicMetrics: false }),
-    site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
+    site: site.default({ name: 'site', timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
     storage: storage.default({ path: DEFAULT_DB_PATH, sync: 'normal' }),
     sms: sms.default({}),
     twilio: twilio.optional(),

@@ -295,6 +295,31 @@ export interface AuditPort {
   page(limit: number, beforeId?: number): Promise<AuditEntry[]>;
 }
 
+// ---- the site: its processes, and what is overdue -------------------------------------------
+
+export interface ProcessRow { id: string; site: string; host: string; pid: number; startedAt: number; heartbeatAt: number }
+
+/** what is overdue at a moment: work that has a due time and that no process has done */
+export interface Overdue {
+  /** open alerts whose next escalation step is due before the cut */
+  escalations: number;
+  /** texts and calls still to send (or in doubt) whose attempt was due before the cut */
+  outbox: number;
+  /** the oldest of them, or null */
+  oldestDueAt: number | null;
+}
+
+export interface SitePort {
+  /** this process is alive at `at` (its row written or refreshed); rows silent for a day are removed */
+  heartbeat(p: Omit<ProcessRow, 'heartbeatAt'>, at: number): Promise<void>;
+  /** the site's processes heard from at or after `since`, oldest started first */
+  alive(site: string, since: number): Promise<ProcessRow[]>;
+  /** a process that stops cleanly takes its row away */
+  forget(id: string): Promise<void>;
+  /** what should have happened before `cut` and has not */
+  overdue(cut: number): Promise<Overdue>;
+}
+
 // ---- the whole store -----------------------------------------------------------------------
 
 /** what a unit of work sees: every table, all in one transaction */
@@ -307,6 +332,7 @@ export interface Ports {
   outbox: OutboxPort;
   visits: VisitsPort;
   audit: AuditPort;
+  site: SitePort;
 }
 
 export type Tx = Ports;

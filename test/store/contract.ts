@@ -725,6 +725,55 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('the site: processes and what is overdue', () => {
+      const proc = (id: string, startedAt: number, site = 'hz-1') => ({ id, site, host: `host-${id}`, pid: 100, startedAt });
+
+      it('each process sees the others by their heartbeats, on any store of the site; a silent one drops out, a stopped one goes', async () => {
+        const other = await peer();
+        await store.site.heartbeat(proc('a', T0), T0);
+        await other.site.heartbeat(proc('b', T0 + 10), T0 + 10);
+        await other.site.heartbeat(proc('x', T0, 'another-site'), T0);
+        expect((await store.site.alive('hz-1', T0 - 15_000)).map((p) => p.id)).toEqual(['a', 'b']);
+        expect(await other.site.alive('hz-1', T0)).toEqual([
+          { id: 'a', site: 'hz-1', host: 'host-a', pid: 100, startedAt: T0, heartbeatAt: T0 },
+          { id: 'b', site: 'hz-1', host: 'host-b', pid: 100, startedAt: T0 + 10, heartbeatAt: T0 + 10 },
+        ]);
+        // b keeps beating (a late heartbeat never moves one back); a falls silent
+        await other.site.heartbeat(proc('b', T0 + 10), T0 + 20_000);
+        await other.site.heartbeat(proc('b', T0 + 10), T0 + 5_000);
+        expect((await store.site.alive('hz-1', T0 + 20_000 - 15_000)).map((p) => [p.id, p.heartbeatAt])).toEqual([['b', T0 + 20_000]]);
+        await other.site.forget('b');
+        expect(await store.site.alive('hz-1', 0)).toEqual([expect.objectContaining({ id: 'a' })]);
+        // a row silent for a day is removed by the next heartbeat of anyone
+        await store.site.heartbeat(proc('c', T0 + 86_400_001), T0 + 86_400_001);
+        expect((await store.site.alive('hz-1', 0)).map((p) => p.id)).toEqual(['c']);
+      });
+
+      it('counts escalation steps and texts overdue at a cut, and the oldest of them', async () => {
+        await seed();
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 0, outbox: 0, oldestDueAt: null });
+        const alert = (key: string, due: number | null) => store.alerts.insert({
+          residentId: 'r-zhang', kind: 'smoke', conditionKey: key, deviceId: null, openedAt: T0 - 60_000, detail: {}, escalationDue: due,
+        });
+        await alert('smoke:1', T0 - 40_000);
+        await alert('smoke:2', T0 + 1_000); // not yet due
+        const acked = await alert('smoke:3', T0 - 50_000);
+        await store.alerts.acknowledge(acked, 'Li', T0 - 45_000); // handled: its cursor no longer counts
+        await alert('smoke:4', null);
+        const text = (phone: string, at: number) => store.outbox.enqueue({ alertId: null, residentId: 'r-zhang', contactId: null, phone, channel: 'sms', step: null, body: 'x', at });
+        const late = (await text('+1', T0 - 35_000))!;
+        await text('+2', T0 + 5_000);
+        const sent = (await text('+3', T0 - 90_000))!;
+        await store.outbox.markSent(sent, 'SM1', T0 - 89_000);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, oldestDueAt: T0 - 40_000 });
+        // a claimed row whose lease ran out long ago is overdue too (nobody took it over)
+        await store.outbox.claimDue(T0 - 30_000, T0 - 31_000);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, oldestDueAt: T0 - 40_000 });
+        await store.outbox.markSent(late, 'SM2', T0);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, oldestDueAt: T0 - 40_000 });
+      });
+    });
+
     describe('unit of work', () => {
       it('commits everything together, or nothing when its function throws', async () => {
         await seed();

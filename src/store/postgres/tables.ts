@@ -5,7 +5,7 @@ import type { DeviceEvent } from '../../domain/types.ts';
 import { eventFromRow } from '../events.ts';
 import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
-  AlertRow, AlertsPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
+  AlertRow, AlertsPort, SitePort, ProcessRow, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
   ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
@@ -348,6 +348,33 @@ export function auditTable(sql: Sql): AuditPort {
 export function tables(sql: Sql): Ports {
   return {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
-    ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql),
+    ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
+  };
+}
+
+const processCols = `id, site, host, pid, started_at AS "startedAt", heartbeat_at AS "heartbeatAt"`;
+/** a process silent this long is no longer listed anywhere: its row goes (sqlite/tables.ts says the same) */
+const PROCESS_ROW_TTL_MS = 24 * 3_600_000;
+
+export function siteTable(sql: Sql): SitePort {
+  return {
+    heartbeat: (p, at) => sql.atomic(async (s) => {
+      await s.rows(`INSERT INTO gateway_processes (id, site, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (id) DO UPDATE SET heartbeat_at = GREATEST(gateway_processes.heartbeat_at, excluded.heartbeat_at)`,
+      [p.id, p.site, p.host, p.pid, p.startedAt, at], 'site.heartbeat');
+      await s.rows(`DELETE FROM gateway_processes WHERE heartbeat_at < $1`, [at - PROCESS_ROW_TTL_MS], 'site.prune');
+    }),
+    alive: (site, since) => sql.rows<ProcessRow>(`SELECT ${processCols} FROM gateway_processes WHERE site = $1 AND heartbeat_at >= $2
+      ORDER BY started_at, id`, [site, since], 'site.alive'),
+    forget: async (id) => { await sql.rows(`DELETE FROM gateway_processes WHERE id = $1`, [id]); },
+    overdue: async (cut) => {
+      const [row] = await sql.rows<{ escalations: number; outbox: number; e: number | null; o: number | null }>(`SELECT
+          (SELECT COUNT(*) FROM alerts WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < $1) AS escalations,
+          (SELECT MIN(escalation_due) FROM alerts WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < $1) AS e,
+          (SELECT COUNT(*) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS outbox,
+          (SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS o`, [cut], 'site.overdue');
+      const oldest = [row.e, row.o].filter((x): x is number => x !== null);
+      return { escalations: Number(row.escalations), outbox: Number(row.outbox), oldestDueAt: oldest.length ? Math.min(...oldest) : null };
+    },
   };
 }

@@ -10,7 +10,7 @@ import { timelineRepository } from '../timeline.ts';
 import { ruleStateRepository } from '../rule-state.ts';
 import type { EventRepository } from '../events.ts';
 import type {
-  AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentsPort, RuleStatePort, TimelinePort,
+  AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, TimelinePort,
   VisitRow, VisitsPort, NewContact, PeriodFigures,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
@@ -253,5 +253,37 @@ export function auditTable(db: Db): Sync<AuditPort> {
     page: (limit, beforeId = Number.MAX_SAFE_INTEGER) =>
       (page.all(beforeId, limit) as Array<{ id: number; at: number; actor: string; action: string; target: string; detail: string }>)
         .map((r) => ({ ...r, at: new Date(r.at).toISOString(), detail: JSON.parse(r.detail) as Record<string, unknown> })),
+  };
+}
+
+const processCols = `id, site, host, pid, started_at AS startedAt, heartbeat_at AS heartbeatAt`;
+/** a process silent this long is no longer listed anywhere: its row goes */
+export const PROCESS_ROW_TTL_MS = 24 * 3_600_000;
+
+export function siteTable(db: Db): Sync<SitePort> {
+  const s = {
+    beat: db.prepare(`INSERT INTO gateway_processes (id, site, host, pid, started_at, heartbeat_at) VALUES (@id, @site, @host, @pid, @startedAt, @at)
+      ON CONFLICT (id) DO UPDATE SET heartbeat_at = MAX(heartbeat_at, excluded.heartbeat_at)`),
+    prune: db.prepare(`DELETE FROM gateway_processes WHERE heartbeat_at < ?`),
+    alive: db.prepare(`SELECT ${processCols} FROM gateway_processes WHERE site = ? AND heartbeat_at >= ? ORDER BY started_at, id`),
+    forget: db.prepare(`DELETE FROM gateway_processes WHERE id = ?`),
+    escalations: db.prepare(`SELECT COUNT(*) AS n, MIN(escalation_due) AS oldest FROM alerts
+      WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < ?`),
+    outbox: db.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < ?`),
+  };
+  const beat = db.transaction((p: Omit<ProcessRow, 'heartbeatAt'>, at: number) => {
+    s.beat.run({ ...p, at });
+    s.prune.run(at - PROCESS_ROW_TTL_MS);
+  });
+  return {
+    heartbeat: (p, at) => { beat(p, at); },
+    alive: (site, since) => s.alive.all(site, since) as ProcessRow[],
+    forget: (id) => { s.forget.run(id); },
+    overdue(cut) {
+      const e = s.escalations.get(cut) as { n: number; oldest: number | null };
+      const o = s.outbox.get(cut) as { n: number; oldest: number | null };
+      const oldest = [e.oldest, o.oldest].filter((x): x is number => x !== null);
+      return { escalations: e.n, outbox: o.n, oldestDueAt: oldest.length ? Math.min(...oldest) : null };
+    },
   };
 }
