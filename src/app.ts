@@ -121,7 +121,7 @@ export class App {
           const liveAlerts = this.live.alertListener(alerts);
           this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
-            config, log, clock: this.clock, metrics, db, outboxPort: this.store.outbox, alerts, residents, timeline,
+            config, log, clock: this.clock, metrics, db, outboxPort: this.store.outbox, inbound: this.store.inbound, alerts, residents, timeline,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Clock, Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Db, AlertRepository, AlertRow, ResidentRepository, ResidentRow, ContactRow, TimelineRepository, OutboxPort } from '../store/index.ts';
+import type { Db, AlertRepository, AlertRow, ResidentRepository, ResidentRow, ContactRow, TimelineRepository, OutboxPort, InboundPort } from '../store/index.ts';
 import { planEscalation, PRE_ALARM_KINDS, type FiredStep } from './escalation.ts';
 import { recipients } from './roster.ts';
 import { outboxRepository, stepCode, decodeStep, stepFields, STEP_FOLLOW_UP, STEP_UNANSWERED, type Channel, type OutboxRepository, type OutboxRow } from './outbox.ts';
@@ -38,6 +38,8 @@ export interface NotifierDeps {
    * `db` (in the escalation's transaction) until the escalation moves onto the ports.
    */
   outboxPort: OutboxPort;
+  /** inbound message ids (MessageSid): each reply acts once across the site's processes */
+  inbound: InboundPort;
   alerts: AlertRepository;
   residents: ResidentRepository;
   timeline: TimelineRepository;
@@ -132,7 +134,7 @@ export class Notifier {
    * A text from `from` as if Twilio had delivered it (the log-provider demo's stand-in for a
    * neighbour's phone; the signed webhook is the only way in with a real provider). The TwiML answer.
    */
-  replyAsText(from: string, text: string): string {
+  replyAsText(from: string, text: string): Promise<string> {
     // each demo reply is a message of its own, as each of Twilio's has its own MessageSid
     return this.inbound.sms(from, text, `demo-${randomUUID()}`);
   }

@@ -320,6 +320,16 @@ export interface SitePort {
   overdue(cut: number): Promise<Overdue>;
 }
 
+// ---- inbound messages ----------------------------------------------------------------------
+
+export interface InboundPort {
+  /**
+   * Remembers a provider message id (Twilio's MessageSid): true the first time it is seen, by
+   * any process of the site, ever; false for a replay. Committed before the reply acts.
+   */
+  firstTime(sid: string, at: number): Promise<boolean>;
+}
+
 // ---- the whole store -----------------------------------------------------------------------
 
 /** what a unit of work sees: every table, all in one transaction */
@@ -333,6 +343,7 @@ export interface Ports {
   visits: VisitsPort;
   audit: AuditPort;
   site: SitePort;
+  inbound: InboundPort;
 }
 
 export type Tx = Ports;

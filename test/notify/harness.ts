@@ -148,7 +148,7 @@ export async function harness(opts: {
     metrics = new Metrics();
     scope = clock.scoped();
     notifier = new Notifier({
-      config, log, clock: scope, metrics, db, outboxPort: store.outbox, alerts, residents, timeline, retry: opts.retry,
+      config, log, clock: scope, metrics, db, outboxPort: store.outbox, inbound: store.inbound, alerts, residents, timeline, retry: opts.retry,
       acknowledge: (id, by, at) => {
         if (!alerts.acknowledge(id, by, at)) return false;
         timeline.add(alerts.get(id)!.residentId, at, 'acknowledgement', { alertId: id, by });

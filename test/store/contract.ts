@@ -774,6 +774,16 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('inbound messages', () => {
+      it('a MessageSid acts once: of twelve deliveries of one reply to two stores at once, one is the first', async () => {
+        const other = await peer();
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).inbound.firstTime('SM0123456789abcdef', T0 + i)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.inbound.firstTime('SM0123456789abcdef', T0 + 60_000)).toBe(false);
+        expect(await other.inbound.firstTime('SMfedcba9876543210', T0)).toBe(true);
+      });
+    });
+
     describe('unit of work', () => {
       it('commits everything together, or nothing when its function throws', async () => {
         await seed();

@@ -5,7 +5,7 @@ import type { DeviceEvent } from '../../domain/types.ts';
 import { eventFromRow } from '../events.ts';
 import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
-  AlertRow, AlertsPort, SitePort, ProcessRow, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
+  AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
   ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
@@ -349,6 +349,7 @@ export function tables(sql: Sql): Ports {
   return {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
+    inbound: inboundTable(sql),
   };
 }
 
@@ -376,5 +377,13 @@ export function siteTable(sql: Sql): SitePort {
       const oldest = [row.e, row.o].filter((x): x is number => x !== null);
       return { escalations: Number(row.escalations), outbox: Number(row.outbox), oldestDueAt: oldest.length ? Math.min(...oldest) : null };
     },
+  };
+}
+
+export function inboundTable(sql: Sql): InboundPort {
+  return {
+    // ON CONFLICT waits for a concurrent insert of the same sid to commit or roll back: one process wins
+    firstTime: async (sid, at) => (await sql.count('INSERT INTO inbound_messages (sid, at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING',
+      [sid, at], 'inbound.remember')) === 1,
   };
 }

@@ -8,7 +8,7 @@ import { eventRepository } from '../events.ts';
 import { StoreConflict, type Ingest, type Ports, type Store, type Tx } from '../ports.ts';
 import { Gate } from './gate.ts';
 import {
-  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, timelineTable, visitsTable, type Sync,
+  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable, type Sync,
 } from './tables.ts';
 
 export interface SqliteStore extends Store {
@@ -65,6 +65,7 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     visits: visitsTable(db),
     audit: auditTable(db),
     site: siteTable(db),
+    inbound: inboundTable(db),
   };
   // outside a unit of work each call waits for the gate; inside, the unit holds it already
   const outside = asyncPorts(sync, (fn) => gate.run(fn));

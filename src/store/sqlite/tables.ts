@@ -10,7 +10,7 @@ import { timelineRepository } from '../timeline.ts';
 import { ruleStateRepository } from '../rule-state.ts';
 import type { EventRepository } from '../events.ts';
 import type {
-  AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, TimelinePort,
+  AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
   VisitRow, VisitsPort, NewContact, PeriodFigures,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
@@ -286,4 +286,9 @@ export function siteTable(db: Db): Sync<SitePort> {
       return { escalations: e.n, outbox: o.n, oldestDueAt: oldest.length ? Math.min(...oldest) : null };
     },
   };
+}
+
+export function inboundTable(db: Db): Sync<InboundPort> {
+  const remember = db.prepare('INSERT INTO inbound_messages (sid, at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING');
+  return { firstTime: (sid, at) => remember.run(sid, at).changes === 1 };
 }
