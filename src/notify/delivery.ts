@@ -111,9 +111,13 @@ export class DeliveryWorker {
       });
   }
 
-  /** how long a claimed row is this process's before another may take it as in doubt */
+  /**
+   * How long a claimed row is this process's before another may take it as in doubt: the
+   * provider's settle time (a look-up then finds a request cut short), at least a second (the
+   * log provider settles at once, and a lease of zero would hand rows in flight straight back).
+   */
   private get leaseMs(): number {
-    return this.deps.sender.settleMs ?? 0;
+    return Math.max(this.deps.sender.settleMs ?? 0, MIN_LEASE_MS);
   }
 
   /** claims due rows (leased, one per phone site-wide) and sends them; true when due rows were left unclaimed */
@@ -123,11 +127,12 @@ export class DeliveryWorker {
     for (;;) {
       const now = clock.now();
       const rows = await outbox.claimDue(now, now + this.leaseMs, LIMIT);
+      let fresh = 0;
       for (const row of rows) {
         // still ours from an earlier claim whose lease ran out in the middle of its request: it is on its way
-        if (!this.inFlight.has(row.id)) this.send(row);
+        if (!this.inFlight.has(row.id)) { this.send(row); fresh++; }
       }
-      if (rows.length < LIMIT || !this.running) return rows.length === 0;
+      if (rows.length < LIMIT || fresh === 0 || !this.running) return fresh === 0;
     }
   }
 
@@ -294,6 +299,8 @@ export class DeliveryWorker {
 
 /** how soon a claim that could not take every due row (or could not reach the store) looks again */
 const RETRY_CLAIM_MS = 1_000;
+/** the shortest lease of a claimed row */
+const MIN_LEASE_MS = 1_000;
 
 type SendRefIds = { outboxId: number; alertId: number | null; contactId: number | null };
 
