@@ -16,6 +16,8 @@ export interface HttpDeps extends ResidentRoutesDeps {
   metrics: Metrics;
   /** null when healthy, else why not */
   health(): string | null;
+  /** which site this process belongs to, who else is alive, what is overdue (site.ts) */
+  siteDetail?(): unknown;
   /** people who sign in on the page: their session cookie is a second credential kind */
   users?: UserRepository;
   now?(): number;
@@ -51,6 +53,15 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
     return { status: 'ok' };
   });
+
+  // the site's machines and what is late: for whoever runs the site (admins), not for anyone
+  if (deps.siteDetail) {
+    const siteDetail = deps.siteDetail;
+    app.get('/healthz/detail', { config: { roles: ['admin'] } }, async (_request, reply) => {
+      const problem = deps.health();
+      return reply.code(problem ? 503 : 200).send({ status: problem ? 'unavailable' : 'ok', ...(problem ? { reason: problem } : {}), ...(siteDetail() as object) });
+    });
+  }
 
   // counts only, but they tell when alarms happened and who is connected: a token unless the config opens it
   app.get('/metrics', { config: { public: deps.config.http.publicMetrics } }, async (_request, reply) => {

@@ -11,6 +11,7 @@ interface Operation { method: string; path: string; schema: Schema }
 /** routes registered before the collector, described by hand */
 const EARLIER: Operation[] = [
   { method: 'GET', path: '/healthz', schema: { summary: 'ok once broker and store are ready (no auth)', tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+  { method: 'GET', path: '/healthz/detail', schema: { summary: 'health, the site this process belongs to, the other processes alive, overdue work (admin)', tags: ['health'], security: bearer, response: errors(401, 403) } },
   { method: 'GET', path: '/metrics', schema: { summary: 'Prometheus metrics (bearer token, unless http.publicMetrics: true)', tags: ['health'], security: bearer } },
   { method: 'GET', path: '/api/residents', schema: { summary: 'Residents, those with open alerts first', tags: ['residents'], security: bearer, response: errors(401) } },
   { method: 'GET', path: '/api/residents/:id', schema: { summary: 'One resident with contacts and devices', tags: ['residents'], security: bearer, params: residentIdParams, response: errors(400, 401, 404) } },
