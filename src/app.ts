@@ -91,6 +91,7 @@ export class App {
             if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');
             else storeLog.info('store commits again');
           });
+          this.stores.events.onCommit((seconds) => metrics.observe('gateway_store_commit_seconds', seconds));
           this.loadRegistry();
         },
         stop: () => { this.stores?.db.close(); },

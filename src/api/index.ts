@@ -44,7 +44,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   });
 
   app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4');
+    reply.type(deps.metrics.contentType);
     return deps.metrics.render();
   });
 

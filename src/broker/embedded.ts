@@ -113,9 +113,14 @@ export class EmbeddedBroker implements BrokerAdapter {
       const origin = packet.qos > 0 && packet.messageId !== undefined
         ? { clientId: client!.id, messageId: packet.messageId, dup: packet.dup === true }
         : undefined;
+      const received = origin ? performance.now() : 0;
       sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
         // a dropped payload is acknowledged too: resending a malformed report would not mend it
-        .then(() => done(null))
+        .then(() => {
+          // aedes answers PUBACK as soon as this callback runs
+          if (origin) metrics.observe('gateway_mqtt_puback_seconds', (performance.now() - received) / 1000);
+          done(null);
+        })
         .catch((err: Error) => {
           // not stored, so no PUBACK: the client keeps the message and sends it again
           metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });

@@ -98,7 +98,11 @@ export class Notifier {
       outbox: this.outbox, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
       statusCallback: (row) => (publicUrl ? `${publicUrl}/twilio/status?o=${row.id}` : undefined),
       hooks: {
-        sent: (row, providerId, found) => { this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) }); this.toldTooLate(row); },
+        sent: (row, providerId, found) => {
+          this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) });
+          if (!found) this.observeAlarmToSms(row);
+          this.toldTooLate(row);
+        },
         retrying: (row, reason) => this.record(row, 'retrying', { reason }),
         failed: (row, reason) => this.sendFailed(row, reason),
       },
@@ -342,6 +346,15 @@ export class Notifier {
    * A text that was already on its way when someone acknowledged: its reader missed the
    * "<name> is handling it" that the others got, so they get it now (still once: the index).
    */
+  /** the first step's texts: how long after the step fell due the provider took them */
+  private observeAlarmToSms(row: OutboxRow): void {
+    if (row.alertId === null || row.step !== 0 || row.channel !== 'sms') return;
+    const alert = this.deps.alerts.get(row.alertId);
+    const first = alert && this.deps.config.escalation[alert.kind]?.[0];
+    if (!alert || !first) return;
+    this.deps.metrics.observe('gateway_alarm_to_sms_seconds', (this.deps.clock.now() - (alert.openedAt + first.after)) / 1000, { kind: alert.kind });
+  }
+
   private toldTooLate(row: OutboxRow): void {
     if (row.alertId === null || row.step === null || row.step < 0) return;
     const alert = this.deps.alerts.get(row.alertId);

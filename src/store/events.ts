@@ -51,6 +51,7 @@ export function eventRepository(db: Db) {
   let scheduled = false;
   let failing: Error | null = null;
   let onHealth: (error: Error | null) => void = () => {};
+  let onCommit: (seconds: number, events: number) => void = () => {};
 
   const commitGroup = db.transaction((group: Pending[]) => {
     const ids: number[] = [];
@@ -101,7 +102,9 @@ export function eventRepository(db: Db) {
     queue = [];
     try {
       changed = new Map();
+      const started = performance.now();
       const ids = commitGroup(group);
+      onCommit((performance.now() - started) / 1000, group.length);
       // only what committed is known to be written
       for (const [id, status] of changed) written.set(id, status);
       if (failing) { failing = null; onHealth(null); }
@@ -146,6 +149,8 @@ export function eventRepository(db: Db) {
     },
     /** told once when commits start failing and once when they succeed again */
     onHealthChange(fn: (error: Error | null) => void): void { onHealth = fn; },
+    /** told after each group commit how long its transaction took and how many events it held */
+    onCommit(fn: (seconds: number, events: number) => void): void { onCommit = fn; },
     /** events committed after `id`, oldest first: what the rules core has not seen yet */
     after: (id: number, limit = 1000): DeviceEvent[] => after.all(id, limit).map(eventFromRow),
     get: (id: number): DeviceEvent | undefined => {

@@ -116,4 +116,19 @@ describe('npm start with a bad config', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('residents[0].rules.inactivity.after: expected a duration like "30s", "10m", "12h"');
   });
+
+  it('says how to call it: --help prints the usage and exits 0; an unknown option exits 2 naming it', () => {
+    const start = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const help = start('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: npm start [-- --config FILE]');
+    expect(help.stdout).toContain('--config FILE');
+    const unknown = start('--confg', 'x.yaml');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--confg'/);
+    expect(unknown.stderr).toContain('usage: npm start');
+    const missing = start('--config');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--config.*argument missing/);
+  }, 90_000);
 });

@@ -41,6 +41,17 @@ describe('npm run replay', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('usage: npm run replay');
   });
+
+  it('prints its options with --help and names an unknown one', () => {
+    const replay = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/replay.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const help = replay('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]');
+    expect(help.stdout).toContain('--until TIME');
+    const unknown = replay('--config', CONFIG, '--event', EVENTS);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--event'/);
+  }, 90_000);
 });
 
 describe('live and replay agree', () => {
