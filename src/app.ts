@@ -195,7 +195,6 @@ export class App {
             health: () => this.health(),
             users: this.stores.users, now: () => this.clock.now(),
             plugins: [
-              // first: its OpenAPI collector sees the routes registered after it
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,

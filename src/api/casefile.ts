@@ -1,12 +1,10 @@
 // The caseworker workspace's HTTP side in one call: buildHttp({ ..., plugins: casefilePlugins(deps) }).
-// The OpenAPI collector comes first so that it sees every route after it.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
 import { createCasefile, type Casefile } from '../casefile/index.ts';
 import { userRepository } from '../store/index.ts';
-import { openApiPlugin } from './openapi.ts';
 import { visitRoutes } from './visits.ts';
 import { reportRoutes } from './reports.ts';
 import { activityRoutes } from './activity.ts';
@@ -47,7 +45,6 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   const casefile = casefileFor(deps);
   const now = () => deps.clock.now();
   return [
-    openApiPlugin(),
     (app) => visitRoutes(app, casefile, { idempotency: userRepository(deps.db), now, problemChanged: deps.problemChanged }),
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),

@@ -7,6 +7,10 @@ import { registerAuth } from './auth.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 import { sessionCredential, registerCsrfCheck } from './users.ts';
 import { answerErrors } from './schemas.ts';
+import { openApiOptions, openApiDocument, docsUi } from './openapi.ts';
+import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
+import { securityHeaders } from './headers.ts';
 import type { UserRepository } from '../store/index.ts';
 
 export interface HttpDeps extends ResidentRoutesDeps {
@@ -34,21 +38,36 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.auth.addCredential(sessionCredential({ users: deps.users, now: deps.now ?? Date.now }));
     registerCsrfCheck(app);
   }
+  app.register(helmet, securityHeaders(deps.config));
+  // before the routes: it describes those declared after it
+  app.register(swagger, openApiOptions);
 
   answerErrors(app);
 
-  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
+  app.register(async (scope) => healthRoutes(scope, deps));
+  app.register(openApiDocument);
+  app.register(async (scope) => residentRoutes(scope, deps));
+  app.register(docsUi);
+  for (const plugin of deps.plugins ?? []) app.register(plugin);
+  return app;
+}
+
+async function healthRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const status = { type: 'object', properties: { status: { type: 'string' }, reason: { type: 'string' } }, required: ['status'] };
+  app.get('/healthz', {
+    schema: { summary: 'ok once broker and store are ready (no auth)', tags: ['health'], response: { 200: status, 503: status } },
+    config: { public: true },
+  }, async (_request, reply) => {
     const problem = deps.health();
     if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
     return { status: 'ok' };
   });
 
-  app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
+  app.get('/metrics', {
+    schema: { summary: 'Prometheus metrics: counters, latency histograms, process metrics (no auth)', tags: ['health'] },
+    config: { public: true },
+  }, async (_request, reply) => {
     reply.type(deps.metrics.contentType);
     return deps.metrics.render();
   });
-
-  app.register(async (scope) => residentRoutes(scope, deps));
-  for (const plugin of deps.plugins ?? []) app.register(plugin);
-  return app;
 }
