@@ -1,5 +1,8 @@
 // The OpenAPI document, the docs page and the web page's files.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import Fastify from 'fastify';
+import helmet from '@fastify/helmet';
+import { securityHeaders } from '../../src/api/headers.ts';
 import { startWorkspace, type Workspace } from './setup.ts';
 
 let ws: Workspace;
@@ -85,5 +88,19 @@ describe('pages', () => {
     expect(ui.headers['content-security-policy']).toBe(String(res.headers['content-security-policy']).replace("style-src 'self'", "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"));
     const json = await ws.http.inject({ method: 'GET', url: '/docs/ui/json' });
     expect(json.json()).toEqual((await ws.http.inject({ method: 'GET', url: '/openapi.json' })).json());
+  });
+});
+
+describe('HSTS', () => {
+  it('is sent only when the gateway is reached over https', async () => {
+    for (const [publicUrl, expected] of [['https://gateway.example.org', /^max-age=15552000/], ['http://192.168.1.20:8080', undefined], [undefined, undefined]] as const) {
+      const app = Fastify();
+      app.register(helmet, securityHeaders({ http: { host: '127.0.0.1', port: 0, publicUrl } }));
+      app.get('/', async () => ({ ok: true }));
+      const res = await app.inject({ url: '/' });
+      if (expected) expect(res.headers['strict-transport-security'], publicUrl).toMatch(expected);
+      else expect(res.headers['strict-transport-security'], String(publicUrl)).toBeUndefined();
+      await app.close();
+    }
   });
 });
