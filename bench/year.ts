@@ -39,7 +39,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
       let problemSeq = 0;
       for (let r = 0; r < residentsN; r++) {
         const id = `r-${r}`;
-        residents.upsertResident({ id, name: `Resident ${r}`, address: '', timezone: 'Asia/Shanghai', locale: 'zh-CN', visitCycleMs: 7 * 86_400_000, rules: {} }, start);
+        residents.upsertResident({ id, name: `Resident ${r}`, address: '', timezone: 'Asia/Shanghai', locale: 'zh-CN', visitCycleMs: 7 * 86_400_000, area: `area-${r % 20}`, birthday: `19${40 + (r % 40)}-0${1 + (r % 9)}-1${r % 10}`, rules: {} }, start);
         for (let d = 0; d < 5; d++) residents.upsertDevice({ id: `${id}-d${d}`, residentId: id, kind: d === 0 ? 'door' : 'motion', entrance: true, secretHash: null, zigbee2mqtt: null, rflink: null, jsonl: null, supervisionMs: null });
         for (let day = 0; day < 365; day++) {
           for (let k = 0; k < perDay; k++) {
@@ -63,8 +63,8 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     db.exec('ANALYZE');
     const timeline = timelineRepository(db);
     const casefile = createCasefile({
-      db, residents, timeline, alerts: alertRepository(db), site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'] },
-      bridgeUsernames: [], configSecret: () => undefined, now: () => end, devicesChanged: () => {},
+      db, residents, timeline, alerts: alertRepository(db), site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'], knockDay: 'wednesday' },
+      bridgeUsernames: [], configSecret: () => undefined, now: () => end, devicesChanged: () => {}, photoDir: join(dir, 'photos'),
     });
     const pages: number[] = [];
     for (let i = 0; i < 300; i++) {
@@ -75,12 +75,20 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     const month = time(() => casefile.report('2026-10-01', '2026-10-31'));
     const year = time(() => casefile.report('2025-11-28', '2026-11-27'));
     const due = time(() => casefile.dueVisits());
+    const dueArea = time(() => casefile.dueVisits({ area: 'area-3' }));
+    const seriesMonth = time(() => casefile.reportSeries('2026-10-01', '2026-10-31'));
+    const seriesYear = time(() => casefile.reportSeries('2025-11-28', '2026-11-27'));
+    const reminders = time(() => casefile.reminders.reminders('2026-11-20', '2026-11-27', end));
+    const warnings = time(() => casefile.warnings.warnings(end));
+    const warmth = time(() => casefile.warmth({}));
     const events = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     const round = (x: number) => Math.round(x * 100) / 100;
     return {
       residents: residentsN, events, fillSeconds: round(fill.ms / 1000),
       timelinePageMs: { p50: round(percentile(pages, 50)), p95: round(percentile(pages, 95)), max: round(pages[pages.length - 1]) },
-      reportMonthMs: round(month.ms), reportYearMs: round(year.ms), dueVisitsMs: round(due.ms),
+      reportMonthMs: round(month.ms), reportYearMs: round(year.ms), dueVisitsMs: round(due.ms), dueVisitsOneAreaMs: round(dueArea.ms),
+      reportSeriesMonthMs: round(seriesMonth.ms), reportSeriesYearMs: round(seriesYear.ms), remindersWeekMs: round(reminders.ms),
+      reminderItems: reminders.value.items.length, warningsMs: round(warnings.ms), warnings: warnings.value.counts, warmthMs: round(warmth.ms),
       reportMonth: { visits: (month.value as { visits: number }).visits, coverage: (month.value as { coverage: number }).coverage },
     };
   } finally {

@@ -34,9 +34,10 @@ async function send(method, path, body, headers = {}) {
       headers: {
         ...(method !== 'GET' && csrf ? { 'x-csrf-token': csrf } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
+        ...Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'body')),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // headers.body: a raw body (sendBody), sent as it is
+      body: headers.body ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch {
     throw new NetworkError();
@@ -59,6 +60,19 @@ export async function api(method, path, body, headers) {
   }
   if (!res.ok) throw (await errorOf(res)).err;
   return res.status === 204 ? null : res.json().catch(() => null);
+}
+
+/** a body that is not JSON (a photo from the phone), with the session's CSRF token */
+export async function sendBody(method, path, blob, type) {
+  return api(method, path, undefined, { 'content-type': type, body: blob });
+}
+
+/** a file the API answers with (a photo, a CSV), as a Blob */
+export async function fetchBlob(path) {
+  const res = await send('GET', path);
+  if (res.status === 401) { me = null; csrf = ''; onUnauthorized(); throw new Unauthorized(401, 'unauthorized'); }
+  if (!res.ok) throw (await errorOf(res)).err;
+  return res.blob();
 }
 
 /** who is signed in (null when nobody): asked once when the page opens */

@@ -10,6 +10,8 @@ import { renderSignIn } from './screens/signin.js';
 import { homeScreen } from './screens/home.js';
 import { usersScreen } from './screens/users.js';
 import { outboxSync } from './outbox.js';
+// reminders, planning, rounds, warnings, reports, provisioning: they register themselves
+import './screens/workspace.js';
 
 registerScreen(homeScreen);
 registerScreen(usersScreen);

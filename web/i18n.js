@@ -40,14 +40,23 @@ export function tCode(prefix, code, vars = {}, fallback = null) {
 }
 
 /** "3 月 5 日 14:05", with the year when it is not this year, on the resident's clock */
+const formats = new Map();
+/** formatters are costly to make and a long list (planning, reminders) asks for thousands */
+function format(lang, timeZone, options) {
+  const key = `${lang}|${timeZone}|${JSON.stringify(options)}`;
+  let f = formats.get(key);
+  if (!f) formats.set(key, f = new Intl.DateTimeFormat(lang, { timeZone, ...options }));
+  return f;
+}
+
 export function when(iso, timeZone, opts = {}) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
   try {
-    const yearOf = (d) => new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(d);
+    const yearOf = (d) => format('en', timeZone, { year: 'numeric' }).format(d);
     const withYear = opts.year ?? yearOf(date) !== yearOf(new Date());
-    return new Intl.DateTimeFormat(locale(), {
-      timeZone, ...(withYear ? { year: 'numeric' } : {}), month: 'short', day: 'numeric',
+    return format(locale(), timeZone, {
+      ...(withYear ? { year: 'numeric' } : {}), month: 'short', day: 'numeric',
       ...(opts.dateOnly ? {} : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
     }).format(date);
   } catch {

@@ -1,5 +1,7 @@
 // The caseworker workspace's HTTP side in one call: buildHttp({ ..., plugins: casefilePlugins(deps) }).
 import type { FastifyInstance } from 'fastify';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
@@ -10,13 +12,19 @@ import { reportRoutes } from './reports.ts';
 import { activityRoutes } from './activity.ts';
 import { provisioningRoutes } from './provisioning.ts';
 import { webRoutes } from './web.ts';
+import { casefileRoutes } from './casefiles.ts';
+import { referralRoutes } from './referrals.ts';
+import { photoRoutes } from './photos.ts';
+import { reminderRoutes } from './reminders.ts';
+import { roundRoutes } from './rounds.ts';
+import { warningRoutes } from './warnings.ts';
 
 export interface CasefilePluginDeps {
   db: Db;
   residents: ResidentRepository;
   timeline: TimelineRepository;
   alerts: AlertRepository;
-  config: Pick<Config, 'site' | 'mqtt' | 'residents'>;
+  config: Pick<Config, 'site' | 'mqtt' | 'residents'> & { storage?: Pick<Config['storage'], 'path'> };
   clock: Pick<Clock, 'now'>;
   /** a device was added, changed or removed: reload the registry, forget cached credentials */
   devicesChanged(deviceId: string): void;
@@ -38,6 +46,9 @@ export function casefileFor(deps: CasefilePluginDeps): Casefile {
     site: deps.config.site, bridgeUsernames: deps.config.mqtt.bridges.map((b) => b.username),
     now: () => deps.clock.now(), devicesChanged: deps.devicesChanged,
     residentsChanged: deps.residentsChanged, visitRecorded: deps.visitRecorded,
+    // photos live beside the database (an in-memory database keeps them in a temporary folder)
+    photoDir: !deps.config.storage || deps.config.storage.path === ':memory:'
+      ? join(tmpdir(), `gateway-photos-${process.pid}`) : join(dirname(deps.config.storage.path), 'photos'),
   });
 }
 
@@ -49,6 +60,12 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
     (app) => provisioningRoutes(app, casefile),
+    (app) => casefileRoutes(app, { casefile, residents: deps.residents, alerts: deps.alerts, now }),
+    (app) => referralRoutes(app, casefile),
+    (app) => photoRoutes(app, casefile),
+    (app) => reminderRoutes(app, { casefile, now }),
+    (app) => roundRoutes(app, { casefile, now }),
+    (app) => warningRoutes(app, { casefile, now }),
     (app) => webRoutes(app, { dir: deps.webDir }),
   ];
 }

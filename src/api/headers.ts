@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts';
 
 export const CONTENT_POLICY = {
   defaultSrc: ["'self'"], scriptSrc: ["'self'"], scriptSrcAttr: ["'none'"], styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'], fontSrc: ["'self'"], connectSrc: ["'self'"], objectSrc: ["'none'"],
+  imgSrc: ["'self'", 'data:', 'blob:'], fontSrc: ["'self'"], connectSrc: ["'self'"], objectSrc: ["'none'"],
   frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"],
 };
 

@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export const STATUS_OF: Record<CasefileError['reason'], number> = { invalid: 400, not_found: 404, conflict: 409 };
+export const STATUS_OF: Record<CasefileError['reason'], number> = { invalid: 400, not_found: 404, conflict: 409, forbidden: 403, too_large: 413 };
 
 /**
  * An error answer: `error` in words for people reading the API, `code` and `params` for the

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { personName, callerKeys } from './users.ts';
 import type { Casefile, VisitInput, ProblemPatch, ProblemStatus } from '../casefile/index.ts';
 import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
+import { ALL_SUBCATEGORIES } from '../casefile/handbook.ts';
 
 const problemId = { type: 'string', pattern: '^WT\\d{7,}$', maxLength: 20, description: 'WT{year}{seq}, e.g. WT2026001' } as const;
 const category = { type: 'string', enum: ['livelihood', 'health', 'social'] } as const;
@@ -26,6 +27,8 @@ export const problemSchema = {
     category: { type: 'string' }, urgency: { type: 'string' }, responsible: { type: 'string' }, status: { type: 'string' },
     deadline: isoTime, openedAt: isoTime, solvedAt: nullable(isoTime), followUpVisitId: nullable({ type: 'integer' }),
     satisfaction: nullable({ type: 'integer' }), overdue: { type: 'boolean' },
+    subcategory: nullable({ type: 'string' }), resolution: nullable({ type: 'string' }),
+    referrals: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const;
 
@@ -34,7 +37,7 @@ const visitSchema = {
   properties: {
     id: { type: 'integer' }, residentId: { type: 'string' }, visitor: { type: 'string' }, at: isoTime, endedAt: nullable(isoTime),
     purpose: { type: 'string' }, notes: { type: 'string' }, observations: { type: 'object', additionalProperties: { type: 'string' } },
-    recordedBy: { type: 'string' }, createdAt: isoTime, problems: { type: 'array', items: problemSchema },
+    satisfaction: nullable({ type: 'integer' }), recordedBy: { type: 'string' }, createdAt: isoTime, problems: { type: 'array', items: problemSchema },
     confirmedSolved: { type: 'array', items: { type: 'string' } },
   },
 } as const;
@@ -54,10 +57,14 @@ const visitBody = {
       type: 'array', maxItems: 50,
       items: {
         type: 'object', required: ['description', 'category', 'urgency'], additionalProperties: false,
-        properties: { description: text(5000, 1), category, urgency, responsible: { ...text(200), description: 'default: the visitor (first asked, first responsible)' } },
+        properties: {
+          description: text(5000, 1), category, urgency,
+          subcategory: { type: 'string', enum: ALL_SUBCATEGORIES, description: 'a sub-kind of the category: livelihood (income, housing, daily_care, meals, home_safety, benefits), health (illness, medication, medical_visit, rehabilitation, mental_health, assistive_devices), social (loneliness, family_relations, community_activity, rights, schooling)' },
+          responsible: { ...text(200), description: 'default: the visitor (first asked, first responsible)' } },
       },
     },
     followUpOf: { type: 'array', maxItems: 50, items: problemId, description: 'problems of this resident the visit confirms solved' },
+    satisfaction: { type: 'integer', minimum: 1, maximum: 5, description: 'on a follow-up visit: the resident\'s satisfaction 1-5 (service-warmth index)' },
   },
 } as const;
 
@@ -71,13 +78,14 @@ const problemPatch = {
     followUpVisitId: { type: 'integer', minimum: 1, description: 'the visit that confirmed the solution (implies solved)' },
     satisfaction: { type: 'integer', minimum: 1, maximum: 5 },
     solvedAt: text(40, 1),
+    resolution: { ...text(5000, 1), description: 'what was done; required when the problem becomes solved' },
   },
 } as const;
 
 const dueReason = {
   type: 'object',
   properties: {
-    code: { type: 'string', enum: ['open_alerts', 'recent_alerts', 'devices_offline', 'low_activity', 'never_visited', 'visit_overdue'] },
+    code: { type: 'string', enum: ['open_alerts', 'recent_alerts', 'devices_offline', 'low_activity', 'never_visited', 'visit_overdue', 'problems_overdue'] },
     score: { type: 'number' },
   },
   additionalProperties: true,
@@ -163,7 +171,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       response: { 200: problemSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => casefile.visits.getProblem(request.params.id));
+  }, async (request) => ({ ...casefile.visits.getProblem(request.params.id), referrals: casefile.referrals.of(request.params.id) }));
 
   app.patch<{ Params: { id: string }; Body: ProblemPatch }>('/api/problems/:id', {
     schema: {
@@ -177,23 +185,25 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
     return problem;
   });
 
-  app.get('/api/visits/due', {
+  app.get<{ Querystring: { area?: string } }>('/api/visits/due', {
     schema: {
       summary: 'Who to visit next, most urgent first, each with the reasons', tags: ['visits'], security: bearer,
       description: 'A resident is listed when their visit cycle (visitCycle, default 30 days) has lapsed or they were never visited, ' +
         'when they have open alerts or alerts in the last 7 days, a device offline or silent for 25 h (or its supervision interval), ' +
-        'or activity in the last 7 days below half the weekly average of the 4 weeks before (given at least 14 a week).',
+        'or activity in the last 7 days below half the weekly average of the 4 weeks before (given at least 14 a week), ' +
+        'or problems past their deadline. ?area= keeps one area\'s residents.',
+      querystring: { type: 'object', additionalProperties: false, properties: { area: text(100, 1) } },
       response: {
         200: {
           type: 'object',
           properties: {
-            at: isoTime,
+            at: isoTime, area: nullable({ type: 'string' }),
             items: {
               type: 'array',
               items: {
                 type: 'object',
                 properties: {
-                  residentId: { type: 'string' }, name: { type: 'string' }, address: { type: 'string' },
+                  residentId: { type: 'string' }, name: { type: 'string' }, address: { type: 'string' }, area: nullable({ type: 'string' }),
                   lastVisitAt: nullable(isoTime), visitCycleDays: { type: 'number' }, nextVisitDue: nullable(isoTime),
                   score: { type: 'number' }, reasons: { type: 'array', items: dueReason },
                 },
@@ -204,5 +214,5 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
         ...errors(401),
       },
     },
-  }, async () => casefile.dueVisits());
+  }, async (request) => casefile.dueVisits({ area: request.query.area }));
 }

@@ -94,7 +94,7 @@ export function startOfDay(date: CivilDate, timeZone: string): number {
   return zonedInstant(timeZone, y, m, d);
 }
 
-/** Weekends (Saturday, Sunday) and `site.holidays` are not working days. */
+/** Weekends (Saturday, Sunday) and `holidays` are not working days (see official-calendar.ts for China's). */
 export function isWorkingDay(date: CivilDate, holidays: ReadonlySet<string>): boolean {
   const w = weekday(date);
   return w !== 0 && w !== 6 && !holidays.has(date);

@@ -1,12 +1,12 @@
 // Problem deadlines and WT numbers (issue 5, CONTRACT.md "HTTP"): pure functions of the visit
 // time, the site's calendar and the year's counter.
-import { addDays, isWorkingDay, localDate, localParts, startOfDay } from './calendar.ts';
+import { addDays, localDate, localParts, startOfDay } from './calendar.ts';
+import { isWorkingDayOn, type WorkingCalendar } from './official-calendar.ts';
 
 export type Urgency = 'high' | 'normal';
 
-export interface SiteCalendar {
+export interface SiteCalendar extends WorkingCalendar {
   timeZone: string;
-  holidays: ReadonlySet<string>;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -19,7 +19,8 @@ export const NORMAL_WORKING_DAYS = 3;
  * - normal: by the end (23:59:59.999 local) of the 3rd working day after the day of the visit,
  *   in site.timezone. The visit day itself never counts, whatever the hour: a problem found on
  *   Friday afternoon is due at the end of Wednesday, one found on Saturday also at the end of
- *   Wednesday; weekends and site.holidays are skipped.
+ *   Wednesday. Days off are skipped: weekends and public holidays of China's official calendar
+ *   (site.calendar: cn) and site.holidays; make-up working days (调休, site.workdays too) count.
  */
 export function problemDeadline(visitAt: number, urgency: Urgency, site: SiteCalendar): number {
   if (urgency === 'high') return visitAt + DAY_MS;
@@ -27,7 +28,7 @@ export function problemDeadline(visitAt: number, urgency: Urgency, site: SiteCal
   let counted = 0;
   while (counted < NORMAL_WORKING_DAYS) {
     day = addDays(day, 1);
-    if (isWorkingDay(day, site.holidays)) counted++;
+    if (isWorkingDayOn(day, site)) counted++;
   }
   return startOfDay(addDays(day, 1), site.timeZone) - 1;
 }

@@ -7,38 +7,69 @@ import { activityRepository } from './activity.ts';
 import { dueVisits } from './planning.ts';
 import { reportRepository } from './reports.ts';
 import { provisioningService } from './provisioning.ts';
+import { profileService } from './profile.ts';
+import { referralService } from './referrals.ts';
+import { photoService } from './photos.ts';
+import { reminderService, validSpan } from './reminders.ts';
+import { roundService } from './rounds.ts';
+import { warningService } from './warnings.ts';
+import { warmthRepository } from './warmth.ts';
+import { reportSeriesRepository } from './report-series.ts';
 
 export interface CasefileDeps {
   db: Db;
   residents: ResidentRepository;
   timeline: TimelineRepository;
   alerts: AlertRepository;
-  site: { timezone: string; holidays: readonly string[] };
+  site: { timezone: string; holidays: readonly string[]; workdays?: readonly string[]; calendar?: 'cn' | 'weekends'; knockDay?: string };
   bridgeUsernames: readonly string[];
   configSecret(deviceId: string): string | undefined;
   now(): number;
   devicesChanged(deviceId: string): void;
   residentsChanged?(residentId: string): void;
   visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /** where photos are kept: a folder beside the database */
+  photoDir: string;
 }
 
 export function createCasefile(deps: CasefileDeps) {
   const repo = casefileRepository(deps.db);
   const activity = activityRepository(deps.db);
   const reports = reportRepository(deps.db);
-  const site = { timeZone: deps.site.timezone, holidays: new Set(deps.site.holidays) };
+  const site = {
+    timeZone: deps.site.timezone, holidays: new Set(deps.site.holidays), workdays: new Set(deps.site.workdays ?? []),
+    official: (deps.site.calendar ?? 'cn') === 'cn',
+  };
+  const visits = visitService({
+    db: deps.db, repo, residents: deps.residents, timeline: deps.timeline, site, now: deps.now, visitRecorded: deps.visitRecorded,
+  });
+  const profiles = profileService({ db: deps.db, residents: deps.residents, timeline: deps.timeline, repo, now: deps.now });
+  const warmth = warmthRepository(deps.db);
+  const series = reportSeriesRepository(deps.db);
+  const knockDay = deps.site.knockDay;
   return {
     site,
-    visits: visitService({
-      db: deps.db, repo, residents: deps.residents, timeline: deps.timeline, site, now: deps.now, visitRecorded: deps.visitRecorded,
-    }),
+    knockDay,
+    visits,
+    profiles,
+    referrals: referralService({ db: deps.db, repo, timeline: deps.timeline, timeZone: site.timeZone, now: deps.now }),
+    photos: photoService({ db: deps.db, repo, dir: deps.photoDir, now: deps.now }),
+    reminders: reminderService({ db: deps.db, residents: deps.residents, repo, profiles, timeZone: site.timeZone, knockDay }),
+    rounds: roundService({ db: deps.db, residents: deps.residents, repo, visits, timeZone: site.timeZone, knockDay, now: deps.now }),
+    warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
+    warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
     provisioning: provisioningService({
       db: deps.db, residents: deps.residents, alerts: deps.alerts, repo, bridgeUsernames: new Set(deps.bridgeUsernames),
       siteTimeZone: site.timeZone, configSecret: deps.configSecret, now: deps.now, devicesChanged: deps.devicesChanged, residentsChanged: deps.residentsChanged,
     }),
     activity,
-    dueVisits: () => dueVisits({ residents: deps.residents, alerts: deps.alerts, repo, activity }, deps.now()),
-    report: (from: string, to: string) => reports.report(from, to, site.timeZone, deps.now()),
+    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.residents, alerts: deps.alerts, repo, activity }, deps.now(), filter),
+    report: (from: string, to: string, area?: string) => reports.report(from, to, site.timeZone, deps.now(), area ?? null),
+    /** the report per day or week and per area (the reports screen's charts and CSV) */
+    reportSeries(from: string, to: string, area?: string) {
+      validSpan(from, to);
+      return series.series(from, to, site.timeZone, deps.now(), area ?? null);
+    },
   };
 }
 export type Casefile = ReturnType<typeof createCasefile>;

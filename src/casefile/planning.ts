@@ -1,6 +1,7 @@
 // Visit planning (issue 5, GET /api/visits/due): who should be visited next, and why.
 // Two sources: the resident's visit cycle has lapsed, or the devices say something is off
-// (alerts, silent devices, much less activity than the resident's own usual).
+// (alerts, silent devices, much less activity than the resident's own usual), or problems are
+// past their deadline. Filterable by area: the list a caseworker takes out in the morning.
 import type { AlertRepository, ResidentRepository } from '../store/index.ts';
 import type { ActivityRepository } from './activity.ts';
 import type { CasefileRepository } from './repository.ts';
@@ -25,6 +26,7 @@ export type DueReason =
   | { code: 'devices_offline'; score: number; devices: Array<{ id: string; kind: string; availability: string; lastSeen: string | null }> }
   | { code: 'low_activity'; score: number; lastWeek: number; usualWeekly: number }
   | { code: 'never_visited'; score: number }
+  | { code: 'problems_overdue'; score: number; problems: Array<{ id: string; urgency: string; deadline: string }> }
   | { code: 'visit_overdue'; score: number; lastVisitAt: string; dueSince: string; daysOverdue: number };
 
 // Scores order the list, most urgent first: an alert someone may still be in is first, then
@@ -41,10 +43,12 @@ export interface PlanningDeps {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function dueVisits(deps: PlanningDeps, now: number) {
+export function dueVisits(deps: PlanningDeps, now: number, filter: { area?: string } = {}) {
   const lastVisits = deps.repo.lastVisits(now);
+  const overdue = deps.repo.overdueProblems(now);
   const items = [];
   for (const r of deps.residents.listResidents()) {
+    if (filter.area && r.area !== filter.area) continue;
     const reasons: DueReason[] = [];
 
     const alerts = deps.alerts.ofResident(r.id, 100);
@@ -78,6 +82,15 @@ export function dueVisits(deps: PlanningDeps, now: number) {
       reasons.push({ code: 'low_activity', score: 60, lastWeek, usualWeekly: Math.round(usualWeekly * 10) / 10 });
     }
 
+    // a problem past its deadline needs someone at the door: a high one most of all
+    const late = overdue.get(r.id);
+    if (late) {
+      reasons.push({
+        code: 'problems_overdue', score: (late.some((p) => p.urgency === 'high') ? 65 : 50) + 5 * (late.length - 1),
+        problems: late.map((p) => ({ id: p.id, urgency: p.urgency, deadline: iso(p.deadline) })),
+      });
+    }
+
     const cycleMs = r.visitCycleMs ?? DEFAULT_VISIT_CYCLE_MS;
     const lastVisit = lastVisits.get(r.id);
     if (lastVisit === undefined) {
@@ -93,7 +106,7 @@ export function dueVisits(deps: PlanningDeps, now: number) {
     if (!reasons.length) continue;
     reasons.sort((a, b) => b.score - a.score);
     items.push({
-      residentId: r.id, name: r.name, address: r.address,
+      residentId: r.id, name: r.name, address: r.address, area: r.area,
       lastVisitAt: lastVisit === undefined ? null : iso(lastVisit),
       visitCycleDays: Math.round((cycleMs / DAY_MS) * 10) / 10,
       nextVisitDue: lastVisit === undefined ? null : iso(lastVisit + cycleMs),
@@ -102,5 +115,5 @@ export function dueVisits(deps: PlanningDeps, now: number) {
     });
   }
   items.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
-  return { at: iso(now), items };
+  return { at: iso(now), area: filter.area ?? null, items };
 }

@@ -23,20 +23,21 @@ const AUTOMATIC_RESOLVERS = new Set(['rules', 'system', 'gateway', 'auto', 'devi
 
 export function reportRepository(db: Db) {
   const s = {
-    visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= ? AND at < ?`),
-    residents: db.prepare(`SELECT COUNT(*) AS n FROM residents`),
-    opened: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at >= ? AND opened_at < ?`),
-    solved: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE solved_at >= ? AND solved_at < ?`),
+    // @area: one area's residents only (NULL: everyone)
+    visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= @start AND at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
+    residents: db.prepare(`SELECT COUNT(*) AS n FROM residents WHERE @area IS NULL OR area = @area`),
+    opened: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at >= @start AND opened_at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
+    solved: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE solved_at >= @start AND solved_at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
     overdue: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at < @cut AND deadline < @cut
-      AND (solved_at IS NULL OR solved_at > @cut)`),
+      AND (solved_at IS NULL OR solved_at > @cut) AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
     due: db.prepare(`SELECT COUNT(*) AS due, COALESCE(SUM(solved_at IS NOT NULL AND solved_at <= deadline), 0) AS onTime
-      FROM problems WHERE deadline >= ? AND deadline < ?`),
+      FROM problems WHERE deadline >= @start AND deadline < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
     alerts: db.prepare(`SELECT opened_at AS openedAt, acknowledged_at AS acknowledgedAt, resolved_at AS resolvedAt, resolved_by AS resolvedBy
-      FROM alerts WHERE opened_at >= ? AND opened_at < ?`),
+      FROM alerts WHERE opened_at >= @start AND opened_at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
   };
 
   return {
-    report(from: string, to: string, timeZone: string, now: number) {
+    report(from: string, to: string, timeZone: string, now: number, area: string | null = null) {
       if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01');
       if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31');
       if (from > to) throw invalid('from: must not be after to');
@@ -45,11 +46,11 @@ export function reportRepository(db: Db) {
       // a period reaching into the future is judged as of now
       const cut = Math.max(start, Math.min(end, now));
 
-      const v = s.visits.get(start, end) as { visits: number; residentsVisited: number };
-      const residents = (s.residents.get() as { n: number }).n;
-      const due = s.due.get(start, cut) as { due: number; onTime: number };
+      const v = s.visits.get({ start, end, area }) as { visits: number; residentsVisited: number };
+      const residents = (s.residents.get({ area }) as { n: number }).n;
+      const due = s.due.get({ start, end: cut, area }) as { due: number; onTime: number };
 
-      const alerts = s.alerts.all(start, end) as Array<{ openedAt: number; acknowledgedAt: number | null; resolvedAt: number | null; resolvedBy: string | null }>;
+      const alerts = s.alerts.all({ start, end, area }) as Array<{ openedAt: number; acknowledgedAt: number | null; resolvedAt: number | null; resolvedBy: string | null }>;
       const answerSeconds: number[] = [];
       let counted = 0;
       for (const a of alerts) {
@@ -64,14 +65,14 @@ export function reportRepository(db: Db) {
       answerSeconds.sort((x, y) => x - y);
 
       return {
-        from, to, timezone: timeZone,
+        from, to, timezone: timeZone, ...(area === null ? {} : { area }),
         visits: v.visits,
         residentsVisited: v.residentsVisited,
         residents,
         coverage: percent(v.residentsVisited, residents) ?? 0,
-        problemsOpened: (s.opened.get(start, end) as { n: number }).n,
-        problemsSolved: (s.solved.get(start, end) as { n: number }).n,
-        problemsOverdue: (s.overdue.get({ cut }) as { n: number }).n,
+        problemsOpened: (s.opened.get({ start, end, area }) as { n: number }).n,
+        problemsSolved: (s.solved.get({ start, end, area }) as { n: number }).n,
+        problemsOverdue: (s.overdue.get({ cut, area }) as { n: number }).n,
         problemsDue: due.due,
         onTimeRate: percent(due.onTime, due.due),
         alerts: {

@@ -25,6 +25,8 @@ export interface VisitRow {
   observations: Observations;
   recordedBy: string;
   createdAt: number;
+  /** the resident's satisfaction 1-5 asked on a follow-up visit, or null */
+  satisfaction?: number | null;
 }
 
 export interface ProblemRow {
@@ -33,6 +35,8 @@ export interface ProblemRow {
   residentId: string;
   description: string;
   category: ProblemCategory;
+  /** the handbook's sub-kind of the category, or null */
+  subcategory?: string | null;
   urgency: Urgency;
   responsible: string;
   deadline: number;
@@ -41,12 +45,14 @@ export interface ProblemRow {
   solvedAt: number | null;
   followUpVisitId: number | null;
   satisfaction: number | null;
+  /** what was done to solve it */
+  resolution?: string | null;
 }
 
 const visitCols = `id, resident_id AS residentId, visitor, at, ended_at AS endedAt, purpose, notes, observations,
-  recorded_by AS recordedBy, created_at AS createdAt`;
+  recorded_by AS recordedBy, created_at AS createdAt, satisfaction`;
 const problemCols = `id, visit_id AS visitId, resident_id AS residentId, description, category, urgency, responsible,
-  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction`;
+  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction, subcategory, resolution`;
 
 function visitFromRow(row: any): VisitRow {
   return { ...row, observations: JSON.parse(row.observations) };
@@ -57,10 +63,10 @@ export function casefileRepository(db: Db) {
     // one statement bumps and reads the year's counter, so two visits never share a number
     nextSeq: db.prepare(`INSERT INTO problem_seq (year, seq) VALUES (?, 1)
       ON CONFLICT(year) DO UPDATE SET seq = seq + 1 RETURNING seq`),
-    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
-      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt)`),
-    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
-      VALUES (@id, @visitId, @residentId, @description, @category, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
+    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
+      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt, @satisfaction)`),
+    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, subcategory, urgency, responsible, deadline, status, opened_at)
+      VALUES (@id, @visitId, @residentId, @description, @category, @subcategory, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
     getVisit: db.prepare(`SELECT ${visitCols} FROM visits WHERE id = ?`),
     visitsOf: db.prepare(`SELECT ${visitCols} FROM visits WHERE resident_id = @residentId
       AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`),
@@ -68,8 +74,9 @@ export function casefileRepository(db: Db) {
     problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
     getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
     updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
-      satisfaction = @satisfaction, responsible = @responsible WHERE id = @id`),
+      satisfaction = @satisfaction, responsible = @responsible, resolution = @resolution WHERE id = @id`),
     lastVisits: db.prepare(`SELECT resident_id AS residentId, MAX(at) AS at FROM visits WHERE at <= ? GROUP BY resident_id`),
+    overdue: db.prepare(`SELECT id, resident_id AS residentId, urgency, deadline FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline`),
     audit: db.prepare(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`),
     auditPage: db.prepare(`SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`),
   };
@@ -77,10 +84,10 @@ export function casefileRepository(db: Db) {
   return {
     nextProblemSeq: (year: number): number => (s.nextSeq.get(year) as { seq: number }).seq,
     insertVisit(v: Omit<VisitRow, 'id'>): number {
-      return Number(s.insertVisit.run({ ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid);
+      return Number(s.insertVisit.run({ satisfaction: null, ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid);
     },
     insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction'>): void {
-      s.insertProblem.run(p);
+      s.insertProblem.run({ subcategory: null, ...p });
     },
     getVisit: (id: number): VisitRow | undefined => {
       const row = s.getVisit.get(id);
@@ -92,12 +99,20 @@ export function casefileRepository(db: Db) {
     problemsOfVisits: (visitIds: number[]): ProblemRow[] => s.problemsOfVisits.all(JSON.stringify(visitIds)) as ProblemRow[],
     problemsOf: (residentId: string): ProblemRow[] => s.problemsOf.all(residentId) as ProblemRow[],
     getProblem: (id: string): ProblemRow | undefined => s.getProblem.get(id) as ProblemRow | undefined,
-    updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'>): void {
-      s.updateProblem.run(p);
+    updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible' | 'resolution'>): void {
+      s.updateProblem.run({ ...p, resolution: p.resolution ?? null });
     },
     /** each resident's latest visit at or before `now` */
     lastVisits(now: number): Map<string, number> {
       return new Map((s.lastVisits.all(now) as Array<{ residentId: string; at: number }>).map((r) => [r.residentId, r.at]));
+    },
+    /** open problems past their deadline, by resident, oldest deadline first */
+    overdueProblems(now: number): Map<string, Array<{ id: string; urgency: Urgency; deadline: number }>> {
+      const out = new Map<string, Array<{ id: string; urgency: Urgency; deadline: number }>>();
+      for (const p of s.overdue.all(now) as Array<{ id: string; residentId: string; urgency: Urgency; deadline: number }>) {
+        out.set(p.residentId, [...(out.get(p.residentId) ?? []), { id: p.id, urgency: p.urgency, deadline: p.deadline }]);
+      }
+      return out;
     },
     /** who changed what, when; `detail` never holds secrets */
     audit(at: number, actor: string, action: string, target: string, detail: Record<string, unknown> = {}): void {

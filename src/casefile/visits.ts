@@ -6,10 +6,13 @@ import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgenc
 import type { CasefileRepository, Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { parseMoment } from './calendar.ts';
+import { subcategoryFits } from './handbook.ts';
 
 export interface ProblemInput {
   description: string;
   category: ProblemCategory;
+  /** the handbook's sub-kind of the category (handbook.ts) */
+  subcategory?: string;
   urgency: Urgency;
   /** who answers for it; by default whoever recorded the visit (first asked, first responsible) */
   responsible?: string;
@@ -26,6 +29,8 @@ export interface VisitInput {
   problems?: ProblemInput[];
   /** earlier problems of this resident that this visit confirms solved */
   followUpOf?: string[];
+  /** on a follow-up visit: how satisfied the resident is, 1-5 (the service-warmth index) */
+  satisfaction?: number;
 }
 
 export interface ProblemPatch {
@@ -34,6 +39,8 @@ export interface ProblemPatch {
   followUpVisitId?: number;
   satisfaction?: number;
   solvedAt?: string;
+  /** what was done: required when a problem is marked solved */
+  resolution?: string;
 }
 
 export interface VisitServiceDeps {
@@ -59,7 +66,7 @@ function parseTime(field: string, text: string, timeZone: string): number {
 export function problemView(p: ProblemRow, now: number) {
   return {
     id: p.id, visitId: p.visitId, residentId: p.residentId, description: p.description, category: p.category,
-    urgency: p.urgency, responsible: p.responsible, status: p.status, deadline: iso(p.deadline)!,
+    subcategory: p.subcategory ?? null, resolution: p.resolution ?? null, urgency: p.urgency, responsible: p.responsible, status: p.status, deadline: iso(p.deadline)!,
     openedAt: iso(p.openedAt)!, solvedAt: iso(p.solvedAt), followUpVisitId: p.followUpVisitId, satisfaction: p.satisfaction,
     overdue: p.status !== 'solved' && now > p.deadline,
   };
@@ -72,14 +79,15 @@ export function visitService(deps: VisitServiceDeps) {
   function visitView(v: VisitRow, problems: ProblemRow[], confirmedSolved: string[], now: number) {
     return {
       id: v.id, residentId: v.residentId, visitor: v.visitor, at: iso(v.at)!, endedAt: iso(v.endedAt), purpose: v.purpose,
-      notes: v.notes, observations: v.observations, recordedBy: v.recordedBy, createdAt: iso(v.createdAt)!,
+      notes: v.notes, observations: v.observations, satisfaction: v.satisfaction ?? null, recordedBy: v.recordedBy, createdAt: iso(v.createdAt)!,
       problems: problems.map((p) => problemView(p, now)), confirmedSolved,
     };
   }
 
-  function solveByFollowUp(p: ProblemRow, visitId: number, at: number, actor: string): void {
+  function solveByFollowUp(p: ProblemRow, visitId: number, at: number, actor: string, note: string | null): void {
     const solvedAt = p.solvedAt ?? at;
-    repo.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId });
+    // the follow-up visit's notes say what was found done, unless the problem already says so
+    repo.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId, resolution: p.resolution ?? note });
     timeline.add(p.residentId, at, 'problem_update', {
       problemId: p.id, from: p.status, status: 'solved', followUpVisitId: visitId, by: actor,
     });
@@ -89,14 +97,14 @@ export function visitService(deps: VisitServiceDeps) {
     const now = deps.now();
     const visitId = repo.insertVisit({
       residentId, visitor: input.visitor, at, endedAt, purpose: input.purpose, notes: input.notes ?? '',
-      observations: input.observations ?? {}, recordedBy: actor, createdAt: now,
+      observations: input.observations ?? {}, recordedBy: actor, createdAt: now, satisfaction: input.satisfaction ?? null,
     });
     const year = problemYear(at, deps.site.timeZone);
     const ids: string[] = [];
     for (const p of input.problems ?? []) {
       const id = problemId(year, repo.nextProblemSeq(year));
       const row = {
-        id, visitId, residentId, description: p.description, category: p.category, urgency: p.urgency,
+        id, visitId, residentId, description: p.description, category: p.category, subcategory: p.subcategory ?? null, urgency: p.urgency,
         // first asked, first responsible: whoever met the problem answers for it unless named otherwise
         responsible: p.responsible?.trim() || input.visitor,
         deadline: problemDeadline(at, p.urgency, deps.site), openedAt: at,
@@ -108,7 +116,7 @@ export function visitService(deps: VisitServiceDeps) {
         responsible: row.responsible, deadline: iso(row.deadline), status: 'pending',
       });
     }
-    for (const p of followUps) solveByFollowUp(p, visitId, at, actor);
+    for (const p of followUps) solveByFollowUp(p, visitId, at, actor, input.notes?.trim() || null);
     // added after its problems so that, newest first, the visit heads its own problems
     timeline.add(residentId, at, 'visit', {
       visitId, visitor: input.visitor, purpose: input.purpose, ...(endedAt !== null ? { endedAt: new Date(endedAt).toISOString() } : {}), notes: input.notes ?? '', observations: input.observations ?? {},
@@ -124,6 +132,9 @@ export function visitService(deps: VisitServiceDeps) {
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
       if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts');
+      (input.problems ?? []).forEach((p, i) => {
+        if (p.subcategory !== undefined && !subcategoryFits(p.category, p.subcategory)) throw invalid(`problems[${i}].subcategory: ${p.subcategory} is not a kind of ${p.category}`);
+      });
       const followUps: ProblemRow[] = [];
       for (const id of new Set(input.followUpOf ?? [])) {
         const p = repo.getProblem(id);
@@ -175,9 +186,11 @@ export function visitService(deps: VisitServiceDeps) {
       if (STATUS_ORDER[status] < STATUS_ORDER[p.status]) {
         throw conflict(`problem ${id} is ${p.status}; its status moves pending -> in_progress -> solved, never back`);
       }
-      if (status !== 'solved' && (patch.followUpVisitId !== undefined || patch.satisfaction !== undefined || patch.solvedAt !== undefined)) {
-        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time or a satisfaction score`);
+      if (status !== 'solved' && (patch.followUpVisitId !== undefined || patch.satisfaction !== undefined || patch.solvedAt !== undefined || patch.resolution !== undefined)) {
+        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time, a satisfaction score or a resolution`);
       }
+      const resolution = patch.resolution?.trim() || p.resolution || null;
+      if (status === 'solved' && !resolution) throw invalid('resolution: say what was done to solve the problem');
       let followUpVisitId = p.followUpVisitId;
       if (patch.followUpVisitId !== undefined) {
         const v = repo.getVisit(patch.followUpVisitId);
@@ -190,12 +203,12 @@ export function visitService(deps: VisitServiceDeps) {
       else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
       const next = {
         id, status, solvedAt, followUpVisitId,
-        satisfaction: patch.satisfaction ?? p.satisfaction, responsible: patch.responsible?.trim() || p.responsible,
+        satisfaction: patch.satisfaction ?? p.satisfaction, responsible: patch.responsible?.trim() || p.responsible, resolution,
       };
       db.transaction(() => {
         repo.updateProblem(next);
         timeline.add(p.residentId, now, 'problem_update', {
-          problemId: id, from: p.status, status, responsible: next.responsible, followUpVisitId, satisfaction: next.satisfaction, by: actor,
+          problemId: id, from: p.status, status, responsible: next.responsible, followUpVisitId, satisfaction: next.satisfaction, resolution, by: actor,
         });
         repo.audit(now, actor, 'problem.update', id, { from: p.status, ...patch });
       })();

@@ -92,6 +92,10 @@ const site = z
   .object({
     timezone: timezone.default('UTC'),
     holidays: z.array(dateValue).default([]),
+    /** make-up working days (调休) on top of the official calendar, e.g. a Saturday worked for a holiday */
+    workdays: z.array(dateValue).default([]),
+    /** cn: China's official calendar (public holidays and make-up working days) under holidays/workdays; weekends: Saturday and Sunday only */
+    calendar: z.enum(['cn', 'weekends'], { error: 'expected "cn" or "weekends"' }).default('cn'),
     /** the weekly knock-on-door round */
     knockDay: z.enum(WEEKDAYS, { error: 'expected a weekday like "wednesday"' }).optional(),
   })
@@ -260,7 +264,7 @@ export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
     http: http.default({ host: '0.0.0.0', port: 8080 }),
-    site: site.default({ timezone: 'UTC', holidays: [] }),
+    site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
     storage: storage.default({ path: './data/gateway.db', sync: 'normal' }),
     sms: sms.default({}),
     twilio: twilio.optional(),

@@ -197,4 +197,79 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  /* 7: the handbook's casefile: profile fields, follow-up appointments, problem sub-kinds and
+        resolutions, referrals to departments, photos, knock-on-door rounds */ `
+  CREATE TABLE resident_profiles (
+    resident_id TEXT PRIMARY KEY REFERENCES residents(id) ON DELETE CASCADE,
+    category TEXT,                              -- elderly_alone | disability | low_income | child_in_difficulty
+    household TEXT NOT NULL DEFAULT '',
+    health TEXT NOT NULL DEFAULT '',
+    difficulties TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+  );
+  CREATE TABLE appointments (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    date TEXT NOT NULL,                         -- YYYY-MM-DD, site calendar
+    time TEXT,                                  -- HH:MM or NULL
+    kind TEXT NOT NULL DEFAULT 'follow_up',     -- follow_up (复诊) | other
+    place TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX appointments_date ON appointments(date);
+  CREATE INDEX appointments_resident ON appointments(resident_id, date);
+  ALTER TABLE problems ADD COLUMN subcategory TEXT;
+  ALTER TABLE problems ADD COLUMN resolution TEXT;
+  ALTER TABLE visits ADD COLUMN satisfaction INTEGER;
+  CREATE INDEX problems_open_deadline ON problems(deadline) WHERE status != 'solved';
+  CREATE INDEX problems_opened_at ON problems(opened_at);
+  CREATE TABLE referrals (
+    id INTEGER PRIMARY KEY,
+    problem_id TEXT NOT NULL REFERENCES problems(id) ON DELETE CASCADE,
+    department TEXT NOT NULL,                   -- civil_affairs | health | education | disabled_federation | housing | other
+    note TEXT NOT NULL DEFAULT '',
+    referred_at INTEGER NOT NULL,
+    referred_by TEXT NOT NULL,
+    taken_by TEXT,                              -- who at the department took it
+    taken_at INTEGER,
+    answer TEXT,
+    answered_at INTEGER
+  );
+  CREATE INDEX referrals_problem ON referrals(problem_id);
+  CREATE TABLE photos (
+    id TEXT PRIMARY KEY,                        -- random, also the file name
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    visit_id INTEGER REFERENCES visits(id) ON DELETE CASCADE,
+    problem_id TEXT REFERENCES problems(id) ON DELETE CASCADE,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+  );
+  CREATE INDEX photos_visit ON photos(visit_id);
+  CREATE INDEX photos_problem ON photos(problem_id);
+  CREATE TABLE rounds (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL,                         -- the knock day, YYYY-MM-DD
+    area TEXT,                                  -- NULL: every area
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE round_doors (
+    round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+    resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'pending',     -- pending | seen | no_answer
+    visit_id INTEGER REFERENCES visits(id) ON DELETE SET NULL,
+    checklist TEXT NOT NULL DEFAULT '{}',
+    note TEXT NOT NULL DEFAULT '',
+    at INTEGER,
+    by TEXT,
+    PRIMARY KEY (round_id, resident_id)
+  );
+  `,
 ];

@@ -60,9 +60,9 @@ beforeAll(async () => {
   await visit('r-wu', '2026-03-01T10:00:00+08:00');
   await visit('r-wu', '2026-03-31T16:30:00Z');                                  // 1 April in Shanghai, in the future
   ws.clock.t = Date.parse('2026-03-03T02:00:00Z');
-  expect((await ws.call('PATCH', '/api/problems/WT2026001', { status: 'solved' })).status).toBe(200);
+  expect((await ws.call('PATCH', '/api/problems/WT2026001', { status: 'solved', resolution: 'sorted out' })).status).toBe(200);
   ws.clock.t = Date.parse('2026-03-31T02:00:00Z');
-  expect((await ws.call('PATCH', '/api/problems/WT2026003', { status: 'solved' })).status).toBe(200);
+  expect((await ws.call('PATCH', '/api/problems/WT2026003', { status: 'solved', resolution: 'sorted out' })).status).toBe(200);
   ws.clock.t = NOW;
 });
 afterAll(async () => { await ws?.stop(); });
@@ -111,7 +111,9 @@ describe('GET /api/visits/due', () => {
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.body.items.map((i: any) => [i.residentId, i]));
     expect(res.body.items[0].residentId).toBe('r-zhang');
-    expect(byId['r-zhang'].reasons.map((r: any) => r.code)).toEqual(['open_alerts', 'devices_offline']);
+    // the high-urgency problem of 20 March was due on the 21st and is still open
+    expect(byId['r-zhang'].reasons.map((r: any) => r.code)).toEqual(['open_alerts', 'problems_overdue', 'devices_offline']);
+    expect(byId['r-zhang'].reasons[1]).toEqual({ code: 'problems_overdue', score: 65, problems: [{ id: 'WT2026002', urgency: 'high', deadline: '2026-03-21T02:00:00.000Z' }] });
     expect(byId['r-zhang'].reasons[0].alerts).toEqual([expect.objectContaining({ kind: 'smoke', status: 'open' })]);
     // three acknowledged inactivity alerts (someone is on them: half weight, +5 for each more) and a quiet week
     expect(byId['r-chen'].reasons).toEqual([

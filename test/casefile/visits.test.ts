@@ -52,8 +52,9 @@ describe('recording a visit', () => {
     const res = await ws.call('POST', '/api/residents/r-chen/visits', visit({ at: '2026-09-30T11:00:00+08:00', problems: [{ description: 'broken window latch', category: 'livelihood', urgency: 'normal' }] }), admin);
     expect(res.status).toBe(201);
     expect(res.body.recordedBy).toBe('ops-admin');
-    // National Day holidays skipped: Thu 8, Fri 9, Mon 12 October
-    expect(res.body.problems).toEqual([expect.objectContaining({ id: 'WT2026003', deadline: '2026-10-12T15:59:59.999Z' })]);
+    // National Day holidays skipped: Thu 8, Fri 9 and Saturday 10 October, the make-up working day (调休) of
+    // China's official calendar
+    expect(res.body.problems).toEqual([expect.objectContaining({ id: 'WT2026003', deadline: '2026-10-10T15:59:59.999Z' })]);
   });
 
   it('numbers problems by the visit year in the site time zone, restarting at 001 each year', async () => {
@@ -142,9 +143,13 @@ describe('following a problem to its solution', () => {
     expect(started.body).toMatchObject({ id: 'WT2026001', status: 'in_progress', solvedAt: null, overdue: false });
 
     const followUp = await ws.call('POST', '/api/residents/r-zhang/visits', visit({ at: '2026-03-10T10:00:00+08:00', purpose: 'follow_up', problems: [] }));
-    const solved = await ws.call('PATCH', '/api/problems/WT2026001', { status: 'solved', followUpVisitId: followUp.body.id, satisfaction: 5 });
+    // marking it solved asks what was done
+    const unsaid = await ws.call('PATCH', '/api/problems/WT2026001', { status: 'solved', followUpVisitId: followUp.body.id, satisfaction: 5 });
+    expect(unsaid.status).toBe(400);
+    expect(unsaid.body.error).toMatch(/^resolution: /);
+    const solved = await ws.call('PATCH', '/api/problems/WT2026001', { status: 'solved', followUpVisitId: followUp.body.id, satisfaction: 5, resolution: 'grab bar fitted by the housing office' });
     expect(solved.status).toBe(200);
-    expect(solved.body).toMatchObject({ status: 'solved', followUpVisitId: followUp.body.id, satisfaction: 5, solvedAt: '2026-03-10T02:00:00.000Z' });
+    expect(solved.body).toMatchObject({ status: 'solved', followUpVisitId: followUp.body.id, satisfaction: 5, solvedAt: '2026-03-10T02:00:00.000Z', resolution: 'grab bar fitted by the housing office' });
 
     const back = await ws.call('PATCH', '/api/problems/WT2026001', { status: 'pending' });
     expect(back.status).toBe(409);

@@ -3,7 +3,8 @@
 // the merged timeline (device events, alerts, texts, visits, problems), newest first.
 import { t, when, tCode, has } from '../i18n.js';
 import { h, svg, replace } from '../dom.js';
-import { api, failure } from '../api.js';
+import { api, failure, isAdmin } from '../api.js';
+import { casefileFields, problemTools } from '../casefile-fields.js';
 import { store, subscribe } from '../store.js';
 import { alertButtons } from '../alert-actions.js';
 import { kindLabel, deviceLabel, devicesById, describeReadings, noteLabel, whoLabel, actionLabel } from '../labels.js';
@@ -14,7 +15,7 @@ const FILTERS = {
   'timeline.filterAll': null,
   'timeline.filterDevices': 'device_event',
   'timeline.filterAlerts': 'alert,alert_update,alert_resolved,acknowledgement,notification,escalation,delivery,reply,note',
-  'timeline.filterVisits': 'visit,problem,problem_update',
+  'timeline.filterVisits': 'visit,problem,problem_update,problem_referral,referral_update,casefile_update',
 };
 
 /** draws the casefile into `container`; returns the function that stops its live updates */
@@ -94,16 +95,17 @@ function draw(container, resident) {
 
   async function loadProblems() {
     try {
-      const { items } = await api('GET', `/api/residents/${residentId}/problems?status=open`);
+      // open problems by deadline, each with its referrals
+      const { openProblems: items } = await api('GET', `/api/residents/${residentId}/casefile`);
       replace(problemsBox, h('h2', {}, t('casefile.problems')),
         items.length ? h('ul', { class: 'plain' }, items.map((p) => h('li', { class: 'problem', 'data-problem': p.id },
           h('strong', {}, p.id), ` · ${tCode('cat', p.category, {}, 'cat.other')} · `,
           h('span', { class: `chip ${p.overdue ? 'status-open' : ''}` }, p.overdue ? t('problem.overdue') : t('problem.due', { date: when(p.deadline, tz) })),
           ' ', h('span', { class: 'chip' }, t(`status.${p.status}`)),
           h('div', {}, p.description),
-          h('span', { class: 'actions' },
-            p.status === 'pending' && h('button', { type: 'button', class: 'secondary', onclick: () => move(p.id, 'in_progress') }, t('problem.start')),
-            h('button', { type: 'button', class: 'secondary', onclick: () => move(p.id, 'solved') }, t('problem.solve'))),
+          p.status === 'pending' && h('span', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: () => move(p.id, 'in_progress') }, t('problem.start'))),
+          // solve (asks what was done and how satisfied the resident is), refer, photos
+          problemTools(p, async () => { await Promise.all([loadProblems(), loadTimeline(true), fields.load()]); }),
         ))) : h('p', { class: 'muted' }, t('casefile.noProblems')));
       full.setOpenProblems(items);
     } catch (err) {
@@ -154,7 +156,8 @@ function draw(container, resident) {
       },
     }, t(label))));
 
-  const saved = async () => { await Promise.all([loadProblems(), loadTimeline(true)]); };
+  const fields = casefileFields(residentId, isAdmin());
+  const saved = async () => { await Promise.all([loadProblems(), loadTimeline(true), fields.load()]); };
   const quick = quickVisitForm(resident, saved);
   const full = visitForm(resident, saved);
 
@@ -164,8 +167,8 @@ function draw(container, resident) {
       h('h1', { id: 'resident-name' }, resident.name),
       h('p', { class: 'muted' }, [resident.area, resident.address].filter(Boolean).join(' · '))),
     h('div', { class: 'casefile-grid' },
-      h('div', { class: 'col' }, alertsBox, quick.element, pendingVisitsPanel(residentId), full.element, problemsBox),
-      h('div', { class: 'col' }, devicesBox, chartBox,
+      h('div', { class: 'col' }, alertsBox, quick.element, pendingVisitsPanel(residentId), full.element, problemsBox, fields.appointments),
+      h('div', { class: 'col' }, fields.profile, devicesBox, chartBox,
         h('section', { class: 'card' }, h('h2', {}, t('casefile.timeline')), filters, timelineList, moreButton))),
   );
   drawAlerts();
@@ -173,6 +176,7 @@ function draw(container, resident) {
   loadChart();
   loadProblems();
   loadTimeline(true);
+  fields.load();
 
   // live: an alert or a visit of this resident redraws what it touches, within the second
   let pending = null;
@@ -271,7 +275,16 @@ function timelineEntry(item, tz, devices, buttons) {
       break;
     case 'problem_update':
       summary = `${item.problemId} → ${t(`status.${item.status}`)}`;
-      detail = [item.by && t('by', { who: whoLabel(item.by) }), item.satisfaction && `★ ${item.satisfaction}/5`].filter(Boolean).join(' · ');
+      detail = [item.resolution, item.by && t('by', { who: whoLabel(item.by) }), item.satisfaction && `★ ${item.satisfaction}/5`].filter(Boolean).join(' · ');
+      break;
+    case 'problem_referral':
+    case 'referral_update':
+      summary = `${item.problemId} ↗ ${t(`dept_${item.department}`)}`;
+      detail = [item.takenBy, item.answered && t('ref_answered'), item.by && t('by', { who: whoLabel(item.by) })].filter(Boolean).join(' · ');
+      break;
+    case 'casefile_update':
+      summary = item.fields.map((f) => t(`cf_${f}`)).join(t('list.sep'));
+      detail = item.by && t('by', { who: whoLabel(item.by) });
       break;
     default:
       summary = [item.kind && kindLabel(item.kind), item.note && noteLabel(item.note)].filter(Boolean).join(' · ');

@@ -1,0 +1,127 @@
+// Photos of a visit or a problem, taken on the caseworker's phone: decoded, turned upright,
+// sized down to at most 1600 px on the long side and re-encoded as JPEG (which also drops
+// EXIF, so no GPS position or phone model is kept), then stored as a file beside the database
+// (mode 0600 in a 0700 folder). The store keeps only the row; the bytes never reach a log.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type SharpModule from 'sharp';
+import type { Db } from '../store/index.ts';
+import type { CasefileRepository } from './repository.ts';
+import { conflict, forbidden, invalid, notFound, tooLarge } from './errors.ts';
+
+/** the largest upload taken, before it is sized down */
+export const MAX_PHOTO_BYTES = 12 * 1024 * 1024;
+/** more pixels than this is refused before decoding (a decompression bomb) */
+export const MAX_INPUT_PIXELS = 50_000_000;
+export const MAX_EDGE_PX = 1600;
+export const MAX_PHOTOS_PER_ITEM = 12;
+export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'] as const;
+
+interface PhotoRow { id: string; residentId: string; visitId: number | null; problemId: string | null; width: number; height: number; bytes: number; createdAt: number; createdBy: string }
+const cols = `id, resident_id AS residentId, visit_id AS visitId, problem_id AS problemId, width, height, bytes, created_at AS createdAt, created_by AS createdBy`;
+const ID_RE = /^[a-f0-9]{32}$/;
+
+// libvips is loaded with the first photo, not at start: a restart after a crash must be quick
+let sharpModule: Promise<typeof SharpModule> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+
+export function photoView(p: PhotoRow) {
+  return { ...p, createdAt: new Date(p.createdAt).toISOString(), url: `/api/photos/${p.id}` };
+}
+
+export function photoService(deps: { db: Db; repo: CasefileRepository; dir: string; now(): number }) {
+  const { db, repo, dir } = deps;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const s = {
+    insert: db.prepare(`INSERT INTO photos (id, resident_id, visit_id, problem_id, width, height, bytes, created_at, created_by)
+      VALUES (@id, @residentId, @visitId, @problemId, @width, @height, @bytes, @createdAt, @createdBy)`),
+    get: db.prepare(`SELECT ${cols} FROM photos WHERE id = ?`),
+    ofVisit: db.prepare(`SELECT ${cols} FROM photos WHERE visit_id = ? ORDER BY created_at, id`),
+    ofProblem: db.prepare(`SELECT ${cols} FROM photos WHERE problem_id = ? ORDER BY created_at, id`),
+    delete: db.prepare(`DELETE FROM photos WHERE id = ?`),
+    ids: db.prepare(`SELECT id FROM photos`),
+  };
+  const file = (id: string) => join(dir, `${id}.jpg`);
+
+  // files whose row went (a resident, visit or problem deleted) go too
+  const known = new Set((s.ids.all() as Array<{ id: string }>).map((r) => r.id));
+  for (const name of readdirSync(dir)) {
+    const id = name.replace(/\.jpg$/, '');
+    if (name.endsWith('.jpg') && !known.has(id)) rmSync(join(dir, name), { force: true });
+  }
+
+  async function shrink(body: Buffer) {
+    if (body.length > MAX_PHOTO_BYTES) throw tooLarge(`a photo may be at most ${MAX_PHOTO_BYTES / 1024 / 1024} MB`);
+    const sharp = await loadSharp();
+    try {
+      const { data, info } = await sharp(body, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+        .rotate()
+        .resize({ width: MAX_EDGE_PX, height: MAX_EDGE_PX, fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 80, mozjpeg: true })
+        .toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height };
+    } catch (err) {
+      // checked from the header, before a pixel is decoded
+      if (/pixel limit/i.test((err as Error).message)) throw invalid(`the photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels`);
+      throw invalid('not a photo that can be read (JPEG, PNG, WebP or HEIC)');
+    }
+  }
+
+  async function add(target: { residentId: string; visitId: number | null; problemId: string | null }, existing: number, body: Buffer, actor: string) {
+    if (existing >= MAX_PHOTOS_PER_ITEM) throw conflict(`at most ${MAX_PHOTOS_PER_ITEM} photos each`);
+    const { data, width, height } = await shrink(body);
+    const id = randomBytes(16).toString('hex');
+    writeFileSync(file(id), data, { mode: 0o600 });
+    const now = deps.now();
+    try {
+      db.transaction(() => {
+        s.insert.run({ id, ...target, width, height, bytes: data.length, createdAt: now, createdBy: actor });
+        repo.audit(now, actor, 'photo.add', id, { residentId: target.residentId, visitId: target.visitId, problemId: target.problemId });
+      })();
+    } catch (err) {
+      rmSync(file(id), { force: true });
+      throw err;
+    }
+    return photoView(s.get.get(id) as PhotoRow);
+  }
+
+  return {
+    async addToVisit(visitId: number, body: Buffer, actor: string) {
+      const v = repo.getVisit(visitId);
+      if (!v) throw notFound(`no visit ${visitId}`);
+      return add({ residentId: v.residentId, visitId, problemId: null }, s.ofVisit.all(visitId).length, body, actor);
+    },
+    async addToProblem(problemId: string, body: Buffer, actor: string) {
+      const p = repo.getProblem(problemId);
+      if (!p) throw notFound(`no problem ${problemId}`);
+      return add({ residentId: p.residentId, visitId: null, problemId }, s.ofProblem.all(problemId).length, body, actor);
+    },
+    ofVisit(visitId: number) {
+      if (!repo.getVisit(visitId)) throw notFound(`no visit ${visitId}`);
+      return (s.ofVisit.all(visitId) as PhotoRow[]).map(photoView);
+    },
+    ofProblem(problemId: string) {
+      if (!repo.getProblem(problemId)) throw notFound(`no problem ${problemId}`);
+      return (s.ofProblem.all(problemId) as PhotoRow[]).map(photoView);
+    },
+    /** the JPEG bytes */
+    read(id: string): Buffer {
+      if (!ID_RE.test(id) || !s.get.get(id)) throw notFound(`no photo ${id}`);
+      return readFileSync(file(id));
+    },
+    /** the uploader or an admin */
+    remove(id: string, caller: { name: string; role: string }) {
+      const p = ID_RE.test(id) ? (s.get.get(id) as PhotoRow | undefined) : undefined;
+      if (!p) throw notFound(`no photo ${id}`);
+      if (caller.role !== 'admin' && caller.name !== p.createdBy) throw forbidden('only who took a photo, or an admin, may delete it');
+      db.transaction(() => {
+        s.delete.run(id);
+        repo.audit(deps.now(), caller.name, 'photo.delete', id, { residentId: p.residentId });
+      })();
+      rmSync(file(id), { force: true });
+    },
+  };
+}
+export type PhotoService = ReturnType<typeof photoService>;
