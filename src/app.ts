@@ -85,7 +85,12 @@ export class App {
             db, residents: residentRepository(db), events: eventRepository(db),
             timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
           };
-          this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+          try {
+            this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+          } catch (err) {
+            db.close();
+            throw err;
+          }
           const storeLog = log.child({ module: 'store' });
           this.stores.events.onHealthChange((err) => {
             if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');

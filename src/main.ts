@@ -62,6 +62,11 @@ process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejectio
 try {
   await app.start();
 } catch (err) {
+  // what only the store can see (a key a device kept from the API holds) is a config error too
+  if (err instanceof ConfigError) {
+    process.stderr.write(`config error in ${configFile}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    process.exit(2);
+  }
   log.fatal({ err }, 'gateway failed to start');
   process.exit(1);
 }

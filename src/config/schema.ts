@@ -172,6 +172,11 @@ const HAZARD_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
   { notify: ['caseworker'], after: 120_000, via: 'sms' },
 ];
+/** someone asked for help: everyone near at once (a resident may have no neighbour on file), the caseworker after 3 min */
+const EMERGENCY_DEFAULT: Steps = [
+  { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
+  { notify: ['caseworker'], after: 180_000, via: 'sms' },
+];
 /** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
 const WATER_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
@@ -179,13 +184,14 @@ const WATER_DEFAULT: Steps = [
 ];
 
 /**
- * The hazards new to the config are never left without a policy: CO and gas take the smoke
- * policy (or, with none, the contract's smoke example), a water leak a default of its own,
- * unless the config names theirs. (smoke itself keeps what the config says.)
+ * A life-safety alarm is never left without a policy: smoke, CO and gas take the config's smoke
+ * steps or else the contract's smoke example, a leak and the emergency button defaults of their
+ * own, unless the config names theirs. (A config without escalation still tells someone of a
+ * fire or a pressed SOS button.)
  */
 const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
   const smoke = e.smoke ?? HAZARD_DEFAULT;
-  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT };
+  return { ...e, smoke, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT, emergency: e.emergency ?? EMERGENCY_DEFAULT };
 });
 
 export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
@@ -222,7 +228,11 @@ const device = z
   })
   .strict();
 
-const inactivity = z.discriminatedUnion('mode', [
+/** `{ after: 12h }` without a mode is the fixed rule it reads as */
+const fixedUnlessSaid = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) && !('mode' in value) && 'after' in value
+  ? { mode: 'fixed', ...value } : value);
+
+const inactivity = z.preprocess(fixedUnlessSaid, z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('fixed'), after: duration, activeHours: hours.default({ start: 0, end: 1440, text: '00:00-24:00' }) }).strict(),
   z
     .object({
@@ -234,7 +244,7 @@ const inactivity = z.discriminatedUnion('mode', [
       learningDays: z.number().int().positive().optional(),
     })
     .strict(),
-]);
+], { error: 'mode must be fixed or learned' }));
 
 const resident = z
   .object({
