@@ -64,6 +64,8 @@ export class App {
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
+  /** each device's stored secret hash as last loaded: a change closes its connections */
+  private secretHashes = new Map<string, string | null>();
 
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
@@ -203,7 +205,14 @@ export class App {
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => { this.loadRegistry(); this.auth.forget(deviceId); this.closeAlertsOfRemovedDevices(); },
+                devicesChanged: (deviceId) => {
+                  const secretBefore = this.secretHashes.get(deviceId);
+                  this.loadRegistry();
+                  this.auth.forget(deviceId);
+                  // CONTRACT.md "Access": rotating or deleting a secret closes the device's open connections at once
+                  if (this.secretHashes.get(deviceId) !== secretBefore) this.broker.disconnectDevice(deviceId);
+                  this.closeAlertsOfRemovedDevices();
+                },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
                   this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
@@ -240,7 +249,9 @@ export class App {
 
   /** the in-memory device registry mirrors the store's devices table */
   loadRegistry(): void {
-    this.registry.replaceAll(this.stores.residents.listDevices().map((d) => ({
+    const devices = this.stores.residents.listDevices();
+    this.secretHashes = new Map(devices.map((d) => [d.id, d.secretHash ?? null]));
+    this.registry.replaceAll(devices.map((d) => ({
       id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
       zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
       ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,

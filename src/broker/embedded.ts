@@ -183,6 +183,23 @@ export class EmbeddedBroker implements BrokerAdapter {
 
   address(): Record<string, number> { return { ...this.ports }; }
 
+  /** a device's secret was rotated or the device removed: its open connections close at once */
+  disconnectDevice(deviceId: string): number {
+    let closed = 0;
+    // aedes keeps its connected clients by id (not in its typings)
+    const clients = (this.aedes as unknown as { clients?: Record<string, ClientWithPrincipal & { close(): void }> } | null)?.clients ?? {};
+    for (const client of Object.values(clients)) {
+      const principal = client[PRINCIPAL];
+      if (principal?.type === 'device' && principal.deviceId === deviceId) {
+        client.close();
+        closed++;
+      }
+    }
+    this.ids.release({ type: 'device', deviceId });
+    if (closed) this.opts.log.info({ deviceId, closed }, 'device credentials changed: its connections closed');
+    return closed;
+  }
+
   connectedClients(): number { return this.aedes?.connectedClients ?? 0; }
 }
 

@@ -25,4 +25,6 @@ export interface BrokerAdapter {
   /** listening ports by listener name (mqtt, mqtts, ws) */
   address(): Record<string, number>;
   connectedClients(): number;
+  /** closes every connection of this device (its secret changed, or it was removed); how many */
+  disconnectDevice(deviceId: string): number;
 }

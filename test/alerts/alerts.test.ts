@@ -65,18 +65,22 @@ describe('alerts end to end', () => {
   it('judges after a restart the events committed before it, once', async () => {
     gw = await startGateway();
     const dir = gw.dir;
-    // stop the rules from judging: the event is committed, the decision is not
+    // stop the rules from judging: the event is committed, the decision is not. The stand-in
+    // records what reached it, so the test knows the event got as far as the rules
     const runtime = gw.app.rules;
-    runtime.onEvent = () => {};
+    const withheld: number[] = [];
+    runtime.onEvent = (event) => { withheld.push(event.id!); };
     const c = await gw.connect('zhang-smoke', 'smoke-secret');
     await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    expect(withheld).toHaveLength(1);
+    await runtime.idle();
     expect(gw.app.stores.alerts.list('open')).toHaveLength(0);
     await gw.app.stop();
     gw = await startGateway({}, { dir });
     await waitFor(() => gw!.app.stores.alerts.list('open').length === 1, 3000, 'alert after restart');
     await gw.app.stop();
     gw = await startGateway({}, { dir });
-    await new Promise((r) => setTimeout(r, 200));
+    await gw.app.rules.idle();
     expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
   });
 
@@ -96,7 +100,7 @@ describe('alerts end to end', () => {
     gw.app.rules.stop = () => {};
     await gw.app.stop();
     gw = await startGateway({}, { dir });
-    await new Promise((r) => setTimeout(r, 200));
+    await gw.app.rules.idle();
     expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
     await gw.app.stop();
     // a clean stop writes it all
