@@ -85,6 +85,11 @@ export class DeliveryWorker {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
+  /** resolves when no request is in flight: everything this worker started has its answer recorded */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
   /** sends every due row not already on its way; called whenever rows were queued */
   flush(): void {
     if (!this.running) return;

@@ -123,6 +123,11 @@ export class Notifier {
     await this.worker?.stop();
   }
 
+  /** resolves when every text and call due now has been handed to the provider and its answer recorded */
+  async idle(): Promise<void> {
+    await this.worker?.idle();
+  }
+
   /**
    * A text from `from` as if Twilio had delivered it (the log-provider demo's stand-in for a
    * neighbour's phone; the signed webhook is the only way in with a real provider). The TwiML answer.

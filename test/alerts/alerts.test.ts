@@ -93,7 +93,7 @@ describe('alerts end to end', () => {
     await waitFor(() => gw!.app.stores.alerts.list('open').length === 1, 3000, 'smoke alert');
     // events that decide nothing: their state is not written at once
     for (const contact of [false, true, false, true]) await door.publishAsync('devices/zhang-door', JSON.stringify({ contact }), { qos: 1 });
-    await new Promise((r) => setTimeout(r, 100));
+    await gw.app.rules.idle();
     const saved = gw.app.stores.db.prepare("SELECT last_event_id AS id FROM rule_state WHERE resident_id = 'r-zhang'").get() as { id: number };
     expect(saved.id).toBeLessThan(gw.app.stores.events.maxId());
     // crash: the rules never get to write what they held in memory

@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log.ts';
 import { openDatabase, alertRepository, residentRepository, timelineRepository, type Db } from '../../src/store/index.ts';
 import { Notifier } from '../../src/notify/index.ts';
 import { FakeTwilio } from './fake-twilio.ts';
-import { testConfig, until, settle, PHONES } from './harness.ts';
+import { testConfig, until, PHONES } from './harness.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const fn of cleanup.splice(0).reverse()) await fn(); });
@@ -55,7 +55,8 @@ it('a notifier killed with SIGKILL during a provider outage delivers once after 
   cleanup.push(() => notifier.stop());
 
   await until(() => fake.to(PHONES.neighbor).length === 1, 'the text after restart', 10_000);
-  await settle(600);
+  // its answer recorded, nothing else in flight or left to send
+  await notifier.idle();
   expect(fake.to(PHONES.neighbor)).toHaveLength(1);
   const rows = db.prepare('SELECT status, attempts FROM outbox').all() as Array<{ status: string; attempts: number }>;
   expect(rows).toHaveLength(1);

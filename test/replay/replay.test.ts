@@ -74,11 +74,11 @@ describe('live and replay agree', () => {
         let c = clients.get(line.device);
         if (!c) { c = await gw.connect(line.device, secrets[line.device]); clients.set(line.device, c); }
         await c.publishAsync(`devices/${line.device}`, typeof line.payload === 'string' ? line.payload : JSON.stringify(line.payload), { qos: 1 });
-        // let the rules judge this event at this moment before time moves on
-        await new Promise((r) => setTimeout(r, 30));
+        // the rules judge this event at this moment before time moves on
+        await gw.app.rules.idle();
       }
       clock.advanceTo(until);
-      await new Promise((r) => setTimeout(r, 50));
+      await gw.app.rules.idle();
       const live = await waitFor(() => {
         const rows = gw.app.stores.alerts.list(undefined).sort((a, b) => a.openedAt - b.openedAt || a.id - b.id);
         return rows.length >= expected.length ? rows : null;

@@ -33,7 +33,8 @@ describe('RFLink receiver in the gateway', () => {
       }],
     });
     const app = gw.app;
-    await new Promise((r) => setTimeout(r, 300));
+    // the receiver has the port open before the radio speaks
+    await waitFor(() => app.serial[0].stats().state === 'up', 5000, 'the serial port open');
     radio.send('20;00;Nodo RadioFrequencyLink - RFLink Gateway V1.1 - R48;');
     radio.send('20;12;Pir;ID=aa66;PIR=ON;');
     radio.send('20;63;SmokeAlert;ID=123456;SMOKEALERT=ON;');
