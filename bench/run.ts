@@ -6,6 +6,7 @@ import { nodeTarget, mosquittoTarget } from './connections.ts';
 import { timelineBench } from './timeline.ts';
 import { yearBench } from './year.ts';
 import { alarmLatencyBench } from './alarm-latency.ts';
+import { authFloodBench, printAuthFlood } from './auth-flood.ts';
 import { pageAlarmBench } from './page-alarm.ts';
 
 const quick = process.argv.includes('--quick');
@@ -37,6 +38,11 @@ console.log(`\nAlarm latency, PUBLISH to SMS request (${alarm.idle.alarms} alarm
 console.log('phase                         p50 ms   p99 ms   max ms   goal');
 console.log(`idle                        ${alarm.idle.p50.toFixed(1).padStart(8)} ${alarm.idle.p99.toFixed(1).padStart(8)} ${alarm.idle.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
 console.log(`under ${alarm.loaded.backgroundRate.toFixed(0)} msgs/s background `.padEnd(28) + `${alarm.loaded.p50.toFixed(1).padStart(8)} ${alarm.loaded.p99.toFixed(1).padStart(8)} ${alarm.loaded.max.toFixed(1).padStart(8)}   p99 < 50 ms`);
+
+// auth flood: alarm PUBACK while 150 concurrent wrong-password CONNECTs run, against no flood, in one run
+const flood = await authFloodBench(quick ? { seconds: 2, rounds: 1 } : {});
+results.authFlood = flood;
+printAuthFlood(flood);
 
 // idle connections: resident memory per authenticated device connection
 const n = quick ? 2000 : 10_000;

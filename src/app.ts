@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
-  openDatabase, residentRepository, eventRepository, timelineRepository, alertRepository, digest,
+  openDatabase, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
   type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
@@ -15,6 +15,7 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { Absences, absenceRoutes } from './api/absences.ts';
 import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
 import { demoRoutes } from './api/demo.ts';
@@ -22,7 +23,7 @@ import { userRepository, type UserRepository } from './store/users.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
-import { ruleStateRepository } from './store/index.ts';
+import { absenceRepository, ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 
 export interface AppOptions {
@@ -60,12 +61,10 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
-  private auth!: ReturnType<typeof createAuthenticator>;
+  absences!: Absences;
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
   private ready = false;
-  /** each device's stored secret hash as last loaded: a change closes its connections */
-  private secretHashes = new Map<string, string | null>();
 
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
@@ -115,6 +114,7 @@ export class App {
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
+            absenceSms: (contacts, text) => this.absences?.sms(contacts, text) ?? null,
             unanswered: (alertId) => liveAlerts.changed(alertId, 'unanswered'),
           });
           this.alertService.listen(this.notifier);
@@ -131,6 +131,10 @@ export class App {
             ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
+          this.absences = new Absences({
+            db, absences: absenceRepository(db), residents, timeline: this.stores.timeline, now: () => this.clock.now(),
+            toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
+          });
           this.onEvent((event) => this.rules.onEvent(event));
           this.rules.start();
           this.closeAlertsOfRemovedDevices();
@@ -146,13 +150,22 @@ export class App {
             onEvent: (event) => { for (const l of this.eventListeners) l(event); },
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
           });
-          const configSecrets = new Map<string, Buffer>();
+          const configSecrets = this.configSecrets;
           for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));
-          const auth = this.auth = createAuthenticator({
+          for (const d of this.stores.residents.listDevices()) this.credentials.set(d.id, this.credentialOf(d.id));
+          const auth = createAuthenticator({
             bridges: config.mqtt.bridges,
             // a stored hash (a device provisioned or taken over through the API) wins over the config file
-            configSecret: (id) => (this.stores.residents.getDevice(id)?.secretHash ? undefined : configSecrets.get(id)),
-            storedHash: (id) => this.stores.residents.getDevice(id)?.secretHash,
+            credential: (id) => {
+              const d = this.stores.residents.getDevice(id);
+              if (!d) return undefined;
+              if (d.secretHash) return { stored: d.secretHash };
+              const fromConfig = configSecrets.get(id);
+              return fromConfig ? { digest: fromConfig } : undefined;
+            },
+            upgradeHash: (id, previous, next) => {
+              this.stores.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(next, id, previous);
+            },
           });
           this.broker = new EmbeddedBroker({
             config: config.mqtt, auth, sink: (msg) => this.router.handle(msg), metrics, log: log.child({ module: 'broker' }),
@@ -205,22 +218,16 @@ export class App {
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => {
-                  const secretBefore = this.secretHashes.get(deviceId);
-                  this.loadRegistry();
-                  this.auth.forget(deviceId);
-                  // CONTRACT.md "Access": rotating or deleting a secret closes the device's open connections at once
-                  if (this.secretHashes.get(deviceId) !== secretBefore) this.broker.disconnectDevice(deviceId);
-                  this.closeAlertsOfRemovedDevices();
-                },
+                devicesChanged: (deviceId) => { this.loadRegistry(); this.credentialsChanged(deviceId); this.closeAlertsOfRemovedDevices(); },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
-                  this.rules.onVisit(v.residentId, v.at, v.endedAt ?? v.at);
+                  this.rules.onVisit(v.residentId, v.at, v.until);
                   this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
                 },
                 problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
+              (scope) => absenceRoutes(scope, this.absences, this.stores.residents),
               this.notifier.routes,
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {
@@ -239,6 +246,30 @@ export class App {
     ];
   }
 
+  /** what proves each device now (digest or stored hash), to see when a secret was rotated */
+  private credentials = new Map<string, string | null>();
+  private configSecrets = new Map<string, Buffer>();
+
+  private credentialOf(deviceId: string): string | null {
+    const d = this.stores.residents.getDevice(deviceId);
+    if (!d) return null;
+    if (d.secretHash) return storedDigest(d.secretHash)?.toString('hex') ?? d.secretHash;
+    return this.configSecrets.get(deviceId)?.toString('hex') ?? null;
+  }
+
+  /**
+   * A device was added, edited or removed. When what proves it changed (its secret was rotated)
+   * or it is gone, its open connections are closed at once: the old secret must not keep working
+   * through a session opened with it. An edit that leaves the secret alone keeps it connected.
+   */
+  private credentialsChanged(deviceId: string): void {
+    const before = this.credentials.get(deviceId);
+    const now = this.credentialOf(deviceId);
+    this.credentials.set(deviceId, now);
+    if (before !== undefined && before !== now) this.broker.closeDevice(deviceId);
+    if (now === null) this.credentials.delete(deviceId);
+  }
+
   /** texts go to the log (no provider to reply through): the demo reply route is on */
   private textsToLog(): boolean {
     if (this.opts.sender) return false;
@@ -249,9 +280,7 @@ export class App {
 
   /** the in-memory device registry mirrors the store's devices table */
   loadRegistry(): void {
-    const devices = this.stores.residents.listDevices();
-    this.secretHashes = new Map(devices.map((d) => [d.id, d.secretHash ?? null]));
-    this.registry.replaceAll(devices.map((d) => ({
+    this.registry.replaceAll(this.stores.residents.listDevices().map((d) => ({
       id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
       zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
       ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,

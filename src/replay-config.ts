@@ -10,6 +10,7 @@ export function replayConfigFor(resident: ResidentConfig, siteTimezone: string):
     rules: resident.rules,
     devices: resident.devices.map((d) => ({
       id: d.id, kind: d.kind, entrance: d.kind === 'door' ? d.entrance !== false : true, supervisionMs: d.supervision,
+      ...(d.room ? { room: d.room } : {}),
       ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
     })),
   };

@@ -25,7 +25,7 @@ export async function spawnGateway(configFile: string, env: NodeJS.ProcessEnv = 
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       for (const line of out.split('\n')) {

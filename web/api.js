@@ -22,6 +22,8 @@ export class Unauthorized extends ApiError {}
 let csrf = '';
 let me = null;
 let onUnauthorized = () => {};
+// every call of this session; signing out cancels those still on their way
+let calls = new AbortController();
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 export function currentUser() { return me; }
 export function isAdmin() { return me?.role === 'admin'; }
@@ -38,8 +40,10 @@ async function send(method, path, body, headers = {}) {
       },
       // headers.body: a raw body (sendBody), sent as it is
       body: headers.body ?? (body === undefined ? undefined : JSON.stringify(body)),
+      signal: calls.signal,
     });
-  } catch {
+  } catch (err) {
+    if (err?.name === 'AbortError') throw new Unauthorized(401, 'signed_out');
     throw new NetworkError();
   }
 }
@@ -93,6 +97,8 @@ export async function signIn(username, password) {
 }
 
 export async function signOut() {
+  calls.abort();
+  calls = new AbortController();
   await send('POST', '/auth/logout', {}).catch(() => {});
   me = null;
   csrf = '';

@@ -43,6 +43,10 @@ async function enter() {
 }
 
 setSignOutHandler(async () => {
+  // the stream first: signing out ends it on the server, and a stream still open would try
+  // again with the ended session (a 401 the browser logs)
+  signedIn = false;
+  stopLive();
   await signOut();
   location.hash = '#/';
   showSignIn();

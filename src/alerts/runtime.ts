@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { Db, EventRepository, ResidentRepository, RuleStateRepository } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, RuleScheduler, type Decision, type HomeState, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
+import { initialState, decide, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
 
 const DRAIN_DELAY_MS = 2;
@@ -92,10 +92,11 @@ export class RulesRuntime {
     let newestEvent: number | undefined;
     for (const r of residents.listResidents()) {
       seen.add(r.id);
+      const rooms = new Map(residents.devicesOf(r.id).map((d) => [d.id, d.room]));
       const cfg: ResidentRulesConfig = {
         residentId: r.id, timezone: r.timezone, rules: r.rules,
         devices: registry.ofResident(r.id).map((d) => ({
-          id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined,
+          id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined, ...(rooms.get(d.id) ? { room: rooms.get(d.id)! } : {}),
           ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
         })),
       };
@@ -118,6 +119,11 @@ export class RulesRuntime {
   /** a caseworker visit in progress suppresses inactivity and night-door alarms */
   onVisit(residentId: string, start: number, end: number): void {
     this.enqueue(residentId, { type: 'visit', start, end });
+  }
+
+  /** a planned absence entered, changed or ended early, or one cancelled */
+  onAbsence(residentId: string, change: { planned: PlannedAbsence } | { cancelled: string }): void {
+    this.enqueue(residentId, 'planned' in change ? { type: 'absence', absence: change.planned } : { type: 'absence_cancelled', id: change.cancelled });
   }
 
   onPersonAction(residentId: string, action: 'acknowledged' | 'resolved', key: string): void {

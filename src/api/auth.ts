@@ -113,7 +113,8 @@ export function bearerTokens(tokens: AuthOptions['tokens']): CredentialKind {
 /** an unmatched URL under /api/ (however spelled) asks for credentials before it says 404 */
 function looksLikeApi(url: string): boolean {
   try {
-    const path = new URL(url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, ''), 'http://x').pathname;
+    // absolute-form loses its scheme and host, and leading slashes are one (`//api` is no host here)
+    const path = new URL(url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/^\/+/, '/'), 'http://x').pathname;
     return /^\/+api(\/|$)/i.test(decodeURIComponent(path).replace(/\/{2,}/g, '/'));
   } catch {
     return true;

@@ -26,11 +26,11 @@ export interface CasefilePluginDeps {
   alerts: AlertRepository;
   config: Pick<Config, 'site' | 'mqtt' | 'residents'> & { storage?: Pick<Config['storage'], 'path'> };
   clock: Pick<Clock, 'now'>;
-  /** a device was added, changed or removed: reload the registry, forget cached credentials */
+  /** a device was added, changed or removed: reload the registry, close connections whose secret changed */
   devicesChanged(deviceId: string): void;
   residentsChanged?(residentId: string): void;
   /** hand a recorded visit to the rules core (a visit settles an inactivity alert) */
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
   /** a problem's status or owner changed through the API */
   problemChanged?(residentId: string, problemId: string): void;
   /** tests may point at another web/ folder */

@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerAuth } from './auth.ts';
+import { bodyDeadlines, capConnections, HTTP_LIMITS } from './limits.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 import { sessionCredential, registerCsrfCheck } from './users.ts';
-import { answerErrors } from './schemas.ts';
+import { answerErrors, bearer } from './schemas.ts';
 import { openApiOptions, openApiDocument, docsUi } from './openapi.ts';
 import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
@@ -31,7 +32,15 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     loggerInstance: deps.log.child({ module: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // a slow or idle client cannot hold a connection for long (limits.ts says why each value)
+    requestTimeout: HTTP_LIMITS.requestBackstopMs,
+    connectionTimeout: HTTP_LIMITS.idleTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    maxRequestsPerSocket: HTTP_LIMITS.maxRequestsPerSocket,
+    http: { headersTimeout: HTTP_LIMITS.headersTimeoutMs, connectionsCheckingInterval: HTTP_LIMITS.checkEveryMs },
   });
+  capConnections(app.server, deps.metrics);
+  bodyDeadlines(app, deps.metrics);
   // before any route: every route then passes its access check (deny by default)
   registerAuth(app, { tokens: deps.config.api.tokens, metrics: deps.metrics });
   if (deps.users) {
@@ -63,9 +72,14 @@ async function healthRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void>
     return { status: 'ok' };
   });
 
+  // counts only, but they tell when alarms happened and who is connected: a token unless the config opens it
+  const publicMetrics = deps.config.http.publicMetrics === true;
   app.get('/metrics', {
-    schema: { summary: 'Prometheus metrics: counters, latency histograms, process metrics (no auth)', tags: ['health'] },
-    config: { public: true },
+    schema: {
+      summary: 'Prometheus metrics: counters, latency histograms, process metrics (bearer token, unless http.publicMetrics: true)', tags: ['health'],
+      ...(publicMetrics ? {} : { security: bearer }),
+    },
+    config: { public: publicMetrics },
   }, async (_request, reply) => {
     reply.type(deps.metrics.contentType);
     return deps.metrics.render();

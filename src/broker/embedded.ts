@@ -7,6 +7,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Address
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
@@ -14,10 +15,48 @@ import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../devices/index.ts';
 import { canPublish, canSubscribe } from './acl.ts';
 import { guardPacketSize } from './packet-guard.ts';
+import { FailureLimiter, addressKey } from './rate-limit.ts';
 import type { BrokerAdapter, BrokerOptions } from './types.ts';
 
+/** failed CONNECTs allowed per minute before the source is refused unheard for the rest of it */
+export const MQTT_FAILURES = {
+  address: { max: 100, windowMs: 60_000 },
+  user: { max: 10, windowMs: 60_000 },
+};
+
+/** how long a refused CONNECT waits for its CONNACK, and a blocked address's connection before it is closed */
+const REFUSAL_DELAY_MS = 250;
+const HOLD_BLOCKED_MS = 1_000;
+/** connections of blocked addresses held at once; past it they are closed at once */
+const MAX_HELD = 1_000;
+
 const PRINCIPAL = Symbol('principal');
-type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal };
+const SESSION = Symbol('session');
+type ClientWithPrincipal = { id: string; clean?: boolean; closed?: boolean; conn?: Duplex; [PRINCIPAL]?: Principal; [SESSION]?: string };
+
+/**
+ * Names MQTT sessions, for recognising a resent message (DUP) only where it can be one: a
+ * clean session lasts one connection [MQTT-3.1.2-6], so each gets a name of its own; a
+ * persistent session (clean: false) lives on under its client id until a clean CONNECT with
+ * that id ends it. A device that reboots and starts its packet ids again is a new session.
+ */
+class Sessions {
+  private readonly boot = randomBytes(4).toString('hex');
+  private seq = 0;
+  /** persistent sessions' generations, by client id (only ids that asked for one) */
+  private generations = new Map<string, number>();
+
+  begin(clientId: string, clean: boolean): string {
+    if (clean) {
+      const g = this.generations.get(clientId);
+      if (g !== undefined) this.generations.set(clientId, g + 1);
+      return `c:${this.boot}:${++this.seq}`;
+    }
+    const g = this.generations.get(clientId) ?? 0;
+    this.generations.set(clientId, g);
+    return `s:${g}:${clientId}`;
+  }
+}
 
 const principalKey = (p: Principal) => (p.type === 'device' ? `device:${p.deviceId}` : `bridge:${p.username}`);
 
@@ -49,8 +88,15 @@ class ClientIds {
   }
 }
 
+/** a refusal for aedes; without a stack trace, which a flood of refusals would pay for each time */
 function authError(message: string, returnCode: number): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error(message), { returnCode });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export class EmbeddedBroker implements BrokerAdapter {
@@ -59,6 +105,13 @@ export class EmbeddedBroker implements BrokerAdapter {
   private wss: WebSocketServer | null = null;
   private ports: Record<string, number> = {};
   private ids = new ClientIds();
+  private sessions = new Sessions();
+  private limits = {
+    /** wrong CONNECTs from one address, whatever the username */
+    address: new FailureLimiter(MQTT_FAILURES.address),
+    /** wrong CONNECTs for one username from one address: a retrying misconfigured client locks out only itself */
+    user: new FailureLimiter(MQTT_FAILURES.user),
+  };
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -85,22 +138,40 @@ export class EmbeddedBroker implements BrokerAdapter {
     const aedes = await Aedes.createBroker({ heartbeatInterval: 60_000, connectTimeout: 10_000, preConnect: preConnect as never });
     this.aedes = aedes;
     const ids = this.ids;
+    const sessions = this.sessions;
+    const limits = this.limits;
+    const addresses = new WeakMap<object, string | undefined>();
+    let held = 0;
 
     aedes.authenticate = (client, username, password, done) => {
-      const principal = username ? auth.check(username, password ?? Buffer.alloc(0)) : undefined;
-      if (!principal) {
-        metrics.inc('gateway_connections_refused_total', { reason: username ? 'bad_credentials' : 'no_username' });
+      const c = client as unknown as ClientWithPrincipal;
+      const address = addressKey(c.conn ? addresses.get(c.conn) : undefined);
+      const user = `${address}|${(username ?? '').slice(0, 128)}`;
+      const refuse = (reason: string, returnCode = 5, quiet = false) => {
+        metrics.inc('gateway_connections_refused_total', { reason });
         // ids only: the username is a device id or bridge name, never the password
-        log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused');
-        return done(authError('not authorized', 5) as never, false);
-      }
-      if (!ids.claim(client as unknown as ClientWithPrincipal, principal)) {
-        metrics.inc('gateway_connections_refused_total', { reason: 'client_id_taken' });
-        log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64) }, 'connection refused: client id held by another device');
-        return done(authError('identifier rejected', 2) as never, false);
-      }
-      (client as unknown as ClientWithPrincipal)[PRINCIPAL] = principal;
-      done(null, true);
+        if (!quiet) log.warn({ clientId: client.id?.slice(0, 64), username: username?.slice(0, 64), reason }, 'connection refused');
+        // answered a little later: a client that retries at once (a guesser's loop) waits for it,
+        // instead of reconnecting as fast as the event loop can refuse it
+        setTimeout(() => done(authError(returnCode === 2 ? 'identifier rejected' : 'not authorized', returnCode) as never, false), REFUSAL_DELAY_MS).unref();
+      };
+      // past the limit the credentials are not even looked at: guessing gains nothing
+      if (limits.address.blockedFor(address) > 0 || limits.user.blockedFor(user) > 0) return refuse('rate_limited', 5, true);
+      const checked = username ? auth.check(username, password ?? Buffer.alloc(0)) : Promise.resolve(undefined);
+      checked.then((principal) => {
+        if (!principal) {
+          const reached = [limits.address.failed(address), limits.user.failed(user)].some(Boolean);
+          if (reached) log.warn({ address, username: username?.slice(0, 64) }, 'too many failed CONNECTs: refusing this source for a while');
+          return refuse(username ? 'bad_credentials' : 'no_username');
+        }
+        if (!ids.claim(c, principal)) return refuse('client_id_taken', 2);
+        c[PRINCIPAL] = principal;
+        c[SESSION] = sessions.begin(c.id, c.clean !== false);
+        done(null, true);
+      }, (err: Error) => {
+        log.error({ err: err.message }, 'authentication failed to run');
+        done(authError('server unavailable', 3) as never, false);
+      });
     };
 
     aedes.authorizePublish = (client, packet, done) => {
@@ -111,7 +182,7 @@ export class EmbeddedBroker implements BrokerAdapter {
         return done(new Error('publish not authorized'));
       }
       const origin = packet.qos > 0 && packet.messageId !== undefined
-        ? { clientId: client!.id, messageId: packet.messageId, dup: packet.dup === true }
+        ? { session: (client as unknown as ClientWithPrincipal)[SESSION] ?? `c:${client!.id}`, messageId: packet.messageId, dup: packet.dup === true }
         : undefined;
       const received = origin ? performance.now() : 0;
       sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
@@ -145,6 +216,23 @@ export class EmbeddedBroker implements BrokerAdapter {
 
     // every listener's connections pass the packet-size guard before aedes sees them
     const handle = (conn: Duplex, req?: unknown) => {
+      // the peer's address, for the failed-CONNECT limit (a WebSocket stream has it on its request)
+      const address = (req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress;
+      // an address past its limit is not even heard: held a second unread, then closed (closing at
+      // once would let it reconnect in a tight loop that keeps the event loop accepting)
+      if (limits.address.blockedFor(addressKey(address)) > 0) {
+        metrics.inc('gateway_connections_refused_total', { reason: 'rate_limited' });
+        if (held >= MAX_HELD) {
+          conn.destroy();
+          return;
+        }
+        held++;
+        conn.pause();
+        conn.on('error', () => {});
+        setTimeout(() => { held--; conn.destroy(); }, HOLD_BLOCKED_MS).unref();
+        return;
+      }
+      addresses.set(conn, address);
       guardPacketSize(conn, (announced) => {
         metrics.inc('gateway_connections_dropped_total', { reason: 'packet_too_large' });
         log.warn({ announced }, 'connection dropped: packet larger than any device report');
@@ -183,20 +271,21 @@ export class EmbeddedBroker implements BrokerAdapter {
 
   address(): Record<string, number> { return { ...this.ports }; }
 
-  /** a device's secret was rotated or the device removed: its open connections close at once */
-  disconnectDevice(deviceId: string): number {
+  closeDevice(deviceId: string): number {
+    const aedes = this.aedes;
+    if (!aedes) return 0;
+    const principal: Principal = { type: 'device', deviceId };
+    this.ids.release(principal);
     let closed = 0;
-    // aedes keeps its connected clients by id (not in its typings)
-    const clients = (this.aedes as unknown as { clients?: Record<string, ClientWithPrincipal & { close(): void }> } | null)?.clients ?? {};
+    const clients = (aedes as unknown as { clients: Record<string, ClientWithPrincipal & { close(): void }> }).clients;
     for (const client of Object.values(clients)) {
-      const principal = client[PRINCIPAL];
-      if (principal?.type === 'device' && principal.deviceId === deviceId) {
+      const p = client[PRINCIPAL];
+      if (p?.type === 'device' && p.deviceId === deviceId) {
         client.close();
         closed++;
       }
     }
-    this.ids.release({ type: 'device', deviceId });
-    if (closed) this.opts.log.info({ deviceId, closed }, 'device credentials changed: its connections closed');
+    if (closed) this.opts.log.info({ deviceId, connections: closed }, 'closed the connections of a device whose secret changed or that was removed');
     return closed;
   }
 

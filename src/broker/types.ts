@@ -6,8 +6,8 @@ import type { Metrics } from '../metrics.ts';
 import type { InboundMessage, Outcome, Principal } from '../devices/index.ts';
 
 export interface Authenticator {
-  /** the principal for these credentials, or undefined to refuse the connection */
-  check(username: string, password: Buffer): Principal | undefined;
+  /** the principal for these credentials, or undefined to refuse the connection; never blocks the event loop */
+  check(username: string, password: Buffer): Promise<Principal | undefined>;
 }
 
 export interface BrokerOptions {
@@ -25,6 +25,6 @@ export interface BrokerAdapter {
   /** listening ports by listener name (mqtt, mqtts, ws) */
   address(): Record<string, number>;
   connectedClients(): number;
-  /** closes every connection of this device (its secret changed, or it was removed); how many */
-  disconnectDevice(deviceId: string): number;
+  /** closes every connection (and forgets the sessions) of a device whose secret changed or that was removed */
+  closeDevice(deviceId: string): number;
 }

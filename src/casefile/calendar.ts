@@ -56,6 +56,22 @@ export function zonedInstant(timeZone: string, year: number, month: number, day:
 /** A civil date "YYYY-MM-DD". */
 export type CivilDate = string;
 
+/**
+ * The calendar the gateway keeps: days from the epoch (its times are milliseconds since then) to
+ * the last day whose following midnight is still a four-digit date. Outside it a question is a
+ * 400, never a RangeError thrown by Date or Intl.
+ */
+export const CALENDAR_FIRST: CivilDate = '1970-01-01';
+export const CALENDAR_LAST: CivilDate = '9999-12-30';
+/** times that records (visits, solutions) may carry: the calendar, less a year for deadlines counted from them */
+export const TIME_MIN = Date.UTC(1970, 0, 1);
+export const TIME_MAX = Date.UTC(9999, 0, 1) - 1;
+
+/** a real calendar date inside the calendar the gateway keeps */
+export function inCalendar(date: CivilDate): boolean {
+  return isCivilDate(date) && date >= CALENDAR_FIRST && date <= CALENDAR_LAST;
+}
+
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** a real calendar date, e.g. not 2026-02-30 */

@@ -27,7 +27,7 @@ export interface CasefileDeps {
   now(): number;
   devicesChanged(deviceId: string): void;
   residentsChanged?(residentId: string): void;
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
   /** where photos are kept: a folder beside the database */
   photoDir: string;
 }

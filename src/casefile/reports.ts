@@ -2,7 +2,7 @@
 // deadlines, and how fast alerts were answered against the telecare norms (60 s and 180 s).
 // Days are whole local days of site.timezone, `from` and `to` both included.
 import type { Db } from '../store/index.ts';
-import { addDays, isCivilDate, startOfDay } from './calendar.ts';
+import { addDays, isCivilDate, inCalendar, startOfDay, CALENDAR_FIRST, CALENDAR_LAST } from './calendar.ts';
 import { invalid } from './errors.ts';
 
 /** a percentage with one decimal, or null when there is nothing to take a share of */
@@ -40,6 +40,8 @@ export function reportRepository(db: Db) {
     report(from: string, to: string, timeZone: string, now: number, area: string | null = null) {
       if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01');
       if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31');
+      if (!inCalendar(from)) throw invalid(`from: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`);
+      if (!inCalendar(to)) throw invalid(`to: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`);
       if (from > to) throw invalid('from: must not be after to');
       const start = startOfDay(from, timeZone);
       const end = startOfDay(addDays(to, 1), timeZone);

@@ -5,7 +5,7 @@ import type { Db, TimelineRepository, ResidentRepository } from '../store/index.
 import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
 import type { CasefileRepository, Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
 import { conflict, invalid, notFound } from './errors.ts';
-import { parseMoment } from './calendar.ts';
+import { parseMoment, TIME_MIN, TIME_MAX } from './calendar.ts';
 import { subcategoryFits } from './handbook.ts';
 
 export interface ProblemInput {
@@ -50,8 +50,26 @@ export interface VisitServiceDeps {
   timeline: TimelineRepository;
   site: SiteCalendar;
   now(): number;
-  /** after a visit is committed: the rules core treats a visit as the resident seen */
-  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null }): void;
+  /**
+   * After a visit is committed: the rules core treats a visit as the resident seen, and suppresses
+   * inactivity and night-door alarms from `at` to `until` (see suppressUntil).
+   */
+  visitRecorded?(visit: { residentId: string; visitId: number; at: number; endedAt: number | null; until: number }): void;
+}
+
+/** the longest a visit may last: it switches inactivity and night-door alarms off while it lasts (CONTRACT.md "Access") */
+export const MAX_VISIT_MS = 12 * 3_600_000;
+/** how long a visit recorded without endedAt counts as under way: a home visit's usual length */
+export const VISIT_WITHOUT_END_MS = 3_600_000;
+
+/**
+ * Until when a visit switches alarms off: its end, or an hour after its start when it has none,
+ * and never more than 12 h past the moment it was recorded, so visits entered for the days ahead
+ * cannot be chained to keep alarms off (one in the future suppresses nothing until it is entered
+ * again when it happens).
+ */
+export function suppressUntil(at: number, endedAt: number | null, now: number): number {
+  return Math.max(at, Math.min(endedAt ?? at + VISIT_WITHOUT_END_MS, now + MAX_VISIT_MS));
 }
 
 const STATUS_ORDER: Record<ProblemStatus, number> = { pending: 0, in_progress: 1, solved: 2 };
@@ -60,8 +78,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function parseTime(field: string, text: string, timeZone: string): number {
   const ms = parseMoment(text, timeZone);
   if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00 (without an offset: site time)`);
+  if (ms < TIME_MIN || ms > TIME_MAX) throw invalid(`${field}: expected a time from 1970 to 9998, not ${text.slice(0, 40)}`);
   return ms;
 }
+
+/** a phone's clock a little ahead of the gateway's is not "in the future" */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export function problemView(p: ProblemRow, now: number) {
   return {
@@ -132,6 +154,7 @@ export function visitService(deps: VisitServiceDeps) {
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
       if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts');
+      if (endedAt !== null && endedAt - at > MAX_VISIT_MS) throw invalid('endedAt: a visit lasts at most 12 h (it suppresses inactivity and night-door alarms while it lasts)');
       (input.problems ?? []).forEach((p, i) => {
         if (p.subcategory !== undefined && !subcategoryFits(p.category, p.subcategory)) throw invalid(`problems[${i}].subcategory: ${p.subcategory} is not a kind of ${p.category}`);
       });
@@ -139,10 +162,11 @@ export function visitService(deps: VisitServiceDeps) {
       for (const id of new Set(input.followUpOf ?? [])) {
         const p = repo.getProblem(id);
         if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`);
+        if (p.openedAt > at) throw invalid(`followUpOf: ${id} was found after this visit`);
         followUps.push(p);
       }
       const visitId = recordTx(residentId, input, at, endedAt, followUps, actor);
-      deps.visitRecorded?.({ residentId, visitId, at, endedAt });
+      deps.visitRecorded?.({ residentId, visitId, at, endedAt, until: suppressUntil(at, endedAt, deps.now()) });
       const now = deps.now();
       return visitView(repo.getVisit(visitId)!, repo.problemsOfVisits([visitId]), followUps.map((p) => p.id), now);
     },
@@ -199,7 +223,11 @@ export function visitService(deps: VisitServiceDeps) {
       }
       const now = deps.now();
       let solvedAt = p.solvedAt;
-      if (patch.solvedAt !== undefined) solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+      if (patch.solvedAt !== undefined) {
+        solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
+        if (solvedAt < p.openedAt) throw invalid(`solvedAt: ${id} was found on the visit of ${iso(p.openedAt)}; it cannot be solved before that`);
+        if (solvedAt > now + CLOCK_SKEW_MS) throw invalid('solvedAt: cannot be in the future');
+      }
       else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
       const next = {
         id, status, solvedAt, followUpVisitId,

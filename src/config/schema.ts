@@ -85,6 +85,8 @@ const http = z
     host: z.string().default('0.0.0.0'),
     port: port.default(8080),
     publicUrl: z.string().url().optional(),
+    /** /metrics without a token; off by default: the counts tell when alarms happened and who is connected */
+    publicMetrics: z.boolean().default(false),
   })
   .strict();
 
@@ -164,7 +166,7 @@ const escalationStep = z
   })
   .strict();
 
-const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper']);
+const alertKind = z.enum(['smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence']);
 
 type Steps = Array<z.infer<typeof escalationStep>>;
 /** CONTRACT.md's smoke policy: what a hazard gets when the config names none for it */
@@ -177,6 +179,8 @@ const EMERGENCY_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
   { notify: ['caseworker'], after: 180_000, via: 'sms' },
 ];
+/** the long-absence question */
+const ABSENCE_DEFAULT: Steps = [{ notify: ['caseworker'], after: 0, via: 'sms' }];
 /** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
 const WATER_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
@@ -184,14 +188,19 @@ const WATER_DEFAULT: Steps = [
 ];
 
 /**
+/**
  * A life-safety alarm is never left without a policy: smoke, CO and gas take the config's smoke
  * steps or else the contract's smoke example, a leak and the emergency button defaults of their
  * own, unless the config names theirs. (A config without escalation still tells someone of a
- * fire or a pressed SOS button.)
+ * fire or a pressed SOS button.) A long absence nobody planned is a question for the caseworker,
+ * unless the config says otherwise.
  */
 const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
   const smoke = e.smoke ?? HAZARD_DEFAULT;
-  return { ...e, smoke, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT, emergency: e.emergency ?? EMERGENCY_DEFAULT };
+  return {
+    ...e, smoke, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT,
+    emergency: e.emergency ?? EMERGENCY_DEFAULT, absence: e.absence ?? ABSENCE_DEFAULT,
+  };
 });
 
 export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
@@ -273,7 +282,7 @@ const resident = z
 export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
-    http: http.default({ host: '0.0.0.0', port: 8080 }),
+    http: http.default({ host: '0.0.0.0', port: 8080, publicMetrics: false }),
     site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
     storage: storage.default({ path: './data/gateway.db', sync: 'normal' }),
     sms: sms.default({}),

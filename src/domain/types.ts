@@ -62,9 +62,11 @@ export type AlertKind =
   | 'night_door'
   | 'device_offline'
   | 'battery_low'
-  | 'tamper';
+  | 'tamper'
+  /** away from home far longer than planned or usual: a question for the caseworker */
+  | 'absence';
 export const ALERT_KINDS: readonly AlertKind[] = [
-  'smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper',
+  'smoke', 'co', 'gas', 'water_leak', 'emergency', 'inactivity', 'night_door', 'device_offline', 'battery_low', 'tamper', 'absence',
 ];
 
 /** The hazards a reading raises, whatever kind of device reported it (a smoke+CO combo is configured as one kind). */

@@ -6,7 +6,7 @@ import type { NotifierDeps } from './notifier.ts';
 import { stepFields, type OutboxRepository, type OutboxRow, type OutboxStatus } from './outbox.ts';
 import { PRE_ALARM_KINDS } from './escalation.ts';
 import { replies, type Locale } from './templates.ts';
-import { messageTwiml, sayTwiml } from './twiml.ts';
+import { emptyTwiml, messageTwiml, sayTwiml } from './twiml.ts';
 
 export interface InboundHooks {
   outbox(): OutboxRepository;
@@ -28,21 +28,47 @@ export function isConfirmation(text: string): boolean {
 type Outcome = 'acknowledged' | 'resident_well' | 'resident_noted' | 'already_handled';
 
 export class Inbound {
-  constructor(private readonly deps: NotifierDeps, private readonly log: Logger, private readonly hooks: InboundHooks) {}
+  private readonly remember: import('better-sqlite3').Statement;
 
-  /** POST /twilio/sms: the answer, as TwiML */
-  sms(from: string, text: string): string {
+  constructor(private readonly deps: NotifierDeps, private readonly log: Logger, private readonly hooks: InboundHooks) {
+    this.remember = deps.db.prepare('INSERT INTO inbound_messages (sid, at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING');
+  }
+
+  /** true the first time this provider message id is seen, ever */
+  private firstTime(sid: string): boolean {
+    return this.remember.run(sid, this.deps.clock.now()).changes === 1;
+  }
+
+  /**
+   * POST /twilio/sms: the answer, as TwiML. Each MessageSid acts once: it is remembered in the
+   * store before anything is done, so a captured request posted again (its signature is still
+   * valid) acknowledges nothing. A crash between the two loses the reply, never repeats it: the
+   * alert then goes on escalating, which is the safe side.
+   */
+  sms(from: string, text: string, messageSid: string): string {
     const { residents, alerts, metrics } = this.deps;
+    if (!this.firstTime(messageSid)) {
+      metrics.inc('gateway_notify_replies_total', { action: 'replayed' });
+      this.log.warn({ messageSid: messageSid.slice(0, 64) }, 'reply with a MessageSid already handled: ignored');
+      return emptyTwiml();
+    }
     const contacts = residents.contactsByPhone(from);
     if (contacts.length === 0) {
       metrics.inc('gateway_notify_replies_total', { action: 'unknown_number' });
       this.log.info('reply from a number that is no contact');
       return messageTwiml(replies.unknownNumber());
     }
+    // a planned absence from the resident or the family ("AWAY 12-20", "外出 3天", "BACK")
+    const absence = this.deps.absenceSms?.(contacts, text);
+    if (absence) {
+      metrics.inc('gateway_notify_replies_total', { action: 'absence' });
+      return messageTwiml(absence);
+    }
     const outbox = this.hooks.outbox();
     // the newest alert this number was asked about that still needs someone; failing that the
     // newest taken one (to say who has it, and for a resident's late "all is well")
-    const openId = outbox.newestAlertFor(from, ['open']) ?? outbox.newestAlertFor(from, ['acknowledged']);
+    const now = this.deps.clock.now();
+    const openId = outbox.newestAlertFor(from, ['open'], now) ?? outbox.newestAlertFor(from, ['acknowledged'], now);
     const alert = openId === null ? undefined : alerts.get(openId);
     const contact = (alert && contacts.find((c) => c.residentId === alert.residentId)) ?? contacts[0];
     const { locale, name } = this.speaker(contact);

@@ -6,6 +6,7 @@
 // any moment and across requests whose answer was lost: delivery.ts looks such a text up in
 // Twilio's Messages list before sending it again (assuming Twilio creates nothing when it answers
 // an error, and is done with a request 5 s after it began). Calls, and the log, are at least once.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
@@ -42,6 +43,8 @@ export interface NotifierDeps {
   sender?: SmsSender;
   /** retry timing; tests shorten it */
   retry?: Partial<RetryPolicy>;
+  /** an absence keyword ("AWAY 12-20", "BACK") from a contact: the answer to text back, or null when it is none */
+  absenceSms?(contacts: ContactRow[], text: string): string | null;
   /** an alert was marked unanswered (called once its transaction has committed) */
   unanswered?(alertId: number): void;
 }
@@ -133,7 +136,8 @@ export class Notifier {
    * neighbour's phone; the signed webhook is the only way in with a real provider). The TwiML answer.
    */
   replyAsText(from: string, text: string): string {
-    return this.inbound.sms(from, text);
+    // each demo reply is a message of its own, as each of Twilio's has its own MessageSid
+    return this.inbound.sms(from, text, `demo-${randomUUID()}`);
   }
 
   /** A new alert row exists: fire what is due now, schedule the rest. Safe to repeat. */

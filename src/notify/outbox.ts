@@ -118,9 +118,12 @@ export function outboxRepository(db: Db) {
     ofAlert: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? ORDER BY id`),
     stepRows: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND step = ? ORDER BY id`),
     callOf: db.prepare(`SELECT ${cols} FROM outbox WHERE alert_id = ? AND phone = ? AND channel = 'call' ORDER BY id DESC LIMIT 1`),
-    // alerts this number was asked about ("Reply 1"): escalation steps and the unanswered notice
+    // alerts this number was asked about ("Reply 1"): escalation steps and the unanswered notice,
+    // by a text or call that went out (or may have) before @at; never one still queued, failed or cancelled
     newestAlert: db.prepare(`SELECT a.id AS id FROM outbox o JOIN alerts a ON a.id = o.alert_id
       WHERE o.phone = @phone AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED})
+        AND (o.status IN ('sending', 'sent', 'delivered') OR (o.status = 'pending' AND o.last_error LIKE '${IN_DOUBT}%'))
+        AND o.created_at <= @at
         AND a.status IN (SELECT value FROM json_each(@statuses))
       ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
   };
@@ -166,8 +169,9 @@ export function outboxRepository(db: Db) {
     ofAlert: (alertId: number) => s.ofAlert.all(alertId) as OutboxRow[],
     stepRows: (alertId: number, step: number) => s.stepRows.all(alertId, step) as OutboxRow[],
     callOf: (alertId: number, phone: string) => s.callOf.get(alertId, phone) as OutboxRow | undefined,
-    newestAlertFor(phone: string, statuses: string[]): number | null {
-      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses) }) as { id: number } | undefined;
+    /** the newest alert in one of `statuses` that a text or call to `phone` told of before `at` */
+    newestAlertFor(phone: string, statuses: string[], at: number): number | null {
+      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses), at }) as { id: number } | undefined;
       return row?.id ?? null;
     },
   };

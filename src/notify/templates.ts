@@ -33,6 +33,7 @@ const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = 
     device_offline: (d) => `Safety device${sp(d)} offline`,
     battery_low: (d) => `Low battery on safety device${sp(d)}`,
     tamper: (d) => `Safety device${sp(d)} tampered with`,
+    absence: () => 'Away from home far longer than planned',
   },
   'zh-CN': {
     smoke: () => '烟雾报警',
@@ -45,6 +46,7 @@ const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = 
     device_offline: (d) => `安全设备${d}离线`,
     battery_low: (d) => `安全设备${d}电量低`,
     tamper: (d) => `安全设备${d}被拆动`,
+    absence: () => '外出时间远超预期',
   },
 };
 
@@ -52,11 +54,11 @@ const HEADLINE: Record<Locale, Record<AlertKind, (device: string) => string>> = 
 const SHORT: Record<Locale, Record<AlertKind, string>> = {
   en: {
     smoke: 'SMOKE ALARM', co: 'CO ALARM', gas: 'GAS ALARM', water_leak: 'Water leak', emergency: 'EMERGENCY', inactivity: 'No activity', night_door: 'Door opened at night',
-    device_offline: 'Device offline', battery_low: 'Low battery', tamper: 'Device tampered',
+    device_offline: 'Device offline', battery_low: 'Low battery', tamper: 'Device tampered', absence: 'Long absence',
   },
   'zh-CN': {
     smoke: '烟雾报警', co: '一氧化碳报警', gas: '燃气报警', water_leak: '漏水', emergency: '紧急呼叫', inactivity: '长时间无活动', night_door: '夜间开门',
-    device_offline: '设备离线', battery_low: '设备电量低', tamper: '设备被拆动',
+    device_offline: '设备离线', battery_low: '设备电量低', tamper: '设备被拆动', absence: '长时间外出',
   },
 };
 
@@ -67,6 +69,7 @@ const ACTION: Record<Locale, Record<AlertKind, string>> = {
     water_leak: 'Please check the home.',
     inactivity: 'Please check on them.', night_door: 'Please check on them.',
     device_offline: 'Please check the device.', battery_low: 'Please change the battery.', tamper: 'Please check the device.',
+    absence: 'Do you know where they are?',
   },
   'zh-CN': {
     smoke: '请立即前往或致电', emergency: '请立即前往或致电',
@@ -74,6 +77,7 @@ const ACTION: Record<Locale, Record<AlertKind, string>> = {
     water_leak: '请尽快查看',
     inactivity: '请尽快查看', night_door: '请尽快查看',
     device_offline: '请检查设备', battery_low: '请更换电池', tamper: '请检查设备',
+    absence: '请确认其去向',
   },
 };
 

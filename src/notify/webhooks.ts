@@ -58,12 +58,19 @@ export function twilioWebhooks(deps: WebhookDeps) {
   }
 
   async function verify(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // a forged signature is a failed sign-in: counted per address like a wrong token
+    const wait = await request.server.auth?.blockedFor(request) ?? 0;
+    if (wait > 0) {
+      await reply.code(429).header('retry-after', String(wait)).type('text/plain').send('too many refused requests from this address');
+      return;
+    }
     const signature = request.headers['x-twilio-signature'];
     const form = (request.body ?? {}) as Form;
     const valid = Boolean(authToken) && typeof signature === 'string'
       && twilio.validateRequest(authToken!, signature, signedUrl(request), form);
     if (valid) return;
     deps.metrics.inc('gateway_twilio_webhook_rejected_total', { path: request.routeOptions.url ?? 'unknown' });
+    await request.server.auth?.failed(request);
     deps.log.warn({ path: request.routeOptions.url, reason: authToken ? 'signature mismatch' : 'no twilio.authToken to verify with' },
       'twilio webhook refused');
     await reply.code(403).type('text/plain').send('invalid signature');
@@ -82,7 +89,10 @@ export function twilioWebhooks(deps: WebhookDeps) {
       if (!deps.ready()) return unavailable(reply);
       const form = flat((request.body ?? {}) as Form);
       if (!form.From) return xml(reply, emptyTwiml());
-      return xml(reply, deps.inbound.sms(form.From, form.Body ?? ''));
+      // Twilio names every message; without a name a reply could not be told from its replay
+      const sid = form.MessageSid || form.SmsSid;
+      if (!sid) return reply.code(400).type('text/plain').send('MessageSid missing');
+      return xml(reply, deps.inbound.sms(form.From, form.Body ?? '', sid));
     });
 
     app.post('/twilio/status', { preHandler: verify, config: { public: true } }, async (request, reply) => {

@@ -30,6 +30,7 @@ export function cloneState(s: HomeState): HomeState {
     devices,
     activity: { ...s.activity },
     visits: s.visits.map((v) => ({ ...v })),
+    absences: s.absences.map((p) => ({ ...p })),
     // the baseline is large and copied on write by learned.ts
     baseline: s.baseline,
   };

@@ -4,7 +4,7 @@
 import { DEFAULT_EMERGENCY_ACTIONS, HAZARDS, type DeviceEvent, type DeviceSpec, type Readings } from '../domain/types.ts';
 import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
 import {
-  BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS,
+  BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS, PRESENCE_MS,
   freshDevice, type DeviceState, type HomeState, type ResidentRulesConfig,
 } from './state.ts';
 import { addMsInWindow } from './time.ts';
@@ -60,7 +60,7 @@ function heard(ctx: Ctx, deviceId: string, dev: DeviceState, at: number): void {
   }
 }
 
-export function onDeviceEvent(ctx: Ctx, spec: DeviceSpec, event: DeviceEvent): ActivityFacts {
+export function onDeviceEvent(ctx: Ctx, spec: ResidentRulesConfig['devices'][number], event: DeviceEvent): ActivityFacts {
   const id = event.deviceId;
   const at = event.at;
   const dev = deviceState(ctx, id, at);
@@ -87,7 +87,15 @@ export function onDeviceEvent(ctx: Ctx, spec: DeviceSpec, event: DeviceEvent): A
   onBattery(ctx, id, r);
   onTamper(ctx, id, r);
   const facts = onContact(ctx, spec, dev, r, at);
-  if (r.occupancy === true) facts.activity = facts.indoor = true;
+  if (r.occupancy === true) {
+    facts.activity = facts.indoor = true;
+    dev.occupiedSince ??= at;
+  } else if (r.occupancy === false) {
+    // up from a bed or seat after a while on it: learned mode reads it as a sign of life
+    const onFurniture = spec.room === 'bedroom' || spec.room === 'living';
+    if (dev.occupiedSince != null && at - dev.occupiedSince >= PRESENCE_MS && onFurniture && ctx.cfg.rules.inactivity?.mode === 'learned') facts.activity = facts.indoor = true;
+    dev.occupiedSince = null;
+  }
   // any press of a button is the resident moving about, an emergency or not
   if (press || (spec.kind === 'button' && typeof r.action === 'string' && r.action !== '' && !/release$/i.test(r.action))) facts.activity = facts.indoor = true;
   return facts;

@@ -19,6 +19,8 @@ export interface OpenedAlert { key: string; kind: string; openedAt: number; reso
 export function replay(
   cfg: ResidentRulesConfig, events: DeviceEvent[], start: number, until: number,
   pauses: Array<{ at: number; take: (state: HomeState) => void }> = [], state0?: HomeState,
+  /** called after each event is judged, with the state as of then (the state a log cut right after it ends in) */
+  afterEvent?: (index: number, state: HomeState) => void,
 ): { alerts: OpenedAlert[]; state: HomeState } {
   const clock = virtualClock(start);
   let state = state0 ?? initialState(cfg, start);
@@ -46,14 +48,15 @@ export function replay(
   scheduler.schedule(cfg.residentId, nextDue(cfg, state));
   const waits = pauses.slice().sort((a, b) => a.at - b.at);
   let w = 0;
-  for (const event of events) {
+  events.forEach((event, index) => {
     while (w < waits.length && waits[w].at <= event.at) {
       clock.advanceTo(waits[w].at);
       waits[w++].take(state);
     }
     clock.advanceTo(event.at);
     apply({ type: 'event', event }, event.at);
-  }
+    afterEvent?.(index, state);
+  });
   for (; w < waits.length; w++) {
     clock.advanceTo(waits[w].at);
     waits[w].take(state);

@@ -1,116 +1,160 @@
-// Inactivity: no sign of life for too long, in two modes, with away-from-home and visits.
+// Inactivity: no sign of life for too long, in two modes, with away-from-home, planned
+// absences and visits.
 //
 // Activity is a door change (any door), motion, a button press. The silence is measured from
 // `silenceFrom`: the last activity, or later when a visit or a person resolving the alert
-// vouched for the resident.
+// vouched for the resident. Where the last activity was (its device's room) is kept with it.
 //
 // fixed: the alert comes when `after` of silence has passed counting only time inside
-//   `activeHours` (issue 3: "no activity for `after` within `activeHours`"). With 12h in
-//   07:00-22:00 a resident last seen at 21:00 is alerted on at 18:00 the next day, never in
-//   the small hours, and a long sleep is never silence.
-// learned: see learned.ts. Before `learningDays` of history the fixed rule runs with the
-//   learned block's own `after`/`activeHours` or 12h in 07:00-22:00.
+//   `activeHours`. With 12h in 07:00-22:00 a resident last seen at 21:00 is alerted on at 18:00
+//   the next day, never in the small hours, and a long sleep is never silence.
+// learned: see learned.ts: a prior for any home from the first hour, sharpened by the
+//   resident's own silences by room and their own nights. If the learned block sets `after`
+//   (and `activeHours`), that fixed rule also applies, as a safety net: whichever comes first.
 // away: an entrance door opened and closed and then no indoor activity for AWAY_CONFIRM_MS
 //   means the resident went out; inactivity waits until they come back (the entrance door
-//   again, or any indoor activity) but for AWAY_MAX_MS at most, so a resident who never came
-//   back is still noticed. Needs a motion sensor: without one "no indoor motion" means nothing.
+//   again, or any indoor activity). Going out is "inside, then the door": a door cycle after
+//   ARRIVE_QUIET_MS without indoor activity brought someone in, and stillness
+//   right after coming home is exactly when a fall must not be taken for an errand. In fixed
+//   mode away needs a motion sensor; learned mode reads doors and switches as indoor activity
+//   too (their silence after the door is the sign), so homes without motion sensors get it.
+// long absence: away for ABSENCE_CHECK_MS with no planned absence asks the caseworker (an
+//   `absence` alert), not the neighbour: a holiday nobody entered is a question for the person
+//   who plans visits, and a run of inactivity alarms helps no one.
+// planned absence: a caseworker (API), the family or the resident (SMS) says they are away
+//   until a date. No inactivity alert until then; the resident coming home (the entrance door,
+//   then indoor activity) ends it early. Not back ABSENCE_GRACE_MS after its end: the
+//   caseworker is asked.
 import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
 import type { ActivityFacts, Timer } from './devices.ts';
-import { learnGap, learnedDayCount, learnedDue, thresholdAt, type LearnedLimits } from './learned.ts';
+import { PARAMS, baselineLearned, judgeSilence, learnDay, learnNight, roomClass, type LearnedLimits, type RoomClass } from './learned.ts';
 import {
-  AWAY_CONFIRM_MS, AWAY_MAX_MS, DEFAULT_FALLBACK_ACTIVE_HOURS, DEFAULT_FALLBACK_AFTER_MS, DEFAULT_LEARNED_MAX_MS,
-  DEFAULT_LEARNED_MIN_MS, DEFAULT_LEARNING_DAYS, hasActivitySensor, hasMotionSensor,
-  type HomeState, type ResidentRulesConfig,
+  ABSENCE_CHECK_MS, ABSENCE_GRACE_MS, ARRIVE_QUIET_MS, OCCUPIED_STUCK_MS, PRESENCE_MS, STIR_FLOOR_MS, STIR_MS, AWAY_CONFIRM_MS, DEFAULT_LEARNED_MAX_MS, DEFAULT_LEARNED_MIN_MS,
+  hasActivitySensor, hasMotionSensor,
+  type HomeState, type PlannedAbsence, type ResidentRulesConfig,
 } from './state.ts';
 import { addMsInWindow, inWindow, msInWindow } from './time.ts';
 import type { HourWindow } from '../config/index.ts';
 
 const KEY = 'inactivity';
+const ABSENCE_KEY = 'absence';
 
 type Judge =
   | { mode: 'off' }
-  | { mode: 'fixed' | 'learning'; after: number; activeHours: HourWindow }
-  | { mode: 'learned'; limits: LearnedLimits };
+  | { mode: 'fixed'; after: number; activeHours: HourWindow }
+  | { mode: 'learned'; limits: LearnedLimits; net: { after: number; activeHours: HourWindow } | null };
 
 /** Which rule judges silence right now. No inactivity block in the config means no inactivity alerts. */
-export function judge(cfg: ResidentRulesConfig, state: HomeState): Judge {
+export function judge(cfg: ResidentRulesConfig): Judge {
   const rule = cfg.rules.inactivity;
   if (!rule || !hasActivitySensor(cfg)) return { mode: 'off' };
   if (rule.mode === 'fixed') return { mode: 'fixed', after: rule.after, activeHours: rule.activeHours };
-  if (learnedDayCount(state.baseline) < learningDays(cfg)) {
-    return {
-      mode: 'learning',
-      after: rule.after ?? DEFAULT_FALLBACK_AFTER_MS,
-      activeHours: rule.activeHours ?? DEFAULT_FALLBACK_ACTIVE_HOURS,
-    };
-  }
-  return { mode: 'learned', limits: learnedLimits(cfg) };
+  const net = rule.after !== undefined ? { after: rule.after, activeHours: rule.activeHours ?? { start: 0, end: 1440, text: '00:00-24:00' } } : null;
+  return { mode: 'learned', limits: learnedLimits(cfg), net };
 }
 
 export function learnedLimits(cfg: ResidentRulesConfig): LearnedLimits {
   const rule = cfg.rules.inactivity;
   const minMs = rule?.mode === 'learned' ? rule.min ?? DEFAULT_LEARNED_MIN_MS : DEFAULT_LEARNED_MIN_MS;
   const maxMs = rule?.mode === 'learned' ? rule.max ?? DEFAULT_LEARNED_MAX_MS : DEFAULT_LEARNED_MAX_MS;
-  return { minMs, maxMs: Math.max(minMs, maxMs) };
+  return { minMs, maxMs: Math.max(minMs, maxMs), params: { ...PARAMS, priorDays: priorDays(cfg), ...cfg.tuning } };
 }
 
-function learningDays(cfg: ResidentRulesConfig): number {
+function priorDays(cfg: ResidentRulesConfig): number {
   const rule = cfg.rules.inactivity;
-  return rule?.mode === 'learned' ? rule.learningDays ?? DEFAULT_LEARNING_DAYS : DEFAULT_LEARNING_DAYS;
+  return rule?.mode === 'learned' ? rule.learningDays ?? PARAMS.priorDays : PARAMS.priorDays;
 }
 
 function isLearning(cfg: ResidentRulesConfig): boolean {
   return cfg.rules.inactivity?.mode === 'learned';
 }
 
-/** The first moment the silence from `from` is too long under `j`, scanning from `scanFrom`. */
-function dueUnder(cfg: ResidentRulesConfig, state: HomeState, j: Judge, from: number, scanFrom: number): number {
-  if (j.mode === 'off') return Infinity;
-  if (j.mode === 'learned') return learnedDue(state.baseline, cfg.timezone, from, scanFrom, j.limits);
-  return addMsInWindow(from, j.after, cfg.timezone, j.activeHours);
+/** The room class of a device, for the learned model. */
+export function deviceRoomClass(cfg: ResidentRulesConfig, deviceId: string): RoomClass {
+  return roomClass(cfg.devices.find((d) => d.id === deviceId)?.room);
+}
+
+interface Due { due: number; detail: Record<string, unknown> }
+
+/** The first moment the silence from `from` is too long under `j`. */
+function dueUnder(cfg: ResidentRulesConfig, state: HomeState, j: Judge, from: number): Due {
+  if (j.mode === 'off') return { due: Infinity, detail: {} };
+  if (j.mode === 'fixed') {
+    return { due: addMsInWindow(from, j.after, cfg.timezone, j.activeHours), detail: { thresholdMs: j.after, activeHours: j.activeHours.text } };
+  }
+  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits);
+  const learned: Due = { due: s.due, detail: { regime: s.regime, room: s.roomClass, thresholdMs: s.thresholdMs } };
+  if (!j.net) return learned;
+  const netDue = addMsInWindow(from, j.net.after, cfg.timezone, j.net.activeHours);
+  return netDue < learned.due ? { due: netDue, detail: { ...learned.detail, safetyNet: j.net.after } } : learned;
+}
+
+/** A planned absence covering `at`, if any. */
+function plannedAt(state: HomeState, at: number): PlannedAbsence | undefined {
+  return state.absences.find((p) => p.from <= at && at < p.until);
 }
 
 /** issue 3: a visit in progress suppresses inactivity; the visitor saw the resident, so silence restarts at its end. */
-export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState, scanFrom: number): Timer | null {
+export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | null {
   const a = state.activity;
-  if (state.latched[KEY] || a.awaySince !== null) return null;
-  const j = judge(cfg, state);
+  if (state.latched[KEY]) return null;
+  // out: no silence to judge, unless a sensor stirred since (were they back after all?)
+  if (a.awaySince !== null && a.stir === null) return null;
+  const j = judge(cfg);
   if (j.mode === 'off') return null;
-  let from = a.silenceFrom;
-  let due = dueUnder(cfg, state, j, from, scanFrom);
-  for (const v of state.visits) {
-    // a visit under way, or one that will start before the alert would, vouches until its end
-    if (v.start <= Math.max(due, state.at) && v.end > from) {
-      from = v.end;
-      due = dueUnder(cfg, state, j, from, scanFrom);
+  const stir = a.awaySince !== null ? a.stir : null;
+  let from = stir ? stir.at : a.silenceFrom;
+  const under = (t: number): Due => {
+    const x = dueUnder(cfg, state, j, t);
+    return stir ? { due: Math.max(x.due, t + STIR_FLOOR_MS), detail: { ...x.detail, afterStir: true } } : x;
+  };
+  let d = under(from);
+  for (let i = 0; i < 20; i++) {
+    let moved = false;
+    for (const v of state.visits) {
+      // a visit under way, or one that will start before the alert would, vouches until its end
+      if (v.start <= Math.max(d.due, state.at) && v.end > from) { from = v.end; moved = true; }
     }
+    // a planned absence that has begun (or begins before the alert) holds the silence until it ends
+    for (const p of state.absences) {
+      if (p.from <= Math.max(d.due, state.at) && p.until > from) { from = p.until; moved = true; }
+    }
+    if (!moved) break;
+    d = under(from);
   }
-  if (!Number.isFinite(due)) return null;
+  if (!Number.isFinite(d.due)) return null;
   const silenceFrom = from;
+  const detail = d.detail;
   return {
-    due,
+    due: d.due,
     fire: (ctx) => {
-      const detail: Record<string, unknown> = { mode: j.mode, lastActivityAt: a.last, silentForMs: ctx.now - silenceFrom };
-      if (j.mode === 'learned') detail.thresholdMs = thresholdAt(state.baseline, cfg.timezone, ctx.now, j.limits);
-      else {
-        detail.thresholdMs = j.after;
-        detail.activeHours = j.activeHours.text;
-        detail.silentInActiveHoursMs = msInWindow(silenceFrom, ctx.now, cfg.timezone, j.activeHours);
-      }
-      raise(ctx, KEY, 'inactivity', null, detail, 'no activity again');
+      const out: Record<string, unknown> = { mode: j.mode, lastActivityAt: a.last, silentForMs: ctx.now - silenceFrom, ...detail };
+      if (j.mode === 'fixed') out.silentInActiveHoursMs = msInWindow(silenceFrom, ctx.now, cfg.timezone, j.activeHours);
+      raise(ctx, KEY, 'inactivity', null, out, 'no activity again');
     },
   };
 }
 
-export function awayTimer(state: HomeState): Timer | null {
+export function awayTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | null {
   const a = state.activity;
   if (a.awaySince !== null) {
+    if (state.latched[ABSENCE_KEY]) return null;
+    // a planned absence holds the question until it should have ended, and a while after
+    let due = a.awaySince + ABSENCE_CHECK_MS;
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const p of state.absences) {
+        if (p.from <= due && p.until + ABSENCE_GRACE_MS > due) { due = p.until + ABSENCE_GRACE_MS; moved = true; }
+      }
+    }
+    const since = a.awaySince;
     return {
-      due: a.awaySince + AWAY_MAX_MS,
+      due,
       fire: (ctx) => {
-        // still not back: stop assuming they are out and let the silence be judged again
-        ctx.state.activity.awaySince = null;
-        record(ctx, 'away from home for over 36 hours; inactivity is watched again');
+        const planned = ctx.state.absences.filter((p) => p.until <= ctx.now).sort((x, y) => y.until - x.until)[0];
+        raise(ctx, ABSENCE_KEY, 'absence', null, {
+          awaySince: since, awayForMs: ctx.now - since, ...(planned ? { plannedUntil: planned.until } : { planned: false }),
+        }, 'still away');
       },
     };
   }
@@ -123,21 +167,88 @@ export function awayTimer(state: HomeState): Timer | null {
         act.awayPendingSince = null;
         act.awaySince = since;
         act.gapAway = true;
-        record(ctx, 'away from home');
+        record(ctx, plannedAt(ctx.state, since) ? 'away from home (planned)' : 'away from home');
       },
     };
   }
   return null;
 }
 
-export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number): void {
+/**
+ * A bed or living-room device occupied now (a bed or seat mat, a presence sensor): the resident
+ * is lying or sitting there, whatever door they touched last. The one occupied longest counts; a
+ * device occupied for more than a day is stuck, not occupied.
+ */
+function occupiedRoom(cfg: ResidentRulesConfig, state: HomeState, at: number): RoomClass | null {
+  let best: { since: number; cls: RoomClass } | null = null;
+  for (const d of cfg.devices) {
+    if (d.kind !== 'motion' && d.kind !== 'presence') continue;
+    const since = state.devices[d.id]?.occupiedSince;
+    const cls = roomClass(d.room);
+    if (since == null || at - since > OCCUPIED_STUCK_MS || (cls !== 'bed' && cls !== 'rest')) continue;
+    if (!best || since < best.since) best = { since, cls };
+  }
+  return best?.cls ?? null;
+}
+
+/**
+ * Planned absences that are over become facts, like visits: the silence is counted from their
+ * end. Kept while the resident is still out, for the long-absence check to read.
+ */
+export function foldEndedAbsences(state: HomeState, now: number): void {
+  if (state.activity.awaySince !== null) return;
+  const ended = state.absences.filter((p) => p.until <= now);
+  if (ended.length === 0) return;
+  state.absences = state.absences.filter((p) => p.until > now);
+  for (const p of ended) state.activity.silenceFrom = Math.max(state.activity.silenceFrom, p.until);
+}
+
+export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId: string): void {
   const { cfg } = ctx;
   const s = ctx.state;
   const a = s.activity;
-  if (at > a.last && isLearning(cfg) && !a.gapAway && !a.gapIncident) {
-    // a usual gap of this home; gaps spent out or that a person had to check on are not usual
-    s.baseline = learnGap(s.baseline, cfg.timezone, a.last, at, learnedLimits(cfg).maxMs);
-    if (!s.baseline.noted && learnedDayCount(s.baseline) >= learningDays(cfg)) {
+  const learning = isLearning(cfg);
+  if (learning && a.awaySince !== null && !facts.entranceOpened && !facts.entranceClosed) {
+    // Out, and one sensor stirs: a pet, the sun on a PIR, a draught on a cupboard. They are back
+    // when the entrance door opens, or when two different sensors show life within STIR_MS.
+    // Until then the stir is a sign of life of sorts: the silence after it is judged, with a
+    // floor of STIR_FLOOR_MS (a pet stirs again within hours, a resident who came in unseen and
+    // fell does not), and it is not learned.
+    if (!a.stir || a.stir.device === deviceId || at - a.stir.at > STIR_MS) {
+      a.stir = { device: deviceId, at };
+      if (s.latched[KEY] || s.alerts[KEY]) {
+        release(ctx, KEY);
+        update(ctx, KEY, 'activity resumed');
+        if (s.alerts[KEY] && !s.alerts[KEY].acknowledged) autoResolve(ctx, KEY, 'activity resumed');
+      }
+      return;
+    }
+  }
+  a.stir = null;
+  const atDoor = facts.entranceOpened || facts.entranceClosed;
+  if (at > a.last && learning && !a.gapAway && !a.gapIncident && !a.gapDoor && !atDoor) {
+    // A usual silence of this home, between two signs of life inside. Silences spent out, that a
+    // person had to check on, or that begin or end at the entrance door (maybe time out) are not.
+    s.baseline = learnDay(s.baseline, cfg.timezone, a.last, at, a.room, learnedLimits(cfg).params);
+  }
+  const room = deviceRoomClass(cfg, deviceId);
+  // a bed or seat still occupied while the resident has been busy in another room for a while is
+  // stuck, or someone else's (the flush a few seconds after sitting down is no such thing)
+  for (const d of cfg.devices) {
+    const dev = s.devices[d.id];
+    if ((d.kind === 'motion' || d.kind === 'presence') && d.id !== deviceId && dev?.occupiedSince != null && at - dev.occupiedSince > PRESENCE_MS && roomClass(d.room) !== room) dev.occupiedSince = null;
+  }
+  // where the resident is while the silence lasts: on a bed or seat that is still occupied, else where the activity was
+  const where = occupiedRoom(cfg, s, at) ?? room;
+  if (learning && room !== 'bed') {
+    // nights: stretches with nothing outside the bedroom
+    // (not a night out: a stretch that begins or ends at the entrance door)
+    if (at > a.lastOutside && !a.gapAway && !a.outsideAtDoor && !atDoor) s.baseline = learnNight(s.baseline, cfg.timezone, a.lastOutside, at);
+    a.lastOutside = Math.max(a.lastOutside, at);
+    a.outsideAtDoor = atDoor;
+  }
+  if (learning) {
+    if (!s.baseline.noted && baselineLearned(s.baseline, priorDays(cfg))) {
       s.baseline = { ...s.baseline, noted: true };
       record(ctx, 'inactivity baseline learned');
     }
@@ -145,30 +256,81 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number): void {
   if (s.latched[KEY] || s.alerts[KEY]) {
     release(ctx, KEY);
     update(ctx, KEY, 'activity resumed');
-    // issue 3: resolves it if nobody has acknowledged yet; an acknowledged alert is someone's
-    // to close, they may be on their way
+    // resolves it if nobody has acknowledged yet; an acknowledged alert is someone's to close,
+    // they may be on their way
     if (s.alerts[KEY] && !s.alerts[KEY].acknowledged) autoResolve(ctx, KEY, 'activity resumed');
   }
+  const quietBefore = at - a.lastIndoor;
   a.last = Math.max(a.last, at);
   a.silenceFrom = Math.max(a.silenceFrom, at);
+  a.room = where;
   a.gapIncident = false;
+  a.gapDoor = atDoor;
 
   if (a.awaySince !== null && (facts.indoor || facts.entranceOpened)) {
     a.awaySince = null;
     a.arriving = facts.entranceOpened;
     record(ctx, 'back home');
+    backHome(ctx, at);
   }
   if (facts.indoor) {
     a.awayPendingSince = null;
     a.arriving = false;
+    a.lastIndoor = Math.max(a.lastIndoor, at);
+    // life inside after a long quiet, during a planned absence: they came home early (safer than
+    // assuming they are still away); the bustle of getting ready to go is no such thing
+    if (plannedAt(s, at) && at - a.lastIndoor >= ARRIVE_QUIET_MS) endPlanned(ctx, at);
   }
+  // the door opened after a quiet spell inside: someone is coming in, not going out
+  if (facts.entranceOpened && learning && quietBefore >= ARRIVE_QUIET_MS) a.arriving = true;
   if (facts.entranceClosed) {
     // Going out is "inside, then the door": a door cycle that brought them in is not one, and
     // stillness right after coming home is exactly when a fall must not be taken for an errand.
-    if (!a.arriving && hasMotionSensor(cfg) && !atNight(cfg, at)) a.awayPendingSince = at;
+    if (!a.arriving && (learning || hasMotionSensor(cfg)) && !atNight(cfg, at)) a.awayPendingSince = at;
     a.arriving = false;
   }
   a.gapAway = a.awaySince !== null;
+}
+
+/** The resident came home: a long-absence question is answered, a planned absence is over. */
+function backHome(ctx: Ctx, at: number): void {
+  const s = ctx.state;
+  if (s.latched[ABSENCE_KEY] || s.alerts[ABSENCE_KEY]) {
+    release(ctx, ABSENCE_KEY);
+    update(ctx, ABSENCE_KEY, 'back home');
+    if (s.alerts[ABSENCE_KEY] && !s.alerts[ABSENCE_KEY].acknowledged) autoResolve(ctx, ABSENCE_KEY, 'back home');
+  }
+  if (plannedAt(s, at)) record(ctx, 'back home before the planned absence ended');
+  // over, whether it ended early or a while ago (kept for the long-absence check until now)
+  s.absences = s.absences.filter((p) => p.from > at);
+}
+
+function endPlanned(ctx: Ctx, at: number): void {
+  ctx.state.absences = ctx.state.absences.filter((p) => !(p.from <= at && at < p.until));
+  record(ctx, 'back home before the planned absence ended');
+}
+
+/** A planned absence entered (or changed) by a caseworker, the family or the resident. */
+export function onPlannedAbsence(ctx: Ctx, absence: PlannedAbsence): void {
+  const s = ctx.state;
+  if (!(absence.until > absence.from)) return;
+  s.absences = [...s.absences.filter((p) => p.id !== absence.id), absence].sort((x, y) => x.from - y.from).slice(-10);
+  // someone knows where they are: a pending question is answered
+  if (absence.from <= ctx.now && (s.alerts[ABSENCE_KEY] || s.latched[ABSENCE_KEY])) {
+    update(ctx, ABSENCE_KEY, 'absence planned');
+    if (s.alerts[ABSENCE_KEY] && !s.alerts[ABSENCE_KEY].acknowledged) autoResolve(ctx, ABSENCE_KEY, 'absence planned');
+    release(ctx, ABSENCE_KEY);
+  }
+  // and a silence alarm raised while they were in fact away is settled
+  if (s.alerts[KEY] && absence.from <= s.alerts[KEY].openedAt && !s.alerts[KEY].acknowledged) {
+    update(ctx, KEY, 'absence planned');
+    autoResolve(ctx, KEY, 'absence planned');
+    release(ctx, KEY);
+  }
+}
+
+export function onPlannedAbsenceCancelled(ctx: Ctx, id: string): void {
+  ctx.state.absences = ctx.state.absences.filter((p) => p.id !== id);
 }
 
 /**
@@ -211,7 +373,9 @@ export function foldEndedVisits(state: HomeState, now: number): void {
   }
 }
 
-export function onPersonResolved(state: HomeState, now: number): void {
+export function onPersonResolved(state: HomeState, now: number, key: string): void {
+  // other conditions keep their latch (the absence question: one per absence, until they are back)
+  if (key !== KEY) return;
   // the person vouched for the resident now: a new alert needs a whole new silence
   delete state.latched[KEY];
   state.activity.silenceFrom = Math.max(state.activity.silenceFrom, now);
@@ -222,4 +386,4 @@ export function onPersonAcknowledged(state: HomeState): void {
   state.activity.gapIncident = true;
 }
 
-export { KEY as INACTIVITY_KEY };
+export { KEY as INACTIVITY_KEY, ABSENCE_KEY };

@@ -36,23 +36,23 @@
 //                       ('caseworker visit') and the silence restarts at the visit's end.
 // away from home        entrance door opened then closed, then no indoor activity for 10 min ->
 //                       record 'away from home', no inactivity until the entrance door opens or
-//                       indoor activity, at most 36 h (an overnight stay with family fits; a
-//                       resident not back by the second evening is alerted on). Needs a motion
-//                       sensor. Not inferred from the door cycle that brought them home (a fall
-//                       just inside the door must not look like an errand), nor during
-//                       nightDoor.hours (slipping out at night is no errand either). Trade-off: a
-//                       resident who sits out of every sensor's view for 10 min right after
-//                       seeing a visitor out looks away until they move.
-// inactivity defaults   no `inactivity` block -> no inactivity alerts. learned: learningDays 14,
-//                       min 1h, max 12h, fixed fallback after 12h in 07:00-22:00. The learned
-//                       threshold for an hour is 1.2 x the 90th percentile of the day's worst
-//                       silence around that hour (+-1 h) over the last 28 days + 15 min, and at
-//                       least 1.1 x the worst of them + 15 min; weekends are judged on weekends
-//                       once 8 are known (learned.ts).
+//                       indoor activity (learned mode: two different sensors within 15 min; one
+//                       alone is judged after 6 h). Not inferred from the door cycle that
+//                       brought them home (nor, in learned mode, one after 2 h without indoor
+//                       activity: a fall just inside the door must not look like an errand),
+//                       nor during nightDoor.hours. Fixed mode needs a motion or presence sensor.
+// absence               away for 36 h with no planned absence, or not back 12 h after a planned
+//                       one ended -> an `absence` alert (the caseworker's question), once per
+//                       absence; resolved 'back home'. Never an inactivity alert.
+// planned absence       input 'absence' {id, from, until} (API, SMS): no inactivity until `until`;
+//                       ended early by coming home; 'absence_cancelled' drops it at once.
+// inactivity defaults   no `inactivity` block -> no inactivity alerts. learned: see learned.ts
+//                       (a prior from the first hour, thresholds by room class, nights until the
+//                       latest waking; min 1h, max 12h, learningDays 3 = the prior's weight).
 // start                 initialState treats `now` as last activity and every device as just
 //                       heard, so a fresh gateway does not alarm on history it never saw.
 // ---------------------------------------------------------------------------------------------
 export { initialState, decide, nextDue } from './core.ts';
-export type { Decision, HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
+export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
 export { replay, type OpenedAlert } from './evaluate.ts';

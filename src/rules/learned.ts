@@ -1,153 +1,299 @@
-// The learned inactivity baseline: how long it is usually quiet in this home by this hour.
+// The learned inactivity model: how long a silence may last in this home, here and now, before
+// it is far beyond what this resident's ordinary life produces.
 //
-// Issue 3: "a baseline of usual gaps between activity by time of week ... alerting when the
-// current silence is far beyond what is usual for this time; with a floor and a ceiling.
-// Night-time sleep is not silence to alarm on."
+// Two regimes, told apart by when the silence began:
 //
-// What is kept: for each of the last KEEP_DAYS local days and each local hour, the longest
-// silence that was in progress during that hour (minutes since the last activity, measured at
-// its worst moment inside the hour). At 03:00 that is "asleep since 22:40", so it is hours; at
-// 10:00 it is the longest pause in the morning's pottering. Comparing the silence now with the
-// same hour's history is what makes sleep normal and a mid-morning silence alarming, without
-// any notion of "night" configured.
+// - Night: a silence that begins inside the resident's night (from their earliest bedtime to
+//   their usual waking) is sleep. It is alarmed on only when the resident is not up by their
+//   latest waking plus a margin ("not up by 10:00 when they are always up by 9"). Bedtimes and
+//   wakings are learned from the resident's own nights: the first long silence after 18:00 and
+//   the end of the last one before 14:00.
 //
-// The statistic is robust on purpose: a high quantile over days (not the mean, which one quiet
-// afternoon would not move, and not a model of bursts, which a month cannot fit), widened over
-// the neighbouring hours because routines drift by an hour from day to day, times a factor plus
-// a margin, and never below the longest such silence in four weeks. Weekends are judged against weekends once there are enough of them ("time of
-// week"), since lie-ins and family visits shift the day. The state is 28 x 24 small integers.
-import { HOUR, MINUTE, isWeekend, localTime, nextLocalHour } from './time.ts';
+// - Day: any other silence. How long it may last depends on where the last activity was (a
+//   device's room): after the kitchen or the bathroom a silence of an hour or two is already
+//   unusual, after the living room (a film, a nap in the armchair) or the bedroom (a nap) it is
+//   not. For each room class the model keeps the tail of this home's at-home daytime silences,
+//   as a peaks-over-threshold fit: how often per day a silence runs past U (15 min), and by how
+//   much on average. The alarm threshold is where that tail expects ALPHA false alarms a month
+//   (a generalised Pareto tail with a fixed shape XI, heavier than exponential, because real
+//   homes have more very long quiet spells than an exponential tail predicts).
+//
+// Protection from the first hour: every statistic starts from a prior (what typical homes do;
+// see docs/detection.md) and is a posterior mean: prior pseudo-counts plus the resident's own,
+// so the thresholds move from the prior towards the personal baseline as days accrue (the
+// prior weighs as much as PRIOR_DAYS days of the resident's own history). There is no blind
+// learning period. Sums decay with a time constant of TAU_DAYS, so a change of routine is
+// learned within weeks. The state is a few dozen numbers and the last NIGHTS_KEPT nights.
+import type { DeviceRoom } from '../domain/types.ts';
+import { DAY, HOUR, MINUTE, localTime, wallToEpoch } from './time.ts';
 
-export interface BaselineDay {
-  /** local day number (days since 1970-01-01 in the resident's zone) */
-  day: number;
-  weekend: boolean;
-  /** per local hour: longest silence in progress during that hour, in minutes; -1 = no sample */
-  silence: number[];
+export type RoomClass = 'active' | 'bath' | 'rest' | 'bed' | 'any';
+export const ROOM_CLASSES: readonly RoomClass[] = ['active', 'bath', 'rest', 'bed', 'any'];
+
+/** where the last activity was, as the model groups it; a device without a room is 'any' */
+export function roomClass(room: DeviceRoom | null | undefined): RoomClass {
+  switch (room) {
+    case 'bedroom': return 'bed';
+    case 'living': return 'rest';
+    case 'bathroom': return 'bath';
+    case 'kitchen': case 'hall': case 'entrance': case 'other': return 'active';
+    default: return 'any';
+  }
 }
 
+/** decayed sufficient statistics of one room class's daytime silences */
+export interface Tail {
+  /** silences that ran past U */
+  k: number;
+  /** their excess over U, minutes */
+  s: number;
+}
+
+/** one night: bedtime and waking as minutes after 15:00 of the evening before (see clock15) */
+export interface Night { day: number; bed: number; wake: number }
+
+/** a room class by day, or in the evening */
+export type TailKey = RoomClass | `${RoomClass}@evening`;
+export const TAIL_KEYS: readonly TailKey[] = ROOM_CLASSES.flatMap((c): TailKey[] => [c, `${c}@evening`]);
+
 export interface Baseline {
-  days: BaselineDay[];
+  v: 2;
+  /** epoch ms the decayed sums were last aged to; null before the first silence */
+  at: number | null;
+  /** decayed days of history (the exposure the exceedance counts are per) */
+  days: number;
+  tails: Record<TailKey, Tail>;
+  /** the last NIGHTS_KEPT nights, oldest first */
+  nights: Night[];
   /** the "baseline learned" timeline note was written */
   noted: boolean;
 }
 
-/** "recent history": four weeks, so a change of routine is learned within a month */
-export const KEEP_DAYS = 28;
+// ---- parameters (docs/detection.md explains each and how it was chosen) ----
+export interface LearnedParams {
+  /** silences shorter than this (minutes) are ordinary pottering, not part of the tail */
+  u: number;
+  /** generalised Pareto shape of the tail above u: 0 is exponential, larger is heavier */
+  xi: number;
+  /** false alarms a month each room class's threshold is set to expect, by day ... */
+  alpha: number;
+  /** ... and in the evening, when quiet hours in a chair are the rule */
+  alphaEvening: number;
+  /** how many days of the resident's own history weigh as much as the prior */
+  priorDays: number;
+  /** the prior's mean excess counts as this many observed long silences */
+  priorExcesses: number;
+  /** the prior: long silences (> u) a day and their mean excess over u, minutes, by room class */
+  prior: Record<RoomClass, { perDay: number; excess: number }>;
+  /** evening silences (begun from this hour to bedtime) are a class of their own: a quiet evening is no quiet morning */
+  eveningFrom: number;
+  /** the evening's long silences run longer than the day's by this factor, in the prior */
+  eveningPrior: number;
+}
 
-// Tuned on the synthetic residents of routine.ts, seeds 1-40; bench/rules-eval.ts reports on
-// the unseen seeds 41-70. A lower factor or percentile catches a collapse sooner but takes a
-// long nap for one; these keep every resident at or under one false alert a month.
-/** a silence must exceed the usual worst one by this factor ... */
-export const FACTOR = 1.2;
-/** ... plus this margin, so that short usual pauses do not give hair triggers */
-export const MARGIN_MS = 15 * MINUTE;
-/** quantile of the per-day worst silences: the usual worst, ignoring a rare outlier day */
-export const QUANTILE = 0.9;
-/**
- * Routines drift by an hour from day to day: the hour before and the hour after count as
- * "this time of day" too. (A day running an hour early shows at 12:00 the silence other days
- * show at 13:00.)
- */
-export const HOURS_BEFORE = 1;
-export const HOURS_AFTER = 1;
-/**
- * ... and never below the longest silence seen around this hour in four weeks, times this.
- * The percentile alone let a resident who naps rarely but long (three naps a month, one of
- * them 2.5 h) be alarmed on twice a month; issue 3 counts false alarms per resident.
- */
-export const WORST_FACTOR = 1.1;
-/** weekend hours are judged on weekends alone once this many weekend days are known (4 weeks) */
-export const MIN_SAME_KIND_DAYS = 8;
+export const PARAMS: LearnedParams = {
+  u: 15,
+  xi: 0,
+  alpha: 0.25,
+  alphaEvening: 0.1,
+  priorDays: 3,
+  priorExcesses: 6,
+  prior: {
+    active: { perDay: 1.5, excess: 25 },
+    bath: { perDay: 0.7, excess: 25 },
+    rest: { perDay: 2.5, excess: 40 },
+    bed: { perDay: 0.5, excess: 45 },
+    any: { perDay: 2.5, excess: 35 },
+  },
+  eveningFrom: 19,
+  eveningPrior: 1.5,
+};
+/** time constant of forgetting, days */
+export const TAU_DAYS = 28;
+export const NIGHTS_KEPT = 28;
+// nights, in minutes after 15:00 (so an evening and the morning after are one increasing scale)
+/** earliest bedtime of the prior: 21:00 */
+export const PRIOR_BED = 6 * 60;
+/** usual waking of the prior: 07:30 */
+export const PRIOR_WAKE = 16 * 60 + 30;
+/** latest waking of the prior: 10:00 (late risers are common; sooner alarms come as their nights are learned) */
+export const PRIOR_WAKE_LATE = 19 * 60;
+/** nights of the resident's own that weigh as much as the prior night */
+export const PRIOR_NIGHTS = 2;
+/** the night window opens this long before the earliest bedtime seen */
+export const BED_LEAD_MIN = 30;
+/** in the bedroom the night begins this much before the earliest bedtime */
+export const BEDROOM_LEAD_MIN = 30;
+/** not up by the latest waking seen plus this: alarm */
+export const WAKE_MARGIN_MIN = 90;
+/** a night's sleep, or a piece of it: at least this long with nothing outside the bedroom, begun 18:00-06:00, ended 00:00-14:00 */
+export const NIGHT_PIECE_MS = 2 * HOUR;
 
 export function emptyBaseline(): Baseline {
-  return { days: [], noted: false };
+  const tails = {} as Record<TailKey, Tail>;
+  for (const c of TAIL_KEYS) tails[c] = { k: 0, s: 0 };
+  return { v: 2, at: null, days: 0, tails, nights: [], noted: false };
 }
 
-export function learnedDayCount(b: Baseline): number {
-  return b.days.length;
+/** a saved state from before this model (or damaged) starts afresh from the prior */
+export function upgradeBaseline(b: unknown): Baseline {
+  const x = b as Partial<Baseline> | null;
+  if (!x || x.v !== 2 || !x.tails || !Array.isArray(x.nights)) return emptyBaseline();
+  return x as Baseline;
 }
 
-/**
- * Learn one closed silence [from, to): every local hour it touched gets a sample of how long
- * the silence had lasted by the end of its stay in that hour. Copy-on-write: the input is not
- * changed, so callers can keep the previous state.
- */
-export function learnGap(b: Baseline, timezone: string, from: number, to: number, capMs: number): Baseline {
-  if (to <= from) return b;
-  const days = b.days.slice();
-  const touched = new Set<number>();
-  // a silence far longer than the ceiling is not "usual life"; learn only its last part
-  let t = Math.max(from, to - capMs - HOUR);
-  while (t < to) {
-    const lt = localTime(t, timezone);
-    const hourEnd = nextLocalHour(t, timezone);
-    const minutes = Math.ceil(Math.min(capMs, Math.min(hourEnd, to) - from) / MINUTE);
-    let idx = days.findIndex((d) => d.day === lt.day);
-    if (idx < 0) {
-      days.push({ day: lt.day, weekend: isWeekend(lt.weekday), silence: new Array<number>(24).fill(-1) });
-      days.sort((x, y) => x.day - y.day);
-      idx = days.findIndex((d) => d.day === lt.day);
-    }
-    if (!touched.has(idx)) {
-      days[idx] = { ...days[idx], silence: days[idx].silence.slice() };
-      touched.add(idx);
-    }
-    const hour = Math.min(lt.hour, 23);
-    days[idx].silence[hour] = Math.max(days[idx].silence[hour], minutes);
-    t = hourEnd;
-  }
-  const newest = days[days.length - 1].day;
-  return { ...b, days: days.filter((d) => d.day > newest - KEEP_DAYS) };
+/** days of the resident's own history, in the model's (decayed) measure */
+export function learnedDays(b: Baseline): number {
+  return b.days;
 }
 
-function sample(byDay: Map<number, BaselineDay>, day: number, hour: number): number {
-  if (hour < 0) return sample(byDay, day - 1, hour + 24);
-  if (hour > 23) return sample(byDay, day + 1, hour - 24);
-  return byDay.get(day)?.silence[hour] ?? -1;
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
-}
-
-export interface LearnedLimits { minMs: number; maxMs: number }
-
-/** How long a silence may last at `at` before it is far beyond the usual for this hour. */
-export function thresholdAt(b: Baseline, timezone: string, at: number, limits: LearnedLimits): number {
+/** minutes after 15:00 local, so that an evening and the next morning are one rising scale */
+export function clock15(at: number, timezone: string): { minutes: number; day: number } {
   const lt = localTime(at, timezone);
-  const weekend = isWeekend(lt.weekday);
-  const byDay = new Map(b.days.map((d) => [d.day, d]));
-  const all: number[] = [];
-  const sameKind: number[] = [];
-  for (const d of b.days) {
-    if (d.day >= lt.day) continue; // today is still being written; judge against finished days
-    let worst = -1;
-    for (let h = lt.hour - HOURS_BEFORE; h <= lt.hour + HOURS_AFTER; h++) worst = Math.max(worst, sample(byDay, d.day, h));
-    if (worst < 0) continue;
-    all.push(worst);
-    if (d.weekend === weekend) sameKind.push(worst);
-  }
-  // never seen at home at this hour: nothing to compare with, so only the ceiling applies
-  if (all.length === 0) return limits.maxMs;
-  const values = sameKind.length >= MIN_SAME_KIND_DAYS ? sameKind : all;
-  const usual = quantile(values, QUANTILE) * MINUTE;
-  const worst = Math.max(...values) * MINUTE;
-  return Math.min(limits.maxMs, Math.max(limits.minMs, usual * FACTOR + MARGIN_MS, worst * WORST_FACTOR + MARGIN_MS));
+  const m = Math.floor(lt.msOfDay / MINUTE);
+  // the "night day" is the local day of the morning the night ends in
+  return m >= 15 * 60 ? { minutes: m - 15 * 60, day: lt.day + 1 } : { minutes: m + 9 * 60, day: lt.day };
+}
+
+function age(b: Baseline, to: number): Baseline {
+  if (b.at === null) return { ...b, at: to };
+  const dt = (to - b.at) / DAY;
+  if (dt <= 0) return b;
+  const f = Math.exp(-dt / TAU_DAYS);
+  const tails = {} as Record<TailKey, Tail>;
+  for (const c of TAIL_KEYS) tails[c] = { k: b.tails[c].k * f, s: b.tails[c].s * f };
+  // exposure: the decayed integral of elapsed time
+  return { ...b, at: to, days: b.days * f + TAU_DAYS * (1 - f), tails };
+}
+
+// ---- what the model reads from its state ----
+
+export interface NightWindow {
+  /** minutes after 15:00 */
+  bed: number;
+  wake: number;
+  wakeLate: number;
+}
+
+function blend(prior: number, own: number, n: number, k: number): number {
+  return (prior * k + own * n) / (k + n);
+}
+
+export function nightWindow(b: Baseline): NightWindow {
+  const n = b.nights.length;
+  if (n === 0) return { bed: PRIOR_BED, wake: PRIOR_WAKE, wakeLate: PRIOR_WAKE_LATE };
+  const beds = b.nights.map((x) => x.bed).sort((p, q) => p - q);
+  // a night whose last piece ended before 03:00 tells its bedtime, not its waking
+  const wakes = b.nights.map((x) => x.wake).filter((w) => w >= 12 * 60).sort((p, q) => p - q);
+  const nw = wakes.length;
+  const median = nw ? wakes[Math.floor((nw - 1) / 2)] : PRIOR_WAKE;
+  return {
+    bed: blend(PRIOR_BED, beds[0] - BED_LEAD_MIN, n, PRIOR_NIGHTS),
+    wake: blend(PRIOR_WAKE, median, nw, PRIOR_NIGHTS),
+    wakeLate: blend(PRIOR_WAKE_LATE, nw ? wakes[nw - 1] : PRIOR_WAKE_LATE, nw, PRIOR_NIGHTS),
+  };
 }
 
 /**
- * The first moment at or after `scanFrom` when a silence that began at `from` exceeds the
- * threshold of the hour it is then in. The threshold never exceeds the ceiling, so the answer
- * is at most `from + maxMs` and the scan is a dozen hours at most.
+ * Does a silence that began at `from` (last activity in `cls`) begin inside the night? The night
+ * runs from the earliest bedtime to the usual waking; in the bedroom, from half an hour before the
+ * earliest bedtime (an early night) to the latest waking (a lie-in).
  */
-export function learnedDue(b: Baseline, timezone: string, from: number, scanFrom: number, limits: LearnedLimits): number {
-  let t = Math.max(from, scanFrom);
-  for (;;) {
-    const due = Math.max(t, from + thresholdAt(b, timezone, t, limits));
-    const hourEnd = nextLocalHour(t, timezone);
-    if (due < hourEnd) return due;
-    t = hourEnd;
-  }
+export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass): boolean {
+  const w = nightWindow(b);
+  const { minutes } = clock15(from, timezone);
+  if (cls === 'bed') return minutes >= w.bed - BEDROOM_LEAD_MIN && minutes < w.wakeLate;
+  return minutes >= w.bed && minutes < w.wake;
 }
+
+/** Which tail a silence that began at `from` after activity in `cls` belongs to. */
+export function tailKey(timezone: string, from: number, cls: RoomClass, p: LearnedParams): TailKey {
+  return localTime(from, timezone).hour >= p.eveningFrom ? `${cls}@evening` : cls;
+}
+
+/** The daytime threshold for a silence of tail `key`, ms (before the floor and ceiling). */
+export function dayThresholdMs(b: Baseline, key: TailKey, p: LearnedParams): number {
+  const [cls, evening] = key.split('@') as [RoomClass, string | undefined];
+  const prior = p.prior[cls];
+  const priorExcess = prior.excess * (evening ? p.eveningPrior : 1);
+  const t = b.tails[key];
+  const perDay = (t.k + prior.perDay * p.priorDays) / (b.days + p.priorDays);
+  const excess = (t.s + priorExcess * p.priorExcesses) / (t.k + p.priorExcesses);
+  // long silences expected a month, against the false alarms a month allowed
+  const ratio = (perDay * 30) / (evening ? p.alphaEvening : p.alpha);
+  if (ratio <= 1) return p.u * MINUTE;
+  const sigma = excess * (1 - p.xi);
+  const minutes = p.xi > 1e-6 ? p.u + (sigma / p.xi) * (Math.pow(ratio, p.xi) - 1) : p.u + excess * Math.log(ratio);
+  return minutes * MINUTE;
+}
+
+export interface LearnedLimits {
+  minMs: number;
+  maxMs: number;
+  params: LearnedParams;
+}
+
+export interface SilenceJudgement {
+  regime: 'day' | 'night';
+  roomClass: TailKey;
+  due: number;
+  thresholdMs: number;
+}
+
+/** When a silence that began at `from`, after activity in `cls`, becomes alarming. */
+export function judgeSilence(b: Baseline, timezone: string, from: number, cls: RoomClass, limits: LearnedLimits): SilenceJudgement {
+  if (isNight(b, timezone, from, cls)) {
+    const w = nightWindow(b);
+    const { minutes, day } = clock15(from, timezone);
+    // the morning this night ends in, at the latest waking plus the margin (wall clock)
+    const deadline = w.wakeLate + WAKE_MARGIN_MIN;
+    let due = wallToEpoch(day, (deadline - 9 * 60) * MINUTE, timezone);
+    if (deadline <= minutes) due = from;
+    due = Math.ceil(Math.min(from + limits.maxMs, Math.max(from + limits.minMs, due)));
+    return { regime: 'night', roomClass: cls, due, thresholdMs: due - from };
+  }
+  const key = tailKey(timezone, from, cls, limits.params);
+  // whole milliseconds: every time the core decides is an integer epoch ms
+  const thresholdMs = Math.ceil(Math.min(limits.maxMs, Math.max(limits.minMs, dayThresholdMs(b, key, limits.params))));
+  return { regime: 'day', roomClass: key, due: from + thresholdMs, thresholdMs };
+}
+
+// ---- learning ----
+
+/**
+ * Learn a night from a closed stretch [from, to) without activity outside the bedroom (a bed
+ * mat or a bedroom sensor stirring is still sleep): long, begun in the evening or the small
+ * hours (18:00-06:00), ended after midnight and before 14:00. Pieces of one night (a trip to the
+ * bathroom, a snack at 02:00) merge: the bedtime is the first piece's start, the waking the
+ * last one's end (wakings before 03:00 are only a piece). Copy-on-write.
+ */
+export function learnNight(b: Baseline, timezone: string, from: number, to: number): Baseline {
+  if (to - from < NIGHT_PIECE_MS) return b;
+  const start = clock15(from, timezone);
+  const end = clock15(to, timezone);
+  if (!(start.minutes >= 3 * 60 && start.minutes < 15 * 60 && end.minutes >= 9 * 60 && end.minutes < 23 * 60 && start.day === end.day)) return b;
+  const nights = b.nights.slice();
+  const last = nights[nights.length - 1];
+  if (last && last.day === end.day) nights[nights.length - 1] = { day: end.day, bed: Math.min(last.bed, start.minutes), wake: Math.max(last.wake, end.minutes) };
+  else nights.push({ day: end.day, bed: start.minutes, wake: end.minutes });
+  return { ...b, nights: nights.filter((x) => x.day > end.day - NIGHTS_KEPT) };
+}
+
+/** Learn one closed at-home daytime silence [from, to) that began after activity in `cls`. Copy-on-write. */
+export function learnDay(b0: Baseline, timezone: string, from: number, to: number, cls: RoomClass, p: LearnedParams): Baseline {
+  if (to <= from) return b0;
+  const b = age(b0, to);
+  if (isNight(b0, timezone, from, cls)) return b;
+  const minutes = (to - from) / MINUTE;
+  if (minutes <= p.u) return b;
+  const key = tailKey(timezone, from, cls, p);
+  const tails = { ...b.tails, [key]: { k: b.tails[key].k + 1, s: b.tails[key].s + (minutes - p.u) } };
+  return { ...b, tails };
+}
+
+/** After the days the prior is worth, the personal baseline outweighs the prior. */
+export function baselineLearned(b: Baseline, priorDays: number): boolean {
+  return b.days >= priorDays && b.nights.length >= PRIOR_NIGHTS;
+}
+
+export { HOUR };

@@ -12,7 +12,7 @@
 // alone: each seed draws a persona (early or late riser, long or short naps, how long they sit
 // still out of a sensor's view, how often they go out) within those ranges, then a month of
 // days around it.
-import type { DeviceEvent, DeviceSpec, Readings } from '../domain/types.ts';
+import type { DeviceEvent, DeviceRoom, DeviceSpec, Readings } from '../domain/types.ts';
 import { DAY, MINUTE, isWeekend, localTime, wallToEpoch } from './time.ts';
 
 /** mulberry32: small, fast, and the same sequence everywhere for a seed */
@@ -42,7 +42,7 @@ export interface MonthOptions {
 export interface GeneratedMonth {
   residentId: string;
   timezone: string;
-  devices: DeviceSpec[];
+  devices: Array<DeviceSpec & { room?: DeviceRoom }>;
   events: DeviceEvent[];
   /** local midnight of the first day, and of the day after the last */
   start: number;
@@ -79,12 +79,13 @@ export function generateMonth(seed: number, opts: MonthOptions = {}): GeneratedM
     bedFrom: uni(21.25 * 60, 22 * 60),
     outingChance: uni(0.4, 0.85),
   };
-  const devices: DeviceSpec[] = [
-    { id: 'sim-door', kind: 'door', entrance: true },
-    { id: 'sim-fridge', kind: 'door', entrance: false },
-    ...ROOMS.map((r): DeviceSpec => ({ id: `sim-motion-${r}`, kind: 'motion', entrance: false })),
+  const ROOM_OF: Record<Room, DeviceRoom> = { bedroom: 'bedroom', living: 'living', kitchen: 'kitchen', bath: 'bathroom' };
+  const devices: Array<DeviceSpec & { room?: DeviceRoom }> = [
+    { id: 'sim-door', kind: 'door', entrance: true, room: 'entrance' },
+    { id: 'sim-fridge', kind: 'door', entrance: false, room: 'kitchen' },
+    ...ROOMS.map((r) => ({ id: `sim-motion-${r}`, kind: 'motion' as const, entrance: false, room: ROOM_OF[r] })),
     { id: 'sim-button', kind: 'button', entrance: false },
-    { id: 'sim-smoke', kind: 'smoke', entrance: false },
+    { id: 'sim-smoke', kind: 'smoke', entrance: false, room: 'kitchen' },
   ];
   const moves: Array<{ t: number; room: Room }> = [];
   const fridge: number[] = [];

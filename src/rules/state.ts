@@ -2,10 +2,10 @@
 // saves it after every decision (rule_state table) and a restart continues from it, so every
 // running timer must be derivable from it alone (issue 3: "every running timer is rebuilt
 // from the store"). No undefined, no Infinity, no Maps: JSON.parse(JSON.stringify(s)) equals s.
-import type { AlertKind, DeviceEvent, DeviceSpec } from '../domain/types.ts';
+import type { AlertKind, DeviceEvent, DeviceRoom, DeviceSpec } from '../domain/types.ts';
 import type { ResidentConfig } from '../config/index.ts';
 import { HOUR, MINUTE } from './time.ts';
-import type { Baseline } from './learned.ts';
+import type { Baseline, LearnedParams, RoomClass } from './learned.ts';
 
 export interface ResidentRulesConfig {
   residentId: string;
@@ -13,7 +13,9 @@ export interface ResidentRulesConfig {
   timezone: string;
   /** already parsed: durations are ms, hours are {start,end,text} minutes after midnight */
   rules: ResidentConfig['rules'];
-  devices: Array<DeviceSpec & { supervisionMs?: number }>;
+  devices: Array<DeviceSpec & { supervisionMs?: number; room?: DeviceRoom }>;
+  /** the evaluation's knob for the learned model's trade-off curve; never set from a config file */
+  tuning?: Partial<LearnedParams>;
 }
 
 export type RuleInput =
@@ -21,7 +23,13 @@ export type RuleInput =
   | { type: 'tick' }
   | { type: 'visit'; start: number; end: number }
   | { type: 'acknowledged'; key: string }
-  | { type: 'resolved'; key: string };
+  | { type: 'resolved'; key: string }
+  /** a planned absence entered or changed (same id replaces) */
+  | { type: 'absence'; absence: PlannedAbsence }
+  | { type: 'absence_cancelled'; id: string };
+
+/** The resident is away from `from` until `until` (epoch ms), as a person said. */
+export interface PlannedAbsence { id: string; from: number; until: number }
 
 export type Decision =
   | { type: 'open'; key: string; kind: AlertKind; deviceId?: string; detail: Record<string, unknown> }
@@ -47,6 +55,8 @@ export interface DeviceState {
   /** entrance doors: open since, and from when night-door time counts (a visit pushes it on) */
   openSince: number | null;
   countFrom: number | null;
+  /** motion and presence: occupied since (occupancy true, not yet false); a bed or seat mat stays so for hours */
+  occupiedSince?: number | null;
 }
 
 export interface ActivityState {
@@ -64,6 +74,18 @@ export interface ActivityState {
   gapAway: boolean;
   /** the silence in progress raised an alert a person acknowledged: likely an incident, do not learn it */
   gapIncident: boolean;
+  /** where the last activity was, as the learned model groups rooms */
+  room: RoomClass;
+  /** the last indoor activity (not the entrance door): a door opened after a quiet spell brings someone in */
+  lastIndoor: number;
+  /** the silence in progress began at the entrance door: it may be time out of the home, do not learn it as time in */
+  gapDoor: boolean;
+  /** the last activity outside the bedroom (nights are learned from the stretches between) */
+  lastOutside: number;
+  /** ... and it was the entrance door */
+  outsideAtDoor: boolean;
+  /** while away: the one indoor sensor that stirred (a second one soon after means they are back) */
+  stir: { device: string; at: number } | null;
 }
 
 export interface Visit { start: number; end: number }
@@ -83,6 +105,8 @@ export interface HomeState {
   activity: ActivityState;
   /** visits not yet over */
   visits: Visit[];
+  /** planned absences not yet over (or over while the resident is still out) */
+  absences: PlannedAbsence[];
   baseline: Baseline;
 }
 
@@ -92,21 +116,38 @@ export const DEFAULT_OFFLINE_AFTER_MS = 5 * MINUTE;
 export const DEFAULT_SUPERVISION_MS = 25 * HOUR;
 export const BATTERY_LOW_PERCENT = 10;
 export const BATTERY_OK_PERCENT = 20;
+/**
+ * Occupied this long and then vacated is someone getting up from a bed or seat mat (or leaving a
+ * presence sensor's view): a sign of life in learned mode. A PIR's "clear" a minute or two
+ * after it fired is not.
+ */
+export const PRESENCE_MS = 5 * MINUTE;
+/** occupied for longer than this, a mat or sensor is stuck: its room says nothing about the resident */
+export const OCCUPIED_STUCK_MS = 24 * HOUR;
+/** while away, two different indoor sensors within this long show the resident is back (one alone is a pet, the sun, a draught) */
+export const STIR_MS = 15 * MINUTE;
+/** a silence after such a stir alarms no sooner than this */
+export const STIR_FLOOR_MS = 6 * HOUR;
 /** an entrance door closed with no indoor activity for this long: the resident went out */
 export const AWAY_CONFIRM_MS = 10 * MINUTE;
-/** away-from-home suppresses inactivity for at most this long */
-export const AWAY_MAX_MS = 36 * HOUR;
-export const DEFAULT_FALLBACK_AFTER_MS = 12 * HOUR;
-export const DEFAULT_FALLBACK_ACTIVE_HOURS = { start: 7 * 60, end: 22 * 60, text: '07:00-22:00' };
-export const DEFAULT_LEARNING_DAYS = 14;
+/** away this long with no planned absence: the caseworker is asked where the resident is */
+export const ABSENCE_CHECK_MS = 36 * HOUR;
+/** not back this long after a planned absence should have ended: the caseworker is asked */
+export const ABSENCE_GRACE_MS = 12 * HOUR;
+/**
+ * The entrance door opening after this long without indoor activity brings someone in: they
+ * were out (unnoticed, or at night) rather than sitting still for so long and then leaving.
+ * Shorter spells are common before going out (putting on a coat in a room without a sensor).
+ */
+export const ARRIVE_QUIET_MS = 2 * HOUR;
 export const DEFAULT_LEARNED_MIN_MS = 1 * HOUR;
 export const DEFAULT_LEARNED_MAX_MS = 12 * HOUR;
 
 export function freshDevice(now: number): DeviceState {
-  return { lastSeen: now, offlineSince: null, contact: null, openSince: null, countFrom: null };
+  return { lastSeen: now, offlineSince: null, contact: null, openSince: null, countFrom: null, occupiedSince: null };
 }
 
-export function deviceSpec(cfg: ResidentRulesConfig, event: DeviceEvent): DeviceSpec & { supervisionMs?: number } {
+export function deviceSpec(cfg: ResidentRulesConfig, event: DeviceEvent): ResidentRulesConfig['devices'][number] {
   // an event for a device the config no longer lists is judged by its own kind; doors are
   // entrances unless configured otherwise (CONTRACT.md)
   return cfg.devices.find((d) => d.id === event.deviceId) ?? { id: event.deviceId, kind: event.kind, entrance: true };

@@ -4,7 +4,12 @@ import type { Db } from './db.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 
 export interface MqttOrigin {
-  clientId: string;
+  /**
+   * The MQTT session the message came in: a resend (DUP) can only repeat a message of the same
+   * session, so only there is it looked for. The broker names it: one connection with a clean
+   * session, or a client id's persistent session (stored in events.mqtt_client).
+   */
+  session: string;
   messageId: number;
   /** the DUP flag: a resend of a message that may already be stored */
   dup: boolean;
@@ -20,8 +25,27 @@ interface Pending {
 
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-/** How long a resent QoS 1 message is recognised as a duplicate of a stored one. */
-const DUP_WINDOW_MS = 24 * 3_600_000;
+/**
+ * How long a resent QoS 1 message is recognised as a duplicate of a stored one. A client resends
+ * when it reconnects, seconds or minutes later; a longer window only widens the chance that a new
+ * message reusing a wrapped packet id is taken for an old one.
+ */
+const DUP_WINDOW_MS = 10 * 60_000;
+
+/** readings that on their own never raise an alert */
+const QUIET = new Set(['contact', 'occupancy', 'presence', 'test']);
+
+/**
+ * A report that may raise an alarm (a hazard, a button press, low battery, tamper) is never
+ * dropped as a resend: storing it twice costs one row, and one ongoing condition is one alert
+ * anyway; dropping a new one by mistake could lose an SOS.
+ */
+export function mayAlarm(event: DeviceEvent): boolean {
+  if (event.type !== 'state') return false;
+  const r = (event.readings ?? {}) as Record<string, unknown>;
+  if (typeof r.action === 'string') return true;
+  return Object.entries(r).some(([k, v]) => v === true && !QUIET.has(k));
+}
 
 export function eventPayload(event: DeviceEvent): string {
   return JSON.stringify(event.type === 'availability' ? { availability: event.availability } : event.readings ?? {});
@@ -39,7 +63,7 @@ export function eventRepository(db: Db) {
   const insert = db.prepare(`INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   // rare (only a resend carries DUP), so it rides the resident index rather than paying for one of its own
-  const findDup = db.prepare(`SELECT id FROM events WHERE resident_id = ? AND at >= ? AND device_id = ? AND mqtt_message_id = ? AND payload = ?
+  const findDup = db.prepare(`SELECT id FROM events WHERE resident_id = ? AND at >= ? AND device_id = ? AND mqtt_client = ? AND mqtt_message_id = ? AND payload = ?
     ORDER BY at DESC, id DESC LIMIT 1`);
   const seen = db.prepare(`UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), @at),
     battery = COALESCE(@battery, battery), availability = COALESCE(@availability, availability) WHERE id = @id`);
@@ -57,12 +81,12 @@ export function eventRepository(db: Db) {
     const ids: number[] = [];
     for (const p of group) {
       const { event, origin } = p;
-      if (origin?.dup) {
-        const existing = findDup.get(event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.messageId, p.payload) as { id: number } | undefined;
+      if (origin?.dup && !mayAlarm(event)) {
+        const existing = findDup.get(event.residentId, event.at - DUP_WINDOW_MS, event.deviceId, origin.session, origin.messageId, p.payload) as { id: number } | undefined;
         if (existing) { ids.push(-existing.id); continue; }
       }
       const info = insert.run(event.at, event.deviceId, event.residentId, event.type, event.source, p.payload,
-        origin?.clientId ?? null, origin?.messageId ?? null);
+        origin?.session ?? null, origin?.messageId ?? null);
       ids.push(Number(info.lastInsertRowid));
       const status = {
         lastSeen: event.at,

@@ -272,4 +272,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (round_id, resident_id)
   );
   `,
+  /* 8: each inbound SMS (Twilio MessageSid) acts once: a replayed reply is recognised */ `
+  CREATE TABLE inbound_messages (
+    sid TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  );
+  `,
+  /* 9: planned absences: a caseworker (API), the family or the resident (SMS) says they are away until a date */ `
+  CREATE TABLE absences (
+    id INTEGER PRIMARY KEY,
+    resident_id TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    set_by TEXT NOT NULL,
+    via TEXT NOT NULL,                          -- api | sms
+    created_at INTEGER NOT NULL,
+    cancelled_at INTEGER,
+    cancelled_by TEXT
+  );
+  CREATE INDEX absences_resident ON absences(resident_id, ends_at);
+  `,
 ];

@@ -1,11 +1,11 @@
 // GET /metrics on prom-client: the counters the gateway always had, under the same names; label
 // values escaped as the Prometheus text format says; the latency histograms a device and a
 // neighbour feel (PUBACK, commit, alarm to SMS through the real twilio package); Node's own
-// process and event-loop metrics; and the route's access (open, as CONTRACT.md "Access" allows).
+// process and event-loop metrics; and the route's access (a token, unless http.publicMetrics).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Metrics } from '../../src/metrics.ts';
 import { FakeTwilio } from '../notify/fake-twilio.ts';
-import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { rawHttp } from '../security/net.ts';
 
 /** the value of one sample line, e.g. sample(text, 'gateway_x_total{reason="a"}') */
@@ -71,7 +71,7 @@ describe('GET /metrics on the running gateway', () => {
   });
   afterAll(async () => { await gw?.stop(); await fake?.stop(); });
 
-  it('has the latency histograms, the counters under their names, and process metrics, without a token', async () => {
+  it('has the latency histograms, the counters under their names, and process metrics, to a token holder', async () => {
     const text = fake.nextMessageTo(NEIGHBOR);
     const c = await gw.connect('zhang-smoke', 'smoke-secret');
     await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
@@ -80,7 +80,8 @@ describe('GET /metrics on the running gateway', () => {
     await waitFor(() => gw.app.metrics.observations('gateway_alarm_to_sms_seconds'), 5000, 'the alarm-to-SMS observation');
 
     const port = gw.app.httpPort();
-    const res = await rawHttp(port, { target: '/metrics' });
+    expect((await rawHttp(port, { target: '/metrics' })).status).toBe(401);
+    const res = await rawHttp(port, { target: '/metrics', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const body = res.body;

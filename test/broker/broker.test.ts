@@ -2,7 +2,7 @@
 // and what is stored before the PUBACK.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import mqtt from 'mqtt';
-import { startGateway, waitFor, countEvents, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, countEvents, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { RawClient } from './raw-client.ts';
 
 let gw: TestGateway;
@@ -213,7 +213,7 @@ describe('metrics', () => {
     const c = await gw.connect('zhang-door', 'door-secret');
     await c.publishAsync('devices/zhang-door', '{"contact":true}', { qos: 1 });
     await c.publishAsync('devices/zhang-door', 'not json', { qos: 1 });
-    const res = await gw.app.http.inject({ method: 'GET', url: '/metrics' });
+    const res = await gw.app.http.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } });
     await c.endAsync();
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/^gateway_messages_accepted_total\{source="mqtt"\} [1-9]\d*$/m);

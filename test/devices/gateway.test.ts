@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
-import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import type { MqttClient } from 'mqtt';
 
 interface Case { model: string; scenario: string; payload: Record<string, unknown> }
@@ -161,7 +161,7 @@ describe('MQTT 5', () => {
     const warns = gw.logs.lines.filter((l) => l.includes('MQTT 5 is not supported') && l.includes('"clientId":"z2m-v5"'));
     expect(warns).toHaveLength(1);
     expect(JSON.parse(warns[0]).level).toBe(40);
-    expect((await gw.app.http.inject({ method: 'GET', url: '/metrics' })).body).toContain('gateway_connections_refused_total{reason="mqtt_version_5"}');
+    expect((await gw.app.http.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } })).body).toContain('gateway_connections_refused_total{reason="mqtt_version_5"}');
     // 3.1.1, zigbee2mqtt's default, still connects
     const ok = await gw.connect('z2m', 'bridge-pass', { protocolVersion: 4, clientId: 'z2m-v4' });
     expect(ok.connected).toBe(true);

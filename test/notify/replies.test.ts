@@ -6,7 +6,9 @@ import { harness, until, testConfig, PHONES, type Harness } from './harness.ts';
 let h: Harness;
 afterEach(async () => { await h?.close(); });
 
-const reply = (from: string, body: string) => ({ From: from, To: '+15005550006', Body: body, MessageSid: 'SM' + 'f'.repeat(32), AccountSid: 'ACx' });
+// each reply is its own message: Twilio names every one, and the gateway acts on a name once
+let sids = 0;
+const reply = (from: string, body: string) => ({ From: from, To: '+15005550006', Body: body, MessageSid: 'SM' + String(++sids).padStart(32, '0'), AccountSid: 'ACx' });
 
 describe('a reply of 1', () => {
   it('from a texted contact stops the escalation; the others already told hear who has it', async () => {

@@ -91,12 +91,14 @@ describe('visits', () => {
   });
 });
 
+/** seen inside, then out through the entrance door at t */
+const leave = (h: ReturnType<typeof home>, t: number) => {
+  h.send('pir', { occupancy: true }, t - 30_000);
+  h.send('door', { contact: false }, t);
+  h.send('door', { contact: true }, t + 10_000);
+};
+
 describe('away from home', () => {
-  const leave = (h: ReturnType<typeof home>, t: number) => {
-    h.send('pir', { occupancy: true }, t - 30_000);
-    h.send('door', { contact: false }, t);
-    h.send('door', { contact: true }, t + 10_000);
-  };
 
   it('door opened and closed, then no indoor motion: away, no inactivity until back', () => {
     const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
@@ -132,15 +134,17 @@ describe('away from home', () => {
     expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T05:00:10.000Z']);
   });
 
-  it('away holds inactivity for 36 hours at most', () => {
+  it('away for 36 hours with nothing planned asks the caseworker (an absence alert), never a silence alarm; coming back settles it', () => {
     const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
     leave(h, Date.parse('2026-03-02T01:00:00Z'));
-    h.at('2026-03-03T12:00:00Z');
+    h.at('2026-03-05T12:00:00Z');
     expect(h.opened('inactivity')).toHaveLength(0);
-    h.at('2026-03-03T14:00:00Z');
-    // 36 h from the door closing behind them
-    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-03T13:00:10.000Z']);
-    expect(h.records()[1]).toMatch(/36 hours/);
+    // 36 h from the door closing behind them, once
+    expect(h.opened('absence').map((d) => iso(d.at))).toEqual(['2026-03-03T13:00:10.000Z']);
+    expect(h.opened('absence')[0].detail).toMatchObject({ planned: false, awayForMs: 36 * HOUR });
+    h.send('door', { contact: false }, '2026-03-05T12:00:00Z');
+    expect(h.ofKey('absence')).toEqual(['open', 'update:back home', 'resolve:back home']);
+    expect(h.records()).toContain('back home');
   });
 
   it('needs a motion sensor to tell "out" from "sitting still"', () => {
@@ -173,5 +177,110 @@ describe('away from home at night', () => {
     h.at('2026-03-02T05:00:00Z');
     expect(h.records()).toEqual([]);
     expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T04:00:30.000Z']);
+  });
+});
+
+describe('planned absences', () => {
+  const absence = (h: ReturnType<typeof home>, id: string, from: string, until: string) =>
+    h.plan({ id, from: Date.parse(from), until: Date.parse(until) });
+
+  it('no silence alarm until the planned end; a caseworker is asked only if they are not back 12 h after it', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    absence(h, 'a1', '2026-03-02T01:00:00Z', '2026-03-20T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:30:00Z'));
+    h.at('2026-03-19T23:00:00Z');
+    expect(h.opened('inactivity')).toHaveLength(0);
+    expect(h.opened('absence')).toHaveLength(0);
+    expect(h.records()).toEqual(['away from home (planned)']);
+    h.at('2026-03-20T12:30:00Z');
+    expect(h.opened('absence').map((d) => iso(d.at))).toEqual(['2026-03-20T12:00:00.000Z']);
+    expect(h.opened('absence')[0].detail).toMatchObject({ plannedUntil: Date.parse('2026-03-20T00:00:00Z') });
+    expect(h.opened('inactivity')).toHaveLength(0);
+  });
+
+  it('in a home where going out is not seen, the silence counts from the end of the absence', () => {
+    const cfg = homeConfig(fixed(2 * HOUR), 'UTC', [{ id: 'fridge', kind: 'door', entrance: false }]);
+    const h = home(cfg, '2026-03-02T00:00:00Z');
+    h.send('fridge', { contact: false }, '2026-03-02T00:30:00Z');
+    absence(h, 'a1', '2026-03-02T01:00:00Z', '2026-03-04T00:00:00Z');
+    h.at('2026-03-04T03:00:00Z');
+    // 00:30 + 2 h would have been 02:30 on the first day
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-04T02:00:00.000Z']);
+  });
+
+  it('coming home early ends it; cancelling it watches the silence again at once', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    absence(h, 'a1', '2026-03-02T01:00:00Z', '2026-03-10T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:30:00Z'));
+    h.send('door', { contact: false }, '2026-03-03T09:00:00Z');
+    h.send('pir', { occupancy: true }, '2026-03-03T09:01:00Z');
+    expect(h.records()).toEqual(['away from home (planned)', 'back home', 'back home before the planned absence ended']);
+    expect(h.state.absences).toEqual([]);
+    h.at('2026-03-03T11:02:00Z');
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-03T11:01:00.000Z']);
+
+    const c = home(homeConfig(fixed(2 * HOUR), 'UTC', [{ id: 'fridge', kind: 'door', entrance: false }]), '2026-03-02T00:00:00Z');
+    absence(c, 'a2', '2026-03-02T00:00:00Z', '2026-03-10T00:00:00Z');
+    c.at('2026-03-02T05:00:00Z');
+    expect(c.opened('inactivity')).toHaveLength(0);
+    c.cancel('a2');
+    expect(c.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T05:00:00.000Z']);
+  });
+
+  it('a planned absence answers the caseworker\'s question and settles a silence alarm raised while they were away', () => {
+    const h = home(homeConfig(fixed(2 * HOUR)), '2026-03-02T00:00:00Z');
+    leave(h, Date.parse('2026-03-02T01:00:00Z'));
+    h.at('2026-03-03T14:00:00Z');
+    absence(h, 'a1', '2026-03-02T01:00:00Z', '2026-03-08T00:00:00Z');
+    expect(h.ofKey('absence')).toEqual(['open', 'update:absence planned', 'resolve:absence planned']);
+
+    const cfg = homeConfig(fixed(2 * HOUR), 'UTC', [{ id: 'fridge', kind: 'door', entrance: false }]);
+    const g = home(cfg, '2026-03-02T00:00:00Z');
+    g.send('fridge', { contact: false }, '2026-03-02T00:30:00Z');
+    g.at('2026-03-02T03:00:00Z');
+    absence(g, 'a1', '2026-03-02T00:40:00Z', '2026-03-05T00:00:00Z');
+    expect(g.ofKey('inactivity')).toEqual(['open', 'update:absence planned', 'resolve:absence planned']);
+  });
+});
+
+describe('away from home, learned mode', () => {
+  const learnedCfg = (devices?: ResidentRulesConfig['devices']) => homeConfig({ inactivity: { mode: 'learned' } }, 'UTC', devices);
+
+  it('homes without a motion sensor: inside, then the door, then nothing inside is going out', () => {
+    const h = home(learnedCfg([{ id: 'door', kind: 'door', entrance: true }, { id: 'fridge', kind: 'door', entrance: false, room: 'kitchen' }]), '2026-03-02T08:00:00Z');
+    h.send('fridge', { contact: false }, '2026-03-02T08:50:00Z');
+    h.send('fridge', { contact: true }, '2026-03-02T08:51:00Z');
+    h.send('door', { contact: false }, '2026-03-02T09:00:00Z');
+    h.send('door', { contact: true }, '2026-03-02T09:00:10Z');
+    h.at('2026-03-02T17:00:00Z');
+    expect(h.records()).toEqual(['away from home']);
+    expect(h.opened('inactivity')).toHaveLength(0);
+  });
+
+  it('the door after two quiet hours inside brings someone in: stillness then is judged, not taken for an errand', () => {
+    const h = home(learnedCfg(), '2026-03-02T08:00:00Z');
+    h.send('fridge', { contact: false }, '2026-03-02T08:00:00Z');
+    h.send('door', { contact: false }, '2026-03-02T10:30:00Z');
+    h.send('door', { contact: true }, '2026-03-02T10:30:10Z');
+    h.at('2026-03-02T18:00:00Z');
+    expect(h.records()).toEqual([]);
+    expect(h.opened('inactivity')).toHaveLength(1);
+  });
+
+  it('while out, one sensor stirring (a pet, the sun) is not coming home; two different ones are', () => {
+    const h = home(learnedCfg(), '2026-03-02T08:00:00Z');
+    leave(h, Date.parse('2026-03-02T09:00:00Z'));
+    h.send('pir', { occupancy: true }, '2026-03-02T11:00:00Z');
+    h.send('pir', { occupancy: true }, '2026-03-02T11:05:00Z');
+    expect(h.records()).toEqual(['away from home']);
+    // nothing after the stir: asked no sooner than 6 h on
+    h.at('2026-03-02T17:04:00Z');
+    expect(h.opened('inactivity')).toHaveLength(0);
+    h.at('2026-03-02T17:06:00Z');
+    expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T17:05:00.000Z']);
+    expect(h.opened('inactivity')[0].detail).toMatchObject({ afterStir: true });
+    h.send('pir', { occupancy: true }, '2026-03-02T18:00:00Z');
+    h.send('fridge', { contact: false }, '2026-03-02T18:02:00Z');
+    expect(h.records()).toEqual(['away from home', 'back home']);
   });
 });

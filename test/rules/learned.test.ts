@@ -1,69 +1,183 @@
+// The learned inactivity model (src/rules/learned.ts): a prior from the first hour, thresholds by
+// the room of the last activity, nights that wait for the morning, learned bedtimes, shrinkage
+// towards the resident's own silences, bed and seat mats.
 import { describe, expect, it } from 'vitest';
 import type { ResidentRulesConfig } from '../../src/rules/index.ts';
-import { HOUR, MIN, home, homeConfig, iso } from './driver.ts';
+import { PARAMS, dayThresholdMs, emptyBaseline, nightWindow, WAKE_MARGIN_MIN } from '../../src/rules/learned.ts';
+import { HOUR, MIN, home, homeConfig, hours } from './driver.ts';
 
 const TZ = 'Asia/Shanghai';
 const DAY0 = Date.parse('2026-03-01T16:00:00Z'); // Monday 2 March 2026, 00:00 in Shanghai
-const local = (day: number, hour: number) => DAY0 + day * 24 * HOUR + hour * HOUR;
+const local = (day: number, hour: number) => DAY0 + day * 24 * HOUR + Math.round(hour * HOUR);
 const learned = (extra: object = {}): ResidentRulesConfig['rules'] => ({ inactivity: { mode: 'learned', ...extra } });
 
-/** A plain routine: up at `wake` (later at weekends if asked), about every 20 minutes until 22:00, then asleep. */
-function live(h: ReturnType<typeof home>, fromDay: number, days: number, weekendWake?: number) {
-  for (let d = fromDay; d < fromDay + days; d++) {
-    const weekend = d % 7 === 5 || d % 7 === 6;
-    const wake = weekend && weekendWake !== undefined ? weekendWake : 7;
-    for (let t = local(d, wake); t <= local(d, 22); t += 20 * MIN) h.send('pir', { occupancy: true }, t);
+const DEVICES: ResidentRulesConfig['devices'] = [
+  { id: 'door', kind: 'door', entrance: true, room: 'entrance' },
+  { id: 'fridge', kind: 'door', entrance: false, room: 'kitchen' },
+  { id: 'pir-living', kind: 'motion', entrance: false, room: 'living' },
+  { id: 'pir-bath', kind: 'motion', entrance: false, room: 'bathroom' },
+  { id: 'pir-bed', kind: 'motion', entrance: false, room: 'bedroom' },
+  { id: 'bed-mat', kind: 'presence', entrance: false, room: 'bedroom' },
+  { id: 'seat-mat', kind: 'presence', entrance: false, room: 'living' },
+  { id: 'flush', kind: 'door', entrance: false, room: 'bathroom' },
+];
+const cfgOf = (rules = learned()) => homeConfig(rules, TZ, DEVICES);
+const prior = (cls: 'active' | 'rest' | 'bath' | 'bed') => dayThresholdMs(emptyBaseline(), cls, PARAMS);
+
+/** One ordinary day: up at `wake`, then every 20 min the fridge or the bathroom, to bed at `bed` (hours). */
+function day(h: ReturnType<typeof home>, d: number, wake = 7, bed = 22) {
+  h.send('pir-bed', { occupancy: true }, local(d, wake));
+  let i = 0;
+  for (let t = local(d, wake) + 10 * MIN; t < local(d, bed) - 10 * MIN; t += 20 * MIN, i++) {
+    if (i % 3 === 2) h.send('pir-bath', { occupancy: true }, t);
+    else h.send('fridge', { contact: i % 3 === 1 }, t);
   }
+  h.send('pir-bed', { occupancy: true }, local(d, bed));
 }
 
-describe('learned inactivity', () => {
-  it('falls back to the fixed rule (12 h within 07:00-22:00) while learning', () => {
-    const h = home(homeConfig(learned(), TZ), local(0, 6));
-    live(h, 0, 3);
-    h.send('pir', { occupancy: true }, local(3, 10));
-    h.at(local(4, 12));
-    expect(h.opened('inactivity').map((d) => d.at)).toEqual([local(3, 22)]);
-    expect(h.opened('inactivity')[0].detail).toMatchObject({ mode: 'learning' });
-  });
-
-  it('after learning: sleep is no silence to alarm on, a morning silence is, within the floor of 1 h', () => {
-    const h = home(homeConfig(learned(), TZ), local(0, 6));
-    live(h, 0, 16);
-    expect(h.records()).toEqual(['inactivity baseline learned']);
-    expect(h.opened('inactivity')).toHaveLength(0); // sixteen nights of sleep
-    // day 16 (a Wednesday): up at 07:00, last seen 09:40
-    for (let t = local(16, 7); t <= local(16, 9) + 40 * MIN; t += 20 * MIN) h.send('pir', { occupancy: true }, t);
-    h.at(local(16, 14));
+describe('learned inactivity from the first hour', () => {
+  it('the prior is a couple of hours after the kitchen, longer after the living room, never a 12-hour blind period', () => {
+    expect(prior('active')).toBeGreaterThan(1 * HOUR);
+    expect(prior('active')).toBeLessThan(3 * HOUR);
+    expect(prior('rest')).toBeGreaterThan(prior('active'));
+    const h = home(cfgOf(), local(0, 9.9));
+    h.send('fridge', { contact: false }, local(0, 10));
+    h.at(local(0, 18));
     const [alert] = h.opened('inactivity');
-    expect(alert.at - (local(16, 9) + 40 * MIN)).toBe(HOUR);
-    expect(alert.detail).toMatchObject({ mode: 'learned', thresholdMs: HOUR });
+    expect(alert.at - local(0, 10)).toBe(Math.ceil(prior('active')));
+    expect(alert.detail).toMatchObject({ mode: 'learned', regime: 'day', room: 'active' });
   });
 
-  it('the floor and the ceiling are configurable', () => {
-    const h = home(homeConfig(learned({ min: 2 * HOUR, max: 10 * HOUR }), TZ), local(0, 6));
-    live(h, 0, 16);
-    for (let t = local(16, 7); t <= local(16, 10); t += 20 * MIN) h.send('pir', { occupancy: true }, t);
-    h.at(local(16, 14));
-    expect(h.opened('inactivity').map((d) => d.at)).toEqual([local(16, 12)]);
-    // a night far longer than usual: the ceiling holds it to 10 h after the last sign of life
-    h.send('pir', { occupancy: true }, local(16, 21));
-    h.at(local(17, 12));
-    expect(h.opened('inactivity').map((d) => d.at).slice(1)).toEqual([local(17, 7)]);
+  it('where the last activity was: a silence after the living room may run longer than one after the kitchen', () => {
+    const kitchen = home(cfgOf(), local(0, 9.9));
+    kitchen.send('fridge', { contact: false }, local(0, 10));
+    kitchen.at(local(0, 19));
+    const living = home(cfgOf(), local(0, 9.9));
+    living.send('pir-living', { occupancy: true }, local(0, 10));
+    living.at(local(0, 19));
+    expect(living.opened('inactivity')[0].at - kitchen.opened('inactivity')[0].at).toBe(Math.ceil(prior('rest')) - Math.ceil(prior('active')));
   });
 
-  it('learns by time of week: a weekend lie-in is usual, the same silence on a weekday is not', () => {
-    const h = home(homeConfig(learned(), TZ), local(0, 6));
-    live(h, 0, 28, 9.5);
-    expect(h.opened('inactivity')).toHaveLength(0);
-    // Monday 30 March (day 28) up at 07:00, then nothing: judged on weekdays, where 09:00 is busy
-    h.send('pir', { occupancy: true }, local(28, 7));
-    h.at(local(28, 12));
-    const weekday = h.opened('inactivity').map((d) => iso(d.at));
-    expect(weekday).toHaveLength(1);
-    expect(h.opened('inactivity')[0].at).toBeLessThanOrEqual(local(28, 9));
-    // the next Saturday (day 33): asleep until 09:30 as on every weekend
-    live(h, 28, 5);
-    h.send('pir', { occupancy: true }, local(33, 9.5));
+  it('a silence begun at night is sleep: the alarm waits until past the latest waking', () => {
+    const h = home(cfgOf(), local(0, 23.9));
+    h.send('pir-bed', { occupancy: true }, local(1, 0.5));
+    h.at(local(1, 14));
+    const [alert] = h.opened('inactivity');
+    // the prior's latest waking (10:00) plus the margin, the next morning
+    const w = nightWindow(emptyBaseline());
+    expect(alert.at).toBe(local(1, (w.wakeLate + WAKE_MARGIN_MIN) / 60 - 9));
+    expect(alert.detail).toMatchObject({ regime: 'night' });
+    // and never past the ceiling (12 h) from a silence begun earlier in the night
+    const early = home(cfgOf(), local(0, 21.9));
+    early.send('pir-bed', { occupancy: true }, local(0, 22));
+    early.at(local(1, 14));
+    expect(early.opened('inactivity')[0].at).toBe(local(1, 10));
+  });
+
+  it('learns the bedtime: after a week of going to bed at 20:00 a silence from 20:05 is no longer an evening alarm', () => {
+    const first = home(cfgOf(), local(0, 20));
+    first.send('fridge', { contact: false }, local(0, 20) + 5 * MIN);
+    first.at(local(1, 6));
+    expect(first.opened('inactivity')[0].detail).toMatchObject({ regime: 'day', room: 'active@evening' });
+    // (from the bedroom half an hour before the earliest bedtime is night already)
+    const bedroom = home(cfgOf(), local(0, 20));
+    bedroom.send('pir-bed', { occupancy: true }, local(0, 20.6));
+    bedroom.at(local(1, 6));
+    expect(bedroom.opened('inactivity')).toHaveLength(0);
+
+    const h = home(cfgOf(), local(0, 6.9));
+    for (let d = 0; d < 7; d++) day(h, d, 7, 20);
+    // the first evening alarms: the prior puts bedtimes after 20:30; never again once learned
+    expect(h.opened('inactivity').map((a) => a.detail.lastActivityAt)).toEqual([local(0, 20)]);
+    expect(nightWindow(h.state.baseline).bed).toBeLessThan(5 * 60); // before 20:00 (minutes after 15:00)
+    day(h, 7, 7, 20);
+    h.send('fridge', { contact: false }, local(7, 20) + 5 * MIN);
+    h.at(local(8, 6));
     expect(h.opened('inactivity')).toHaveLength(1);
+  });
+
+  it('shrinks towards the resident: a busy home gets shorter thresholds than the prior, one that sits long after the kitchen longer ones', () => {
+    const busy = home(cfgOf(), local(0, 6));
+    for (let d = 0; d < 14; d++) day(busy, d);
+    expect(busy.records()).toContain('inactivity baseline learned');
+    expect(busy.opened('inactivity')).toHaveLength(0);
+    expect(dayThresholdMs(busy.state.baseline, 'active', PARAMS)).toBeLessThan(prior('active') - 15 * MIN);
+
+    // every afternoon the kitchen, then three quiet hours (reading in a room without a sensor)
+    const reader = home(cfgOf(), local(0, 6));
+    for (let d = 0; d < 14; d++) {
+      for (let t = local(d, 7); t < local(d, 13); t += 20 * MIN) reader.send('pir-bath', { occupancy: true }, t);
+      reader.send('fridge', { contact: false }, local(d, 13));
+      reader.send('fridge', { contact: true }, local(d, 16));
+      for (let t = local(d, 16) + 20 * MIN; t < local(d, 21); t += 20 * MIN) reader.send('pir-bath', { occupancy: true }, t);
+      reader.send('pir-bed', { occupancy: true }, local(d, 21.5));
+    }
+    const alarms = reader.opened('inactivity').map((a) => Math.floor((a.at - DAY0) / (24 * HOUR)));
+    // the first afternoons alarm (the prior knows nothing of this home); then it has learned
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.every((d) => d < 5)).toBe(true);
+    expect(dayThresholdMs(reader.state.baseline, 'active', PARAMS)).toBeGreaterThan(3 * HOUR);
+  });
+
+  it('the floor, the ceiling and a fixed safety net are configurable', () => {
+    const floor = home(cfgOf(learned({ min: 3 * HOUR })), local(0, 9.9));
+    floor.send('fridge', { contact: false }, local(0, 10));
+    floor.at(local(0, 20));
+    expect(floor.opened('inactivity')[0].at).toBe(local(0, 13));
+
+    const ceiling = home(cfgOf(learned({ max: 4 * HOUR })), local(0, 21.9));
+    ceiling.send('pir-bed', { occupancy: true }, local(0, 22));
+    ceiling.at(local(1, 12));
+    expect(ceiling.opened('inactivity')[0].at).toBe(local(1, 2));
+
+    const net = home(cfgOf(learned({ after: HOUR, activeHours: hours('08:00-22:00') })), local(0, 9.9));
+    net.send('pir-living', { occupancy: true }, local(0, 10));
+    net.at(local(0, 20));
+    expect(net.opened('inactivity')[0].at).toBe(local(0, 11));
+    expect(net.opened('inactivity')[0].detail).toMatchObject({ safetyNet: HOUR });
+  });
+});
+
+describe('bed and seat mats', () => {
+  it('while the seat is occupied the silence is judged as a sit, whatever the flush did after', () => {
+    const h = home(cfgOf(), local(0, 13.9));
+    h.send('seat-mat', { occupancy: true }, local(0, 14));
+    h.send('flush', { contact: false }, local(0, 14) + 5_000);
+    h.send('flush', { contact: true }, local(0, 14) + 60_000);
+    h.at(local(0, 23));
+    expect(h.opened('inactivity')[0].detail).toMatchObject({ room: 'rest' });
+  });
+
+  it('getting up after a while on the mat is a sign of life; a PIR clearing a minute after it fired is not', () => {
+    const mat = home(cfgOf(), local(0, 9.9));
+    mat.send('seat-mat', { occupancy: true }, local(0, 10));
+    mat.send('seat-mat', { occupancy: false }, local(0, 12));
+    // the two hours on the seat were a usual sit, learned as one
+    const sit = dayThresholdMs(mat.state.baseline, 'rest', PARAMS);
+    expect(sit).toBeGreaterThan(prior('rest'));
+    mat.at(local(0, 20));
+    expect(mat.opened('inactivity')[0].at).toBe(local(0, 12) + Math.ceil(sit));
+
+    const pir = home(cfgOf(), local(0, 9.9));
+    pir.send('pir-living', { occupancy: true }, local(0, 10));
+    pir.send('pir-living', { occupancy: false }, local(0, 10) + 90_000);
+    pir.at(local(0, 20));
+    expect(pir.opened('inactivity')[0].at).toBe(local(0, 10) + Math.ceil(prior('rest')));
+  });
+});
+
+describe('saved state', () => {
+  it('a state saved by the model before this one continues, starting its baseline afresh', () => {
+    const h = home(cfgOf(), local(0, 9));
+    h.send('fridge', { contact: false }, local(0, 9.5));
+    const old = JSON.parse(JSON.stringify(h.state));
+    old.baseline = { days: [{ day: 20514, weekend: false, silence: new Array(24).fill(30) }], noted: true };
+    delete old.absences;
+    delete old.activity.room;
+    delete old.activity.lastOutside;
+    const again = home(cfgOf(), local(0, 9.5), old);
+    again.send('fridge', { contact: true }, local(0, 10));
+    again.at(local(0, 20));
+    expect(again.opened('inactivity')[0].at).toBe(local(0, 10) + Math.ceil(prior('active')));
   });
 });

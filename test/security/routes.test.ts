@@ -39,7 +39,7 @@ afterAll(async () => { await gw?.stop(); });
 
 /** the routes the contract leaves open ("Access"): health, the page's files, the API description, signed webhooks */
 function isPublic(method: string, path: string): boolean {
-  if (path === '/healthz' || path === '/openapi.json' || path === '/docs' || path === '/' || path === '/metrics') return true;
+  if (path === '/healthz' || path === '/openapi.json' || path === '/docs' || path === '/') return true;
   // the API docs UI (Swagger UI) and its files: the same description, to try it out
   if ((method === 'GET' || method === 'HEAD') && /^\/docs\/ui(\/|$)/.test(path)) return true;
   // the page's files, some in one folder of screens or strings
@@ -135,6 +135,8 @@ describe('authentication is decided by the route, never by the spelling of the U
   it('an unknown path under /api/ asks for a token before it says 404', async () => {
     expect((await rawHttp(port, { target: '/api/nothing-here' })).status).toBe(401);
     expect((await rawHttp(port, { target: '/%61pi/nothing-here' })).status).toBe(401);
+    expect((await rawHttp(port, { target: '//api/nothing-here' })).status).toBe(401);
+    expect((await rawHttp(port, { target: `http://127.0.0.1:${port}/API/nothing-here` })).status).toBe(401);
     expect((await rawHttp(port, { target: '/api/nothing-here', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } })).status).toBe(404);
   });
 
