@@ -24,7 +24,7 @@ import { replayAll } from '../../src/replay.ts';
 import { replayConfigFor } from '../../src/replay-config.ts';
 import { replay, type HomeState } from '../../src/rules/index.ts';
 import { prng } from '../../src/rules/routine.ts';
-import { localTime } from '../../src/rules/time.ts';
+import { localTime } from '../../src/time/index.ts';
 import type { LearnedParams } from '../../src/rules/learned.ts';
 
 export const HOUR = 3_600_000;

@@ -1,6 +1,8 @@
 // The one config schema: zod gives both the TypeScript type (z.infer) and the validator.
 // Key names follow ../shared/CONTRACT.md "Config (YAML)" exactly.
 import { z } from 'zod';
+// the zone names the rules and the calendar can read (src/time, on Temporal)
+import { isTimeZone } from '../time/index.ts';
 
 const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -36,14 +38,6 @@ const hours = z
     return { start, end, text };
   });
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const timezone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone like "Asia/Shanghai"' });
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date like 2026-10-01' })

@@ -7,7 +7,7 @@ import {
   BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS, PRESENCE_MS,
   freshDevice, type DeviceState, type HomeState, type ResidentRulesConfig,
 } from './state.ts';
-import { addMsInWindow } from './time.ts';
+import { addMsInWindow } from '../time/index.ts';
 
 /** What an event tells inactivity.ts about the resident moving about. */
 export interface ActivityFacts {

@@ -8,7 +8,7 @@ import type { ResidentConfig } from '../config/index.ts';
 import { decide, initialState, nextDue } from './core.ts';
 import { RuleScheduler, virtualClock } from './scheduler.ts';
 import type { HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
-import { DAY, HOUR, MINUTE, localTime, wallToEpoch } from './time.ts';
+import { DAY, HOUR, MINUTE, localTime, wallToEpoch } from '../time/index.ts';
 import { generateMonth, prng, type GeneratedMonth, type MonthOptions } from './routine.ts';
 
 export { generateMonth, type GeneratedMonth, type MonthOptions } from './routine.ts';

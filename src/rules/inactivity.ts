@@ -33,7 +33,7 @@ import {
   hasActivitySensor, hasMotionSensor,
   type HomeState, type PlannedAbsence, type ResidentRulesConfig,
 } from './state.ts';
-import { addMsInWindow, inWindow, msInWindow } from './time.ts';
+import { addMsInWindow, inWindow, msInWindow } from '../time/index.ts';
 import type { HourWindow } from '../config/index.ts';
 
 const KEY = 'inactivity';

@@ -13,7 +13,7 @@
 // still out of a sensor's view, how often they go out) within those ranges, then a month of
 // days around it.
 import type { DeviceEvent, DeviceRoom, DeviceSpec, Readings } from '../domain/types.ts';
-import { DAY, MINUTE, isWeekend, localTime, wallToEpoch } from './time.ts';
+import { DAY, MINUTE, isWeekend, localTime, wallToEpoch } from '../time/index.ts';
 
 /** mulberry32: small, fast, and the same sequence everywhere for a seed */
 export function prng(seed: number): () => number {

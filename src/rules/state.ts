@@ -4,7 +4,7 @@
 // from the store"). No undefined, no Infinity, no Maps: JSON.parse(JSON.stringify(s)) equals s.
 import type { AlertKind, DeviceEvent, DeviceRoom, DeviceSpec } from '../domain/types.ts';
 import type { ResidentConfig } from '../config/index.ts';
-import { HOUR, MINUTE } from './time.ts';
+import { HOUR, MINUTE } from '../time/index.ts';
 import type { Baseline, LearnedParams, RoomClass } from './learned.ts';
 
 export interface ResidentRulesConfig {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseConfig, parseDuration, ConfigError, type HourWindow } from '../../src/config/index.ts';
-import { addMsInWindow, inWindow, inWindowAt, msInWindow, nextWindowEdge } from '../../src/rules/time.ts';
+import { addMsInWindow, inWindow, inWindowAt, msInWindow, nextWindowEdge } from '../../src/time/index.ts';
 
 const seed = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
 const assert = <T>(p: fc.IProperty<T>, runs = 300) => fc.assert(p, { numRuns: runs, ...seed });
