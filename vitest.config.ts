@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // `npm test` runs every project. whole-app takes every file no other tier names, so a new test
 // file always runs somewhere.
 const PURE = [
-  // not rules/evaluate.test.ts: pure, but a synthetic month of homes takes most of a minute
+  // not bench/evaluate.test.ts: pure, but a synthetic month of homes takes most of a minute
   'test/rules/{alerts,hazards,inactivity,learned,restart,scheduler}.test.ts', 'test/time/**/*.test.ts', 'test/properties/**/*.test.ts',
   'test/devices/corpus.test.ts', 'test/devices/dialect.test.ts',
   'test/serial/jsonl.test.ts', 'test/serial/lines.test.ts', 'test/serial/rflink.test.ts', 'test/serial/rtl433-corpus.test.ts',

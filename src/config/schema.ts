@@ -3,6 +3,7 @@
 import { z } from 'zod';
 // the zone names the rules and the calendar can read (src/time, on Temporal)
 import { isTimeZone } from '../time/index.ts';
+import type { DeviceKind } from '../domain/types.ts';
 
 const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -197,7 +198,11 @@ const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).tr
   };
 });
 
-export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
+/** every DeviceKind (domain/types.ts), as the config spells them; the type checks that the two agree */
+export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const satisfies readonly DeviceKind[];
+type _EveryKindNamed = [DeviceKind] extends [(typeof DEVICE_KIND_NAMES)[number]] ? true : never;
+const _everyKindNamed: _EveryKindNamed = true;
+void _everyKindNamed;
 
 const contact = z
   .object({

@@ -177,12 +177,3 @@ export function outboxRepository(db: Db) {
   };
 }
 export type OutboxRepository = ReturnType<typeof outboxRepository>;
-
-/**
- * Optional indexes for the lookups above (a reply looks rows up by phone, a delivery report
- * by provider id). Nothing depends on them for correctness; append as a migration.
- */
-export const NOTIFY_MIGRATION_SQL = `
-  CREATE INDEX outbox_phone ON outbox(phone, alert_id);
-  CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
-`;

@@ -55,4 +55,4 @@
 export { initialState, decide, nextDue } from './core.ts';
 export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
-export { replay, type OpenedAlert } from './evaluate.ts';
+export { replay, type OpenedAlert } from './replay.ts';

@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import { spawnGateway, writeConfig, type GatewayProcess } from '../process.ts';
 import { RawClient } from '../broker/raw-client.ts';
 import { FakeTwilio } from '../notify/fake-twilio.ts';
-import { prng } from '../../src/rules/routine.ts';
+import { prng } from '../../bench/prng.ts';
 import { withTimeout, sleep, until } from './util.ts';
 
 const SEED = Number(process.env.FAULT_SEED ?? 7_2026);
