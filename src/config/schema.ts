@@ -1,5 +1,5 @@
 // The one config schema: zod gives both the TypeScript type (z.infer) and the validator.
-// Key names follow ../shared/CONTRACT.md "Config (YAML)" exactly.
+// Key names follow docs/contract.md "Config (YAML)" exactly.
 import { z } from 'zod';
 // the zone names the rules and the calendar can read (src/time, on Temporal)
 import { isTimeZone } from '../time/index.ts';

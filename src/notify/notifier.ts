@@ -1,7 +1,7 @@
 // The notifier: turns open alerts into escalation steps, steps into outbox rows, and outbox
 // rows into texts and calls; stops when someone acknowledges; tells the others who did.
 // Everything it needs to carry on lives in the store (alerts' escalation cursor, outbox rows),
-// so a restart resumes pending sends and due steps from there (ARCHITECTURE.md invariants).
+// so a restart resumes pending sends and due steps from there (docs/architecture.md, invariants).
 // Guarantee: with Twilio, each outbox text reaches the provider exactly once, across a crash at
 // any moment and across requests whose answer was lost: delivery.ts looks such a text up in
 // Twilio's Messages list before sending it again (assuming Twilio creates nothing when it answers
