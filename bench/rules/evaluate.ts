@@ -1,4 +1,4 @@
-// Replay-based evaluation of inactivity (issue 3, "Show"): false alerts a month on a resident's
+// Replay-based evaluation of inactivity ("Show"): false alerts a month on a resident's
 // ordinary routine, and the delay to detect a collapse (all activity stops at a random daytime
 // moment), for fixed and learned modes. It drives the same decide()/nextDue() through the
 // same scheduler on a virtual clock, as `npm run replay` does, so what it measures is what

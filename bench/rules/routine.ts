@@ -1,4 +1,4 @@
-// A synthetic resident's month, for evaluating the inactivity rules (issue 3, "Show").
+// A synthetic resident's month, for evaluating the inactivity rules ("Show").
 //
 // The routine is what caseworkers describe of an older person living alone: up between 06:30
 // and 08:00 (later at weekends), busy mornings, meals in the kitchen with the fridge, a nap on

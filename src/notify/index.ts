@@ -1,4 +1,4 @@
-// Notifications (issue 4): escalation steps, rosters, the durable outbox and its retries, SMS
+// Notifications: escalation steps, rosters, the durable outbox and its retries, SMS
 // and voice through the twilio package, en / zh-CN templates, and Twilio's webhooks.
 export { Notifier, type NotifierDeps } from './notifier.ts';
 export { type SmsSender, type SendRef, TwilioSender, LogSender, createSender, BaseUrlRequestClient } from './senders.ts';

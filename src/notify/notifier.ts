@@ -264,7 +264,7 @@ export class Notifier {
     }
   }
 
-  /** An undelivered text to every contact of a step moves the next step forward (issue 4, item 3). */
+  /** An undelivered text to every contact of a step moves the next step forward. */
   private moveOnEarly(row: OutboxRow): void {
     if (row.alertId === null || row.step === null || row.step < 0) return;
     // a step's first firing decides this; its repeats come after the next step may have fired

@@ -2,7 +2,7 @@
 // no timers, no Date.now(); the scheduler adapter (scheduler.ts) turns nextDue() into ticks.
 //
 // ---------------------------------------------------------------------------------------------
-// Rules (issue 3, CONTRACT.md "Alerts"). Keys: one ongoing condition = one key; while its alert
+// Rules (CONTRACT.md "Alerts"). Keys: one ongoing condition = one key; while its alert
 // is open a repeat gives at most an 'update'. "Latched" = already alerted this episode; only the
 // condition clearing re-arms it, a person resolving does not.
 //

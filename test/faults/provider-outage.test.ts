@@ -1,4 +1,4 @@
-// Issue 7, "fault tests": the SMS provider is down for a minute, answering 500s and 503s,
+// The SMS provider is down for a minute, answering 500s and 503s,
 // hanging until the client times out, and accepting some texts while the answer never comes
 // back; then it recovers. Every text arrives exactly once after it returns: none lost, and
 // none of the texts the provider had already accepted sent a second time.

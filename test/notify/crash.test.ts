@@ -1,4 +1,4 @@
-// Issue 4: "a SIGKILL during an outage still delivers once after restart". A notifier process
+// The requirement: "a SIGKILL during an outage still delivers once after restart". A notifier process
 // is killed while Twilio answers 500; a new one on the same file delivers the text exactly once.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

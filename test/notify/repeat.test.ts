@@ -1,4 +1,4 @@
-// An escalation step's optional `repeat: { every, times }` (issue 4, item 2): the same people are
+// An escalation step's optional `repeat: { every, times }`: the same people are
 // told again while the alert is open, each repeat its own outbox row (step code repeat*1000+step),
 // all from the durable cursor and the outbox, so a restart neither loses nor doubles a repeat.
 import { afterEach, describe, expect, it } from 'vitest';
