@@ -24,11 +24,14 @@ let me = null;
 let onUnauthorized = () => {};
 // every call of this session; signing out cancels those still on their way
 let calls = new AbortController();
+let signingOut = false;
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 export function currentUser() { return me; }
 export function isAdmin() { return me?.role === 'admin'; }
 
 async function send(method, path, body, headers = {}) {
+  // nothing new goes out with a session that is being ended
+  if (signingOut) throw new Unauthorized(401, 'signed_out');
   try {
     return await fetch(path, {
       method,
@@ -97,11 +100,17 @@ export async function signIn(username, password) {
 }
 
 export async function signOut() {
-  calls.abort();
-  calls = new AbortController();
-  await send('POST', '/auth/logout', {}).catch(() => {});
+  const token = csrf;
   me = null;
   csrf = '';
+  signingOut = true;
+  calls.abort();
+  calls = new AbortController();
+  try {
+    await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': token, 'content-type': 'application/json' }, body: '{}' });
+  } catch { /* offline: the session ends by itself */ } finally {
+    signingOut = false;
+  }
 }
 
 /** an error in the reader's words: the server's code when we know it, else what kind of failure */

@@ -143,35 +143,44 @@ export function problemTools(problem, onChange) {
     return form;
   };
 
-  const photos = h('div', { class: 'photos' });
-  const file = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', id: `photo-${problem.id}` });
-  file.addEventListener('change', async () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    try {
-      await sendBody('POST', `/api/problems/${problem.id}/photos`, chosen, chosen.type || 'image/jpeg');
-      await showPhotos();
-    } catch (err) { photos.append(failure(err) ?? ''); }
-    file.value = '';
-  });
-  async function showPhotos() {
-    try {
-      const { items } = await api('GET', `/api/problems/${problem.id}/photos`);
-      replace(photos, await Promise.all(items.map(thumbnail)));
-    } catch (err) { replace(photos, failure(err)); }
-  }
+  const photoBox = photoTools(`/api/problems/${problem.id}/photos`, `photo-${problem.id}`);
 
   const referrals = (problem.referrals ?? []).map((r) => h('span', { class: 'block small referral', 'data-referral': r.id },
     `↗ ${t(`dept_${r.department}`)} · ${t(`ref_${r.status}`)}`, r.takenBy ? ` · ${r.takenBy}` : '', r.answer ? ` · ${r.answer}` : ''));
 
-  showPhotos();
   return h('div', {},
     referrals,
     h('span', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', 'data-action': 'solve', onclick: open(solveForm) }, t('problem.solve')),
       h('button', { type: 'button', class: 'secondary', 'data-action': 'refer', onclick: open(referForm) }, t('refer')),
-      h('label', { class: 'button secondary', for: `photo-${problem.id}` }, t('photo_add')), file),
-    panel, photos);
+      photoBox.button),
+    panel, photoBox.photos);
+}
+
+/**
+ * Photos of a problem or a visit (`path`: its /photos address): a button that opens the phone's
+ * camera (or its gallery), and the thumbnails, loaded at once and again after each upload.
+ */
+export function photoTools(path, inputId) {
+  const photos = h('div', { class: 'photos' });
+  const file = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', id: inputId });
+  async function showPhotos() {
+    try {
+      const { items } = await api('GET', path);
+      replace(photos, await Promise.all(items.map(thumbnail)));
+    } catch (err) { replace(photos, failure(err)); }
+  }
+  file.addEventListener('change', async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    try {
+      await sendBody('POST', path, chosen, chosen.type || 'image/jpeg');
+      await showPhotos();
+    } catch (err) { photos.append(failure(err) ?? ''); }
+    file.value = '';
+  });
+  showPhotos();
+  return { photos, button: [h('label', { class: 'button secondary', for: inputId }, t('photo_add')), file] };
 }
 
 /** a photo needs the token: fetched as a blob, shown from an object URL */

@@ -3,6 +3,7 @@
 // so screens can be built apart. `{name}` is filled in by t(). The server sends codes and
 // parameters, never sentences: the page says them in the reader's language.
 import { CORE } from './strings/core.js';
+import { ERRORS } from './strings/errors.js';
 
 const tables = { en: {}, zh: {} };
 /** keys asked for that no table has: the browser tests fail on any (window.__i18nMissing) */
@@ -13,6 +14,7 @@ export function addStrings(strings) {
   for (const lang of Object.keys(tables)) Object.assign(tables[lang], strings[lang] ?? {});
 }
 addStrings(CORE);
+addStrings(ERRORS);
 
 let lang = 'en';
 export function setLanguage(next) { lang = tables[next] ? next : 'en'; }

@@ -7,7 +7,7 @@ import { t, tCode, has } from './i18n.js';
 export const SEVERITY = {
   smoke: 0, co: 0, gas: 0, emergency: 0,
   water_leak: 1,
-  inactivity: 2, night_door: 2,
+  inactivity: 2, night_door: 2, absence: 2,
   device_offline: 3, battery_low: 3, tamper: 3,
 };
 /** alarms that get a banner, a sound, and a confirmation with a note before they are resolved */

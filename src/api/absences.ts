@@ -8,16 +8,14 @@ import type { Db, AbsenceRepository, AbsenceRow, ContactRow, ResidentRepository,
 import { MAX_OPEN_ABSENCES } from '../store/index.ts';
 import type { PlannedAbsence } from '../rules/state.ts';
 import { DAY, localTime, wallToEpoch } from '../time/index.ts';
-import { CasefileError } from '../casefile/index.ts';
+import { CasefileError, invalid, notFound } from '../casefile/errors.ts';
 import { answerErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
 
 /** the longest absence anyone may plan: a season away is a casefile matter, not a timer */
 export const MAX_ABSENCE_MS = 180 * DAY;
 
-// a bad request is a 400 (`invalid_field` with the field, from the message's "until: ..."), a
-// missing resident or absence a 404, as every casefile route answers
-const invalid = (message: string) => new CasefileError('invalid', message);
-const notFound = (message: string) => new CasefileError('not_found', message);
+// a bad request is a 400 with its reason's code and the field (from the message's "until: ..."),
+// a missing resident or absence a 404, as every casefile route answers
 
 export interface AbsenceDeps {
   db: Db;
@@ -49,7 +47,7 @@ export class Absences {
 
   private timezoneOf(residentId: string): string {
     const r = this.deps.residents.getResident(residentId);
-    if (!r) throw notFound(`no resident ${residentId}`);
+    if (!r) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
     return r.timezone;
   }
 
@@ -60,12 +58,12 @@ export class Absences {
     const now = this.deps.now();
     const from = input.from ?? now;
     const until = input.until;
-    if (until <= now) throw invalid('until: already past');
-    if (!(until > from)) throw invalid('until: must be after from');
-    if (from < now - DAY) throw invalid('from: at most a day in the past');
-    if (until - from > MAX_ABSENCE_MS) throw invalid('until: an absence is at most 180 days');
+    if (until <= now) throw invalid('until: already past', 'absence_past');
+    if (!(until > from)) throw invalid('until: must be after from', 'absence_ends_before_start');
+    if (from < now - DAY) throw invalid('from: at most a day in the past', 'absence_starts_too_early');
+    if (until - from > MAX_ABSENCE_MS) throw invalid('until: an absence is at most 180 days', 'absence_too_long', { maxDays: MAX_ABSENCE_MS / DAY });
     const row = db.transaction(() => {
-      if (absences.current(residentId, now).length >= MAX_OPEN_ABSENCES) throw invalid(`at most ${MAX_OPEN_ABSENCES} absences not yet over`);
+      if (absences.current(residentId, now).length >= MAX_OPEN_ABSENCES) throw invalid(`at most ${MAX_OPEN_ABSENCES} absences not yet over`, 'absence_limit', { max: MAX_OPEN_ABSENCES });
       const id = absences.insert({ residentId, startsAt: from, endsAt: until, note: input.note ?? '', setBy, via, createdAt: now });
       timeline.add(residentId, now, 'absence_planned', { absenceId: id, from: iso(from), until: iso(until), by: setBy, via });
       return absences.get(id)!;
@@ -78,7 +76,7 @@ export class Absences {
     const { db, absences, timeline } = this.deps;
     const now = this.deps.now();
     const row = absences.get(id);
-    if (!row || row.residentId !== residentId) throw notFound(`no absence ${id} for ${residentId}`);
+    if (!row || row.residentId !== residentId) throw notFound(`no absence ${id} for ${residentId}`, 'absence_not_found', { id });
     const changed = db.transaction(() => {
       if (!absences.cancel(id, by, now)) return false;
       timeline.add(residentId, now, 'absence_cancelled', { absenceId: id, by });
@@ -207,14 +205,14 @@ function parseTime(text: string, timezone: string, end: boolean, key: string): n
     const t = Date.parse(text);
     if (!Number.isNaN(t) && Math.abs(t) < 8.64e15) return t;
   }
-  throw invalid(`${key}: expected an ISO-8601 time with an offset, or a day like 2026-12-20`);
+  throw invalid(`${key}: expected an ISO-8601 time with an offset, or a day like 2026-12-20`, 'invalid_time');
 }
 
 export async function absenceRoutes(app: FastifyInstance, absences: Absences, residents: ResidentRepository): Promise<void> {
   answerErrors(app);
   const timezone = (id: string) => {
     const r = residents.getResident(id);
-    if (!r) throw notFound(`no resident ${id}`);
+    if (!r) throw notFound(`no resident ${id}`, 'resident_not_found', { id });
     return r.timezone;
   };
 

@@ -49,7 +49,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
     },
   }, async (request) => {
     const r = deps.residents.getResident(request.params.id);
-    if (!r) throw notFound(`no resident ${request.params.id}`);
+    if (!r) throw notFound(`no resident ${request.params.id}`, 'resident_not_found', { id: request.params.id });
     const now = deps.now();
     const open = casefile.visits.problemsOf(r.id, 'open').sort((a, b) => a.deadline.localeCompare(b.deadline));
     const lastVisit = casefile.visits.listVisits(r.id, 1).items[0] ?? null;
@@ -109,7 +109,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
   app.get<{ Params: { id: string } }>('/api/residents/:id/warmth', {
     schema: { summary: "A resident's service-warmth index (1-5) with its monthly history", tags, security: bearer, params: residentIdParams, response: { 200: warmthSchema, ...errors(400, 401, 404) } },
   }, async (request) => {
-    if (!deps.residents.getResident(request.params.id)) throw notFound(`no resident ${request.params.id}`);
+    if (!deps.residents.getResident(request.params.id)) throw notFound(`no resident ${request.params.id}`, 'resident_not_found', { id: request.params.id });
     return casefile.warmth({ residentId: request.params.id });
   });
 

@@ -2,6 +2,7 @@
 // request is a 400 with the reason, a missing thing 404, a clash 409, never a 500.
 import type { FastifyInstance } from 'fastify';
 import { CasefileError } from '../casefile/index.ts';
+import { CODE_OF_KEY } from '../casefile/errors.ts';
 
 // the OpenAPI annotations the route schemas carry (the names @fastify/swagger uses)
 declare module 'fastify' {
@@ -34,18 +35,28 @@ function fieldOf(err: FastifyErr): string | undefined {
   return typeof missing === 'string' ? missing : path[path.length - 1] ?? path[0];
 }
 
+/** what the schema refused, as the casefile's codes say it: left out, not one of the choices, not a phone number */
+function validationCode(keyword: string | undefined, field: string, params: Record<string, unknown> = {}): string {
+  if (keyword === 'required' || (keyword === 'minLength' && params.limit === 1)) return 'field_required';
+  if (keyword === 'additionalProperties') return 'unknown_key';
+  if (keyword === 'enum') return 'invalid_choice';
+  if (CODE_OF_KEY[field] && (keyword === 'pattern' || keyword === 'format' || keyword === 'type')) return CODE_OF_KEY[field];
+  return 'invalid_field';
+}
+
 /** "endedAt: a visit cannot end before it starts" -> "endedAt" */
 const leadingField = (message: string) => /^([A-Za-z][A-Za-z0-9]*)(?:\[\d+\])?(?:\.[A-Za-z0-9[\]]+)*:/.exec(message)?.[1];
 
 export function errorBody(err: FastifyErr): { status: number; body: ErrorBody } | null {
   if (err instanceof CasefileError) {
-    const field = err.reason === 'invalid' ? leadingField(err.message) : undefined;
-    const code = err.reason === 'invalid' ? (field ? 'invalid_field' : 'invalid') : err.reason;
-    return { status: STATUS_OF[err.reason], body: { error: err.message, code, ...(field ? { params: { field } } : {}) } };
+    // the field the message leads with ("endedAt: ..."), unless the error names its own
+    const field = leadingField(err.message);
+    const params = { ...(field ? { field } : {}), ...err.params };
+    return { status: STATUS_OF[err.reason], body: { error: err.message, code: err.code, ...(Object.keys(params).length ? { params } : {}) } };
   }
   if (err.validation) {
     const field = fieldOf(err);
-    return { status: err.statusCode ?? 400, body: { error: err.message, code: field ? 'invalid_field' : 'invalid', ...(field ? { params: { field } } : {}) } };
+    return { status: err.statusCode ?? 400, body: { error: err.message, code: field ? validationCode(err.validation[0]?.keyword, field, err.validation[0]?.params) : 'invalid', ...(field ? { params: { field } } : {}) } };
   }
   if (err.statusCode && err.statusCode < 500) {
     const code = err.statusCode === 413 ? 'too_large' : err.statusCode === 415 ? 'unsupported_type' : err.statusCode === 429 ? 'rate_limited' : `http_${err.statusCode}`;

@@ -53,7 +53,7 @@ export function photoService(deps: { db: Db; repo: CasefileRepository; dir: stri
   }
 
   async function shrink(body: Buffer) {
-    if (body.length > MAX_PHOTO_BYTES) throw tooLarge(`a photo may be at most ${MAX_PHOTO_BYTES / 1024 / 1024} MB`);
+    if (body.length > MAX_PHOTO_BYTES) throw tooLarge(`a photo may be at most ${MAX_PHOTO_BYTES / 1024 / 1024} MB`, 'photo_too_large', { maxMb: MAX_PHOTO_BYTES / 1024 / 1024 });
     const sharp = await loadSharp();
     try {
       const { data, info } = await sharp(body, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
@@ -64,13 +64,13 @@ export function photoService(deps: { db: Db; repo: CasefileRepository; dir: stri
       return { data, width: info.width, height: info.height };
     } catch (err) {
       // checked from the header, before a pixel is decoded
-      if (/pixel limit/i.test((err as Error).message)) throw invalid(`the photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels`);
-      throw invalid('not a photo that can be read (JPEG, PNG, WebP or HEIC)');
+      if (/pixel limit/i.test((err as Error).message)) throw invalid(`the photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels`, 'photo_too_many_pixels', { max: MAX_INPUT_PIXELS / 1_000_000 });
+      throw invalid('not a photo that can be read (JPEG, PNG, WebP or HEIC)', 'photo_unreadable');
     }
   }
 
   async function add(target: { residentId: string; visitId: number | null; problemId: string | null }, existing: number, body: Buffer, actor: string) {
-    if (existing >= MAX_PHOTOS_PER_ITEM) throw conflict(`at most ${MAX_PHOTOS_PER_ITEM} photos each`);
+    if (existing >= MAX_PHOTOS_PER_ITEM) throw conflict(`at most ${MAX_PHOTOS_PER_ITEM} photos each`, 'photo_limit', { max: MAX_PHOTOS_PER_ITEM });
     const { data, width, height } = await shrink(body);
     const id = randomBytes(16).toString('hex');
     writeFileSync(file(id), data, { mode: 0o600 });
@@ -90,32 +90,32 @@ export function photoService(deps: { db: Db; repo: CasefileRepository; dir: stri
   return {
     async addToVisit(visitId: number, body: Buffer, actor: string) {
       const v = repo.getVisit(visitId);
-      if (!v) throw notFound(`no visit ${visitId}`);
+      if (!v) throw notFound(`no visit ${visitId}`, 'visit_not_found', { id: visitId });
       return add({ residentId: v.residentId, visitId, problemId: null }, s.ofVisit.all(visitId).length, body, actor);
     },
     async addToProblem(problemId: string, body: Buffer, actor: string) {
       const p = repo.getProblem(problemId);
-      if (!p) throw notFound(`no problem ${problemId}`);
+      if (!p) throw notFound(`no problem ${problemId}`, 'problem_not_found', { id: problemId });
       return add({ residentId: p.residentId, visitId: null, problemId }, s.ofProblem.all(problemId).length, body, actor);
     },
     ofVisit(visitId: number) {
-      if (!repo.getVisit(visitId)) throw notFound(`no visit ${visitId}`);
+      if (!repo.getVisit(visitId)) throw notFound(`no visit ${visitId}`, 'visit_not_found', { id: visitId });
       return (s.ofVisit.all(visitId) as PhotoRow[]).map(photoView);
     },
     ofProblem(problemId: string) {
-      if (!repo.getProblem(problemId)) throw notFound(`no problem ${problemId}`);
+      if (!repo.getProblem(problemId)) throw notFound(`no problem ${problemId}`, 'problem_not_found', { id: problemId });
       return (s.ofProblem.all(problemId) as PhotoRow[]).map(photoView);
     },
     /** the JPEG bytes */
     read(id: string): Buffer {
-      if (!ID_RE.test(id) || !s.get.get(id)) throw notFound(`no photo ${id}`);
+      if (!ID_RE.test(id) || !s.get.get(id)) throw notFound(`no photo ${id}`, 'photo_not_found');
       return readFileSync(file(id));
     },
     /** the uploader or an admin */
     remove(id: string, caller: { name: string; role: string }) {
       const p = ID_RE.test(id) ? (s.get.get(id) as PhotoRow | undefined) : undefined;
-      if (!p) throw notFound(`no photo ${id}`);
-      if (caller.role !== 'admin' && caller.name !== p.createdBy) throw forbidden('only who took a photo, or an admin, may delete it');
+      if (!p) throw notFound(`no photo ${id}`, 'photo_not_found');
+      if (caller.role !== 'admin' && caller.name !== p.createdBy) throw forbidden('only who took a photo, or an admin, may delete it', 'photo_not_yours', { by: p.createdBy });
       db.transaction(() => {
         s.delete.run(id);
         repo.audit(deps.now(), caller.name, 'photo.delete', id, { residentId: p.residentId });

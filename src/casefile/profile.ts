@@ -56,7 +56,7 @@ export function profileService(deps: { db: Db; residents: ResidentRepository; ti
   const empty: Row = { category: null, household: '', health: '', difficulties: '', notes: '', updatedAt: null, updatedBy: null };
 
   function mustResident(id: string) {
-    if (!deps.residents.getResident(id)) throw notFound(`no resident ${id}`);
+    if (!deps.residents.getResident(id)) throw notFound(`no resident ${id}`, 'resident_not_found', { id });
   }
   function read(residentId: string): Row {
     return (s.get.get(residentId) as Row | undefined) ?? empty;
@@ -77,15 +77,15 @@ export function profileService(deps: { db: Db; residents: ResidentRepository; ti
     update(residentId: string, patch: ProfilePatch, caller: Caller) {
       mustResident(residentId);
       const fields = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
-      if (!fields.length) throw invalid('give at least one field to change');
+      if (!fields.length) throw invalid('give at least one field to change', 'nothing_to_change');
       const unknown = fields.filter((f) => !(FIELDS as readonly string[]).includes(f));
-      if (unknown.length) throw invalid(`unknown field ${unknown.join(', ')}`);
+      if (unknown.length) throw invalid(`unknown field ${unknown.join(', ')}`, 'unknown_field', { field: unknown[0], fields: unknown });
       if (caller.role !== 'admin') {
         const notTheirs = fields.filter((f) => !CASEWORKER_FIELDS.has(f));
-        if (notTheirs.length) throw forbidden(`${notTheirs.join(', ')}: only an admin may change this; caseworkers may edit difficulties and notes`);
+        if (notTheirs.length) throw forbidden(`${notTheirs.join(', ')}: only an admin may change this; caseworkers may edit difficulties and notes`, 'field_not_editable', { field: notTheirs[0], fields: notTheirs, editable: [...CASEWORKER_FIELDS] });
       }
       if (patch.category !== undefined && patch.category !== null && !RESIDENT_CATEGORIES.includes(patch.category)) {
-        throw invalid(`category: expected one of ${RESIDENT_CATEGORIES.join(', ')}`);
+        throw invalid(`category: expected one of ${RESIDENT_CATEGORIES.join(', ')}`, 'invalid_choice', { options: [...RESIDENT_CATEGORIES] });
       }
       const now = deps.now();
       const current = read(residentId);
@@ -106,8 +106,8 @@ export function profileService(deps: { db: Db; residents: ResidentRepository; ti
 
     addAppointment(residentId: string, input: AppointmentInput, actor: string) {
       mustResident(residentId);
-      if (!isCivilDate(input.date)) throw invalid('date: expected a date like 2026-03-12');
-      if (input.time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.time)) throw invalid('time: expected HH:MM like 09:30');
+      if (!isCivilDate(input.date)) throw invalid('date: expected a date like 2026-03-12', 'invalid_date');
+      if (input.time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.time)) throw invalid('time: expected HH:MM like 09:30', 'invalid_clock_time');
       const now = deps.now();
       const id = db.transaction(() => {
         const id = Number(s.insertAppointment.run({
@@ -130,7 +130,7 @@ export function profileService(deps: { db: Db; residents: ResidentRepository; ti
 
     deleteAppointment(id: number, actor: string) {
       const a = s.appointment.get(id) as AppointmentRow | undefined;
-      if (!a) throw notFound(`no appointment ${id}`);
+      if (!a) throw notFound(`no appointment ${id}`, 'appointment_not_found', { id });
       db.transaction(() => {
         s.deleteAppointment.run(id);
         repo.audit(deps.now(), actor, 'appointment.delete', a.residentId, { appointmentId: id });

@@ -58,7 +58,11 @@ function unique<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw conflict(`${what}: ${(err as Error).message.replace(/^UNIQUE constraint failed: /, 'already used: ')}`);
+    if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
+      // "UNIQUE constraint failed: devices.zigbee2mqtt": the column is the field another row holds already
+      const column = /failed: \w+\.(\w+)/.exec((err as Error).message)?.[1];
+      throw conflict(`${what}: ${(err as Error).message.replace(/^UNIQUE constraint failed: /, 'already used: ')}`, 'already_used', { what, ...(column ? { field: column.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()) } : {}) });
+    }
     throw err;
   }
 }
@@ -86,7 +90,7 @@ export function provisioningService(deps: ProvisioningDeps) {
 
   function mustResident(id: string): ResidentRow {
     const r = residents.getResident(id);
-    if (!r) throw notFound(`no resident ${id}`);
+    if (!r) throw notFound(`no resident ${id}`, 'resident_not_found', { id });
     return r;
   }
 
@@ -123,15 +127,15 @@ export function provisioningService(deps: ProvisioningDeps) {
   }
 
   function checkDeviceId(id: string): void {
-    if (deps.bridgeUsernames.has(id)) throw conflict(`id: ${id} is a bridge username`);
-    if (residents.getDevice(id)) throw conflict(`id: device ${id} already exists`);
+    if (deps.bridgeUsernames.has(id)) throw conflict(`id: ${id} is a bridge username`, 'bridge_username', { id });
+    if (residents.getDevice(id)) throw conflict(`id: device ${id} already exists`, 'device_exists', { id });
   }
 
   return {
     residentView: (id: string) => residentView(mustResident(id)),
 
     createResident(body: ResidentFields & { id: string; name: string }, actor: string) {
-      if (residents.getResident(body.id)) throw conflict(`id: resident ${body.id} already exists`);
+      if (residents.getResident(body.id)) throw conflict(`id: resident ${body.id} already exists`, 'resident_exists', { id: body.id });
       const f = parseResidentFields(body.id, body);
       change(actor, 'resident.create', body.id, body.id, { name: f.name, contacts: f.contacts?.length ?? 0 }, () => {
         residents.upsertResident({
@@ -163,7 +167,7 @@ export function provisioningService(deps: ProvisioningDeps) {
     deleteResident(id: string, actor: string): void {
       mustResident(id);
       const ongoing = deps.alerts.ofResident(id, 1000).filter((a) => a.status !== 'resolved');
-      if (ongoing.length) throw conflict(`resident ${id} has ${ongoing.length} alert(s) not resolved; resolve them first`);
+      if (ongoing.length) throw conflict(`resident ${id} has ${ongoing.length} alert(s) not resolved; resolve them first`, 'resident_has_alerts', { count: ongoing.length });
       const devices = residents.devicesOf(id).map((d) => d.id);
       change(actor, 'resident.delete', id, null, { devices }, () => s.deleteResident.run(id));
       deps.residentsChanged?.(id);
@@ -180,7 +184,7 @@ export function provisioningService(deps: ProvisioningDeps) {
 
     updateContact(id: number, body: Record<string, unknown>, actor: string) {
       const c = residents.getContact(id);
-      if (!c) throw notFound(`no contact ${id}`);
+      if (!c) throw notFound(`no contact ${id}`, 'contact_not_found', { id });
       const merged = {
         name: c.name, phone: c.phone, role: c.role, ...(c.onCall ? { onCall: c.onCall } : {}), ...(c.locale ? { locale: c.locale } : {}), ...body,
       };
@@ -192,7 +196,7 @@ export function provisioningService(deps: ProvisioningDeps) {
 
     deleteContact(id: number, actor: string): void {
       const c = residents.getContact(id);
-      if (!c) throw notFound(`no contact ${id}`);
+      if (!c) throw notFound(`no contact ${id}`, 'contact_not_found', { id });
       change(actor, 'contact.delete', String(id), c.residentId, { residentId: c.residentId, role: c.role }, () => s.deleteContact.run(id));
     },
 
@@ -200,7 +204,7 @@ export function provisioningService(deps: ProvisioningDeps) {
     addDevice(residentId: string, body: Record<string, unknown>, actor: string) {
       mustResident(residentId);
       const d = parseDevice(body);
-      if (d.entrance !== undefined && d.kind !== 'door') throw invalid('entrance: only doors have an entrance flag');
+      if (d.entrance !== undefined && d.kind !== 'door') throw invalid('entrance: only doors have an entrance flag', 'entrance_doors_only');
       checkDeviceId(d.id);
       const secret = generateSecret();
       unique('device', () => change(actor, 'device.create', d.id, residentId, { residentId, kind: d.kind }, () => residents.upsertDevice({
@@ -214,7 +218,7 @@ export function provisioningService(deps: ProvisioningDeps) {
 
     updateDevice(id: string, patch: DevicePatch, actor: string) {
       const d = residents.getDevice(id);
-      if (!d) throw notFound(`no device ${id}`);
+      if (!d) throw notFound(`no device ${id}`, 'device_not_found', { id });
       const { rotateSecret, ...fields } = patch;
       // re-check the merged device with the config schema; stored durations go back as "Nms"
       const merged: Record<string, unknown> = {
@@ -239,7 +243,7 @@ export function provisioningService(deps: ProvisioningDeps) {
 
     deleteDevice(id: string, actor: string): void {
       const d = residents.getDevice(id);
-      if (!d) throw notFound(`no device ${id}`);
+      if (!d) throw notFound(`no device ${id}`, 'device_not_found', { id });
       change(actor, 'device.delete', id, d.residentId, { residentId: d.residentId, kind: d.kind }, () => s.deleteDevice.run(id));
       deps.devicesChanged(id);
     },

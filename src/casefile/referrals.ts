@@ -41,7 +41,7 @@ export function referralService(deps: { db: Db; repo: CasefileRepository; timeli
   const time = (field: string, text: string | undefined, fallback: number) => {
     if (text === undefined) return fallback;
     const ms = parseMoment(text, deps.timeZone);
-    if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00`);
+    if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00`, 'invalid_time');
     return ms;
   };
 
@@ -50,9 +50,9 @@ export function referralService(deps: { db: Db; repo: CasefileRepository; timeli
 
     refer(problemId: string, input: ReferralInput, actor: string) {
       const p = repo.getProblem(problemId);
-      if (!p) throw notFound(`no problem ${problemId}`);
-      if (!DEPARTMENTS.includes(input.department)) throw invalid(`department: expected one of ${DEPARTMENTS.join(', ')}`);
-      if (p.status === 'solved') throw conflict(`problem ${problemId} is solved; there is nothing to refer`);
+      if (!p) throw notFound(`no problem ${problemId}`, 'problem_not_found', { id: problemId });
+      if (!DEPARTMENTS.includes(input.department)) throw invalid(`department: expected one of ${DEPARTMENTS.join(', ')}`, 'invalid_choice', { options: [...DEPARTMENTS] });
+      if (p.status === 'solved') throw conflict(`problem ${problemId} is solved; there is nothing to refer`, 'problem_solved', { problemId });
       const now = deps.now();
       const at = time('at', input.at, now);
       const id = db.transaction(() => {
@@ -68,7 +68,7 @@ export function referralService(deps: { db: Db; repo: CasefileRepository; timeli
     /** the department took it (who, when) and later answered */
     update(id: number, patch: ReferralPatch, actor: string) {
       const r = s.get.get(id) as ReferralRow | undefined;
-      if (!r) throw notFound(`no referral ${id}`);
+      if (!r) throw notFound(`no referral ${id}`, 'referral_not_found', { id });
       const now = deps.now();
       const takenBy = patch.takenBy?.trim() || r.takenBy;
       const next = {
@@ -77,9 +77,9 @@ export function referralService(deps: { db: Db; repo: CasefileRepository; timeli
         answer: patch.answer?.trim() || r.answer,
         answeredAt: patch.answer !== undefined || patch.answeredAt !== undefined ? time('answeredAt', patch.answeredAt, r.answeredAt ?? now) : r.answeredAt,
       };
-      if (next.answer !== null && next.takenBy === null) throw invalid('takenBy: say who at the department took it before recording its answer');
-      if (next.takenAt !== null && next.takenAt < r.referredAt) throw invalid('takenAt: before the problem was referred');
-      if (next.answeredAt !== null && next.takenAt !== null && next.answeredAt < next.takenAt) throw invalid('answeredAt: before it was taken');
+      if (next.answer !== null && next.takenBy === null) throw invalid('takenBy: say who at the department took it before recording its answer', 'taken_by_required');
+      if (next.takenAt !== null && next.takenAt < r.referredAt) throw invalid('takenAt: before the problem was referred', 'taken_before_referred');
+      if (next.answeredAt !== null && next.takenAt !== null && next.answeredAt < next.takenAt) throw invalid('answeredAt: before it was taken', 'answered_before_taken');
       const p = repo.getProblem(r.problemId)!;
       db.transaction(() => {
         s.update.run(next);

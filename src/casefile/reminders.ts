@@ -30,11 +30,11 @@ export interface ReminderDeps {
 }
 
 export function validSpan(from: string, to: string): void {
-  if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01');
-  if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31');
-  if (from < '1901-01-01' || to > '2099-12-31') throw invalid('from, to: dates from 1901 to 2099 only');
-  if (from > to) throw invalid('from: must not be after to');
-  if ((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS >= MAX_REMINDER_DAYS) throw invalid(`to: at most ${MAX_REMINDER_DAYS} days from from`);
+  if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01', 'invalid_date');
+  if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31', 'invalid_date');
+  if (from < '1901-01-01' || to > '2099-12-31') throw invalid('from, to: dates from 1901 to 2099 only', 'date_out_of_range', { field: from < '1901-01-01' ? 'from' : 'to', min: '1901-01-01', max: '2099-12-31' });
+  if (from > to) throw invalid('from: must not be after to', 'from_after_to');
+  if ((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS >= MAX_REMINDER_DAYS) throw invalid(`to: at most ${MAX_REMINDER_DAYS} days from from`, 'span_too_long', { max: MAX_REMINDER_DAYS });
 }
 
 /** the dates on from..to that fall on `knockDay` (a weekday name) */

@@ -38,11 +38,11 @@ export function reportRepository(db: Db) {
 
   return {
     report(from: string, to: string, timeZone: string, now: number, area: string | null = null) {
-      if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01');
-      if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31');
-      if (!inCalendar(from)) throw invalid(`from: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`);
-      if (!inCalendar(to)) throw invalid(`to: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`);
-      if (from > to) throw invalid('from: must not be after to');
+      if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01', 'invalid_date');
+      if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31', 'invalid_date');
+      if (!inCalendar(from)) throw invalid(`from: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`, 'date_out_of_range', { min: CALENDAR_FIRST, max: CALENDAR_LAST });
+      if (!inCalendar(to)) throw invalid(`to: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`, 'date_out_of_range', { min: CALENDAR_FIRST, max: CALENDAR_LAST });
+      if (from > to) throw invalid('from: must not be after to', 'from_after_to');
       const start = startOfDay(from, timeZone);
       const end = startOfDay(addDays(to, 1), timeZone);
       // a period reaching into the future is judged as of now

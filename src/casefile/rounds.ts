@@ -47,7 +47,7 @@ export function roundService(deps: { db: Db; residents: ResidentRepository; repo
 
   function view(id: number) {
     const round = s.get.get(id) as { id: number; date: string; area: string | null; createdBy: string; createdAt: number } | undefined;
-    if (!round) throw notFound(`no round ${id}`);
+    if (!round) throw notFound(`no round ${id}`, 'round_not_found', { id });
     const rows = new Map((s.doors.all(id) as DoorRow[]).map((d) => [d.residentId, d]));
     const doors = [];
     // in walking order: area, then address
@@ -86,12 +86,12 @@ export function roundService(deps: { db: Db; residents: ResidentRepository; repo
 
     create(input: { date?: string; area?: string }, actor: string, now: number) {
       const date = input.date ?? (deps.knockDay ? nextKnockDate(localDate(now, deps.timeZone), deps.knockDay) : localDate(now, deps.timeZone));
-      if (!isCivilDate(date)) throw invalid('date: expected a date like 2026-03-04');
+      if (!isCivilDate(date)) throw invalid('date: expected a date like 2026-03-04', 'invalid_date');
       const area = input.area ?? null;
       const members = residentsOf(area);
-      if (!members.length) throw invalid(area === null ? 'there are no residents to knock on' : `area: no resident lives in ${area}`);
+      if (!members.length) throw area === null ? invalid('there are no residents to knock on', 'round_no_residents') : invalid(`area: no resident lives in ${area}`, 'round_area_empty', { area });
       const existing = s.same.get(date, area) as { id: number } | undefined;
-      if (existing) throw conflict(`a round for ${date}${area ? ` in ${area}` : ''} exists already: ${existing.id}`);
+      if (existing) throw conflict(`a round for ${date}${area ? ` in ${area}` : ''} exists already: ${existing.id}`, 'round_exists', { date, area, roundId: existing.id });
       const id = db.transaction(() => {
         const id = Number(s.insert.run(date, area, actor, now).lastInsertRowid);
         for (const r of members) s.insertDoor.run(id, r.id);
@@ -111,8 +111,8 @@ export function roundService(deps: { db: Db; residents: ResidentRepository; repo
     door(roundId: number, residentId: string, input: DoorInput, actor: string) {
       view(roundId);
       const d = s.door.get(roundId, residentId) as DoorRow | undefined;
-      if (!d) throw notFound(`${residentId} is not on round ${roundId}`);
-      if (d.status === 'seen') throw conflict(`the door of ${residentId} on round ${roundId} is recorded already (visit ${d.visitId})`);
+      if (!d) throw notFound(`${residentId} is not on round ${roundId}`, 'door_not_on_round', { residentId, roundId });
+      if (d.status === 'seen') throw conflict(`the door of ${residentId} on round ${roundId} is recorded already (visit ${d.visitId})`, 'door_recorded', { residentId, visitId: d.visitId });
       const now = deps.now();
       const checklist: Partial<DoorChecklist> = input.checklist ?? {};
       let visitId: number | null = null;

@@ -2,21 +2,38 @@
 // config file, so a resident means the same thing whether it came from YAML or the API, and a
 // bad value is reported with its key path (e.g. `rules.inactivity.after: expected a duration`).
 import { configSchema, keyPath, type ResidentConfig, type ContactConfig, type DeviceConfig } from '../config/index.ts';
-import { invalid } from './errors.ts';
+import { invalid, CODE_OF_KEY, type CasefileErrorCode, type ErrorParams } from './errors.ts';
 
-function describe(issue: { code: string; message: string; keys?: string[] }): string {
+type Issue = { code: string; message: string; keys?: string[]; values?: unknown[]; input?: unknown };
+
+function describe(issue: Issue): string {
   return issue.code === 'unrecognized_keys' && issue.keys ? `unknown key ${issue.keys.join(', ')}` : issue.message;
+}
+
+/** a schema issue as a code and parameters: the field (the last key), its key path, and what it allows */
+function codeOf(issue: Issue, path: PropertyKey[]): { code: CasefileErrorCode; params: ErrorParams } {
+  const keys = path.filter((p): p is string => typeof p === 'string');
+  const field = keys[keys.length - 1] ?? '';
+  const params: ErrorParams = { field, path: keyPath(path) };
+  if (issue.code === 'unrecognized_keys') return { code: 'unknown_key', params: { ...params, field: issue.keys?.[0] ?? field, key: issue.keys?.join(', ') ?? '' } };
+  // a required key left out (or a name left empty)
+  if (issue.input === undefined || (issue.code === 'too_small' && issue.input === '')) return { code: 'field_required', params };
+  if (CODE_OF_KEY[field]) return { code: CODE_OF_KEY[field], params };
+  if (issue.code === 'invalid_value' && issue.values) return { code: 'invalid_choice', params: { ...params, options: issue.values.map(String) } };
+  return { code: 'invalid_value', params };
 }
 
 /** validates one resident entry as it would appear under `residents:` in the config */
 function parseResidentEntry(entry: Record<string, unknown>, prefix: PropertyKey[]): ResidentConfig {
-  const result = configSchema.safeParse({ residents: [entry] });
+  // reportInput: a key that is absent (input undefined) is told apart from one with a wrong value
+  const result = configSchema.safeParse({ residents: [entry] }, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];
     // ['residents', 0, ...rest] -> the path inside the request body
     const rest = issue.path.slice(2);
     const path = rest.length >= prefix.length && prefix.every((p, i) => rest[i] === p) ? rest.slice(prefix.length) : rest;
-    throw invalid(`${keyPath(path)}: ${describe(issue as never)}`);
+    const { code, params } = codeOf(issue as Issue, path);
+    throw invalid(`${keyPath(path)}: ${describe(issue as Issue)}`, code, params);
   }
   return result.data.residents[0];
 }

@@ -77,8 +77,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 function parseTime(field: string, text: string, timeZone: string): number {
   const ms = parseMoment(text, timeZone);
-  if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00 (without an offset: site time)`);
-  if (ms < TIME_MIN || ms > TIME_MAX) throw invalid(`${field}: expected a time from 1970 to 9998, not ${text.slice(0, 40)}`);
+  if (Number.isNaN(ms)) throw invalid(`${field}: expected an ISO-8601 time like 2026-03-02T09:30:00+08:00 (without an offset: site time)`, 'invalid_time');
+  if (ms < TIME_MIN || ms > TIME_MAX) throw invalid(`${field}: expected a time from 1970 to 9998, not ${text.slice(0, 40)}`, 'time_out_of_range', { min: 1970, max: 9998 });
   return ms;
 }
 
@@ -150,19 +150,19 @@ export function visitService(deps: VisitServiceDeps) {
 
   return {
     recordVisit(residentId: string, input: VisitInput, actor: string) {
-      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`);
+      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
-      if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts');
-      if (endedAt !== null && endedAt - at > MAX_VISIT_MS) throw invalid('endedAt: a visit lasts at most 12 h (it suppresses inactivity and night-door alarms while it lasts)');
+      if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts', 'visit_ends_before_start');
+      if (endedAt !== null && endedAt - at > MAX_VISIT_MS) throw invalid('endedAt: a visit lasts at most 12 h (it suppresses inactivity and night-door alarms while it lasts)', 'visit_too_long', { maxHours: MAX_VISIT_MS / 3_600_000 });
       (input.problems ?? []).forEach((p, i) => {
-        if (p.subcategory !== undefined && !subcategoryFits(p.category, p.subcategory)) throw invalid(`problems[${i}].subcategory: ${p.subcategory} is not a kind of ${p.category}`);
+        if (p.subcategory !== undefined && !subcategoryFits(p.category, p.subcategory)) throw invalid(`problems[${i}].subcategory: ${p.subcategory} is not a kind of ${p.category}`, 'subcategory_mismatch', { field: 'subcategory', path: `problems[${i}].subcategory`, subcategory: p.subcategory, category: p.category });
       });
       const followUps: ProblemRow[] = [];
       for (const id of new Set(input.followUpOf ?? [])) {
         const p = repo.getProblem(id);
-        if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`);
-        if (p.openedAt > at) throw invalid(`followUpOf: ${id} was found after this visit`);
+        if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`, 'follow_up_not_theirs', { problemId: id });
+        if (p.openedAt > at) throw invalid(`followUpOf: ${id} was found after this visit`, 'follow_up_before_problem', { problemId: id });
         followUps.push(p);
       }
       const visitId = recordTx(residentId, input, at, endedAt, followUps, actor);
@@ -173,7 +173,7 @@ export function visitService(deps: VisitServiceDeps) {
 
     /** newest first; `before` is an ISO time or the `nextBefore` cursor of the previous page */
     listVisits(residentId: string, limit: number, before?: string) {
-      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`);
+      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       let beforeAt = 8.64e15;
       let beforeId = 0;
       if (before) {
@@ -190,7 +190,7 @@ export function visitService(deps: VisitServiceDeps) {
     },
 
     problemsOf(residentId: string, status?: ProblemStatus | 'open' | 'overdue') {
-      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`);
+      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       const now = deps.now();
       return repo.problemsOf(residentId).map((p) => problemView(p, now)).filter((p) =>
         !status ? true : status === 'open' ? p.status !== 'solved' : status === 'overdue' ? p.overdue : p.status === status);
@@ -198,35 +198,35 @@ export function visitService(deps: VisitServiceDeps) {
 
     getProblem(id: string) {
       const p = repo.getProblem(id);
-      if (!p) throw notFound(`no problem ${id}`);
+      if (!p) throw notFound(`no problem ${id}`, 'problem_not_found', { id });
       return problemView(p, deps.now());
     },
 
     /** status moves forward only: pending -> in_progress -> solved (pending -> solved in one step is fine) */
     updateProblem(id: string, patch: ProblemPatch, actor: string) {
       const p = repo.getProblem(id);
-      if (!p) throw notFound(`no problem ${id}`);
+      if (!p) throw notFound(`no problem ${id}`, 'problem_not_found', { id });
       const status = patch.status ?? p.status;
       if (STATUS_ORDER[status] < STATUS_ORDER[p.status]) {
-        throw conflict(`problem ${id} is ${p.status}; its status moves pending -> in_progress -> solved, never back`);
+        throw conflict(`problem ${id} is ${p.status}; its status moves pending -> in_progress -> solved, never back`, 'problem_status', { status: p.status });
       }
       if (status !== 'solved' && (patch.followUpVisitId !== undefined || patch.satisfaction !== undefined || patch.solvedAt !== undefined || patch.resolution !== undefined)) {
-        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time, a satisfaction score or a resolution`);
+        throw conflict(`problem ${id} is ${status}: only a solved problem has a follow-up visit, a solved time, a satisfaction score or a resolution`, 'problem_not_solved', { status });
       }
       const resolution = patch.resolution?.trim() || p.resolution || null;
-      if (status === 'solved' && !resolution) throw invalid('resolution: say what was done to solve the problem');
+      if (status === 'solved' && !resolution) throw invalid('resolution: say what was done to solve the problem', 'resolution_required');
       let followUpVisitId = p.followUpVisitId;
       if (patch.followUpVisitId !== undefined) {
         const v = repo.getVisit(patch.followUpVisitId);
-        if (!v || v.residentId !== p.residentId) throw invalid(`followUpVisitId: ${patch.followUpVisitId} is not a visit to ${p.residentId}`);
+        if (!v || v.residentId !== p.residentId) throw invalid(`followUpVisitId: ${patch.followUpVisitId} is not a visit to ${p.residentId}`, 'follow_up_visit_not_theirs', { visitId: patch.followUpVisitId });
         followUpVisitId = v.id;
       }
       const now = deps.now();
       let solvedAt = p.solvedAt;
       if (patch.solvedAt !== undefined) {
         solvedAt = parseTime('solvedAt', patch.solvedAt, deps.site.timeZone);
-        if (solvedAt < p.openedAt) throw invalid(`solvedAt: ${id} was found on the visit of ${iso(p.openedAt)}; it cannot be solved before that`);
-        if (solvedAt > now + CLOCK_SKEW_MS) throw invalid('solvedAt: cannot be in the future');
+        if (solvedAt < p.openedAt) throw invalid(`solvedAt: ${id} was found on the visit of ${iso(p.openedAt)}; it cannot be solved before that`, 'solved_before_visit', { problemId: id, foundAt: iso(p.openedAt) });
+        if (solvedAt > now + CLOCK_SKEW_MS) throw invalid('solvedAt: cannot be in the future', 'solved_in_future');
       }
       else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
       const next = {

@@ -68,10 +68,11 @@ describe('the absences API', () => {
       expect(r.json().error).toMatch(why);
     }
     // the page says the reason in the reader's language from its code
-    expect((await post(g, { until: '2026-03-01' })).json()).toMatchObject({ code: 'invalid_field', params: { field: 'until' } });
+    expect((await post(g, { until: '2026-03-01' })).json()).toMatchObject({ code: 'absence_past', params: { field: 'until' } });
+    expect((await post(g, { until: '2026-12-31' })).json()).toMatchObject({ code: 'absence_too_long', params: { field: 'until', maxDays: 180 } });
     const unknown = await g.app.http.inject({ method: 'POST', url: '/api/residents/r-nobody/absences', headers: auth, payload: { until: '2026-03-20' } });
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json()).toMatchObject({ code: 'not_found' });
+    expect(unknown.json()).toMatchObject({ code: 'resident_not_found' });
     expect((await g.app.http.inject({ method: 'DELETE', url: '/api/residents/r-zhang/absences/999', headers: auth })).statusCode).toBe(404);
   });
 

@@ -329,4 +329,27 @@ describe('the people screen (admins)', () => {
     expect(phone.errors.every((e) => e.includes('401'))).toBe(true);
     expect(desk.errors).toEqual([]);
   });
+
+  it('signing out while calls are on their way sends none of them with the ended session', async () => {
+    const { page } = desk;
+    desk.errors.length = 0;
+    // a slow network: the people list is still on its way when the person taps "sign out"
+    const asked: string[] = [];
+    await page.route('**/api/users**', async (route) => {
+      asked.push(route.request().url());
+      await new Promise((r) => setTimeout(r, 2000));
+      await route.continue().catch(() => { /* the page cancelled it */ });
+    });
+    await page.click('#nav a[data-screen="home"]');
+    await page.waitForSelector('#alert-board h2');
+    await page.click('#nav a[data-screen="users"]');
+    await expect.poll(() => asked.length).toBeGreaterThan(0);
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in');
+    // past the held call and the stream's retry (2 s): a call or a stream left going would be refused now
+    await page.waitForTimeout(3000);
+    await page.unroute('**/api/users**');
+    expect(desk.errors).toEqual([]);
+    await signIn(page, baseUrl, PEOPLE.boss);
+  });
 });

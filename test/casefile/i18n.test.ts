@@ -7,14 +7,15 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERT_KINDS } from '../../src/domain/types.ts';
-import { ROOMS } from '../../src/config/schema.ts';
+import { ROOMS, configSchema } from '../../src/config/schema.ts';
+import { CASEFILE_ERROR_CODES } from '../../src/casefile/errors.ts';
 
 const WEB = new URL('../../web/', import.meta.url).pathname;
 
-function files(dir: string): string[] {
+function files(dir: string, ext = '.js'): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.js') ? [path] : [];
+    return statSync(path).isDirectory() ? files(path, ext) : path.endsWith(ext) ? [path] : [];
   });
 }
 
@@ -82,6 +83,13 @@ describe('the page\'s string tables', () => {
     for (const status of ['open', 'acknowledged', 'resolved', 'pending', 'in_progress', 'solved']) need.push(`status.${status}`);
     for (const a of ['online', 'offline', 'unknown']) need.push(`availability.${a}`);
     for (const type of ['device_event', 'alert', 'alert_update', 'alert_resolved', 'acknowledgement', 'notification', 'escalation', 'delivery', 'reply', 'note', 'visit', 'problem', 'problem_update']) need.push(`entry.${type}`);
+    // and every type the server writes on a timeline: timeline.add(residentId, at, '<type>', ...) anywhere in src/
+    const timelineTypes = new Set<string>();
+    for (const file of files(new URL('../../src/', import.meta.url).pathname.replace(/\/$/, ''), '.ts')) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\btimeline\.add\([^,]+,[^,]+,\s*'([a-z_]+)'/g)) timelineTypes.add(m[1]);
+    }
+    expect([...timelineTypes]).toEqual(expect.arrayContaining(['absence_planned', 'absence_cancelled', 'absence_ended', 'problem_referral', 'casefile_update']));
+    for (const type of timelineTypes) need.push(`entry.${type}`);
     for (const s of ['pending', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'cancelled', 'retrying']) need.push(`send.${s}`);
     for (const r of ['acknowledged', 'already_handled', 'not_understood', 'noted', 'resolved']) need.push(`reply.${r}`);
     for (const e of ['step', 'repeat', 'unanswered', 'early']) need.push(`escalation.${e}`);
@@ -116,6 +124,15 @@ describe('the page\'s string tables', () => {
     for (const file of readdirSync(api).filter((f) => f.endsWith('.ts'))) {
       for (const m of readFileSync(join(api, file), 'utf8').matchAll(/\bcode: '([a-z_]+)'/g)) need.push(`err.${m[1]}`);
     }
+    // the casefile's own codes, each failure its reason (visit_too_long, field_not_editable, ...)
+    expect(CASEFILE_ERROR_CODES.length).toBeGreaterThan(40);
+    for (const c of CASEFILE_ERROR_CODES) need.push(`err.${c}`);
+    // and the fields they name: every key of a resident, contact and device, and the casefile's own
+    const resident = (configSchema.shape.residents as any).unwrap().element.shape;
+    const keys = [resident, resident.contacts.unwrap().element.shape, resident.devices.unwrap().element.shape].flatMap((s) => Object.keys(s));
+    expect(keys).toEqual(expect.arrayContaining(['birthday', 'phone', 'zigbee2mqtt']));
+    for (const f of [...keys, 'category', 'household', 'health', 'difficulties', 'notes', 'date', 'time', 'from', 'to', 'at', 'endedAt', 'solvedAt', 'resolution',
+      'department', 'takenBy', 'takenAt', 'answeredAt', 'subcategory', 'after', 'hours', 'activeHours']) need.push(`field.${f}`);
     const missing = [...new Set(need)].filter((key) => !(key in en));
     expect(missing).toEqual([]);
   });

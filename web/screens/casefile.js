@@ -4,7 +4,7 @@
 import { t, when, tCode, has } from '../i18n.js';
 import { h, svg, replace } from '../dom.js';
 import { api, failure, isAdmin } from '../api.js';
-import { casefileFields, problemTools } from '../casefile-fields.js';
+import { casefileFields, problemTools, photoTools } from '../casefile-fields.js';
 import { store, subscribe } from '../store.js';
 import { alertButtons } from '../alert-actions.js';
 import { kindLabel, deviceLabel, devicesById, describeReadings, noteLabel, whoLabel, actionLabel } from '../labels.js';
@@ -268,6 +268,11 @@ function timelineEntry(item, tz, devices, buttons) {
       // a purpose is one of the form's three, or words the visitor typed
       summary = t('visit.by', { purpose: has(`visitPurpose.${item.purpose}`) ? t(`visitPurpose.${item.purpose}`) : item.purpose, who: item.visitor });
       detail = [item.endedAt && t('visit.until', { when: when(item.endedAt, tz) }), item.notes, ...(item.problems ?? [])].filter(Boolean).join(' · ');
+      // the visit's photos, and a button that takes one with the phone's camera
+      if (item.visitId) {
+        const photos = photoTools(`/api/visits/${item.visitId}/photos`, `visit-photo-${item.visitId}`);
+        buttons = h('div', { class: 'visit-photos' }, h('span', { class: 'actions' }, photos.button), photos.photos);
+      }
       break;
     case 'problem':
       summary = `${item.problemId} · ${tCode('cat', item.category, {}, 'cat.other')} · ${tCode('urg', item.urgency, {}, 'urg.normal')}`;
@@ -281,6 +286,15 @@ function timelineEntry(item, tz, devices, buttons) {
     case 'referral_update':
       summary = `${item.problemId} ↗ ${t(`dept_${item.department}`)}`;
       detail = [item.takenBy, item.answered && t('ref_answered'), item.by && t('by', { who: whoLabel(item.by) })].filter(Boolean).join(' · ');
+      break;
+    case 'absence_planned':
+      // `until` is the first moment back (the next midnight for a day): the last day away is the one before it
+      summary = [item.until && t('absence.until', { when: when(new Date(Date.parse(item.until) - 1).toISOString(), tz, { dateOnly: true }) }),
+        item.by && t('by', { who: whoLabel(item.by) }), item.via && tCode('via', item.via, {}, 'via.other')].filter(Boolean).join(' · ');
+      break;
+    case 'absence_cancelled':
+    case 'absence_ended':
+      summary = [item.by && t('by', { who: whoLabel(item.by) }), item.via && tCode('via', item.via, {}, 'via.other')].filter(Boolean).join(' · ');
       break;
     case 'casefile_update':
       summary = item.fields.map((f) => t(`cf_${f}`)).join(t('list.sep'));
