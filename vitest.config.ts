@@ -21,17 +21,21 @@ const ADAPTER = [
 /** killed processes, a store that cannot commit, a provider that fails */
 const FAULT = ['test/faults/**/*.test.ts', 'test/**/crash.test.ts', 'test/broker/store-faults.test.ts'];
 
+const POSTGRES = ['test/store/global-setup.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // the machine has 2 cores; process-spawning tests are heavy
     maxWorkers: 2,
+    // a throwaway PostgreSQL cluster for each tier that has a store (the store's contract suite
+    // runs on it); not for the pure tier, which needs none and stays seconds
     projects: [
       { extends: true, test: { name: 'pure', include: PURE } },
-      { extends: true, test: { name: 'adapter', include: ADAPTER } },
-      { extends: true, test: { name: 'fault', include: FAULT } },
-      { extends: true, test: { name: 'whole-app', include: ['test/**/*.test.ts'], exclude: [...PURE, ...ADAPTER, ...FAULT, '**/node_modules/**'] } },
+      { extends: true, test: { name: 'adapter', include: ADAPTER, globalSetup: POSTGRES } },
+      { extends: true, test: { name: 'fault', include: FAULT, globalSetup: POSTGRES } },
+      { extends: true, test: { name: 'whole-app', include: ['test/**/*.test.ts'], exclude: [...PURE, ...ADAPTER, ...FAULT, '**/node_modules/**'], globalSetup: POSTGRES } },
     ],
   },
 });

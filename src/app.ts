@@ -7,8 +7,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
-  openDatabase, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository,
+  openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
@@ -25,6 +25,7 @@ import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
 import { absenceRepository, ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
+import { SiteMonitor } from './site.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -54,6 +55,8 @@ export class App {
   readonly log: Logger;
   readonly clock: Clock;
   stores!: Stores;
+  /** the store behind its ports; device events are ingested through it, the rest moves onto it part by part */
+  store!: SqliteStore;
   router!: DeviceRouter;
   broker!: BrokerAdapter;
   http!: FastifyInstance;
@@ -61,6 +64,8 @@ export class App {
   alertService!: AlertService;
   notifier!: Notifier;
   rules!: RulesRuntime;
+  /** this process among the site's: its heartbeat, its peers, the overdue-work auditor */
+  site!: SiteMonitor;
   absences!: Absences;
   serial: SerialReceiver[] = [];
   private eventListeners: Array<(event: DeviceEvent) => void> = [];
@@ -81,7 +86,8 @@ export class App {
       {
         name: 'store',
         start: () => {
-          const db = openDatabase(config.storage);
+          this.store = openSqliteStore(config.storage);
+          const db = this.store.db;
           this.stores = {
             db, residents: residentRepository(db), events: eventRepository(db),
             timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
@@ -93,14 +99,25 @@ export class App {
             throw err;
           }
           const storeLog = log.child({ module: 'store' });
-          this.stores.events.onHealthChange((err) => {
+          this.store.ingest.onHealthChange((err) => {
             if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');
             else storeLog.info('store commits again');
           });
-          this.stores.events.onCommit((seconds) => metrics.observe('gateway_store_commit_seconds', seconds));
+          this.store.ingest.onCommit((seconds) => metrics.observe('gateway_store_commit_seconds', seconds));
           this.loadRegistry();
         },
-        stop: () => { this.stores?.db.close(); },
+        // what is queued for the next group commit is committed or rejected before the file closes
+        stop: () => this.store?.close(),
+      },
+      {
+        name: 'site',
+        start: () => {
+          this.site = new SiteMonitor({
+            site: config.site.name, engine: this.store.engine, port: this.store.site, clock: this.clock, metrics, log: log.child({ module: 'site' }),
+          });
+          return this.site.start();
+        },
+        stop: () => this.site?.stop(),
       },
       {
         name: 'notify',
@@ -110,7 +127,7 @@ export class App {
           const liveAlerts = this.live.alertListener(alerts);
           this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
-            config, log, clock: this.clock, metrics, db, alerts, residents, timeline,
+            config, log, clock: this.clock, metrics, db, outboxPort: this.store.outbox, inbound: this.store.inbound, alerts, residents, timeline,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
@@ -146,7 +163,7 @@ export class App {
         start: async () => {
           this.router = createDeviceRouter({
             registry: this.registry,
-            append: (event, origin) => this.stores.events.append(event, origin),
+            append: (event, origin) => this.store.ingest.append(event, origin),
             onEvent: (event) => { for (const l of this.eventListeners) l(event); },
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
           });
@@ -213,6 +230,7 @@ export class App {
             residents: this.stores.residents, timeline: this.stores.timeline,
             openAlertCounts: () => this.stores.alerts.openCounts(),
             health: () => this.health(),
+            siteDetail: () => this.site.detail(),
             users: this.stores.users, now: () => this.clock.now(),
             plugins: [
               ...casefilePlugins({
@@ -317,7 +335,7 @@ export class App {
 
   health(): string | null {
     if (!this.ready) return 'starting';
-    const storeError = this.stores.events.lastError();
+    const storeError = this.store.ingestLastError();
     if (storeError) return `store: ${storeError.message}`;
     return null;
   }

@@ -9,7 +9,7 @@ import { bearer, errors } from './schemas.ts';
 
 export interface DemoRoutesDeps {
   /** the notifier's inbound handling of a text; answers TwiML */
-  replyAsText(from: string, text: string): string;
+  replyAsText(from: string, text: string): Promise<string>;
 }
 
 export async function demoRoutes(app: FastifyInstance, deps: DemoRoutesDeps): Promise<void> {
@@ -27,7 +27,7 @@ export async function demoRoutes(app: FastifyInstance, deps: DemoRoutesDeps): Pr
       response: { 200: { type: 'object', properties: { answer: { type: 'string', description: 'the text the contact gets back' } } }, ...errors(400, 401, 403) },
     },
   }, async (request) => {
-    const twiml = deps.replyAsText(request.body.from, request.body.body);
+    const twiml = await deps.replyAsText(request.body.from, request.body.body);
     // the TwiML's one <Message>, unescaped, is what the phone would show
     const m = /<Message>([\s\S]*?)<\/Message>/.exec(twiml);
     const answer = (m?.[1] ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');

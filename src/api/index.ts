@@ -7,7 +7,7 @@ import { registerAuth } from './auth.ts';
 import { bodyDeadlines, capConnections, HTTP_LIMITS } from './limits.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 import { sessionCredential, registerCsrfCheck } from './users.ts';
-import { answerErrors, bearer } from './schemas.ts';
+import { answerErrors, bearer, errors } from './schemas.ts';
 import { openApiOptions, openApiDocument, docsUi } from './openapi.ts';
 import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
@@ -20,6 +20,8 @@ export interface HttpDeps extends ResidentRoutesDeps {
   metrics: Metrics;
   /** null when healthy, else why not */
   health(): string | null;
+  /** which site this process belongs to, who else is alive, what is overdue (site.ts) */
+  siteDetail?(): unknown;
   /** people who sign in on the page: their session cookie is a second credential kind */
   users?: UserRepository;
   now?(): number;
@@ -71,6 +73,18 @@ async function healthRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void>
     if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
     return { status: 'ok' };
   });
+
+  // the site's machines and what is late: for whoever runs the site (admins), not for anyone
+  if (deps.siteDetail) {
+    const siteDetail = deps.siteDetail;
+    app.get('/healthz/detail', {
+      schema: { summary: 'health, the site this process belongs to, the other processes alive, overdue work (admin)', tags: ['health'], security: bearer, response: errors(401, 403) },
+      config: { roles: ['admin'] },
+    }, async (_request, reply) => {
+      const problem = deps.health();
+      return reply.code(problem ? 503 : 200).send({ status: problem ? 'unavailable' : 'ok', ...(problem ? { reason: problem } : {}), ...(siteDetail() as object) });
+    });
+  }
 
   // counts only, but they tell when alarms happened and who is connected: a token unless the config opens it
   const publicMetrics = deps.config.http.publicMetrics === true;

@@ -87,6 +87,8 @@ const http = z
 
 const site = z
   .object({
+    /** the name the site's processes share (several machines on one storage.url): in /healthz/detail and /metrics */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'expected a short name of letters, digits, ".", "_" or "-"' }).default('site'),
     timezone: timezone.default('UTC'),
     holidays: z.array(dateValue).default([]),
     /** make-up working days (调休) on top of the official calendar, e.g. a Saturday worked for a holiday */
@@ -98,12 +100,24 @@ const site = z
   })
   .strict();
 
+const DEFAULT_DB_PATH = './data/gateway.db';
+const POSTGRES_URL_RE = /^postgres(ql)?:\/\/[^/\s]+\/[^\s/]+$/;
+
+// storage.path: one machine, a SQLite file; storage.url: a site of several machines sharing one
+// PostgreSQL (CONTRACT.md "Several machines"). One or the other, never both.
 const storage = z
   .object({
-    path: z.string().default('./data/gateway.db'),
+    path: z.string().optional(),
+    url: z.string().regex(POSTGRES_URL_RE, { error: 'expected a PostgreSQL URL like "postgres://gateway@db.example.org:5432/gateway"' }).optional(),
     sync: z.enum(['normal', 'full']).default('normal'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.url !== undefined && s.path !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'set either path (SQLite on this machine) or url (PostgreSQL), not both' });
+    }
+  })
+  .transform((s) => ({ ...s, path: s.path ?? DEFAULT_DB_PATH }));
 
 const sms = z.object({ provider: z.enum(['twilio', 'log']).optional() }).strict();
 
@@ -282,8 +296,8 @@ export const configSchema = z
   .object({
     mqtt: mqtt.default({ host: '0.0.0.0', port: 1883, bridges: [] }),
     http: http.default({ host: '0.0.0.0', port: 8080, publicMetrics: false }),
-    site: site.default({ timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
-    storage: storage.default({ path: './data/gateway.db', sync: 'normal' }),
+    site: site.default({ name: 'site', timezone: 'UTC', holidays: [], workdays: [], calendar: 'cn' }),
+    storage: storage.default({ path: DEFAULT_DB_PATH, sync: 'normal' }),
     sms: sms.default({}),
     twilio: twilio.optional(),
     api: api.default({ tokens: [] }),

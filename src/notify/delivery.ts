@@ -16,7 +16,8 @@
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
-import { inDoubt, type OutboxRepository, type OutboxRow } from './outbox.ts';
+import type { OutboxPort } from '../store/index.ts';
+import { inDoubt, type OutboxRow } from './outbox.ts';
 import { classifySendError, lookupUnsupported, outcomeUnknown, type SmsSender } from './senders.ts';
 
 export interface RetryPolicy {
@@ -48,7 +49,8 @@ export interface DeliveryHooks {
 }
 
 export interface DeliveryDeps {
-  outbox: OutboxRepository;
+  /** the outbox behind its port: claims are leased, so several processes share one outbox */
+  outbox: OutboxPort;
   sender: SmsSender;
   clock: Clock;
   log: Logger;
@@ -64,9 +66,16 @@ export class DeliveryWorker {
   private timer: Timer | null = null;
   private timerAt = Infinity;
   private readonly inFlight = new Map<number, Promise<void>>();
-  /** phones with a request in flight: one at a time each */
-  private readonly busyPhones = new Set<string>();
+  /**
+   * Per phone, the last row this process is sending or has claimed to send next: one request at
+   * a time each (the claims keep it so across processes). A row claimed while its phone is busy
+   * here (a follow-up queued the moment the text before it was recorded) waits its turn, leased.
+   */
+  private readonly phoneTail = new Map<string, Promise<void>>();
   private running = false;
+  /** a claim is running; `again`: flush was asked for meanwhile */
+  private flushing: Promise<void> | null = null;
+  private again = false;
   private readonly policy: RetryPolicy;
 
   constructor(private readonly deps: DeliveryDeps) {
@@ -82,6 +91,7 @@ export class DeliveryWorker {
     this.running = false;
     this.timer?.cancel();
     this.timer = null;
+    await this.flushing;
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -93,25 +103,86 @@ export class DeliveryWorker {
   /** sends every due row not already on its way; called whenever rows were queued */
   flush(): void {
     if (!this.running) return;
-    for (const row of this.deps.outbox.due(this.deps.clock.now())) {
-      if (!this.inFlight.has(row.id) && !this.busyPhones.has(row.phone)) this.send(row);
+    if (this.flushing) { this.again = true; return; }
+    this.flushing = this.claimAndSend()
+      .catch((err) => {
+        // the store could not be reached: the rows stay due, the timer tries again
+        this.deps.log.error({ err }, 'outbox claim failed; trying again shortly');
+        return true;
+      })
+      .then((blocked) => {
+        this.flushing = null;
+        if (this.again) { this.again = false; this.flush(); } else void this.arm(blocked);
+      });
+  }
+
+  /**
+   * How long a claimed row is this process's before another may take it as in doubt: the
+   * provider's settle time (a look-up then finds a request cut short), at least a second (the
+   * log provider settles at once, and a lease of zero would hand rows in flight straight back).
+   */
+  private get leaseMs(): number {
+    return Math.max(this.deps.sender.settleMs ?? 0, MIN_LEASE_MS);
+  }
+
+  /** claims due rows (leased, one per phone site-wide) and sends them; true when due rows were left unclaimed */
+  private async claimAndSend(): Promise<boolean> {
+    const { outbox, clock } = this.deps;
+    const LIMIT = 100;
+    for (;;) {
+      const now = clock.now();
+      const rows = await outbox.claimDue(now, now + this.leaseMs, LIMIT);
+      let fresh = 0;
+      for (const row of rows) {
+        // still ours from an earlier claim whose lease ran out in the middle of its request: it is on its way
+        if (!this.inFlight.has(row.id)) { this.send(row); fresh++; }
+      }
+      if (rows.length < LIMIT || fresh === 0 || !this.running) return fresh === 0;
     }
-    this.arm();
   }
 
   private send(row: OutboxRow): void {
     const ref = { outboxId: row.id, alertId: row.alertId, contactId: row.contactId };
+    const lease = this.holdLease(row.id);
     const attempt = async () => {
       if (inDoubt(row) && !(await this.lookUp(row, ref))) return;
       await this.request(row, ref);
     };
-    this.busyPhones.add(row.phone);
-    const promise = attempt().finally(() => {
-      this.inFlight.delete(row.id);
-      this.busyPhones.delete(row.phone);
-      this.arm();
-    });
+    const before = this.phoneTail.get(row.phone) ?? Promise.resolve();
+    const promise = before
+      .then(attempt)
+      .catch((err) => { this.deps.log.error({ err, ...ref }, 'outbox bookkeeping failed; the row is due again when its lease ends'); })
+      .finally(() => {
+        lease.cancel();
+        this.inFlight.delete(row.id);
+        if (this.phoneTail.get(row.phone) === promise) this.phoneTail.delete(row.phone);
+        this.flush();
+      });
+    this.phoneTail.set(row.phone, promise);
     this.inFlight.set(row.id, promise);
+  }
+
+  /**
+   * While a row's look-up or request runs, its lease is renewed every half lease, so another
+   * process never takes a row whose sender is alive; one that dies stops renewing, and the row
+   * is due again (in doubt) no sooner than a lease after its request began.
+   */
+  private holdLease(id: number): Timer {
+    const { clock, outbox, log } = this.deps;
+    let timer: Timer | null = null;
+    let done = false;
+    const every = this.leaseMs / 2;
+    const arm = () => {
+      if (done || every <= 0) return;
+      timer = clock.setTimer(clock.now() + every, () => {
+        if (done) return;
+        outbox.renewLease(id, clock.now() + this.leaseMs)
+          .catch((err) => log.warn({ err, outboxId: id }, 'could not renew the lease of a text on its way'))
+          .finally(arm);
+      });
+    };
+    arm();
+    return { cancel: () => { done = true; timer?.cancel(); } };
   }
 
   /**
@@ -121,18 +192,12 @@ export class DeliveryWorker {
   private async lookUp(row: OutboxRow, ref: SendRefIds): Promise<boolean> {
     const { sender, outbox, clock, metrics, hooks, log } = this.deps;
     if (row.channel !== 'sms' || !sender.findSms) return true;
+    let found: { id: string } | null;
     try {
-      const found = await sender.findSms({
+      found = await sender.findSms({
         to: row.phone, body: row.body, since: row.createdAt,
-        taken: (id) => { const owner = outbox.byProviderId(id); return owner !== undefined && owner.id !== row.id; },
+        taken: async (id) => { const owner = await outbox.byProviderId(id); return owner !== undefined && owner.id !== row.id; },
       });
-      metrics.inc('gateway_notify_lookups_total', { outcome: found ? 'found' : 'not_found' });
-      if (!found) return true;
-      outbox.markSent(row.id, found.id, clock.now());
-      metrics.inc('gateway_notify_sent_total', { channel: row.channel });
-      log.info({ ...ref }, 'the provider already had this text from an attempt whose outcome was lost; not sent again');
-      guard(log, () => hooks.sent(row, found.id, true));
-      return false;
     } catch (err) {
       if (lookupUnsupported(err)) {
         metrics.inc('gateway_notify_lookups_total', { outcome: 'unsupported' });
@@ -140,35 +205,46 @@ export class DeliveryWorker {
         return true;
       }
       metrics.inc('gateway_notify_lookups_total', { outcome: 'error' });
-      this.failed(row, ref, err, true);
+      await this.failed(row, ref, err, true);
       return false;
     }
+    metrics.inc('gateway_notify_lookups_total', { outcome: found ? 'found' : 'not_found' });
+    if (!found) return true;
+    await outbox.markSent(row.id, found.id, clock.now());
+    metrics.inc('gateway_notify_sent_total', { channel: row.channel });
+    log.info({ ...ref }, 'the provider already had this text from an attempt whose outcome was lost; not sent again');
+    guard(log, () => hooks.sent(row, found.id, true));
+    return false;
   }
 
   /** one request to the provider, after the commit that marks it in flight */
   private async request(row: OutboxRow, ref: SendRefIds): Promise<void> {
     const { sender, outbox, clock, metrics, hooks, log } = this.deps;
-    if (!outbox.markSending(row.id, clock.now() + (sender.settleMs ?? 0))) return; // cancelled or settled meanwhile
+    // the claim marked it 'sending'; this commit also says it is still to be sent (not cancelled
+    // or settled meanwhile) and starts the lease from the request's own start
+    if (!(await outbox.markSending(row.id, clock.now() + this.leaseMs))) return;
     const callback = this.deps.statusCallback(row);
+    let result: { id: string };
     try {
-      const result = row.channel === 'call' && sender.call
+      result = row.channel === 'call' && sender.call
         ? await sender.call(row.phone, row.body, callback, ref)
         : await sender.sendSms(row.phone, row.body, callback, ref);
-      outbox.markSent(row.id, result.id, clock.now());
-      metrics.inc('gateway_notify_sent_total', { channel: row.channel });
-      guard(log, () => hooks.sent(row, result.id, false));
     } catch (err) {
-      this.failed(row, ref, err, outcomeUnknown(err));
+      await this.failed(row, ref, err, outcomeUnknown(err));
+      return;
     }
+    await outbox.markSent(row.id, result.id, clock.now());
+    metrics.inc('gateway_notify_sent_total', { channel: row.channel });
+    guard(log, () => hooks.sent(row, result.id, false));
   }
 
   /** a failed request or look-up: failed for good, given up, or retried (in doubt when `unknown`) */
-  private failed(row: OutboxRow, ref: SendRefIds, err: unknown, unknown: boolean): void {
+  private async failed(row: OutboxRow, ref: SendRefIds, err: unknown, unknown: boolean): Promise<void> {
     const { outbox, clock, metrics, hooks, log } = this.deps;
     const { permanent, reason } = classifySendError(err);
     const now = clock.now();
     if (permanent || now - row.createdAt >= this.policy.giveUpAfterMs) {
-      if (outbox.markFailed(row.id, reason)) {
+      if (await outbox.markFailed(row.id, reason)) {
         metrics.inc('gateway_notify_failed_total', { channel: row.channel, permanent: String(permanent) });
         log.warn({ ...ref, reason, attempts: row.attempts + 1 }, permanent ? 'provider refused the message for good' : 'gave up sending');
         guard(log, () => hooks.failed(row, permanent ? reason : `gave up: ${reason}`));
@@ -176,22 +252,34 @@ export class DeliveryWorker {
       return;
     }
     const nextAt = now + backoffMs(row.attempts + 1, this.policy, this.deps.random);
-    outbox.markRetry(row.id, nextAt, reason, unknown);
+    await outbox.markRetry(row.id, nextAt, reason, unknown);
     metrics.inc('gateway_notify_retries_total', { channel: row.channel });
     log.warn({ ...ref, reason, attempts: row.attempts + 1, retryInMs: nextAt - now, outcomeUnknown: unknown }, 'send failed, will retry');
     if (row.attempts === 0) guard(log, () => hooks.retrying(row, reason, nextAt));
   }
 
-  /** one timer, for the earliest pending row not already being sent */
-  private arm(): void {
+  /**
+   * One timer, for the earliest row not already being sent here. `blocked`: the last claim left
+   * due rows it could not take (a phone with a request in flight in another process): look again
+   * in a second rather than at once.
+   */
+  private async arm(blocked = false): Promise<void> {
     if (!this.running) return;
-    const next = this.nextAttempt();
+    let next: number | null;
+    try {
+      next = await this.nextAttempt();
+    } catch (err) {
+      this.deps.log.error({ err }, 'outbox look-up failed; trying again shortly');
+      next = this.deps.clock.now() + RETRY_CLAIM_MS;
+    }
+    if (!this.running) return;
     if (next === null) {
       this.timer?.cancel();
       this.timer = null;
       this.timerAt = Infinity;
       return;
     }
+    if (blocked && next <= this.deps.clock.now()) next = this.deps.clock.now() + RETRY_CLAIM_MS;
     if (this.timer && this.timerAt <= next) return;
     this.timer?.cancel();
     this.timerAt = next;
@@ -202,17 +290,22 @@ export class DeliveryWorker {
     });
   }
 
-  private nextAttempt(): number | null {
+  private async nextAttempt(): Promise<number | null> {
     if (this.inFlight.size === 0) return this.deps.outbox.nextAttempt();
-    // rows being sent, and rows waiting for their phone, are still pending; look past them
+    // rows being sent here, and rows waiting for their phone, are still open; look past them
     for (let limit = this.inFlight.size + 16; ; limit *= 4) {
-      const rows = this.deps.outbox.due(Number.MAX_SAFE_INTEGER, limit);
-      const next = rows.find((row) => !this.inFlight.has(row.id) && !this.busyPhones.has(row.phone));
+      const rows = await this.deps.outbox.due(Number.MAX_SAFE_INTEGER, limit);
+      const next = rows.find((row) => !this.inFlight.has(row.id) && !this.phoneTail.has(row.phone));
       if (next) return next.nextAttemptAt;
       if (rows.length < limit) return null;
     }
   }
 }
+
+/** how soon a claim that could not take every due row (or could not reach the store) looks again */
+const RETRY_CLAIM_MS = 1_000;
+/** the shortest lease of a claimed row */
+const MIN_LEASE_MS = 1_000;
 
 type SendRefIds = { outboxId: number; alertId: number | null; contactId: number | null };
 

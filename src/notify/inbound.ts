@@ -28,15 +28,11 @@ export function isConfirmation(text: string): boolean {
 type Outcome = 'acknowledged' | 'resident_well' | 'resident_noted' | 'already_handled';
 
 export class Inbound {
-  private readonly remember: import('better-sqlite3').Statement;
+  constructor(private readonly deps: NotifierDeps, private readonly log: Logger, private readonly hooks: InboundHooks) {}
 
-  constructor(private readonly deps: NotifierDeps, private readonly log: Logger, private readonly hooks: InboundHooks) {
-    this.remember = deps.db.prepare('INSERT INTO inbound_messages (sid, at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING');
-  }
-
-  /** true the first time this provider message id is seen, ever */
-  private firstTime(sid: string): boolean {
-    return this.remember.run(sid, this.deps.clock.now()).changes === 1;
+  /** true the first time this provider message id is seen, by any process of the site, ever */
+  private firstTime(sid: string): Promise<boolean> {
+    return this.deps.inbound.firstTime(sid, this.deps.clock.now());
   }
 
   /**
@@ -45,9 +41,9 @@ export class Inbound {
    * valid) acknowledges nothing. A crash between the two loses the reply, never repeats it: the
    * alert then goes on escalating, which is the safe side.
    */
-  sms(from: string, text: string, messageSid: string): string {
+  async sms(from: string, text: string, messageSid: string): Promise<string> {
     const { residents, alerts, metrics } = this.deps;
-    if (!this.firstTime(messageSid)) {
+    if (!(await this.firstTime(messageSid))) {
       metrics.inc('gateway_notify_replies_total', { action: 'replayed' });
       this.log.warn({ messageSid: messageSid.slice(0, 64) }, 'reply with a MessageSid already handled: ignored');
       return emptyTwiml();

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Clock, Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Db, AlertRepository, AlertRow, ResidentRepository, ResidentRow, ContactRow, TimelineRepository } from '../store/index.ts';
+import type { Db, AlertRepository, AlertRow, ResidentRepository, ResidentRow, ContactRow, TimelineRepository, OutboxPort, InboundPort } from '../store/index.ts';
 import { planEscalation, PRE_ALARM_KINDS, type FiredStep } from './escalation.ts';
 import { recipients } from './roster.ts';
 import { outboxRepository, stepCode, decodeStep, stepFields, STEP_FOLLOW_UP, STEP_UNANSWERED, type Channel, type OutboxRepository, type OutboxRow } from './outbox.ts';
@@ -32,6 +32,14 @@ export interface NotifierDeps {
   clock: Clock;
   metrics: Metrics;
   db: Db;
+  /**
+   * The outbox behind its port, on the same store as `db`: the delivery worker claims rows from
+   * it with a lease, so each text is sent by one process of a site. Queuing still goes through
+   * `db` (in the escalation's transaction) until the escalation moves onto the ports.
+   */
+  outboxPort: OutboxPort;
+  /** inbound message ids (MessageSid): each reply acts once across the site's processes */
+  inbound: InboundPort;
   alerts: AlertRepository;
   residents: ResidentRepository;
   timeline: TimelineRepository;
@@ -98,7 +106,7 @@ export class Notifier {
     const publicUrl = deps.config.http.publicUrl?.replace(/\/$/, '');
     if (!publicUrl) this.log.warn('http.publicUrl is not set: no delivery reports, and calls cannot ask for a key press');
     this.worker = new DeliveryWorker({
-      outbox: this.outbox, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
+      outbox: deps.outboxPort, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
       statusCallback: (row) => (publicUrl ? `${publicUrl}/twilio/status?o=${row.id}` : undefined),
       hooks: {
         sent: (row, providerId, found) => {
@@ -135,7 +143,7 @@ export class Notifier {
    * A text from `from` as if Twilio had delivered it (the log-provider demo's stand-in for a
    * neighbour's phone; the signed webhook is the only way in with a real provider). The TwiML answer.
    */
-  replyAsText(from: string, text: string): string {
+  replyAsText(from: string, text: string): Promise<string> {
     // each demo reply is a message of its own, as each of Twilio's has its own MessageSid
     return this.inbound.sms(from, text, `demo-${randomUUID()}`);
   }

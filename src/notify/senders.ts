@@ -30,7 +30,8 @@ export interface SentQuery {
   to: string;
   body: string;
   since: number;
-  taken(id: string): boolean;
+  /** may ask the store (a port call): an id another outbox row already owns */
+  taken(id: string): boolean | Promise<boolean>;
 }
 
 /**
@@ -97,9 +98,9 @@ export class TwilioSender implements SmsSender {
     const candidates = messages
       .filter((m) => (m.direction ?? '').startsWith('outbound') && typeof m.body === 'string' && m.body.endsWith(body))
       .filter((m) => !m.dateCreated || m.dateCreated.getTime() >= since - CLOCK_SLACK_MS)
-      .filter((m) => !taken(m.sid))
       .sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0));
-    return candidates.length ? { id: candidates[0].sid } : null;
+    for (const m of candidates) if (!(await taken(m.sid))) return { id: m.sid };
+    return null;
   }
   async call(to: string, twiml: string, statusCallback?: string): Promise<{ id: string }> {
     const call = await this.client.calls.create({

@@ -92,7 +92,7 @@ export function twilioWebhooks(deps: WebhookDeps) {
       // Twilio names every message; without a name a reply could not be told from its replay
       const sid = form.MessageSid || form.SmsSid;
       if (!sid) return reply.code(400).type('text/plain').send('MessageSid missing');
-      return xml(reply, deps.inbound.sms(form.From, form.Body ?? '', sid));
+      return xml(reply, await deps.inbound.sms(form.From, form.Body ?? '', sid));
     });
 
     app.post('/twilio/status', { preHandler: verify, config: { public: true } }, async (request, reply) => {

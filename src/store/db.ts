@@ -3,11 +3,14 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.ts';
+import { SchemaTooNew } from './ports.ts';
 
 export type Db = Database.Database;
 
 export interface OpenOptions {
   path: string;
+  /** a PostgreSQL URL selects the other engine (openStore); this SQLite opener refuses it */
+  url?: string;
   /** normal: an acknowledged event survives a process crash; full: also a power cut */
   sync: 'normal' | 'full';
 }
@@ -34,7 +37,10 @@ function narrow(file: string): void {
   }
 }
 
-export function openDatabase({ path, sync }: OpenOptions): Db {
+export function openDatabase({ path, sync, url }: OpenOptions): Db {
+  if (url) {
+    throw new Error('storage.url: this version of the gateway cannot run on PostgreSQL yet; use storage.path (a SQLite file)');
+  }
   const file = path !== ':memory:' && !path.startsWith('file:');
   if (file) privateFiles(path);
   const db = new Database(path);
@@ -54,9 +60,7 @@ export function openDatabase({ path, sync }: OpenOptions): Db {
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new Error(
-      `database schema version ${current} is newer than this gateway knows (${MIGRATIONS.length}); refusing to guess`,
-    );
+    throw new SchemaTooNew(current, MIGRATIONS.length);
   }
   if (current === MIGRATIONS.length) return;
   db.transaction(() => {

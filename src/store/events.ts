@@ -30,7 +30,7 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
  * when it reconnects, seconds or minutes later; a longer window only widens the chance that a new
  * message reusing a wrapped packet id is taken for an old one.
  */
-const DUP_WINDOW_MS = 10 * 60_000;
+export const DUP_WINDOW_MS = 10 * 60_000;
 
 /** readings that on their own never raise an alert */
 const QUIET = new Set(['contact', 'occupancy', 'presence', 'test']);
@@ -59,7 +59,57 @@ export function eventFromRow(row: any): DeviceEvent {
   };
 }
 
-export function eventRepository(db: Db) {
+/** A device's status as the devices table holds it: written only when something changed. */
+export interface DeviceStatus { lastSeen: number; battery: number | null; availability: string | null }
+
+/**
+ * A device's row (last seen, battery, availability) is written when something changed, and
+ * last seen at most once a minute: a second write per event would halve ingest for a value
+ * people read to the minute. The rules keep their own exact times. Each engine's group commit
+ * asks `note` per event inside its transaction and calls `committed` or `rolledBack` after it.
+ */
+export function deviceStatusCache() {
+  const written = new Map<string, DeviceStatus>();
+  let changed = new Map<string, DeviceStatus>();
+  return {
+    /** the status to write for this event's device, or null when the stored one is still true */
+    note(event: DeviceEvent): DeviceStatus | null {
+      const next: DeviceStatus = {
+        lastSeen: event.at,
+        battery: typeof event.readings?.battery === 'number' ? Math.round(event.readings.battery) : null,
+        availability: event.type === 'availability' ? event.availability! : null,
+      };
+      const id = event.deviceId;
+      const prev = changed.get(id) ?? written.get(id);
+      const differs = !prev || next.lastSeen - prev.lastSeen >= LAST_SEEN_RESOLUTION_MS
+        || (next.battery !== null && next.battery !== prev.battery)
+        || (next.availability !== null && next.availability !== prev.availability);
+      if (!differs) return null;
+      changed.set(id, {
+        lastSeen: Math.max(next.lastSeen, prev?.lastSeen ?? 0),
+        battery: next.battery ?? prev?.battery ?? null,
+        availability: next.availability ?? prev?.availability ?? null,
+      });
+      return next;
+    },
+    /** only what committed is known to be written */
+    committed(): void {
+      for (const [id, s] of changed) written.set(id, s);
+      changed = new Map();
+    },
+    rolledBack(): void { changed = new Map(); },
+  };
+}
+
+export interface EventRepositoryOptions {
+  /**
+   * Runs each group commit when the connection is free: the SQLite store's gate, so a group
+   * never lands inside another unit of work that is open on the same connection.
+   */
+  exclusive?: (commit: () => void) => void;
+}
+
+export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
   const insert = db.prepare(`INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   // rare (only a resend carries DUP), so it rides the resident index rather than paying for one of its own
@@ -88,54 +138,40 @@ export function eventRepository(db: Db) {
       const info = insert.run(event.at, event.deviceId, event.residentId, event.type, event.source, p.payload,
         origin?.session ?? null, origin?.messageId ?? null);
       ids.push(Number(info.lastInsertRowid));
-      const status = {
-        lastSeen: event.at,
-        battery: typeof event.readings?.battery === 'number' ? Math.round(event.readings.battery) : null,
-        availability: event.type === 'availability' ? event.availability! : null,
-      };
-      if (statusChanged(event.deviceId, status, changed)) {
-        seen.run({ id: event.deviceId, at: status.lastSeen, battery: status.battery, availability: status.availability });
-      }
+      const next = status.note(event);
+      if (next) seen.run({ id: event.deviceId, at: next.lastSeen, battery: next.battery, availability: next.availability });
     }
     return ids;
   });
 
-  // A device's row (last seen, battery, availability) is written when something changed, and
-  // last seen at most once a minute: a second write per event would halve ingest for a value
-  // people read to the minute. The rules keep their own exact times.
-  type Status = { lastSeen: number; battery: number | null; availability: string | null };
-  const written = new Map<string, Status>();
-  function statusChanged(id: string, next: Status, changed: Map<string, Status>): boolean {
-    const prev = changed.get(id) ?? written.get(id);
-    const differs = !prev || next.lastSeen - prev.lastSeen >= LAST_SEEN_RESOLUTION_MS
-      || (next.battery !== null && next.battery !== prev.battery)
-      || (next.availability !== null && next.availability !== prev.availability);
-    if (!differs) return false;
-    changed.set(id, {
-      lastSeen: Math.max(next.lastSeen, prev?.lastSeen ?? 0),
-      battery: next.battery ?? prev?.battery ?? null,
-      availability: next.availability ?? prev?.availability ?? null,
-    });
-    return true;
-  }
-  let changed = new Map<string, Status>();
+  const status = deviceStatusCache();
+
+  const stats = { appended: 0, commits: 0, largestGroup: 0 };
+  const exclusive = options.exclusive ?? ((commit: () => void) => commit());
 
   function flush(): void {
     scheduled = false;
+    exclusive(commitQueued);
+  }
+
+  function commitQueued(): void {
     const group = queue;
     queue = [];
+    if (!group.length) return;
     try {
-      changed = new Map();
+      status.rolledBack();
       const started = performance.now();
       const ids = commitGroup(group);
       onCommit((performance.now() - started) / 1000, group.length);
-      // only what committed is known to be written
-      for (const [id, status] of changed) written.set(id, status);
+      status.committed();
+      stats.commits++;
+      stats.largestGroup = Math.max(stats.largestGroup, group.length);
       if (failing) { failing = null; onHealth(null); }
       group.forEach((p, i) => p.resolve(ids[i]));
     } catch (err) {
       if (!failing) { failing = err as Error; onHealth(failing); }
       failing = err as Error;
+      status.rolledBack();
       for (const p of group) p.reject(err as Error);
     }
   }
@@ -148,6 +184,7 @@ export function eventRepository(db: Db) {
     append(event: DeviceEvent, origin?: MqttOrigin): Promise<number> {
       return new Promise((resolve, reject) => {
         queue.push({ event, origin, payload: eventPayload(event), resolve, reject });
+        stats.appended++;
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -182,6 +219,8 @@ export function eventRepository(db: Db) {
       return row ? eventFromRow(row) : undefined;
     },
     maxId: (): number => (maxId.get() as { id: number }).id,
+    /** appends, group commits, and the largest group so far */
+    stats: () => ({ ...stats }),
   };
 }
 export type EventRepository = ReturnType<typeof eventRepository>;

@@ -8,3 +8,10 @@ export { alertRepository, type AlertRepository, type AlertRow } from './alerts.t
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
 export { absenceRepository, MAX_OPEN_ABSENCES, type AbsenceRepository, type AbsenceRow } from './absences.ts';
 export { userRepository, type UserRepository, type UserRow, type UserRole, type SessionRow } from './users.ts';
+// the async store boundary: ports, both engines, one opener
+export * from './ports.ts';
+export { openStore, type StorageOptions } from './open.ts';
+export { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
+// the PostgreSQL engine is loaded by openStore only when storage.url asks for it: importing pg
+// costs a gateway on SQLite a quarter of a second at every start for nothing
+export type { PostgresStore, PostgresOptions } from './postgres/index.ts';

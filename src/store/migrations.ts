@@ -293,4 +293,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX absences_resident ON absences(resident_id, ends_at);
   `,
+  /* 10: the processes of a site: each writes its heartbeat here, and reads who else is alive */ `
+  CREATE TABLE gateway_processes (
+    id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  CREATE INDEX gateway_processes_site ON gateway_processes(site, heartbeat_at);
+  `,
 ];

@@ -25,13 +25,33 @@ export interface TimelineQuery {
 const MAX_AT = 8.64e15;
 
 /** cursor: "<at ms>.<e|t>.<id>": a total order even when several items share a millisecond */
-function parseBefore(before: string | undefined): { at: number; src: number; id: number } {
+export function parseBefore(before: string | undefined): { at: number; src: number; id: number } {
   if (!before) return { at: MAX_AT, src: 2, id: 0 };
   const cursor = /^(\d+)\.([et])\.(\d+)$/.exec(before);
   if (cursor) return { at: Number(cursor[1]), src: cursor[2] === 't' ? 1 : 0, id: Number(cursor[3]) };
   const at = Date.parse(before);
   if (Number.isNaN(at)) throw new RangeError('before: expected an ISO-8601 time or a cursor from nextBefore');
   return { at, src: 0, id: 0 };
+}
+
+/** one row of the merged page query: src 0 = an event, 1 = a timeline entry */
+export interface TimelineRow { at: number; src: number; id: number; type: string; device: string | null; data: string; eventType: string | null }
+
+/** the page from up to limit + 1 rows, newest first (every engine's page query ends here) */
+export function pageFromRows(rows: TimelineRow[], limit: number): TimelinePage {
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const items = shown.map((row): TimelineItem => {
+    const data = JSON.parse(row.data);
+    if (row.src === 0) {
+      return row.eventType === 'availability'
+        ? { at: new Date(row.at).toISOString(), type: 'device_event', eventId: row.id, deviceId: row.device, availability: data.availability }
+        : { at: new Date(row.at).toISOString(), type: 'device_event', eventId: row.id, deviceId: row.device, readings: data };
+    }
+    return { ...data, at: new Date(row.at).toISOString(), type: row.type, entryId: row.id };
+  });
+  const last = shown[shown.length - 1];
+  return { items, nextBefore: more && last ? `${last.at}.${last.src ? 't' : 'e'}.${last.id}` : null };
 }
 
 export function timelineRepository(db: Db) {
@@ -64,20 +84,8 @@ export function timelineRepository(db: Db) {
       const rows = page.all({
         resident: residentId, at: b.at, src: b.src, id: b.id, limit: query.limit + 1, wantEvents,
         types: query.types ? JSON.stringify(types) : null,
-      }) as Array<{ at: number; src: number; id: number; type: string; device: string | null; data: string; eventType: string | null }>;
-      const more = rows.length > query.limit;
-      const shown = rows.slice(0, query.limit);
-      const items = shown.map((row): TimelineItem => {
-        const data = JSON.parse(row.data);
-        if (row.src === 0) {
-          return row.eventType === 'availability'
-            ? { at: new Date(row.at).toISOString(), type: 'device_event', eventId: row.id, deviceId: row.device, availability: data.availability }
-            : { at: new Date(row.at).toISOString(), type: 'device_event', eventId: row.id, deviceId: row.device, readings: data };
-        }
-        return { ...data, at: new Date(row.at).toISOString(), type: row.type, entryId: row.id };
-      });
-      const last = shown[shown.length - 1];
-      return { items, nextBefore: more && last ? `${last.at}.${last.src ? 't' : 'e'}.${last.id}` : null };
+      }) as TimelineRow[];
+      return pageFromRows(rows, query.limit);
     },
   };
 }

@@ -51,7 +51,7 @@ describe('PUBLISH', () => {
 
   it('never sends the PUBACK before the commit, even when the store is slow', async () => {
     // slow the real store down: the PUBACK must wait for it
-    const events = gw.app.stores.events;
+    const events = gw.app.store.ingest;
     const original = events.append;
     let committedAt = 0;
     events.append = async (event, origin) => {

@@ -8,7 +8,7 @@ import { afterEach, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
-import { openDatabase, alertRepository, residentRepository, timelineRepository, type Db } from '../../src/store/index.ts';
+import { openSqliteStore, alertRepository, residentRepository, timelineRepository, type Db } from '../../src/store/index.ts';
 import { Notifier } from '../../src/notify/index.ts';
 import { FakeTwilio } from './fake-twilio.ts';
 import { testConfig, until, PHONES } from './harness.ts';
@@ -43,14 +43,15 @@ it('a notifier killed with SIGKILL during a provider outage delivers once after 
 
   fake.setOutage(null);
   const config = testConfig(fake.url);
-  const db: Db = openDatabase({ path: join(dir, 'gateway.db'), sync: 'normal' });
-  cleanup.push(() => { db.close(); });
+  const store = openSqliteStore({ path: join(dir, 'gateway.db'), sync: 'normal' });
+  const db: Db = store.db;
+  cleanup.push(() => store.close());
   const alerts = alertRepository(db);
   const residents = residentRepository(db);
   residents.seedFromConfig(config.residents, config.site.timezone, Date.now());
   const notifier = new Notifier({
     config, clock: systemClock, metrics: new Metrics(), log: createLogger({ level: 'warn' }),
-    db, alerts, residents, timeline: timelineRepository(db), retry: { baseMs: 100, capMs: 200 },
+    db, outboxPort: store.outbox, inbound: store.inbound, alerts, residents, timeline: timelineRepository(db), retry: { baseMs: 100, capMs: 200 },
     acknowledge: (id, by, at) => alerts.acknowledge(id, by, at),
     resolve: (id, by, _reason, at) => alerts.resolve(id, by, at),
   });

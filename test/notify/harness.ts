@@ -9,8 +9,8 @@ import twilio from 'twilio';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig, type Config } from '../../src/config/index.ts';
 import {
-  openDatabase, alertRepository, residentRepository, timelineRepository,
-  type Db, type AlertRepository, type ResidentRepository, type TimelineRepository, type AlertRow,
+  openSqliteStore, alertRepository, residentRepository, timelineRepository,
+  type Db, type SqliteStore, type AlertRepository, type ResidentRepository, type TimelineRepository, type AlertRow,
 } from '../../src/store/index.ts';
 import type { AlertKind } from '../../src/domain/types.ts';
 import type { Clock, Timer } from '../../src/clock.ts';
@@ -129,6 +129,7 @@ export async function harness(opts: {
   const logs = new LogCapture();
   const log = createLogger({ level: 'debug', destination: logs });
   let metrics = new Metrics();
+  let store!: SqliteStore;
   let db!: Db;
   let alerts!: AlertRepository;
   let residents!: ResidentRepository;
@@ -138,7 +139,8 @@ export async function harness(opts: {
   let scope = clock.scoped();
 
   async function boot(): Promise<void> {
-    db = openDatabase({ path: join(dir, 'gateway.db'), sync: 'normal' });
+    store = openSqliteStore({ path: join(dir, 'gateway.db'), sync: 'normal' });
+    db = store.db;
     alerts = alertRepository(db);
     residents = residentRepository(db);
     timeline = timelineRepository(db);
@@ -146,7 +148,7 @@ export async function harness(opts: {
     metrics = new Metrics();
     scope = clock.scoped();
     notifier = new Notifier({
-      config, log, clock: scope, metrics, db, alerts, residents, timeline, retry: opts.retry,
+      config, log, clock: scope, metrics, db, outboxPort: store.outbox, inbound: store.inbound, alerts, residents, timeline, retry: opts.retry,
       acknowledge: (id, by, at) => {
         if (!alerts.acknowledge(id, by, at)) return false;
         timeline.add(alerts.get(id)!.residentId, at, 'acknowledgement', { alertId: id, by });
@@ -209,13 +211,13 @@ export async function harness(opts: {
       if (crash) scope.kill();
       else await notifier.stop();
       await http.close();
-      db.close();
+      await store.close();
       await boot();
     },
     async close() {
       await notifier.stop();
       await http.close();
-      db.close();
+      await store.close();
       if (!opts.fake) await fake.stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -45,6 +45,7 @@ export const DOCS = {
 
 export const SUMMARIES_ZH = {
   'GET /healthz': '网关是否就绪（代理与存储均正常时返回 ok；无需凭证）',
+  'GET /healthz/detail': '网关详情：所属站点、本进程、仍在运行的其他进程、逾期未办的工作（管理员）',
   'GET /metrics': 'Prometheus 监控指标（无需凭证）',
   'GET /api/residents': '服务对象列表，有未处理警报的排在前面',
   'POST /api/residents': '新建服务对象（管理员）',

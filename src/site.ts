@@ -1,0 +1,118 @@
+// The site: the gateway processes sharing one store (CONTRACT.md "Several machines"). Each
+// writes a heartbeat row every 5 s and reads who else was heard from within 15 s, for
+// /healthz/detail and /metrics; and an auditor looks for work whose due time passed 30 s ago
+// without any process doing it (an escalation step, a text), says so once in the log when it
+// starts and once when it clears, and keeps the count in /metrics. On one machine the site is
+// this process alone; the heartbeat costs one small write every 5 s.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock, Timer } from './clock.ts';
+import type { Metrics } from './metrics.ts';
+import type { Overdue, ProcessRow, SitePort } from './store/index.ts';
+
+export const HEARTBEAT_MS = 5_000;
+/** a process not heard from for this long is taken for dead */
+export const ALIVE_MS = 15_000;
+/** work this late is overdue: no process is doing it */
+export const OVERDUE_MS = 30_000;
+
+export interface SiteDetail {
+  site: string;
+  /** heartbeatAt: the last heartbeat this process wrote */
+  process: { id: string; host: string; pid: number; startedAt: string; heartbeatAt: string | null };
+  engine: string;
+  /** the other processes heard from within ALIVE_MS, oldest started first */
+  peers: Array<{ id: string; host: string; pid: number; startedAt: string; heartbeatAt: string }>;
+  overdue: { escalations: number; outbox: number; oldestDueAt: string | null };
+}
+
+export class SiteMonitor {
+  readonly id: string;
+  private readonly startedAt: number;
+  private timer: Timer | null = null;
+  private running = false;
+  private round: Promise<void> | null = null;
+  private peers: ProcessRow[] = [];
+  private overdue: Overdue = { escalations: 0, outbox: 0, oldestDueAt: null };
+  private wasOverdue = false;
+  private failing = false;
+  private lastBeat: number | null = null;
+
+  constructor(private readonly deps: { site: string; engine: string; port: SitePort; clock: Clock; metrics: Metrics; log: Logger }) {
+    this.startedAt = deps.clock.now();
+    this.id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const { metrics } = deps;
+    metrics.describe('gateway_site_processes', 'processes of this site heard from within 15 s, this one included');
+    metrics.gauge('gateway_site_processes', () => this.peers.length + 1);
+    metrics.describe('gateway_overdue_escalations', 'open alerts whose escalation step was due over 30 s ago and has not fired');
+    metrics.gauge('gateway_overdue_escalations', () => this.overdue.escalations);
+    metrics.describe('gateway_overdue_outbox', 'texts and calls due over 30 s ago that no process has sent');
+    metrics.gauge('gateway_overdue_outbox', () => this.overdue.outbox);
+  }
+
+  private get me(): Omit<ProcessRow, 'heartbeatAt'> {
+    return { id: this.id, site: this.deps.site, host: hostname(), pid: process.pid, startedAt: this.startedAt };
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.beat();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.round;
+    await this.deps.port.forget(this.id).catch(() => {});
+  }
+
+  /** one heartbeat, the peers read back, the audit; then the next in HEARTBEAT_MS */
+  private beat(): Promise<void> {
+    const { port, clock, log } = this.deps;
+    const now = clock.now();
+    this.round = (async () => {
+      try {
+        await port.heartbeat(this.me, now);
+        this.lastBeat = now;
+        this.peers = (await port.alive(this.deps.site, now - ALIVE_MS)).filter((p) => p.id !== this.id);
+        this.overdue = await port.overdue(now - OVERDUE_MS);
+        if (this.failing) log.info('site heartbeat written again');
+        this.failing = false;
+      } catch (err) {
+        if (!this.failing) log.error({ err }, 'site heartbeat failed: the other processes may take this one for dead');
+        this.failing = true;
+      }
+      this.audit(now);
+    })();
+    void this.round.finally(() => {
+      // a steady beat: the next one HEARTBEAT_MS after this one began, however long it took
+      if (this.running) this.timer = clock.setTimer(now + HEARTBEAT_MS, () => { void this.beat(); });
+    });
+    return this.round;
+  }
+
+  private audit(now: number): void {
+    const { escalations, outbox, oldestDueAt } = this.overdue;
+    const late = escalations + outbox > 0;
+    if (late && !this.wasOverdue) {
+      this.deps.log.error({ escalations, outbox, lateByMs: oldestDueAt === null ? null : now - oldestDueAt, processes: this.peers.length + 1 },
+        'work is overdue: escalation steps or texts were due over 30 s ago and no process of this site has done them');
+    } else if (!late && this.wasOverdue) {
+      this.deps.log.info('nothing is overdue any more');
+    }
+    this.wasOverdue = late;
+  }
+
+  detail(): SiteDetail {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      site: this.deps.site,
+      process: { id: this.id, host: hostname(), pid: process.pid, startedAt: iso(this.startedAt), heartbeatAt: this.lastBeat === null ? null : iso(this.lastBeat) },
+      engine: this.deps.engine,
+      peers: this.peers.map((p) => ({ id: p.id, host: p.host, pid: p.pid, startedAt: iso(p.startedAt), heartbeatAt: iso(p.heartbeatAt) })),
+      overdue: { escalations: this.overdue.escalations, outbox: this.overdue.outbox, oldestDueAt: this.overdue.oldestDueAt === null ? null : iso(this.overdue.oldestDueAt) },
+    };
+  }
+}

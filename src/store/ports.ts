@@ -1,0 +1,386 @@
+// The store boundary: every table behind an async port, and a unit of work `tx(fn)`. Two
+// engines implement it (sqlite/ embedded, postgres/ for a site of several machines) and one
+// contract suite (test/store/contract.ts) says what any engine must do. Callers import these
+// types, never better-sqlite3 or pg, and never write SQL.
+//
+// Rows are the domain's own shapes: times are milliseconds since the epoch, JSON columns are
+// parsed objects, booleans are booleans, ids are numbers (a PostgreSQL BIGINT id or time is
+// below 2^53). Every method is safe to call outside a transaction (it then commits on its own);
+// a multi-row method (seedFromConfig, replaceContacts, cancelPending, ...) is atomic either way.
+import type { AlertKind, AlertStatus, ContactRole, DeviceEvent, DeviceKind, DeviceRoom } from '../domain/types.ts';
+import type { ResidentConfig } from '../config/index.ts';
+import type { AlertRow } from './alerts.ts';
+import type { ContactRow, DeviceRow, ResidentRow } from './residents.ts';
+import type { MqttOrigin } from './events.ts';
+import type { TimelinePage, TimelineQuery } from './timeline.ts';
+
+export type { AlertRow, ContactRow, DeviceRow, ResidentRow, MqttOrigin, TimelinePage, TimelineQuery };
+
+export type Engine = 'sqlite' | 'postgres';
+
+// ---- residents, contacts, devices ----------------------------------------------------------
+
+export type NewResident = Omit<ResidentRow, 'source' | 'area' | 'birthday'> & Partial<Pick<ResidentRow, 'area' | 'birthday'>> & { source?: 'config' | 'api' };
+export type NewContact = Omit<ContactRow, 'id' | 'residentId'>;
+/** emergencyActions and idFields not given: an existing device keeps what it has */
+export type NewDevice = Omit<DeviceRow, 'availability' | 'lastSeen' | 'battery' | 'name' | 'room' | 'emergencyActions' | 'idFields'>
+  & Partial<Pick<DeviceRow, 'name' | 'room' | 'emergencyActions' | 'idFields'>>;
+
+export interface ResidentsPort {
+  /** config residents seed the store on every start; an API-owned resident (source 'api') is left alone */
+  seedFromConfig(residents: ResidentConfig[], siteTimezone: string, now: number): Promise<void>;
+  upsertResident(r: NewResident, now: number): Promise<void>;
+  /** the resident becomes the API's: the config file no longer overwrites it */
+  markApi(residentId: string, now: number): Promise<void>;
+  /** contacts, devices and visits go with it (problems with their visits) */
+  deleteResident(residentId: string): Promise<boolean>;
+  listResidents(): Promise<ResidentRow[]>;
+  getResident(id: string): Promise<ResidentRow | undefined>;
+  countResidents(): Promise<number>;
+  replaceContacts(residentId: string, contacts: NewContact[]): Promise<void>;
+  /** appended after the resident's other contacts; its new id */
+  addContact(residentId: string, contact: NewContact): Promise<number>;
+  updateContact(id: number, contact: NewContact): Promise<boolean>;
+  deleteContact(id: number): Promise<boolean>;
+  contactsOf(residentId: string): Promise<ContactRow[]>;
+  contactsByPhone(phone: string): Promise<ContactRow[]>;
+  getContact(id: number): Promise<ContactRow | undefined>;
+  /** throws StoreConflict when a zigbee2mqtt / rflink / jsonl key is another device's */
+  upsertDevice(d: NewDevice): Promise<void>;
+  deleteDevice(id: string): Promise<boolean>;
+  listDevices(): Promise<DeviceRow[]>;
+  devicesOf(residentId: string): Promise<DeviceRow[]>;
+  getDevice(id: string): Promise<DeviceRow | undefined>;
+}
+
+// ---- device events -------------------------------------------------------------------------
+
+export interface EventsPort {
+  /** committed events after `id`, oldest first (what the rules core has not seen yet) */
+  after(id: number, limit?: number): Promise<DeviceEvent[]>;
+  get(id: number): Promise<DeviceEvent | undefined>;
+  maxId(): Promise<number>;
+  /** activity counts of a resident per 15-minute bucket (bucket = floor(at / 900000)) in [from, to) */
+  activityBuckets(residentId: string, from: number, to: number): Promise<Array<{ bucket: number; n: number }>>;
+  activityCount(residentId: string, from: number, to: number): Promise<number>;
+}
+
+/**
+ * Ingest: each append joins the next group commit. The promise resolves with the stored id only
+ * after the transaction holding it has committed (so the broker may PUBACK then, never sooner);
+ * a negative id: a resend (DUP) of the stored event -id, nothing new written.
+ */
+export interface Ingest {
+  append(event: DeviceEvent, origin?: MqttOrigin): Promise<number>;
+  /** null when commits succeed; else the last error (re-checked on each call) */
+  lastError(): Promise<Error | null>;
+  /** told once when commits start failing and once when they succeed again */
+  onHealthChange(fn: (error: Error | null) => void): void;
+  /** told after each group commit how long its transaction took and how many events it held */
+  onCommit(fn: (seconds: number, events: number) => void): void;
+  stats(): IngestStats;
+}
+
+export interface IngestStats {
+  /** events appended (committed or not) */
+  appended: number;
+  /** group transactions committed */
+  commits: number;
+  /** the largest group committed so far */
+  largestGroup: number;
+}
+
+// ---- casefile timeline ---------------------------------------------------------------------
+
+export interface TimelinePort {
+  add(residentId: string, at: number, type: string, data: Record<string, unknown>): Promise<number>;
+  page(residentId: string, query: TimelineQuery): Promise<TimelinePage>;
+}
+
+// ---- alerts --------------------------------------------------------------------------------
+
+export interface NewAlert {
+  residentId: string;
+  kind: AlertKind;
+  conditionKey: string;
+  deviceId: string | null;
+  openedAt: number;
+  detail: Record<string, unknown>;
+  escalationDue: number | null;
+}
+
+export interface AlertsPort {
+  /** throws StoreConflict when the condition already has an alert not resolved */
+  insert(a: NewAlert): Promise<number>;
+  get(id: number): Promise<AlertRow | undefined>;
+  ongoing(residentId: string, conditionKey: string): Promise<AlertRow | undefined>;
+  list(status: AlertStatus | undefined, limit?: number): Promise<AlertRow[]>;
+  ofResident(residentId: string, limit?: number): Promise<AlertRow[]>;
+  unresolved(): Promise<AlertRow[]>;
+  openCounts(): Promise<Map<string, number>>;
+  /** true when this call moved the alert from open to acknowledged */
+  acknowledge(id: number, by: string, at: number): Promise<boolean>;
+  /** true when this call resolved it */
+  resolve(id: number, by: string, at: number): Promise<boolean>;
+  setDetail(id: number, detail: Record<string, unknown>): Promise<void>;
+  setEscalation(id: number, step: number, due: number | null, unanswered?: boolean): Promise<void>;
+  /** open alerts whose escalation is due at `now` */
+  due(now: number): Promise<AlertRow[]>;
+  nextDue(): Promise<number | null>;
+  /**
+   * Inside a unit of work: the open alerts whose escalation is due, each locked until commit and
+   * skipped by any other process's claim meanwhile (PostgreSQL: FOR UPDATE SKIP LOCKED). So two
+   * processes never fire the same step: whoever holds an alert moves its cursor before commit.
+   */
+  claimDue(now: number, limit?: number): Promise<AlertRow[]>;
+  /** opened in [from, to): what the period report judges answer times on */
+  openedBetween(from: number, to: number): Promise<Array<Pick<AlertRow, 'openedAt' | 'acknowledgedAt' | 'resolvedAt' | 'resolvedBy'>>>;
+}
+
+// ---- the rules core's state ----------------------------------------------------------------
+
+export interface RuleStateRow { state: unknown; lastEventId: number }
+
+export interface RuleStatePort {
+  get(residentId: string): Promise<RuleStateRow | undefined>;
+  save(residentId: string, state: unknown, lastEventId: number, now: number): Promise<void>;
+  /**
+   * Inside a transaction: takes the resident's decision lock until commit and returns the
+   * state as stored. Two transactions that lock one resident run one after the other, on any
+   * engine and across processes (PostgreSQL: a row lock, SELECT ... FOR UPDATE).
+   */
+  lock(residentId: string): Promise<RuleStateRow | undefined>;
+}
+
+// ---- the outbox ----------------------------------------------------------------------------
+
+export type Channel = 'sms' | 'call';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled';
+
+export interface OutboxRow {
+  id: number;
+  alertId: number | null;
+  residentId: string;
+  contactId: number | null;
+  phone: string;
+  channel: Channel;
+  step: number | null;
+  body: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  providerId: string | null;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+export type NewMessage = Pick<OutboxRow, 'alertId' | 'residentId' | 'contactId' | 'phone' | 'channel' | 'step' | 'body'> & { at: number };
+
+/** the SQL of notify/outbox.ts behind a port; see that file for the states and the step codes */
+export interface OutboxPort {
+  /** the new row's id, or null when this (alert, step, phone, channel) was already queued */
+  enqueue(m: NewMessage): Promise<number | null>;
+  get(id: number): Promise<OutboxRow | undefined>;
+  byProviderId(sid: string): Promise<OutboxRow | undefined>;
+  due(now: number, limit?: number): Promise<OutboxRow[]>;
+  /**
+   * Takes due rows for sending, atomically: each is marked 'sending' with next_attempt_at =
+   * `leaseUntil` and returned as it was before (so a row already 'sending', whose sender died
+   * before its lease ran out, shows as in doubt). No row is handed to two claimers; one whose
+   * lease runs out without an answer is due again, to be looked up at the provider first.
+   * One request per phone at a time, site-wide: a claim takes at most one row of a phone, and
+   * none of a phone with another row under an unexpired lease, so a look-up in the provider's
+   * message list never meets a text another process has sent but not yet recorded.
+   */
+  claimDue(now: number, leaseUntil: number, limit?: number): Promise<OutboxRow[]>;
+  nextAttempt(): Promise<number | null>;
+  markSending(id: number, lookUpAt: number): Promise<boolean>;
+  /**
+   * The sender is alive and its request still running: the row's lease now runs until `until`.
+   * Only a row still 'sending' is touched (a row already sent, retried or cancelled is left as it
+   * is); false when there was none. A sender that dies stops renewing, and the row is due again
+   * (in doubt) once the last lease runs out.
+   */
+  renewLease(id: number, until: number): Promise<boolean>;
+  markSent(id: number, providerId: string, at: number): Promise<void>;
+  /** `doubt`: the request may have been carried out (last_error starts with IN_DOUBT) */
+  markRetry(id: number, nextAt: number, error: string, doubt?: boolean): Promise<void>;
+  markFailed(id: number, error: string): Promise<boolean>;
+  markDelivery(id: number, status: OutboxStatus, error: string | null, providerId: string | null): Promise<boolean>;
+  cancelPending(alertId: number): Promise<OutboxRow[]>;
+  cancelSettled(): Promise<OutboxRow[]>;
+  ofAlert(alertId: number): Promise<OutboxRow[]>;
+  stepRows(alertId: number, step: number): Promise<OutboxRow[]>;
+  callOf(alertId: number, phone: string): Promise<OutboxRow | undefined>;
+  newestAlertFor(phone: string, statuses: string[]): Promise<number | null>;
+}
+
+/** the marker notify/outbox.ts puts before last_error of a row in doubt */
+export const IN_DOUBT = 'in doubt: ';
+/** outbox step code of the caseworkers' "nobody answered" notice (notify/outbox.ts) */
+export const STEP_UNANSWERED = -2;
+
+// ---- visits, problems, the WT counter -------------------------------------------------------
+
+export type Urgency = 'high' | 'normal';
+export type ProblemCategory = 'livelihood' | 'health' | 'social';
+export type ProblemStatus = 'pending' | 'in_progress' | 'solved';
+
+export interface VisitRow {
+  id: number;
+  residentId: string;
+  visitor: string;
+  at: number;
+  endedAt: number | null;
+  purpose: string;
+  notes: string;
+  observations: Record<string, string | undefined>;
+  recordedBy: string;
+  createdAt: number;
+}
+
+export interface ProblemRow {
+  id: string;
+  visitId: number;
+  residentId: string;
+  description: string;
+  category: ProblemCategory;
+  urgency: Urgency;
+  responsible: string;
+  deadline: number;
+  status: ProblemStatus;
+  openedAt: number;
+  solvedAt: number | null;
+  followUpVisitId: number | null;
+  satisfaction: number | null;
+}
+
+export interface PeriodFigures {
+  visits: number;
+  residentsVisited: number;
+  problemsOpened: number;
+  problemsSolved: number;
+  /** open at `cut` and past their deadline then */
+  problemsOverdue: number;
+  /** deadlines in [start, cut), and how many of those were solved by their deadline */
+  problemsDue: number;
+  problemsOnTime: number;
+}
+
+export interface VisitsPort {
+  /** bumps and returns the year's problem counter: two visits never share a number */
+  nextProblemSeq(year: number): Promise<number>;
+  insertVisit(v: Omit<VisitRow, 'id'>): Promise<number>;
+  getVisit(id: number): Promise<VisitRow | undefined>;
+  /** newest first, strictly older than (beforeAt, beforeId) */
+  visitsOf(residentId: string, limit: number, beforeAt?: number, beforeId?: number): Promise<VisitRow[]>;
+  /** each resident's latest visit at or before `now` */
+  lastVisits(now: number): Promise<Map<string, number>>;
+  insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction'>): Promise<void>;
+  getProblem(id: string): Promise<ProblemRow | undefined>;
+  problemsOfVisits(visitIds: number[]): Promise<ProblemRow[]>;
+  problemsOf(residentId: string): Promise<ProblemRow[]>;
+  updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'>): Promise<void>;
+  /** the visits and problems side of GET /api/reports for [start, end), judged as of `cut` */
+  periodFigures(start: number, end: number, cut: number): Promise<PeriodFigures>;
+}
+
+// ---- audit log -----------------------------------------------------------------------------
+
+export interface AuditEntry { id: number; at: string; actor: string; action: string; target: string; detail: Record<string, unknown> }
+
+export interface AuditPort {
+  /** who changed what, when; `detail` never holds secrets */
+  add(at: number, actor: string, action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
+  /** newest first, ids below `beforeId` */
+  page(limit: number, beforeId?: number): Promise<AuditEntry[]>;
+}
+
+// ---- the site: its processes, and what is overdue -------------------------------------------
+
+export interface ProcessRow { id: string; site: string; host: string; pid: number; startedAt: number; heartbeatAt: number }
+
+/** what is overdue at a moment: work that has a due time and that no process has done */
+export interface Overdue {
+  /** open alerts whose next escalation step is due before the cut */
+  escalations: number;
+  /** texts and calls still to send (or in doubt) whose attempt was due before the cut */
+  outbox: number;
+  /** the oldest of them, or null */
+  oldestDueAt: number | null;
+}
+
+export interface SitePort {
+  /** this process is alive at `at` (its row written or refreshed); rows silent for a day are removed */
+  heartbeat(p: Omit<ProcessRow, 'heartbeatAt'>, at: number): Promise<void>;
+  /** the site's processes heard from at or after `since`, oldest started first */
+  alive(site: string, since: number): Promise<ProcessRow[]>;
+  /** a process that stops cleanly takes its row away */
+  forget(id: string): Promise<void>;
+  /** what should have happened before `cut` and has not */
+  overdue(cut: number): Promise<Overdue>;
+}
+
+// ---- inbound messages ----------------------------------------------------------------------
+
+export interface InboundPort {
+  /**
+   * Remembers a provider message id (Twilio's MessageSid): true the first time it is seen, by
+   * any process of the site, ever; false for a replay. Committed before the reply acts.
+   */
+  firstTime(sid: string, at: number): Promise<boolean>;
+}
+
+// ---- the whole store -----------------------------------------------------------------------
+
+/** what a unit of work sees: every table, all in one transaction */
+export interface Ports {
+  residents: ResidentsPort;
+  events: EventsPort;
+  timeline: TimelinePort;
+  alerts: AlertsPort;
+  ruleState: RuleStatePort;
+  outbox: OutboxPort;
+  visits: VisitsPort;
+  audit: AuditPort;
+  site: SitePort;
+  inbound: InboundPort;
+}
+
+export type Tx = Ports;
+
+export interface Store extends Ports {
+  readonly engine: Engine;
+  /** the migrations applied: the schema version of the database */
+  readonly schemaVersion: number;
+  /**
+   * A unit of work: `fn` runs in one transaction, committed when its promise resolves and
+   * rolled back when it rejects. Transactions never see each other's uncommitted writes; on
+   * SQLite (one connection) they run one at a time, on PostgreSQL side by side (serialise what
+   * must be with ruleState.lock). `fn` may be run again after a serialisation failure or a
+   * deadlock, so it must do nothing but store work (announce after tx resolves).
+   */
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** device events: group commit */
+  ingest: Ingest;
+  close(): Promise<void>;
+}
+
+/** a uniqueness rule of the store was broken (a device key taken, a second ongoing alert) */
+export class StoreConflict extends Error {
+  readonly code = 'STORE_CONFLICT';
+  constructor(message: string, readonly constraint?: string) {
+    super(message);
+    this.name = 'StoreConflict';
+  }
+}
+
+/** the database was written by a newer gateway: refused, never guessed at */
+export class SchemaTooNew extends Error {
+  readonly code = 'SCHEMA_TOO_NEW';
+  constructor(readonly found: number, readonly known: number) {
+    super(`database schema version ${found} is newer than this gateway knows (${known}); refusing to guess`);
+    this.name = 'SchemaTooNew';
+  }
+}

@@ -1,0 +1,389 @@
+// The PostgreSQL engine's tables: the same statements as the SQLite engine's (sqlite/tables.ts
+// and the repositories it wraps) in PostgreSQL's dialect, one port method for one there. The
+// contract suite (test/store/contract.ts) holds both to the same behaviour.
+import type { DeviceEvent } from '../../domain/types.ts';
+import { eventFromRow } from '../events.ts';
+import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
+import type {
+  AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
+  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports,
+} from '../ports.ts';
+import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
+import type { Sql } from './sql.ts';
+
+const BUCKET_MS = 15 * 60_000;
+
+const residentCols = `id, name, address, timezone, locale, visit_cycle_ms AS "visitCycleMs", area, birthday, rules, source`;
+const contactCols = `id, resident_id AS "residentId", name, phone, role, on_call AS "onCall", locale`;
+const deviceCols = `id, resident_id AS "residentId", kind, name, room, entrance, secret_hash AS "secretHash", zigbee2mqtt, rflink, jsonl,
+  supervision_ms AS "supervisionMs", emergency_actions AS "emergencyActions", id_fields AS "idFields", availability, last_seen AS "lastSeen", battery`;
+
+const residentFromRow = (row: any): ResidentRow => ({ ...row, rules: JSON.parse(row.rules) });
+const deviceFromRow = (row: any): DeviceRow => ({
+  ...row,
+  emergencyActions: row.emergencyActions ? JSON.parse(row.emergencyActions) : null,
+  idFields: row.idFields ? JSON.parse(row.idFields) : null,
+});
+const jsonOrNull = (list: readonly string[] | null | undefined) => (list ? JSON.stringify(list) : null);
+
+export function residentsTable(sql: Sql): ResidentsPort {
+  const upsertResident = `INSERT INTO residents (id, name, address, timezone, locale, visit_cycle_ms, area, birthday, rules, source, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, timezone = excluded.timezone, locale = excluded.locale,
+      visit_cycle_ms = excluded.visit_cycle_ms, area = excluded.area, birthday = excluded.birthday, rules = excluded.rules,
+      source = excluded.source, updated_at = excluded.updated_at`;
+  const insertContact = `INSERT INTO contacts (resident_id, name, phone, role, on_call, locale, position) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+  // $14 / $15: whether emergency actions / id fields were given (not given: an existing device keeps its own)
+  const upsertDevice = `INSERT INTO devices (id, resident_id, kind, name, room, entrance, secret_hash, zigbee2mqtt, rflink, jsonl, supervision_ms,
+      emergency_actions, id_fields)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT (id) DO UPDATE SET resident_id = excluded.resident_id, kind = excluded.kind, name = excluded.name, room = excluded.room,
+      entrance = excluded.entrance, secret_hash = excluded.secret_hash, zigbee2mqtt = excluded.zigbee2mqtt, rflink = excluded.rflink,
+      jsonl = excluded.jsonl, supervision_ms = excluded.supervision_ms,
+      emergency_actions = CASE WHEN $14::boolean THEN excluded.emergency_actions ELSE devices.emergency_actions END,
+      id_fields = CASE WHEN $15::boolean THEN excluded.id_fields ELSE devices.id_fields END`;
+  const getResident = async (s: Sql, id: string) =>
+    (await s.rows<any>(`SELECT ${residentCols} FROM residents WHERE id = $1`, [id], 'residents.get')).map(residentFromRow)[0];
+  const contacts = async (s: Sql, residentId: string, list: Array<Omit<ContactRow, 'id' | 'residentId'>>) => {
+    let position = 0;
+    for (const c of list) await s.rows(insertContact, [residentId, c.name, c.phone, c.role, c.onCall, c.locale, position++]);
+  };
+
+  return {
+    seedFromConfig: (residents, siteTimezone, now) => sql.atomic(async (s) => {
+      for (const r of residents) {
+        // a resident edited through the API belongs to the API from then on
+        if ((await getResident(s, r.id))?.source === 'api') continue;
+        await s.rows(upsertResident, [r.id, r.name, r.address, r.timezone ?? siteTimezone, r.locale, r.visitCycle ?? null,
+          r.area ?? null, r.birthday ?? null, JSON.stringify(r.rules), 'config', now]);
+        await s.rows(`DELETE FROM contacts WHERE resident_id = $1`, [r.id]);
+        await contacts(s, r.id, r.contacts.map((c) => ({ name: c.name, phone: c.phone, role: c.role, onCall: c.onCall?.text ?? null, locale: c.locale ?? null })));
+        for (const d of r.devices) {
+          // a config device's secret stays in the config; the store never holds it
+          await s.rows(upsertDevice, [d.id, r.id, d.kind, d.name ?? null, d.room ?? null, !(d.kind === 'door' && d.entrance === false),
+            null, d.zigbee2mqtt ?? null, d.rflink ?? null, d.jsonl ?? null, d.supervision ?? null,
+            jsonOrNull(d.emergencyActions), jsonOrNull(d.idFields), true, true]);
+        }
+        await s.rows(`DELETE FROM devices WHERE resident_id = $1 AND NOT (id = ANY($2::text[]))`, [r.id, r.devices.map((d) => d.id)]);
+      }
+    }),
+    upsertResident: async (r, now) => {
+      await sql.rows(upsertResident, [r.id, r.name, r.address, r.timezone, r.locale, r.visitCycleMs, r.area ?? null, r.birthday ?? null,
+        JSON.stringify(r.rules), r.source ?? 'api', now]);
+    },
+    markApi: async (residentId, now) => { await sql.rows(`UPDATE residents SET source = 'api', updated_at = $1 WHERE id = $2`, [now, residentId]); },
+    deleteResident: async (id) => (await sql.count(`DELETE FROM residents WHERE id = $1`, [id])) === 1,
+    listResidents: async () => (await sql.rows<any>(`SELECT ${residentCols} FROM residents ORDER BY name, id`)).map(residentFromRow),
+    getResident: (id) => getResident(sql, id),
+    countResidents: async () => (await sql.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM residents`))[0].n,
+    replaceContacts: (residentId, list) => sql.atomic(async (s) => {
+      await s.rows(`DELETE FROM contacts WHERE resident_id = $1`, [residentId]);
+      await contacts(s, residentId, list);
+    }),
+    addContact: async (residentId, c) => (await sql.rows<{ id: number }>(`INSERT INTO contacts (resident_id, name, phone, role, on_call, locale, position)
+      VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position), -1) + 1 FROM contacts WHERE resident_id = $1)) RETURNING id`,
+    [residentId, c.name, c.phone, c.role, c.onCall, c.locale]))[0].id,
+    updateContact: async (id, c) => (await sql.count(`UPDATE contacts SET name = $2, phone = $3, role = $4, on_call = $5, locale = $6 WHERE id = $1`,
+      [id, c.name, c.phone, c.role, c.onCall, c.locale])) === 1,
+    deleteContact: async (id) => (await sql.count(`DELETE FROM contacts WHERE id = $1`, [id])) === 1,
+    contactsOf: (residentId) => sql.rows<ContactRow>(`SELECT ${contactCols} FROM contacts WHERE resident_id = $1 ORDER BY position, id`, [residentId], 'contacts.of'),
+    contactsByPhone: (phone) => sql.rows<ContactRow>(`SELECT ${contactCols} FROM contacts WHERE phone = $1 ORDER BY id`, [phone]),
+    getContact: async (id) => (await sql.rows<ContactRow>(`SELECT ${contactCols} FROM contacts WHERE id = $1`, [id]))[0],
+    upsertDevice: async (d) => {
+      await sql.rows(upsertDevice, [d.id, d.residentId, d.kind, d.name ?? null, d.room ?? null, d.entrance, d.secretHash,
+        d.zigbee2mqtt, d.rflink, d.jsonl, d.supervisionMs, jsonOrNull(d.emergencyActions), jsonOrNull(d.idFields),
+        d.emergencyActions !== undefined, d.idFields !== undefined]);
+    },
+    deleteDevice: async (id) => (await sql.count(`DELETE FROM devices WHERE id = $1`, [id])) === 1,
+    listDevices: async () => (await sql.rows(`SELECT ${deviceCols} FROM devices ORDER BY id`)).map(deviceFromRow),
+    devicesOf: async (residentId) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE resident_id = $1 ORDER BY id`, [residentId])).map(deviceFromRow),
+    getDevice: async (id) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE id = $1`, [id], 'devices.get')).map(deviceFromRow)[0],
+  };
+}
+
+/** activity as the casefile counts it (sqlite/tables.ts ACTIVITY), on the payload parsed once as p */
+const ACTIVE = `COALESCE((p ->> 'test')::boolean, false) = false AND (
+  (p -> 'contact') IS NOT NULL AND p -> 'contact' <> 'null'::jsonb
+  OR p -> 'occupancy' = 'true'::jsonb
+  OR (jsonb_typeof(p -> 'action') = 'string' AND p ->> 'action' NOT LIKE '%release'))`;
+const stateEvents = `(SELECT at, payload::jsonb AS p FROM events WHERE resident_id = $1 AND at >= $2 AND at < $3 AND type = 'state') e`;
+
+export function eventsTable(sql: Sql): EventsPort {
+  const cols = `e.id, e.at, e.device_id, e.resident_id, e.type, e.source, e.payload, d.kind`;
+  return {
+    after: async (id, limit = 1000): Promise<DeviceEvent[]> =>
+      (await sql.rows(`SELECT ${cols} FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [id, limit], 'events.after'))
+        .map(eventFromRow),
+    get: async (id) => (await sql.rows(`SELECT ${cols} FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id = $1`, [id])).map(eventFromRow)[0],
+    maxId: async () => (await sql.rows<{ id: number }>(`SELECT COALESCE(MAX(id), 0) AS id FROM events`))[0].id,
+    activityBuckets: (residentId, from, to) => sql.rows(`SELECT at / ${BUCKET_MS} AS bucket, COUNT(*)::int AS n FROM ${stateEvents}
+      WHERE ${ACTIVE} GROUP BY 1 ORDER BY 1`, [residentId, from, to]),
+    activityCount: async (residentId, from, to) => (await sql.rows<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${stateEvents}
+      WHERE ${ACTIVE}`, [residentId, from, to]))[0].n,
+  };
+}
+
+/** above every id: "this whole millisecond" in a row comparison */
+const MAX_ID = '9223372036854775807';
+
+export function timelineTable(sql: Sql): TimelinePort {
+  // as SQLite's: each side limited on its own index, then merged by (at, src, id) descending.
+  // The cursor "strictly older than (at, src, id)" is a row comparison per side, which
+  // PostgreSQL uses as the bound of its index scan; the OR form SQLite uses (faster there) is
+  // only a filter here, so a page deep in a long history read every newer row first (24 ms
+  // against 0.1 ms, 30 000 events of one resident).
+  const page = `
+    SELECT * FROM (
+      SELECT at, 0 AS src, id, 'device_event' AS type, device_id AS device, payload AS data, type AS "eventType" FROM events
+      WHERE resident_id = $1 AND (at, id) < ($2::bigint, CASE WHEN $3::int > 0 THEN ${MAX_ID} ELSE $4::bigint END) AND $6::boolean
+      ORDER BY at DESC, id DESC LIMIT $5::int) e
+    UNION ALL
+    SELECT * FROM (
+      SELECT at, 1 AS src, id, type, NULL AS device, data, NULL AS "eventType" FROM timeline
+      WHERE resident_id = $1 AND (at, id) < ($2::bigint, CASE WHEN $3::int > 1 THEN ${MAX_ID} WHEN $3::int = 1 THEN $4::bigint ELSE 0 END)
+        AND ($7::text[] IS NULL OR type = ANY($7::text[]))
+      ORDER BY at DESC, id DESC LIMIT $5::int) t
+    ORDER BY at DESC, src DESC, id DESC LIMIT $5::int`;
+  return {
+    add: async (residentId, at, type, data) => (await sql.rows<{ id: number }>(`INSERT INTO timeline (resident_id, at, type, data) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [residentId, at, type, JSON.stringify(data)], 'timeline.add'))[0].id,
+    page: async (residentId, query) => {
+      const b = parseBefore(query.before);
+      const types = query.types ? query.types.filter((t) => t !== 'device_event') : null;
+      const wantEvents = !query.types || query.types.includes('device_event');
+      const rows = await sql.rows<TimelineRow>(page, [residentId, b.at, b.src, b.id, query.limit + 1, wantEvents, types], 'timeline.page');
+      return pageFromRows(rows, query.limit);
+    },
+  };
+}
+
+const alertCols = `id, resident_id AS "residentId", kind, condition_key AS "conditionKey", device_id AS "deviceId", status,
+  opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt", acknowledged_by AS "acknowledgedBy",
+  resolved_at AS "resolvedAt", resolved_by AS "resolvedBy", detail, escalation_step AS "escalationStep",
+  escalation_due AS "escalationDue", unanswered`;
+const alertFromRow = (row: any): AlertRow => ({ ...row, detail: JSON.parse(row.detail) });
+
+export function alertsTable(sql: Sql): AlertsPort {
+  const list = async (text: string, params: unknown[], name?: string) => (await sql.rows(text, params, name)).map(alertFromRow);
+  return {
+    insert: async (a) => (await sql.rows<{ id: number }>(`INSERT INTO alerts (resident_id, kind, condition_key, device_id, status, opened_at, detail, escalation_step, escalation_due)
+      VALUES ($1, $2, $3, $4, 'open', $5, $6, 0, $7) RETURNING id`,
+    [a.residentId, a.kind, a.conditionKey, a.deviceId, a.openedAt, JSON.stringify(a.detail), a.escalationDue]))[0].id,
+    get: async (id) => (await list(`SELECT ${alertCols} FROM alerts WHERE id = $1`, [id], 'alerts.get'))[0],
+    ongoing: async (residentId, key) =>
+      (await list(`SELECT ${alertCols} FROM alerts WHERE resident_id = $1 AND condition_key = $2 AND status != 'resolved'`, [residentId, key], 'alerts.ongoing'))[0],
+    list: (status, limit = 500) => status
+      ? list(`SELECT ${alertCols} FROM alerts WHERE status = $1 ORDER BY opened_at DESC, id DESC LIMIT $2`, [status, limit])
+      : list(`SELECT ${alertCols} FROM alerts ORDER BY opened_at DESC, id DESC LIMIT $1`, [limit]),
+    ofResident: (residentId, limit = 100) => list(`SELECT ${alertCols} FROM alerts WHERE resident_id = $1 ORDER BY opened_at DESC, id DESC LIMIT $2`, [residentId, limit]),
+    unresolved: () => list(`SELECT ${alertCols} FROM alerts WHERE status != 'resolved' ORDER BY opened_at, id`, []),
+    openCounts: async () => new Map((await sql.rows<{ residentId: string; n: number }>(
+      `SELECT resident_id AS "residentId", COUNT(*)::int AS n FROM alerts WHERE status != 'resolved' GROUP BY resident_id`)).map((r) => [r.residentId, r.n])),
+    acknowledge: async (id, by, at) => (await sql.count(`UPDATE alerts SET status = 'acknowledged', acknowledged_at = $3, acknowledged_by = $2, escalation_due = NULL
+      WHERE id = $1 AND status = 'open'`, [id, by, at])) === 1,
+    resolve: async (id, by, at) => (await sql.count(`UPDATE alerts SET status = 'resolved', resolved_at = $3, resolved_by = $2, escalation_due = NULL
+      WHERE id = $1 AND status != 'resolved'`, [id, by, at])) === 1,
+    setDetail: async (id, detail) => { await sql.rows(`UPDATE alerts SET detail = $2 WHERE id = $1`, [id, JSON.stringify(detail)]); },
+    setEscalation: async (id, step, due, unanswered = false) => {
+      await sql.rows(`UPDATE alerts SET escalation_step = $2, escalation_due = $3, unanswered = $4 WHERE id = $1`, [id, step, due, unanswered], 'alerts.escalation');
+    },
+    due: (now) => list(`SELECT ${alertCols} FROM alerts WHERE escalation_due IS NOT NULL AND escalation_due <= $1 AND status = 'open' ORDER BY escalation_due, id`, [now], 'alerts.due'),
+    nextDue: async () => (await sql.rows<{ due: number | null }>(`SELECT MIN(escalation_due) AS due FROM alerts WHERE escalation_due IS NOT NULL AND status = 'open'`))[0].due,
+    claimDue: (now, limit = 100) => list(`SELECT ${alertCols} FROM alerts WHERE escalation_due IS NOT NULL AND escalation_due <= $1 AND status = 'open'
+      ORDER BY escalation_due, id LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit], 'alerts.claim'),
+    openedBetween: (from, to) => sql.rows(`SELECT opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt", resolved_at AS "resolvedAt", resolved_by AS "resolvedBy"
+      FROM alerts WHERE opened_at >= $1 AND opened_at < $2 ORDER BY opened_at, id`, [from, to]),
+  };
+}
+
+export function ruleStateTable(sql: Sql): RuleStatePort {
+  const fromRow = (row: { state: string; lastEventId: number } | undefined) => {
+    if (!row) return undefined;
+    const state = JSON.parse(row.state);
+    // a row made by lock() before any save holds no state yet
+    return state === null ? undefined : { state, lastEventId: row.lastEventId };
+  };
+  return {
+    get: async (residentId) => fromRow((await sql.rows<{ state: string; lastEventId: number }>(
+      `SELECT state, last_event_id AS "lastEventId" FROM rule_state WHERE resident_id = $1`, [residentId], 'rule_state.get'))[0]),
+    save: async (residentId, state, lastEventId, now) => {
+      await sql.rows(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at`,
+      [residentId, JSON.stringify(state), lastEventId, now], 'rule_state.save');
+    },
+    lock: async (residentId) => {
+      // the row must exist to be locked: a resident's first decision makes it (state null until
+      // saved), and a second transaction's insert of the same key waits on the first's
+      await sql.rows(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES ($1, 'null', 0, 0)
+        ON CONFLICT (resident_id) DO NOTHING`, [residentId], 'rule_state.make');
+      return fromRow((await sql.rows<{ state: string; lastEventId: number }>(
+        `SELECT state, last_event_id AS "lastEventId" FROM rule_state WHERE resident_id = $1 FOR UPDATE`, [residentId], 'rule_state.lock'))[0]);
+    },
+  };
+}
+
+const outboxCols = `id, alert_id AS "alertId", resident_id AS "residentId", contact_id AS "contactId", phone, channel, step, body, status,
+  attempts, next_attempt_at AS "nextAttemptAt", provider_id AS "providerId", last_error AS "lastError", created_at AS "createdAt", sent_at AS "sentAt"`;
+const OPEN = `('pending', 'sending')`;
+/** any fixed number: the advisory lock outbox claims queue on */
+const OUTBOX_CLAIM_LOCK = 4_716_002;
+
+export function outboxTable(sql: Sql): OutboxPort {
+  // READ COMMITTED: a row another transaction is sending is waited for and its status checked again
+  const cancel = (where: string, params: unknown[]) => sql.rows<OutboxRow>(`UPDATE outbox SET status = 'cancelled'
+    WHERE status IN ${OPEN} AND step >= 0 AND ${where} RETURNING ${outboxCols}`, params).then((rows) => rows.sort((a, b) => a.id - b.id));
+  return {
+    enqueue: async (m) => (await sql.rows<{ id: number }>(`INSERT INTO outbox (alert_id, resident_id, contact_id, phone, channel, step, body, status, attempts, next_attempt_at, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8) ON CONFLICT DO NOTHING RETURNING id`,
+    [m.alertId, m.residentId, m.contactId, m.phone, m.channel, m.step, m.body, m.at], 'outbox.enqueue'))[0]?.id ?? null,
+    get: async (id) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE id = $1`, [id], 'outbox.get'))[0],
+    byProviderId: async (sid) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE provider_id = $1`, [sid]))[0],
+    due: (now, limit = 100) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= $1
+      ORDER BY next_attempt_at, id LIMIT $2`, [now, limit], 'outbox.due'),
+    claimDue: (now, leaseUntil, limit = 100) => sql.atomic(async (s) => {
+      // claims queue behind each other site-wide (a short transaction each), and the claim below
+      // runs after the lock with a fresh snapshot, so it sees every lease committed before it
+      await s.rows('SELECT pg_advisory_xact_lock($1)', [OUTBOX_CLAIM_LOCK], 'outbox.claimLock');
+      const rows = await s.rows<OutboxRow>(`WITH taken AS (
+          SELECT ${outboxCols} FROM (
+            SELECT DISTINCT ON (phone) * FROM outbox o
+            WHERE status IN ${OPEN} AND next_attempt_at <= $1
+              AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.phone = o.phone AND b.id != o.id AND b.status = 'sending' AND b.next_attempt_at > $1)
+            ORDER BY phone, next_attempt_at, id) one_a_phone
+          ORDER BY next_attempt_at, id LIMIT $3)
+        UPDATE outbox o SET status = 'sending', next_attempt_at = $2 FROM taken WHERE o.id = taken.id AND o.status IN ${OPEN}
+        RETURNING taken.*`, [now, leaseUntil, limit], 'outbox.claim');
+      return rows.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+    }),
+    nextAttempt: async () => (await sql.rows<{ at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`))[0].at,
+    markSending: async (id, lookUpAt) => (await sql.count(`UPDATE outbox SET status = 'sending', next_attempt_at = $2 WHERE id = $1 AND status IN ${OPEN}`,
+      [id, lookUpAt], 'outbox.sending')) === 1,
+    renewLease: async (id, until) => (await sql.count(`UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'sending'`,
+      [id, until], 'outbox.renew')) === 1,
+    markSent: async (id, providerId, at) => {
+      await sql.rows(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'sending', 'cancelled') THEN 'sent' ELSE status END,
+        provider_id = $2, sent_at = $3, attempts = attempts + 1, last_error = NULL WHERE id = $1`, [id, providerId, at], 'outbox.sent');
+    },
+    markRetry: async (id, nextAt, error, doubt = false) => {
+      await sql.rows(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = $2, last_error = $3
+        WHERE id = $1 AND status IN ${OPEN}`, [id, nextAt, doubt ? IN_DOUBT + error : error]);
+    },
+    markFailed: async (id, error) => (await sql.count(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2
+      WHERE id = $1 AND status IN ${OPEN}`, [id, error])) === 1,
+    markDelivery: async (id, status, error, providerId) => (await sql.count(`UPDATE outbox SET status = $2, last_error = COALESCE($3, last_error),
+      provider_id = COALESCE(provider_id, $4) WHERE id = $1 AND status IN ('pending', 'sending', 'sent') AND status != $2`, [id, status, error, providerId])) === 1,
+    cancelPending: (alertId) => cancel(`alert_id = $1`, [alertId]),
+    cancelSettled: () => cancel(`alert_id IN (SELECT id FROM alerts WHERE status != 'open')`, []),
+    ofAlert: (alertId) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 ORDER BY id`, [alertId], 'outbox.ofAlert'),
+    stepRows: (alertId, step) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 AND step = $2 ORDER BY id`, [alertId, step]),
+    callOf: async (alertId, phone) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 AND phone = $2 AND channel = 'call'
+      ORDER BY id DESC LIMIT 1`, [alertId, phone]))[0],
+    newestAlertFor: async (phone, statuses) => (await sql.rows<{ id: number }>(`SELECT a.id FROM outbox o JOIN alerts a ON a.id = o.alert_id
+      WHERE o.phone = $1 AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED}) AND a.status = ANY($2::text[])
+      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`, [phone, statuses]))[0]?.id ?? null,
+  };
+}
+
+const visitCols = `id, resident_id AS "residentId", visitor, at, ended_at AS "endedAt", purpose, notes, observations,
+  recorded_by AS "recordedBy", created_at AS "createdAt"`;
+const problemCols = `id, visit_id AS "visitId", resident_id AS "residentId", description, category, urgency, responsible,
+  deadline, status, opened_at AS "openedAt", solved_at AS "solvedAt", follow_up_visit_id AS "followUpVisitId", satisfaction`;
+const visitFromRow = (row: any): VisitRow => ({ ...row, observations: JSON.parse(row.observations) });
+
+export function visitsTable(sql: Sql): VisitsPort {
+  const count = async (text: string, params: unknown[]) => (await sql.rows<{ n: number }>(text, params))[0].n;
+  return {
+    nextProblemSeq: async (year) => (await sql.rows<{ seq: number }>(`INSERT INTO problem_seq (year, seq) VALUES ($1, 1)
+      ON CONFLICT (year) DO UPDATE SET seq = problem_seq.seq + 1 RETURNING seq`, [year]))[0].seq,
+    insertVisit: async (v) => (await sql.rows<{ id: number }>(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [v.residentId, v.visitor, v.at, v.endedAt, v.purpose, v.notes, JSON.stringify(v.observations), v.recordedBy, v.createdAt]))[0].id,
+    getVisit: async (id) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE id = $1`, [id])).map(visitFromRow)[0],
+    visitsOf: async (residentId, limit, beforeAt = 8.64e15, beforeId = 0) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE resident_id = $1
+      AND (at, id) < ($2::bigint, $3::bigint) ORDER BY at DESC, id DESC LIMIT $4`, [residentId, beforeAt, beforeId, limit])).map(visitFromRow),
+    lastVisits: async (now) => new Map((await sql.rows<{ residentId: string; at: number }>(
+      `SELECT resident_id AS "residentId", MAX(at) AS at FROM visits WHERE at <= $1 GROUP BY resident_id`, [now])).map((r) => [r.residentId, r.at])),
+    insertProblem: async (p) => {
+      await sql.rows(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)`,
+      [p.id, p.visitId, p.residentId, p.description, p.category, p.urgency, p.responsible, p.deadline, p.openedAt]);
+    },
+    getProblem: async (id) => (await sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE id = $1`, [id]))[0],
+    problemsOfVisits: (visitIds) => sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE visit_id = ANY($1::bigint[]) ORDER BY id`, [visitIds]),
+    problemsOf: (residentId) => sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE resident_id = $1 ORDER BY opened_at DESC, id DESC`, [residentId]),
+    updateProblem: async (p) => {
+      await sql.rows(`UPDATE problems SET status = $2, solved_at = $3, follow_up_visit_id = $4, satisfaction = $5, responsible = $6 WHERE id = $1`,
+        [p.id, p.status, p.solvedAt, p.followUpVisitId, p.satisfaction, p.responsible]);
+    },
+    periodFigures: async (start, end, cut) => {
+      const v = (await sql.rows<{ visits: number; residentsVisited: number }>(`SELECT COUNT(*)::int AS visits,
+        COUNT(DISTINCT resident_id)::int AS "residentsVisited" FROM visits WHERE at >= $1 AND at < $2`, [start, end]))[0];
+      const due = (await sql.rows<{ due: number; onTime: number }>(`SELECT COUNT(*)::int AS due,
+        COUNT(*) FILTER (WHERE solved_at IS NOT NULL AND solved_at <= deadline)::int AS "onTime"
+        FROM problems WHERE deadline >= $1 AND deadline < $2`, [start, cut]))[0];
+      return {
+        visits: v.visits, residentsVisited: v.residentsVisited,
+        problemsOpened: await count(`SELECT COUNT(*)::int AS n FROM problems WHERE opened_at >= $1 AND opened_at < $2`, [start, end]),
+        problemsSolved: await count(`SELECT COUNT(*)::int AS n FROM problems WHERE solved_at >= $1 AND solved_at < $2`, [start, end]),
+        problemsOverdue: await count(`SELECT COUNT(*)::int AS n FROM problems WHERE opened_at < $1 AND deadline < $1
+          AND (solved_at IS NULL OR solved_at > $1)`, [cut]),
+        problemsDue: due.due, problemsOnTime: due.onTime,
+      };
+    },
+  };
+}
+
+export function auditTable(sql: Sql): AuditPort {
+  return {
+    add: async (at, actor, action, target, detail = {}) => {
+      await sql.rows(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`, [at, actor, action, target, JSON.stringify(detail)]);
+    },
+    page: async (limit, beforeId = Number.MAX_SAFE_INTEGER) =>
+      (await sql.rows<{ id: number; at: number; actor: string; action: string; target: string; detail: string }>(
+        `SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2`, [beforeId, limit]))
+        .map((r) => ({ ...r, at: new Date(r.at).toISOString(), detail: JSON.parse(r.detail) as Record<string, unknown> })),
+  };
+}
+
+export function tables(sql: Sql): Ports {
+  return {
+    residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
+    ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
+    inbound: inboundTable(sql),
+  };
+}
+
+const processCols = `id, site, host, pid, started_at AS "startedAt", heartbeat_at AS "heartbeatAt"`;
+/** a process silent this long is no longer listed anywhere: its row goes (sqlite/tables.ts says the same) */
+const PROCESS_ROW_TTL_MS = 24 * 3_600_000;
+
+export function siteTable(sql: Sql): SitePort {
+  return {
+    heartbeat: (p, at) => sql.atomic(async (s) => {
+      await s.rows(`INSERT INTO gateway_processes (id, site, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (id) DO UPDATE SET heartbeat_at = GREATEST(gateway_processes.heartbeat_at, excluded.heartbeat_at)`,
+      [p.id, p.site, p.host, p.pid, p.startedAt, at], 'site.heartbeat');
+      await s.rows(`DELETE FROM gateway_processes WHERE heartbeat_at < $1`, [at - PROCESS_ROW_TTL_MS], 'site.prune');
+    }),
+    alive: (site, since) => sql.rows<ProcessRow>(`SELECT ${processCols} FROM gateway_processes WHERE site = $1 AND heartbeat_at >= $2
+      ORDER BY started_at, id`, [site, since], 'site.alive'),
+    forget: async (id) => { await sql.rows(`DELETE FROM gateway_processes WHERE id = $1`, [id]); },
+    overdue: async (cut) => {
+      const [row] = await sql.rows<{ escalations: number; outbox: number; e: number | null; o: number | null }>(`SELECT
+          (SELECT COUNT(*) FROM alerts WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < $1) AS escalations,
+          (SELECT MIN(escalation_due) FROM alerts WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < $1) AS e,
+          (SELECT COUNT(*) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS outbox,
+          (SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS o`, [cut], 'site.overdue');
+      const oldest = [row.e, row.o].filter((x): x is number => x !== null);
+      return { escalations: Number(row.escalations), outbox: Number(row.outbox), oldestDueAt: oldest.length ? Math.min(...oldest) : null };
+    },
+  };
+}
+
+export function inboundTable(sql: Sql): InboundPort {
+  return {
+    // ON CONFLICT waits for a concurrent insert of the same sid to commit or roll back: one process wins
+    firstTime: async (sid, at) => (await sql.count('INSERT INTO inbound_messages (sid, at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING',
+      [sid, at], 'inbound.remember')) === 1,
+  };
+}

@@ -1,0 +1,294 @@
+// The SQLite engine's tables: the existing synchronous repositories of src/store/, and the SQL
+// that still lives in the callers (notify/outbox.ts, casefile/repository.ts, activity.ts,
+// reports.ts, provisioning.ts) restated here behind the ports, statement for statement, so
+// the callers can move onto the ports table by table and then drop their own copies.
+// Each object is the port's synchronous twin: Sync<Port> checks the two agree.
+import type { Db } from '../db.ts';
+import { residentRepository } from '../residents.ts';
+import { alertRepository } from '../alerts.ts';
+import { timelineRepository } from '../timeline.ts';
+import { ruleStateRepository } from '../rule-state.ts';
+import type { EventRepository } from '../events.ts';
+import type {
+  AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
+  VisitRow, VisitsPort, NewContact, PeriodFigures,
+} from '../ports.ts';
+import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
+
+/** a port with its promises taken off: what a synchronous engine implements */
+export type Sync<P> = { [K in keyof P]: P[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
+
+/**
+ * Activity is a person moving about: a door contact report (opened or closed), occupancy seen,
+ * or a button press. Self-tests and the "release" that ends a held button are not; smoke,
+ * battery and availability reports are the device's state, not the resident's.
+ * (casefile/activity.ts ACTIVITY_SQL; postgres/tables.ts says the same in its dialect)
+ */
+const ACTIVITY = `type = 'state' AND COALESCE(json_extract(payload, '$.test'), 0) = 0 AND (
+  json_extract(payload, '$.contact') IS NOT NULL
+  OR json_extract(payload, '$.occupancy') = 1
+  OR (json_extract(payload, '$.action') IS NOT NULL AND json_extract(payload, '$.action') NOT LIKE '%release'))`;
+export const BUCKET_MS = 15 * 60_000;
+
+const contactCols = `id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale`;
+
+export function residentsTable(db: Db): Sync<ResidentsPort> {
+  const base = residentRepository(db);
+  const s = {
+    markApi: db.prepare(`UPDATE residents SET source = 'api', updated_at = ? WHERE id = ?`),
+    deleteResident: db.prepare(`DELETE FROM residents WHERE id = ?`),
+    count: db.prepare(`SELECT COUNT(*) AS n FROM residents`),
+    addContact: db.prepare(`INSERT INTO contacts (resident_id, name, phone, role, on_call, locale, position)
+      VALUES (@residentId, @name, @phone, @role, @onCall, @locale, (SELECT COALESCE(MAX(position), -1) + 1 FROM contacts WHERE resident_id = @residentId))`),
+    updateContact: db.prepare(`UPDATE contacts SET name = @name, phone = @phone, role = @role, on_call = @onCall, locale = @locale WHERE id = @id`),
+    deleteContact: db.prepare(`DELETE FROM contacts WHERE id = ?`),
+    deleteDevice: db.prepare(`DELETE FROM devices WHERE id = ?`),
+    contactsOf: db.prepare(`SELECT ${contactCols} FROM contacts WHERE resident_id = ? ORDER BY position, id`),
+  };
+  return {
+    seedFromConfig: base.seedFromConfig,
+    upsertResident: base.upsertResident,
+    markApi: (residentId, now) => { s.markApi.run(now, residentId); },
+    deleteResident: (id) => s.deleteResident.run(id).changes === 1,
+    listResidents: base.listResidents,
+    getResident: base.getResident,
+    countResidents: () => (s.count.get() as { n: number }).n,
+    replaceContacts: base.replaceContacts,
+    addContact: (residentId, c: NewContact) => Number(s.addContact.run({ residentId, ...c }).lastInsertRowid),
+    updateContact: (id, c) => s.updateContact.run({ id, ...c }).changes === 1,
+    deleteContact: (id) => s.deleteContact.run(id).changes === 1,
+    contactsOf: (residentId) => s.contactsOf.all(residentId) as ReturnType<typeof base.contactsOf>,
+    contactsByPhone: base.contactsByPhone,
+    getContact: base.getContact,
+    upsertDevice: base.upsertDevice,
+    deleteDevice: (id) => s.deleteDevice.run(id).changes === 1,
+    listDevices: base.listDevices,
+    devicesOf: base.devicesOf,
+    getDevice: base.getDevice,
+  };
+}
+
+export function eventsTable(db: Db, events: EventRepository): Sync<EventsPort> {
+  const buckets = db.prepare(`SELECT at / ${BUCKET_MS} AS bucket, COUNT(*) AS n FROM events
+    WHERE resident_id = ? AND at >= ? AND at < ? AND ${ACTIVITY} GROUP BY bucket ORDER BY bucket`);
+  const count = db.prepare(`SELECT COUNT(*) AS n FROM events WHERE resident_id = ? AND at >= ? AND at < ? AND ${ACTIVITY}`);
+  return {
+    after: events.after,
+    get: events.get,
+    maxId: events.maxId,
+    activityBuckets: (residentId, from, to) => buckets.all(residentId, from, to) as Array<{ bucket: number; n: number }>,
+    activityCount: (residentId, from, to) => (count.get(residentId, from, to) as { n: number }).n,
+  };
+}
+
+export function timelineTable(db: Db): Sync<TimelinePort> {
+  const t = timelineRepository(db);
+  return { add: t.add, page: t.page };
+}
+
+export function alertsTable(db: Db): Sync<AlertsPort> {
+  const a = alertRepository(db);
+  const openedBetween = db.prepare(`SELECT opened_at AS openedAt, acknowledged_at AS acknowledgedAt, resolved_at AS resolvedAt,
+    resolved_by AS resolvedBy FROM alerts WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, id`);
+  return {
+    insert: a.insert, get: a.get, ongoing: a.ongoing, list: a.list, ofResident: a.ofResident, unresolved: a.unresolved,
+    openCounts: a.openCounts, acknowledge: a.acknowledge, resolve: a.resolve, setDetail: a.setDetail,
+    setEscalation: a.setEscalation, due: a.due, nextDue: a.nextDue,
+    openedBetween: (from, to) => openedBetween.all(from, to) as ReturnType<Sync<AlertsPort>['openedBetween']>,
+    // one connection, one unit of work at a time: holding the gate is the claim
+    claimDue: (now, limit = 100) => a.due(now).slice(0, limit),
+  };
+}
+
+export function ruleStateTable(db: Db): Sync<RuleStatePort> {
+  const r = ruleStateRepository(db);
+  const get = (residentId: string) => {
+    const row = r.get(residentId);
+    // a row another engine's lock made before any save holds no state yet
+    return row && row.state !== null ? row : undefined;
+  };
+  // one connection and one unit of work at a time (the gate): holding the gate is the lock
+  return { get, save: r.save, lock: get };
+}
+
+const outboxCols = `id, alert_id AS alertId, resident_id AS residentId, contact_id AS contactId, phone, channel, step, body, status,
+  attempts, next_attempt_at AS nextAttemptAt, provider_id AS providerId, last_error AS lastError, created_at AS createdAt, sent_at AS sentAt`;
+const OPEN = `('pending', 'sending')`;
+
+export function outboxTable(db: Db): Sync<OutboxPort> {
+  const s = {
+    insert: db.prepare(`INSERT INTO outbox (alert_id, resident_id, contact_id, phone, channel, step, body, status, attempts, next_attempt_at, created_at)
+      VALUES (@alertId, @residentId, @contactId, @phone, @channel, @step, @body, 'pending', 0, @at, @at) ON CONFLICT DO NOTHING`),
+    get: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE id = ?`),
+    byProviderId: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE provider_id = ?`),
+    due: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
+    nextAttempt: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ${OPEN}`),
+    sending: db.prepare(`UPDATE outbox SET status = 'sending', next_attempt_at = @lookUpAt WHERE id = @id AND status IN ${OPEN}`),
+    renew: db.prepare(`UPDATE outbox SET next_attempt_at = @until WHERE id = @id AND status = 'sending'`),
+    sent: db.prepare(`UPDATE outbox SET status = CASE WHEN status IN ('pending', 'sending', 'cancelled') THEN 'sent' ELSE status END,
+      provider_id = @providerId, sent_at = @at, attempts = attempts + 1, last_error = NULL WHERE id = @id`),
+    retry: db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = @nextAt, last_error = @error
+      WHERE id = @id AND status IN ${OPEN}`),
+    failed: db.prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = @error WHERE id = @id AND status IN ${OPEN}`),
+    delivery: db.prepare(`UPDATE outbox SET status = @status, last_error = COALESCE(@error, last_error),
+      provider_id = COALESCE(provider_id, @providerId) WHERE id = @id AND status IN ('pending', 'sending', 'sent') AND status != @status`),
+    pendingOf: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE alert_id = ? AND status IN ${OPEN} AND step >= 0 ORDER BY id`),
+    pendingOfSettled: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE status IN ${OPEN} AND step >= 0
+      AND alert_id IN (SELECT id FROM alerts WHERE status != 'open') ORDER BY id`),
+    cancel: db.prepare(`UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status IN ${OPEN}`),
+    ofAlert: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE alert_id = ? ORDER BY id`),
+    stepRows: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE alert_id = ? AND step = ? ORDER BY id`),
+    callOf: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE alert_id = ? AND phone = ? AND channel = 'call' ORDER BY id DESC LIMIT 1`),
+    newestAlert: db.prepare(`SELECT a.id AS id FROM outbox o JOIN alerts a ON a.id = o.alert_id
+      WHERE o.phone = @phone AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED})
+        AND a.status IN (SELECT value FROM json_each(@statuses))
+      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
+  };
+  const cancelAll = db.transaction((rows: OutboxRow[]) => rows.filter((row) => s.cancel.run(row.id).changes === 1));
+  const claimable = db.prepare(`SELECT ${outboxCols} FROM (
+      SELECT *, ROW_NUMBER() OVER (PARTITION BY phone ORDER BY next_attempt_at, id) AS nth FROM outbox o
+      WHERE status IN ${OPEN} AND next_attempt_at <= @now
+        AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.phone = o.phone AND b.id != o.id AND b.status = 'sending' AND b.next_attempt_at > @now))
+    WHERE nth = 1 ORDER BY next_attempt_at, id LIMIT @limit`);
+  const claim = db.transaction((now: number, leaseUntil: number, limit: number) => {
+    const rows = claimable.all({ now, limit }) as OutboxRow[];
+    for (const row of rows) s.sending.run({ id: row.id, lookUpAt: leaseUntil });
+    return rows;
+  });
+  return {
+    enqueue(m) {
+      const r = s.insert.run(m);
+      return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+    },
+    get: (id) => s.get.get(id) as OutboxRow | undefined,
+    byProviderId: (sid) => s.byProviderId.get(sid) as OutboxRow | undefined,
+    due: (now, limit = 100) => s.due.all(now, limit) as OutboxRow[],
+    claimDue: (now, leaseUntil, limit = 100) => claim(now, leaseUntil, limit),
+    nextAttempt: () => (s.nextAttempt.get() as { at: number | null }).at,
+    markSending: (id, lookUpAt) => s.sending.run({ id, lookUpAt }).changes === 1,
+    renewLease: (id, until) => s.renew.run({ id, until }).changes === 1,
+    markSent: (id, providerId, at) => { s.sent.run({ id, providerId, at }); },
+    markRetry: (id, nextAt, error, doubt = false) => { s.retry.run({ id, nextAt, error: doubt ? IN_DOUBT + error : error }); },
+    markFailed: (id, error) => s.failed.run({ id, error }).changes === 1,
+    markDelivery: (id, status, error, providerId) => s.delivery.run({ id, status, error, providerId }).changes === 1,
+    cancelPending: (alertId) => cancelAll(s.pendingOf.all(alertId) as OutboxRow[]).map((r) => ({ ...r, status: 'cancelled' as const })),
+    cancelSettled: () => cancelAll(s.pendingOfSettled.all() as OutboxRow[]).map((r) => ({ ...r, status: 'cancelled' as const })),
+    ofAlert: (alertId) => s.ofAlert.all(alertId) as OutboxRow[],
+    stepRows: (alertId, step) => s.stepRows.all(alertId, step) as OutboxRow[],
+    callOf: (alertId, phone) => s.callOf.get(alertId, phone) as OutboxRow | undefined,
+    newestAlertFor(phone, statuses) {
+      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses) }) as { id: number } | undefined;
+      return row?.id ?? null;
+    },
+  };
+}
+
+const visitCols = `id, resident_id AS residentId, visitor, at, ended_at AS endedAt, purpose, notes, observations,
+  recorded_by AS recordedBy, created_at AS createdAt`;
+const problemCols = `id, visit_id AS visitId, resident_id AS residentId, description, category, urgency, responsible,
+  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction`;
+
+function visitFromRow(row: any): VisitRow {
+  return { ...row, observations: JSON.parse(row.observations) };
+}
+
+export function visitsTable(db: Db): Sync<VisitsPort> {
+  const s = {
+    nextSeq: db.prepare(`INSERT INTO problem_seq (year, seq) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET seq = seq + 1 RETURNING seq`),
+    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
+      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt)`),
+    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
+      VALUES (@id, @visitId, @residentId, @description, @category, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
+    getVisit: db.prepare(`SELECT ${visitCols} FROM visits WHERE id = ?`),
+    visitsOf: db.prepare(`SELECT ${visitCols} FROM visits WHERE resident_id = @residentId
+      AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`),
+    problemsOfVisits: db.prepare(`SELECT ${problemCols} FROM problems WHERE visit_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
+    getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
+    updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
+      satisfaction = @satisfaction, responsible = @responsible WHERE id = @id`),
+    lastVisits: db.prepare(`SELECT resident_id AS residentId, MAX(at) AS at FROM visits WHERE at <= ? GROUP BY resident_id`),
+    // the period report (casefile/reports.ts)
+    visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= ? AND at < ?`),
+    opened: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at >= ? AND opened_at < ?`),
+    solved: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE solved_at >= ? AND solved_at < ?`),
+    overdue: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at < @cut AND deadline < @cut AND (solved_at IS NULL OR solved_at > @cut)`),
+    due: db.prepare(`SELECT COUNT(*) AS due, COALESCE(SUM(solved_at IS NOT NULL AND solved_at <= deadline), 0) AS onTime
+      FROM problems WHERE deadline >= ? AND deadline < ?`),
+  };
+  return {
+    nextProblemSeq: (year) => (s.nextSeq.get(year) as { seq: number }).seq,
+    insertVisit: (v) => Number(s.insertVisit.run({ ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid),
+    getVisit: (id) => {
+      const row = s.getVisit.get(id);
+      return row ? visitFromRow(row) : undefined;
+    },
+    visitsOf: (residentId, limit, beforeAt = 8.64e15, beforeId = 0) =>
+      s.visitsOf.all({ residentId, limit, at: beforeAt, id: beforeId }).map(visitFromRow),
+    lastVisits: (now) => new Map((s.lastVisits.all(now) as Array<{ residentId: string; at: number }>).map((r) => [r.residentId, r.at])),
+    insertProblem: (p) => { s.insertProblem.run(p); },
+    getProblem: (id) => s.getProblem.get(id) as ProblemRow | undefined,
+    problemsOfVisits: (visitIds) => s.problemsOfVisits.all(JSON.stringify(visitIds)) as ProblemRow[],
+    problemsOf: (residentId) => s.problemsOf.all(residentId) as ProblemRow[],
+    updateProblem: (p) => { s.updateProblem.run(p); },
+    periodFigures(start, end, cut): PeriodFigures {
+      const v = s.visits.get(start, end) as { visits: number; residentsVisited: number };
+      const due = s.due.get(start, cut) as { due: number; onTime: number };
+      return {
+        visits: v.visits, residentsVisited: v.residentsVisited,
+        problemsOpened: (s.opened.get(start, end) as { n: number }).n,
+        problemsSolved: (s.solved.get(start, end) as { n: number }).n,
+        problemsOverdue: (s.overdue.get({ cut }) as { n: number }).n,
+        problemsDue: due.due, problemsOnTime: due.onTime,
+      };
+    },
+  };
+}
+
+export function auditTable(db: Db): Sync<AuditPort> {
+  const add = db.prepare(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`);
+  const page = db.prepare(`SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`);
+  return {
+    add: (at, actor, action, target, detail = {}) => { add.run(at, actor, action, target, JSON.stringify(detail)); },
+    page: (limit, beforeId = Number.MAX_SAFE_INTEGER) =>
+      (page.all(beforeId, limit) as Array<{ id: number; at: number; actor: string; action: string; target: string; detail: string }>)
+        .map((r) => ({ ...r, at: new Date(r.at).toISOString(), detail: JSON.parse(r.detail) as Record<string, unknown> })),
+  };
+}
+
+const processCols = `id, site, host, pid, started_at AS startedAt, heartbeat_at AS heartbeatAt`;
+/** a process silent this long is no longer listed anywhere: its row goes */
+export const PROCESS_ROW_TTL_MS = 24 * 3_600_000;
+
+export function siteTable(db: Db): Sync<SitePort> {
+  const s = {
+    beat: db.prepare(`INSERT INTO gateway_processes (id, site, host, pid, started_at, heartbeat_at) VALUES (@id, @site, @host, @pid, @startedAt, @at)
+      ON CONFLICT (id) DO UPDATE SET heartbeat_at = MAX(heartbeat_at, excluded.heartbeat_at)`),
+    prune: db.prepare(`DELETE FROM gateway_processes WHERE heartbeat_at < ?`),
+    alive: db.prepare(`SELECT ${processCols} FROM gateway_processes WHERE site = ? AND heartbeat_at >= ? ORDER BY started_at, id`),
+    forget: db.prepare(`DELETE FROM gateway_processes WHERE id = ?`),
+    escalations: db.prepare(`SELECT COUNT(*) AS n, MIN(escalation_due) AS oldest FROM alerts
+      WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < ?`),
+    outbox: db.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < ?`),
+  };
+  const beat = db.transaction((p: Omit<ProcessRow, 'heartbeatAt'>, at: number) => {
+    s.beat.run({ ...p, at });
+    s.prune.run(at - PROCESS_ROW_TTL_MS);
+  });
+  return {
+    heartbeat: (p, at) => { beat(p, at); },
+    alive: (site, since) => s.alive.all(site, since) as ProcessRow[],
+    forget: (id) => { s.forget.run(id); },
+    overdue(cut) {
+      const e = s.escalations.get(cut) as { n: number; oldest: number | null };
+      const o = s.outbox.get(cut) as { n: number; oldest: number | null };
+      const oldest = [e.oldest, o.oldest].filter((x): x is number => x !== null);
+      return { escalations: e.n, outbox: o.n, oldestDueAt: oldest.length ? Math.min(...oldest) : null };
+    },
+  };
+}
+
+export function inboundTable(db: Db): Sync<InboundPort> {
+  const remember = db.prepare('INSERT INTO inbound_messages (sid, at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING');
+  return { firstTime: (sid, at) => remember.run(sid, at).changes === 1 };
+}
