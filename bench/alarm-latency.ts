@@ -1,4 +1,4 @@
-// Alarm latency (issue 4, "Show"): from a smoke detector's MQTT PUBLISH to the SMS request
+// Alarm latency ("Show"): from a smoke detector's MQTT PUBLISH to the SMS request
 // reaching a local Twilio-compatible server, through the whole gateway (broker, decode,
 // commit, rules, alert, outbox, the twilio package). Measured idle and under ~1,000 msgs/s of
 // background device traffic from a separate process, so the load does not share our event loop,

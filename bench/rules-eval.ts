@@ -1,4 +1,4 @@
-// Inactivity rules on a synthetic resident (src/rules/routine.ts), replayed through the real
+// Inactivity rules on a synthetic resident (bench/rules/routine.ts), replayed through the real
 // core: false alerts a month on ordinary days, and how long a collapse (all activity stops at
 // a random daytime moment) takes to raise an alert. A unit-level generator: synthetic routines
 // are tidier than real ones, so the figures that count are `npm run evaluate` on real homes'
@@ -7,7 +7,7 @@
 //   npx tsx bench/rules-eval.ts [--seeds 41-70] [--collapses 20] [--json-only]
 //
 // The learned mode was tuned on seeds 1-40; the default here is residents it never saw.
-import { DEFAULT_MODES, evaluateRules, type EvalMode } from '../src/rules/evaluate.ts';
+import { DEFAULT_MODES, evaluateRules, type EvalMode } from './rules/evaluate.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);

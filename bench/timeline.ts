@@ -1,4 +1,4 @@
-// Casefile timeline query latency (issue 5: p95 under 20 ms for a resident with 100,000 events).
+// Casefile timeline query latency (p95 under 20 ms for a resident with 100,000 events).
 // A store file like production's (WAL, sync normal), filled through the repositories: 100,000
 // device events for one resident over ~10 months in one group commit, a neighbour's events
 // interleaved, and alerts, texts, visits and problems as timeline entries. Then pages are asked

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openDatabase, residentRepository, timelineRepository, alertRepository } from '../src/store/index.ts';
 import { createCasefile } from '../src/casefile/index.ts';
-import { prng } from '../src/rules/routine.ts';
+import { prng } from './prng.ts';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The casefile browser test drives Debian's chromium through playwright-core (issue 5: "npm test
+# The casefile browser test drives Debian's chromium through playwright-core ("npm test
 # installs it with apt-get when it is missing and it can, else stops with a one-line
 # instruction, never a silent skip"). CHROMIUM_PATH only exists to test this script.
 set -u

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The serial integration tests drive a real pty pair made by socat (issue 6: "npm test installs
+# The serial integration tests drive a real pty pair made by socat ("npm test installs
 # socat with apt-get when it is missing and it can, else stops with a one-line instruction,
 # never a silent skip").
 set -u

@@ -92,12 +92,18 @@ export class App {
             db, residents: residentRepository(db), events: eventRepository(db),
             timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
           };
-          this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+          try {
+            this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+          } catch (err) {
+            db.close();
+            throw err;
+          }
           const storeLog = log.child({ module: 'store' });
           this.store.ingest.onHealthChange((err) => {
             if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');
             else storeLog.info('store commits again');
           });
+          this.store.ingest.onCommit((seconds) => metrics.observe('gateway_store_commit_seconds', seconds));
           this.loadRegistry();
         },
         // what is queued for the next group commit is committed or rejected before the file closes
@@ -227,7 +233,6 @@ export class App {
             siteDetail: () => this.site.detail(),
             users: this.stores.users, now: () => this.clock.now(),
             plugins: [
-              // first: its OpenAPI collector sees the routes registered after it
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,

@@ -4,16 +4,22 @@
 // line: {"kind","residentId","openedAt","resolvedAt"?}. Users tune thresholds on last month's
 // data before a resident goes live.
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, type Config } from './config/index.ts';
 import { decodeAvailability, decodeState } from './devices/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 import { replay, type ResidentRulesConfig } from './rules/index.ts';
 import { replayConfigFor } from './replay-config.ts';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const USAGE = `usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]
+
+Runs the decoders and rules over recorded events on a virtual clock (no waiting, no texts) and
+prints each alert the config would have raised as a JSON line.
+
+  -c, --config FILE     the gateway's YAML config (residents, devices, rules)
+  -e, --events FILE     one event a line: {"at": ISO-8601, "device": "<id>", "payload": {...}}
+      --until TIME      run the clock on to this ISO-8601 time, so silences after the last event count
+  -h, --help            this text`;
 
 function fail(message: string): never {
   process.stderr.write(message + '\n');
@@ -75,9 +81,22 @@ export function replayAll(config: Config, events: DeviceEvent[], until?: number)
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
 if (isMain) {
-  const configFile = arg('--config') ?? fail('usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]');
-  const eventsFile = arg('--events') ?? fail('usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]');
-  const untilText = arg('--until');
+  const options = {
+    config: { type: 'string', short: 'c' }, events: { type: 'string', short: 'e' }, until: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  } as const;
+  let values: { config?: string; events?: string; until?: string; help?: boolean };
+  try {
+    values = parseArgs({ options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  const configFile = values.config ?? fail(USAGE);
+  const eventsFile = values.events ?? fail(USAGE);
+  const untilText = values.until;
   const until = untilText ? Date.parse(untilText) : undefined;
   if (untilText && Number.isNaN(until)) fail(`--until: expected an ISO-8601 time, got ${untilText}`);
   let config: Config;

@@ -49,7 +49,7 @@ describe('several processes on one PostgreSQL', () => {
     expect(ma.m.detail().peers.map((p) => p.id)).toEqual([mb.m.id]);
     expect(mb.m.detail().peers.map((p) => p.id)).toEqual([ma.m.id]);
     expect(mb.m.detail()).toMatchObject({ site: 'hz-1', engine: 'postgres', process: { id: mb.m.id, pid: process.pid } });
-    expect(mb.metrics.render()).toContain('gateway_site_processes 2');
+    expect(await mb.metrics.render()).toContain('gateway_site_processes 2');
 
     // A is killed: no more heartbeats, no goodbye. B stops counting it within 15 s (and a beat)
     clockA.kill();
@@ -58,7 +58,7 @@ describe('several processes on one PostgreSQL', () => {
     expect(mb.m.detail().peers).toEqual([]);
     expect(clock.now() - killedAt).toBeLessThanOrEqual(15_000 + 5_000 + 1_000);
     expect(clock.now() - killedAt).toBeGreaterThanOrEqual(10_000);
-    expect(mb.metrics.render()).toContain('gateway_site_processes 1');
+    expect(await mb.metrics.render()).toContain('gateway_site_processes 1');
 
     // an escalation step that nobody fires: overdue once it is 30 s late, said once
     await b.residents.upsertResident({ id: 'r-1', name: 'Zhang', address: 'x', timezone: 'UTC', locale: 'en', rules: {} as never, visitCycleMs: null }, clock.now());
@@ -70,7 +70,7 @@ describe('several processes on one PostgreSQL', () => {
     expect(mb.m.detail().overdue.escalations).toBe(0);
     while (clock.now() - dueAt < 40_000) await step(5_000);
     expect(mb.m.detail().overdue).toMatchObject({ escalations: 1, outbox: 0, oldestDueAt: new Date(dueAt).toISOString() });
-    expect(mb.metrics.render()).toContain('gateway_overdue_escalations 1');
+    expect(await mb.metrics.render()).toContain('gateway_overdue_escalations 1');
     const messages = () => logs.lines.map((l) => JSON.parse(l).msg as string);
     const said = () => messages().filter((m) => m.startsWith('work is overdue')).length;
     expect(said()).toBe(1);

@@ -24,6 +24,7 @@ function draw() {
   replace(header,
     h('a', { class: 'brand', href: '/docs' }, t('docs.title')),
     h('span', { class: 'spacer' }),
+    h('a', { class: 'link', href: '/docs/ui/', id: 'try-it' }, t('docs.tryIt')),
     h('a', { class: 'link', href: '/openapi.json' }, t('docs.raw')),
     h('button', {
       type: 'button', class: 'link', id: 'lang', lang: language() === 'en' ? 'zh-CN' : 'en',
@@ -42,7 +43,7 @@ function draw() {
           h('ul', {}, op.parameters.map((p) => h('li', {}, h('code', {}, p.name), ` (${t(`docs.in.${p.in}`)}${p.required ? `, ${t('docs.required')}` : ''}) `, zh ? '' : (p.description ?? ''))))),
         op.requestBody && h('div', {}, h('strong', {}, t('docs.body')), h('pre', {}, schemaText(op.requestBody.content['application/json'].schema))),
         h('div', {}, h('strong', {}, t('docs.answers')), h('ul', {}, Object.entries(op.responses).map(([code, r]) =>
-          h('li', {}, h('code', {}, code), ' ', r.content ? (code.startsWith('2') ? t('docs.ok') : t('docs.error')) : (code.startsWith('2') && r.description === 'ok' ? t('docs.ok') : t('docs.noContent')),
+          h('li', {}, h('code', {}, code), ' ', !code.startsWith('2') ? t('docs.error') : code === '204' ? t('docs.noContent') : t('docs.ok'),
             code.startsWith('2') && r.content ? h('pre', {}, schemaText(r.content['application/json'].schema)) : null)))),
       ));
     }

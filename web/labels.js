@@ -3,7 +3,7 @@
 // notes on alerts, and who did something.
 import { t, tCode, has } from './i18n.js';
 
-/** life-safety first, then the person's wellbeing, then the equipment (issue: "severity first") */
+/** life-safety first, then the person's wellbeing, then the equipment ("severity first") */
 export const SEVERITY = {
   smoke: 0, co: 0, gas: 0, emergency: 0,
   water_leak: 1,

@@ -23,8 +23,8 @@ import type { DeviceEvent } from '../../src/domain/types.ts';
 import { replayAll } from '../../src/replay.ts';
 import { replayConfigFor } from '../../src/replay-config.ts';
 import { replay, type HomeState } from '../../src/rules/index.ts';
-import { prng } from '../../src/rules/routine.ts';
-import { localTime } from '../../src/rules/time.ts';
+import { prng } from '../prng.ts';
+import { localTime } from '../../src/time/index.ts';
 import type { LearnedParams } from '../../src/rules/learned.ts';
 
 export const HOUR = 3_600_000;

@@ -54,8 +54,20 @@ export class RulesRuntime {
   private lastSave = 0;
   private saveTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: RulesRuntimeDeps) {}
+
+  /** resolves once everything handed to the rules so far is judged, its decisions committed and announced */
+  idle(): Promise<void> {
+    if (!this.draining && !this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    if (this.draining || this.queue.length) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
 
   start(): void {
     const { clock, events } = this.deps;
@@ -194,7 +206,7 @@ export class RulesRuntime {
   private commit(items: typeof this.queue): void {
     const { db, log, clock } = this.deps;
     const now = clock.now();
-    if (!items.length && !this.dirty.size) return;
+    if (!items.length && !this.dirty.size) return this.wakeIdle();
     const touched = new Set<string>();
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
     const before = new Map<string, { state: HomeState; lastEventId: number }>();
@@ -243,6 +255,7 @@ export class RulesRuntime {
       this.scheduler?.reschedule(home.cfg, home.state);
     }
     for (const announce of announcements) announce();
+    this.wakeIdle();
   }
 
   /** runs the core over the queued inputs in memory; returns the decisions to commit */

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db, AbsenceRepository, AbsenceRow, ContactRow, ResidentRepository, TimelineRepository } from '../store/index.ts';
 import { MAX_OPEN_ABSENCES } from '../store/index.ts';
 import type { PlannedAbsence } from '../rules/state.ts';
-import { DAY, localTime, wallToEpoch } from '../rules/time.ts';
+import { DAY, localTime, wallToEpoch } from '../time/index.ts';
 import { CasefileError, invalid, notFound } from '../casefile/errors.ts';
 import { answerErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
 

@@ -1,5 +1,4 @@
 // The caseworker workspace's HTTP side in one call: buildHttp({ ..., plugins: casefilePlugins(deps) }).
-// The OpenAPI collector comes first so that it sees every route after it.
 import type { FastifyInstance } from 'fastify';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,6 @@ import type { Clock } from '../clock.ts';
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
 import { createCasefile, type Casefile } from '../casefile/index.ts';
 import { userRepository } from '../store/index.ts';
-import { openApiPlugin } from './openapi.ts';
 import { visitRoutes } from './visits.ts';
 import { reportRoutes } from './reports.ts';
 import { activityRoutes } from './activity.ts';
@@ -58,7 +56,6 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   const casefile = casefileFor(deps);
   const now = () => deps.clock.now();
   return [
-    openApiPlugin(),
     (app) => visitRoutes(app, casefile, { idempotency: userRepository(deps.db), now, problemChanged: deps.problemChanged }),
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),

@@ -7,7 +7,11 @@ import { registerAuth } from './auth.ts';
 import { bodyDeadlines, capConnections, HTTP_LIMITS } from './limits.ts';
 import { residentRoutes, type ResidentRoutesDeps } from './residents.ts';
 import { sessionCredential, registerCsrfCheck } from './users.ts';
-import { answerErrors } from './schemas.ts';
+import { answerErrors, bearer, errors } from './schemas.ts';
+import { openApiOptions, openApiDocument, docsUi } from './openapi.ts';
+import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
+import { securityHeaders } from './headers.ts';
 import type { UserRepository } from '../store/index.ts';
 
 export interface HttpDeps extends ResidentRoutesDeps {
@@ -45,10 +49,26 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.auth.addCredential(sessionCredential({ users: deps.users, now: deps.now ?? Date.now }));
     registerCsrfCheck(app);
   }
+  app.register(helmet, securityHeaders(deps.config));
+  // before the routes: it describes those declared after it
+  app.register(swagger, openApiOptions);
 
   answerErrors(app);
 
-  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
+  app.register(async (scope) => healthRoutes(scope, deps));
+  app.register(openApiDocument);
+  app.register(async (scope) => residentRoutes(scope, deps));
+  app.register(docsUi);
+  for (const plugin of deps.plugins ?? []) app.register(plugin);
+  return app;
+}
+
+async function healthRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const status = { type: 'object', properties: { status: { type: 'string' }, reason: { type: 'string' } }, required: ['status'] };
+  app.get('/healthz', {
+    schema: { summary: 'ok once broker and store are ready (no auth)', tags: ['health'], response: { 200: status, 503: status } },
+    config: { public: true },
+  }, async (_request, reply) => {
     const problem = deps.health();
     if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
     return { status: 'ok' };
@@ -57,19 +77,25 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   // the site's machines and what is late: for whoever runs the site (admins), not for anyone
   if (deps.siteDetail) {
     const siteDetail = deps.siteDetail;
-    app.get('/healthz/detail', { config: { roles: ['admin'] } }, async (_request, reply) => {
+    app.get('/healthz/detail', {
+      schema: { summary: 'health, the site this process belongs to, the other processes alive, overdue work (admin)', tags: ['health'], security: bearer, response: errors(401, 403) },
+      config: { roles: ['admin'] },
+    }, async (_request, reply) => {
       const problem = deps.health();
       return reply.code(problem ? 503 : 200).send({ status: problem ? 'unavailable' : 'ok', ...(problem ? { reason: problem } : {}), ...(siteDetail() as object) });
     });
   }
 
   // counts only, but they tell when alarms happened and who is connected: a token unless the config opens it
-  app.get('/metrics', { config: { public: deps.config.http.publicMetrics } }, async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4');
+  const publicMetrics = deps.config.http.publicMetrics === true;
+  app.get('/metrics', {
+    schema: {
+      summary: 'Prometheus metrics: counters, latency histograms, process metrics (bearer token, unless http.publicMetrics: true)', tags: ['health'],
+      ...(publicMetrics ? {} : { security: bearer }),
+    },
+    config: { public: publicMetrics },
+  }, async (_request, reply) => {
+    reply.type(deps.metrics.contentType);
     return deps.metrics.render();
   });
-
-  app.register(async (scope) => residentRoutes(scope, deps));
-  for (const plugin of deps.plugins ?? []) app.register(plugin);
-  return app;
 }

@@ -1,4 +1,4 @@
-// Provisioning (issue 5): admins create and edit residents, contacts and devices. Values use the
+// Provisioning: admins create and edit residents, contacts and devices. Values use the
 // config file's shapes ("10m", "22:00-06:00", E.164 phones) and are checked by the same schema.
 // Caseworkers get 403 here; every change is audit-logged (GET /api/audit).
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// Period reports (issue 5): visits and coverage, problems against their deadlines, and alert
+// Period reports: visits and coverage, problems against their deadlines, and alert
 // answering times against the telecare norms. Rates are percentages with one decimal.
 import type { FastifyInstance } from 'fastify';
 import type { Casefile } from '../casefile/index.ts';

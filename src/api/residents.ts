@@ -1,6 +1,7 @@
 // Residents and their casefile timeline.
 import type { FastifyInstance } from 'fastify';
 import type { ResidentRepository, TimelineRepository, DeviceRow } from '../store/index.ts';
+import { bearer, errors } from './schemas.ts';
 
 export interface ResidentRoutesDeps {
   residents: ResidentRepository;
@@ -24,7 +25,9 @@ function publicDevice(d: DeviceRow) {
 }
 
 export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesDeps): Promise<void> {
-  app.get('/api/residents', async () => {
+  app.get('/api/residents', {
+    schema: { summary: 'Residents with their devices and open alert counts, those with open alerts first', tags: ['residents'], security: bearer, response: errors(401) },
+  }, async () => {
     const open = deps.openAlertCounts();
     const items = deps.residents.listResidents().map((r) => ({
       id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, area: r.area ?? undefined,
@@ -36,7 +39,9 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
     return { items };
   });
 
-  app.get<{ Params: { id: string } }>('/api/residents/:id', { schema: { params: residentParams } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/residents/:id', {
+    schema: { summary: 'One resident with contacts and devices (never secrets)', tags: ['residents'], security: bearer, params: residentParams, response: errors(400, 401, 404) },
+  }, async (request, reply) => {
     const r = deps.residents.getResident(request.params.id);
     if (!r) return reply.code(404).send({ error: `no resident ${request.params.id}`, code: 'resident_not_found' });
     return {
@@ -52,13 +57,14 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
     '/api/residents/:id/timeline',
     {
       schema: {
-        params: residentParams,
+        summary: 'The casefile timeline, newest first: device events, alerts, texts, acknowledgements, visits, problems',
+        tags: ['residents'], security: bearer, params: residentParams, response: errors(400, 401, 404),
         querystring: {
           type: 'object',
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-            before: { type: 'string', maxLength: 64 },
-            type: { type: 'string', pattern: '^[a-z_]+(,[a-z_]+)*$', maxLength: 200 },
+            before: { type: 'string', maxLength: 64, description: 'ISO-8601 time or the nextBefore cursor of the previous page' },
+            type: { type: 'string', pattern: '^[a-z_]+(,[a-z_]+)*$', maxLength: 200, description: 'comma-separated types, e.g. device_event,alert,visit,problem' },
           },
           additionalProperties: false,
         },

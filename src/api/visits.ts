@@ -1,4 +1,4 @@
-// Visits and problems (issue 5): record a visit with what was found, follow problems to their
+// Visits and problems: record a visit with what was found, follow problems to their
 // solution, and plan who to visit next. Caseworkers and admins alike may do all of it.
 import type { FastifyInstance } from 'fastify';
 import { personName, callerKeys } from './users.ts';

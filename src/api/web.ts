@@ -1,65 +1,46 @@
-// The caseworkers' web page and the API docs page: plain files from web/ (and its folders,
-// one module per screen), no build step, read once at start. Declared public, so nobody needs
-// to be signed in to load the page itself; the page asks who is signed in and offers to sign in.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+// The caseworkers' web page and the API docs page: plain files from web/ (and its folders, one
+// module per screen), no build step, served by @fastify/static. The files are listed once at
+// start and each is a route of its own (no wildcard), so nothing else under web/ or outside it
+// can be asked for. Open, so nobody needs to be signed in to load the page itself; the page
+// asks who is signed in and offers to sign in. The security headers (a content policy under
+// which the page runs only its own files) come from helmet, for every answer (api/index.ts).
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { basename, dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 // small libraries the page uses, served from their npm packages as /vendor/<name>
 const VENDOR: Record<string, string> = { 'uplot.js': 'uplot/dist/uPlot.esm.js', 'uplot.css': 'uplot/dist/uPlot.min.css' };
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json; charset=utf-8',
-};
-
-// the page runs only its own files: a stored note cannot become a script
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  // small files that change with each release: always revalidate
-  'cache-control': 'no-cache',
-};
+/** what the page is made of; anything else in web/ is not served */
+const SERVED = /^[a-z0-9-]+(\/[a-z0-9-]+)?\.(js|css|svg|json)$/;
 
 export async function webRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
-  const dir = opts.dir ?? WEB_DIR;
-  const files = new Map<string, { body: Buffer; type: string }>();
-  // web/ and one level of folders (screens/, strings/): names are the only paths served
-  const read = (folder: string, prefix: string, depth: number) => {
-    for (const name of readdirSync(folder)) {
-      const path = join(folder, name);
-      if (statSync(path).isDirectory()) {
-        if (depth > 0 && /^[a-z0-9-]+$/.test(name)) read(path, `${prefix}${name}/`, depth - 1);
-        continue;
-      }
-      const type = TYPES[extname(name)];
-      if (type) files.set(`${prefix}${name}`, { body: readFileSync(path), type });
-    }
-  };
-  read(dir, '', 1);
-  const serve = (name: string) => async (_request: unknown, reply: import('fastify').FastifyReply) => {
-    const file = files.get(name)!;
-    return reply.headers(SECURITY_HEADERS).type(file.type).send(file.body);
-  };
-  // the page and its files are open: it asks for credentials itself and sends them with each API call
-  const open = { schema: { hide: true }, config: { public: true } };
-  if (files.has('index.html')) app.get('/', open, serve('index.html'));
-  if (files.has('docs.html')) app.get('/docs', open, serve('docs.html'));
-  for (const name of files.keys()) {
-    if (name.endsWith('.html')) continue;
-    app.get(`/${name}`, open, serve(name));
-  }
+  app.auth.openScope(app);
+  const root = opts.dir ?? WEB_DIR;
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: false,
+    // the two pages have their own paths (below); the files keep the names the page imports
+    globIgnore: ['**/*.html', '**/.*', '*/*/*/**'],
+    allowedPath: (path, from) => from !== root || SERVED.test(path.replace(/^\//, '')) || /^\/?(index|docs)\.html$/.test(path),
+    index: false,
+    dotfiles: 'ignore',
+    // small files that change with each release: always revalidate (ETag, Last-Modified)
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      reply.header('cache-control', 'no-cache');
+      if (path.endsWith('.js')) reply.header('content-type', 'text/javascript; charset=utf-8');
+    },
+  });
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  app.get('/docs', { schema: { hide: true } }, (_request, reply) => reply.sendFile('docs.html'));
   const require = createRequire(import.meta.url);
   for (const [name, module] of Object.entries(VENDOR)) {
-    const key = `vendor/${name}`;
-    files.set(key, { body: readFileSync(require.resolve(module)), type: TYPES[extname(name)] });
-    app.get(`/${key}`, open, serve(key));
+    const file = require.resolve(module);
+    app.get(`/vendor/${name}`, { schema: { hide: true } }, (_request, reply) => reply.sendFile(basename(file), dirname(file)));
   }
 }

@@ -184,10 +184,15 @@ export class EmbeddedBroker implements BrokerAdapter {
       const origin = packet.qos > 0 && packet.messageId !== undefined
         ? { session: (client as unknown as ClientWithPrincipal)[SESSION] ?? `c:${client!.id}`, messageId: packet.messageId, dup: packet.dup === true }
         : undefined;
+      const received = origin ? performance.now() : 0;
       sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
         .then(
-          // a dropped payload is acknowledged too: resending a malformed report would not mend it
-          () => done(null),
+          // a dropped payload is acknowledged too: resending a malformed report would not mend it;
+          // aedes answers PUBACK as soon as done() runs
+          () => {
+            if (origin) metrics.observe('gateway_mqtt_puback_seconds', (performance.now() - received) / 1000);
+            done(null);
+          },
           (err: Error) => {
             // not stored, so no PUBACK: the client keeps the message and sends it again
             metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });

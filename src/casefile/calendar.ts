@@ -1,57 +1,9 @@
-// Civil dates and times in an IANA time zone, without a date library: Intl gives the local
-// reading of an instant, and a two-pass offset guess turns a local reading back into an instant.
-// Reports, working-day deadlines and WT years all follow `site.timezone` (CONTRACT.md "HTTP").
+// Civil dates in the site's time zone: reports, working-day deadlines and WT years all follow
+// `site.timezone` (CONTRACT.md "HTTP"). The zone itself is src/time (on Temporal): a local time
+// in a spring-forward gap moves forward by the gap, one in a fall-back overlap is the earlier.
+import { localParts, zonedInstant } from '../time/index.ts';
 
-export interface LocalParts {
-  year: number; month: number; day: number;
-  hour: number; minute: number; second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-export function isTimeZone(timeZone: string): boolean {
-  try { formatter(timeZone); return true; } catch { return false; }
-}
-
-/** the wall-clock reading of instant `at` (epoch ms) in `timeZone` */
-export function localParts(at: number, timeZone: string): LocalParts {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(at))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  return { year: p.year, month: p.month, day: p.day, hour: p.hour === 24 ? 0 : p.hour, minute: p.minute, second: p.second };
-}
-
-/** local time minus UTC at instant `at`, in ms (Asia/Shanghai: +8 h) */
-export function offsetAt(at: number, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(at / 1000) * 1000;
-}
-
-/**
- * The instant a wall clock in `timeZone` reads the given local time. Two passes settle the
- * offset on either side of a DST change; a local time inside a spring-forward gap maps to the
- * instant just after the gap, one inside a fall-back overlap to the earlier of the two.
- */
-export function zonedInstant(timeZone: string, year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  const first = wall - offsetAt(wall, timeZone);
-  const second2 = wall - offsetAt(first, timeZone);
-  return second2 === first ? first : Math.min(first, second2);
-}
+export { localParts, type LocalParts } from '../time/index.ts';
 
 /** A civil date "YYYY-MM-DD". */
 export type CivilDate = string;

@@ -1,4 +1,4 @@
-// Problem deadlines and WT numbers (issue 5, CONTRACT.md "HTTP"): pure functions of the visit
+// Problem deadlines and WT numbers (CONTRACT.md "HTTP"): pure functions of the visit
 // time, the site's calendar and the year's counter.
 import { addDays, localDate, localParts, startOfDay } from './calendar.ts';
 import { isWorkingDayOn, type WorkingCalendar } from './official-calendar.ts';

@@ -1,5 +1,5 @@
 // The casefile: visits, problems (WT ids, deadlines), visit planning, reports and provisioning.
-// "One person, one file" (issue 5). Transport-free: src/api/ turns these into routes.
+// "One person, one file". Transport-free: src/api/ turns these into routes.
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
 import { casefileRepository } from './repository.ts';
 import { visitService } from './visits.ts';

@@ -1,4 +1,4 @@
-// Visit planning (issue 5, GET /api/visits/due): who should be visited next, and why.
+// Visit planning (GET /api/visits/due): who should be visited next, and why.
 // Two sources: the resident's visit cycle has lapsed, or the devices say something is off
 // (alerts, silent devices, much less activity than the resident's own usual), or problems are
 // past their deadline. Filterable by area: the list a caseworker takes out in the morning.

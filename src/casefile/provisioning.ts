@@ -1,4 +1,4 @@
-// Provisioning (issue 5, admin only): residents, contacts and devices created and edited through
+// Provisioning (admin only): residents, contacts and devices created and edited through
 // the API. A new device's secret is generated here, shown once, and stored only as a digest.
 // Every change is written to audit_log with who, what and when (never a secret).
 // A resident touched through the API gets source 'api': from then on the API, not the config

@@ -1,4 +1,4 @@
-// Period reports (issue 5, GET /api/reports): visits and coverage, problems and their
+// Period reports (GET /api/reports): visits and coverage, problems and their
 // deadlines, and how fast alerts were answered against the telecare norms (60 s and 180 s).
 // Days are whole local days of site.timezone, `from` and `to` both included.
 import type { Db } from '../store/index.ts';

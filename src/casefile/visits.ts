@@ -1,5 +1,5 @@
 // Recording visits and the problems found on them, and following problems to their solution
-// (issue 5, "one person, one file"). Each visit and problem also goes on the casefile timeline,
+// ("one person, one file"). Each visit and problem also goes on the casefile timeline,
 // so the history a caseworker reads before a visit shows them next to the device events.
 import type { Db, TimelineRepository, ResidentRepository } from '../store/index.ts';
 import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';

@@ -1,6 +1,9 @@
 // The one config schema: zod gives both the TypeScript type (z.infer) and the validator.
-// Key names follow ../shared/CONTRACT.md "Config (YAML)" exactly.
+// Key names follow docs/contract.md "Config (YAML)" exactly.
 import { z } from 'zod';
+// the zone names the rules and the calendar can read (src/time, on Temporal)
+import { isTimeZone } from '../time/index.ts';
+import type { DeviceKind } from '../domain/types.ts';
 
 const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -36,22 +39,6 @@ const hours = z
     return { start, end, text };
   });
 
-// asked once per zone: a DateTimeFormat is tens of KB of ICU memory and a millisecond to build,
-// and a district's thousands of residents share a handful of zones
-const knownZones = new Map<string, boolean>();
-function isTimeZone(tz: string): boolean {
-  let known = knownZones.get(tz);
-  if (known === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      known = true;
-    } catch {
-      known = false;
-    }
-    if (knownZones.size < 1000) knownZones.set(tz, known);
-  }
-  return known;
-}
 const timezone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone like "Asia/Shanghai"' });
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date like 2026-10-01' })
@@ -196,6 +183,11 @@ const HAZARD_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
   { notify: ['caseworker'], after: 120_000, via: 'sms' },
 ];
+/** someone asked for help: everyone near at once (a resident may have no neighbour on file), the caseworker after 3 min */
+const EMERGENCY_DEFAULT: Steps = [
+  { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
+  { notify: ['caseworker'], after: 180_000, via: 'sms' },
+];
 /** the long-absence question */
 const ABSENCE_DEFAULT: Steps = [{ notify: ['caseworker'], after: 0, via: 'sms' }];
 /** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
@@ -205,17 +197,26 @@ const WATER_DEFAULT: Steps = [
 ];
 
 /**
- * The hazards new to the config are never left without a policy: CO and gas take the smoke
- * policy (or, with none, the contract's smoke example), a water leak a default of its own,
- * unless the config names theirs. (smoke itself keeps what the config says.) A long absence
- * nobody planned is a question for the caseworker, unless the config says otherwise.
+/**
+ * A life-safety alarm is never left without a policy: smoke, CO and gas take the config's smoke
+ * steps or else the contract's smoke example, a leak and the emergency button defaults of their
+ * own, unless the config names theirs. (A config without escalation still tells someone of a
+ * fire or a pressed SOS button.) A long absence nobody planned is a question for the caseworker,
+ * unless the config says otherwise.
  */
 const escalation = z.partialRecord(alertKind, z.array(escalationStep).min(1)).transform((e) => {
   const smoke = e.smoke ?? HAZARD_DEFAULT;
-  return { ...e, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT, absence: e.absence ?? ABSENCE_DEFAULT };
+  return {
+    ...e, smoke, co: e.co ?? smoke, gas: e.gas ?? smoke, water_leak: e.water_leak ?? WATER_DEFAULT,
+    emergency: e.emergency ?? EMERGENCY_DEFAULT, absence: e.absence ?? ABSENCE_DEFAULT,
+  };
 });
 
-export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const;
+/** every DeviceKind (domain/types.ts), as the config spells them; the type checks that the two agree */
+export const DEVICE_KIND_NAMES = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'] as const satisfies readonly DeviceKind[];
+type _EveryKindNamed = [DeviceKind] extends [(typeof DEVICE_KIND_NAMES)[number]] ? true : never;
+const _everyKindNamed: _EveryKindNamed = true;
+void _everyKindNamed;
 
 const contact = z
   .object({
@@ -249,7 +250,11 @@ const device = z
   })
   .strict();
 
-const inactivity = z.discriminatedUnion('mode', [
+/** `{ after: 12h }` without a mode is the fixed rule it reads as */
+const fixedUnlessSaid = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) && !('mode' in value) && 'after' in value
+  ? { mode: 'fixed', ...value } : value);
+
+const inactivity = z.preprocess(fixedUnlessSaid, z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('fixed'), after: duration, activeHours: hours.default({ start: 0, end: 1440, text: '00:00-24:00' }) }).strict(),
   z
     .object({
@@ -261,7 +266,7 @@ const inactivity = z.discriminatedUnion('mode', [
       learningDays: z.number().int().positive().optional(),
     })
     .strict(),
-]);
+], { error: 'mode must be fixed or learned' }));
 
 const resident = z
   .object({

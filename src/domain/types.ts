@@ -2,7 +2,6 @@
 // the broker, the serial receivers, the store, the rules core and the notifier all speak.
 
 export type DeviceKind = 'smoke' | 'co' | 'gas' | 'water' | 'button' | 'door' | 'motion' | 'presence';
-export const DEVICE_KINDS: readonly DeviceKind[] = ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence'];
 
 /** where a device is in the home (CONTRACT.md "Config": devices[].room) */
 export type DeviceRoom = 'bedroom' | 'bathroom' | 'kitchen' | 'living' | 'hall' | 'entrance' | 'other';

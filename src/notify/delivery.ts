@@ -1,9 +1,9 @@
-// Sends what the outbox holds (issue 4, item 7): due rows go out at once; a provider 5xx,
+// Sends what the outbox holds: due rows go out at once; a provider 5xx,
 // a timeout or a network error is retried with exponential backoff and jitter; a permanent
 // refusal (Twilio 21211 invalid number, ...) stops at the first answer. State lives in the
 // outbox rows only, so a restart picks up exactly where the last process stopped.
 //
-// Exactly once (issue 7): each request is preceded by a commit that marks its row 'sending'. A
+// Exactly once: each request is preceded by a commit that marks its row 'sending'. A
 // row in doubt when it is due again (still 'sending': the process died during the request; or
 // its request timed out or lost its connection) may already be at the provider: the worker asks
 // the provider (SmsSender.findSms) and adopts the id it finds, and sends only when it finds
@@ -93,6 +93,11 @@ export class DeliveryWorker {
     this.timer = null;
     await this.flushing;
     await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** resolves when no request is in flight: everything this worker started has its answer recorded */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /** sends every due row not already on its way; called whenever rows were queued */

@@ -1,9 +1,9 @@
 // The escalation plan, a pure function of the alert's cursor, its policy, who is on call and
-// the time (issue 4, item 2; CONTRACT.md "escalation"):
+// the time (CONTRACT.md "escalation"):
 // - step i fires at openedAt + steps[i].after unless the alert was acknowledged;
 // - a step that reaches nobody (no contact of its roles on call now) passes on at once;
 // - for smoke, CO, gas and emergency a step that asks only the resident passes on at once too: those
-//   kinds never wait for the resident's answer (item 5);
+//   kinds never wait for the resident's answer;
 // - a step with `repeat: { every, times }` that reached someone tells the same people again at
 //   firedAt + k * every (k = 1..times) while the alert is open; repeats missed while the gateway
 //   was down collapse into one (the latest due), so nobody gets a burst of texts on restart;

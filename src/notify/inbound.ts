@@ -1,5 +1,5 @@
-// What comes back from Twilio: replies to texts (issue 4, item 6), key presses on calls
-// (item 4) and delivery reports (item 3). The webhook plugin has already checked the signature.
+// What comes back from Twilio: replies to texts, key presses on calls
+// and delivery reports. The webhook plugin has already checked the signature.
 import type { Logger } from 'pino';
 import type { AlertRow, ContactRow } from '../store/index.ts';
 import type { NotifierDeps } from './notifier.ts';

@@ -1,7 +1,7 @@
-// Notifications (issue 4): escalation steps, rosters, the durable outbox and its retries, SMS
+// Notifications: escalation steps, rosters, the durable outbox and its retries, SMS
 // and voice through the twilio package, en / zh-CN templates, and Twilio's webhooks.
 export { Notifier, type NotifierDeps } from './notifier.ts';
 export { type SmsSender, type SendRef, TwilioSender, LogSender, createSender, BaseUrlRequestClient } from './senders.ts';
-export { NOTIFY_MIGRATION_SQL, STEP_FOLLOW_UP, STEP_UNANSWERED, REPEAT_STRIDE, stepCode, decodeStep, type OutboxRow, type OutboxStatus } from './outbox.ts';
+export { STEP_FOLLOW_UP, STEP_UNANSWERED, REPEAT_STRIDE, stepCode, decodeStep, type OutboxRow, type OutboxStatus } from './outbox.ts';
 export { type RetryPolicy, DEFAULT_RETRY } from './delivery.ts';
 export { UNANSWERED_AFTER_MS, PRE_ALARM_KINDS, NEVER_WAIT_KINDS } from './escalation.ts';

@@ -1,7 +1,7 @@
 // The notifier: turns open alerts into escalation steps, steps into outbox rows, and outbox
 // rows into texts and calls; stops when someone acknowledges; tells the others who did.
 // Everything it needs to carry on lives in the store (alerts' escalation cursor, outbox rows),
-// so a restart resumes pending sends and due steps from there (ARCHITECTURE.md invariants).
+// so a restart resumes pending sends and due steps from there (docs/architecture.md, invariants).
 // Guarantee: with Twilio, each outbox text reaches the provider exactly once, across a crash at
 // any moment and across requests whose answer was lost: delivery.ts looks such a text up in
 // Twilio's Messages list before sending it again (assuming Twilio creates nothing when it answers
@@ -109,7 +109,11 @@ export class Notifier {
       outbox: deps.outboxPort, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
       statusCallback: (row) => (publicUrl ? `${publicUrl}/twilio/status?o=${row.id}` : undefined),
       hooks: {
-        sent: (row, providerId, found) => { this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) }); this.toldTooLate(row); },
+        sent: (row, providerId, found) => {
+          this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) });
+          if (!found) this.observeAlarmToSms(row);
+          this.toldTooLate(row);
+        },
         retrying: (row, reason) => this.record(row, 'retrying', { reason }),
         failed: (row, reason) => this.sendFailed(row, reason),
       },
@@ -128,6 +132,11 @@ export class Notifier {
     this.timer = null;
     this.timerAt = Infinity;
     await this.worker?.stop();
+  }
+
+  /** resolves when every text and call due now has been handed to the provider and its answer recorded */
+  async idle(): Promise<void> {
+    await this.worker?.idle();
   }
 
   /**
@@ -263,7 +272,7 @@ export class Notifier {
     }
   }
 
-  /** An undelivered text to every contact of a step moves the next step forward (issue 4, item 3). */
+  /** An undelivered text to every contact of a step moves the next step forward. */
   private moveOnEarly(row: OutboxRow): void {
     if (row.alertId === null || row.step === null || row.step < 0) return;
     // a step's first firing decides this; its repeats come after the next step may have fired
@@ -354,6 +363,15 @@ export class Notifier {
    * A text that was already on its way when someone acknowledged: its reader missed the
    * "<name> is handling it" that the others got, so they get it now (still once: the index).
    */
+  /** the first step's texts: how long after the step fell due the provider took them */
+  private observeAlarmToSms(row: OutboxRow): void {
+    if (row.alertId === null || row.step !== 0 || row.channel !== 'sms') return;
+    const alert = this.deps.alerts.get(row.alertId);
+    const first = alert && this.deps.config.escalation[alert.kind]?.[0];
+    if (!alert || !first) return;
+    this.deps.metrics.observe('gateway_alarm_to_sms_seconds', (this.deps.clock.now() - (alert.openedAt + first.after)) / 1000, { kind: alert.kind });
+  }
+
   private toldTooLate(row: OutboxRow): void {
     if (row.alertId === null || row.step === null || row.step < 0) return;
     const alert = this.deps.alerts.get(row.alertId);

@@ -1,4 +1,4 @@
-// The durable outbox (issue 4, item 7): every text and call is a row here before it is sent,
+// The durable outbox: every text and call is a row here before it is sent,
 // so a crash between deciding and sending loses nothing. The unique index
 // outbox_once (alert_id, step, phone, channel) makes "one alert never texts one person twice
 // for the same step" a property of the store, not of careful code.
@@ -15,7 +15,7 @@
 // e.g. step 1's second repeat is 2001. The index then still keeps each firing to one text per
 // person, and the negative codes above are untouched. stepCode / decodeStep convert.
 //
-// Exactly once (issue 7). A row is marked 'sending' in its own commit before each request to
+// Exactly once. A row is marked 'sending' in its own commit before each request to
 // the provider, and leaves that state when the request ends: 'sent' with the provider's id,
 // 'failed', or back to 'pending' for a retry. A row is in doubt, possibly accepted by the
 // provider, when it is still 'sending' after a restart (the process died during the request)
@@ -177,12 +177,3 @@ export function outboxRepository(db: Db) {
   };
 }
 export type OutboxRepository = ReturnType<typeof outboxRepository>;
-
-/**
- * Optional indexes for the lookups above (a reply looks rows up by phone, a delivery report
- * by provider id). Nothing depends on them for correctness; append as a migration.
- */
-export const NOTIFY_MIGRATION_SQL = `
-  CREATE INDEX outbox_phone ON outbox(phone, alert_id);
-  CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id IS NOT NULL;
-`;

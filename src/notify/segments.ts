@@ -1,7 +1,7 @@
 // How many SMS segments a text costs (3GPP TS 23.038). A text in the GSM-7 alphabet fits 160
 // characters in one segment and 153 a segment when split; anything else (Chinese, most
 // emoji, curly quotes) is sent as UCS-2: 70 UTF-16 units in one segment, 67 when split.
-// Issue 4: "kept within one SMS segment where possible ... and never more than three".
+// The requirement: "kept within one SMS segment where possible ... and never more than three".
 
 const GSM_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +

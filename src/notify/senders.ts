@@ -21,7 +21,7 @@ export interface SmsSender {
   findSms?(query: SentQuery): Promise<{ id: string } | null>;
   /**
    * How long after a request starts the provider may still be acting on it. A request cut short
-   * by a crash is looked up no sooner than this after it started (issue 7).
+   * by a crash is looked up no sooner than this after it started.
    */
   readonly settleMs?: number;
 }

@@ -1,4 +1,4 @@
-// Texts people can read (issue 4, item 8): en and zh-CN, naming the resident, what happened,
+// Texts people can read: en and zh-CN, naming the resident, what happened,
 // where, and how to confirm. No health details ever: an alert's notes stay in the casefile.
 // Each text has a full and a compact wording; the fullest one that fits a single SMS segment
 // wins, and an extreme name or address is cut so that no text costs more than three segments.

@@ -9,8 +9,8 @@ const VOICE = {
 } as const;
 
 /**
- * A call that says the alert twice and Gathers one key to `gatherUrl` (issue 4, item 4:
- * "asks to press 1 to confirm"). Without a URL (no http.publicUrl, or a call that asks for
+ * A call that says the alert twice and Gathers one key to `gatherUrl`, asking to press 1 to
+ * confirm. Without a URL (no http.publicUrl, or a call that asks for
  * nothing) it only speaks.
  */
 export function callTwiml(locale: Locale, speech: string, gatherUrl?: string): string {

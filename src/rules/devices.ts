@@ -7,7 +7,7 @@ import {
   BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS, PRESENCE_MS,
   freshDevice, type DeviceState, type HomeState, type ResidentRulesConfig,
 } from './state.ts';
-import { addMsInWindow } from './time.ts';
+import { addMsInWindow } from '../time/index.ts';
 
 /** What an event tells inactivity.ts about the resident moving about. */
 export interface ActivityFacts {
@@ -101,7 +101,7 @@ export function onDeviceEvent(ctx: Ctx, spec: ResidentRulesConfig['devices'][num
   return facts;
 }
 
-// A hazard that clears says so but stays open until a person resolves it (issue 3): a fire
+// A hazard that clears says so but stays open until a person resolves it: a fire
 // that stopped smoking, a CO level that fell, a leak that dried are still worth a look.
 function onHazard(ctx: Ctx, id: string, r: Readings, reading: (typeof HAZARDS)[number]['reading'], kind: (typeof HAZARDS)[number]['alert']): void {
   const key = `${kind}:${id}`;

@@ -33,7 +33,7 @@ import {
   hasActivitySensor, hasMotionSensor,
   type HomeState, type PlannedAbsence, type ResidentRulesConfig,
 } from './state.ts';
-import { addMsInWindow, inWindow, msInWindow } from './time.ts';
+import { addMsInWindow, inWindow, msInWindow } from '../time/index.ts';
 import type { HourWindow } from '../config/index.ts';
 
 const KEY = 'inactivity';
@@ -94,7 +94,7 @@ function plannedAt(state: HomeState, at: number): PlannedAbsence | undefined {
   return state.absences.find((p) => p.from <= at && at < p.until);
 }
 
-/** issue 3: a visit in progress suppresses inactivity; the visitor saw the resident, so silence restarts at its end. */
+/** a visit in progress suppresses inactivity; the visitor saw the resident, so silence restarts at its end. */
 export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | null {
   const a = state.activity;
   if (state.latched[KEY]) return null;

@@ -2,7 +2,7 @@
 // no timers, no Date.now(); the scheduler adapter (scheduler.ts) turns nextDue() into ticks.
 //
 // ---------------------------------------------------------------------------------------------
-// Rules (issue 3, CONTRACT.md "Alerts"). Keys: one ongoing condition = one key; while its alert
+// Rules (CONTRACT.md "Alerts"). Keys: one ongoing condition = one key; while its alert
 // is open a repeat gives at most an 'update'. "Latched" = already alerted this episode; only the
 // condition clearing re-arms it, a person resolving does not.
 //
@@ -55,4 +55,4 @@
 export { initialState, decide, nextDue } from './core.ts';
 export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
-export { replay, type OpenedAlert } from './evaluate.ts';
+export { replay, type OpenedAlert } from './replay.ts';

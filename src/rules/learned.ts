@@ -25,7 +25,7 @@
 // learning period. Sums decay with a time constant of TAU_DAYS, so a change of routine is
 // learned within weeks. The state is a few dozen numbers and the last NIGHTS_KEPT nights.
 import type { DeviceRoom } from '../domain/types.ts';
-import { DAY, HOUR, MINUTE, localTime, wallToEpoch } from './time.ts';
+import { DAY, HOUR, MINUTE, localTime, wallToEpoch } from '../time/index.ts';
 
 export type RoomClass = 'active' | 'bath' | 'rest' | 'bed' | 'any';
 export const ROOM_CLASSES: readonly RoomClass[] = ['active', 'bath', 'rest', 'bed', 'any'];

@@ -1,10 +1,10 @@
 // The rules core's state and configuration types. HomeState is plain JSON on purpose: the store
 // saves it after every decision (rule_state table) and a restart continues from it, so every
-// running timer must be derivable from it alone (issue 3: "every running timer is rebuilt
+// running timer must be derivable from it alone ("every running timer is rebuilt
 // from the store"). No undefined, no Infinity, no Maps: JSON.parse(JSON.stringify(s)) equals s.
 import type { AlertKind, DeviceEvent, DeviceRoom, DeviceSpec } from '../domain/types.ts';
 import type { ResidentConfig } from '../config/index.ts';
-import { HOUR, MINUTE } from './time.ts';
+import { HOUR, MINUTE } from '../time/index.ts';
 import type { Baseline, LearnedParams, RoomClass } from './learned.ts';
 
 export interface ResidentRulesConfig {

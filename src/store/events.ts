@@ -128,6 +128,7 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
   let scheduled = false;
   let failing: Error | null = null;
   let onHealth: (error: Error | null) => void = () => {};
+  let onCommit: (seconds: number, events: number) => void = () => {};
 
   // Rows go in as multi-row INSERTs of up to BATCH_ROWS: one statement step for many rows costs
   // far less than a step each. The ids of one statement's rows are consecutive (the gateway is the
@@ -200,7 +201,9 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
     if (!group.length) return;
     try {
       status.rolledBack();
+      const started = performance.now();
       const ids = commitGroup(group);
+      onCommit((performance.now() - started) / 1000, group.length);
       status.committed();
       stats.commits++;
       stats.largestGroup = Math.max(stats.largestGroup, group.length);
@@ -248,6 +251,8 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
     },
     /** told once when commits start failing and once when they succeed again */
     onHealthChange(fn: (error: Error | null) => void): void { onHealth = fn; },
+    /** told after each group commit how long its transaction took and how many events it held */
+    onCommit(fn: (seconds: number, events: number) => void): void { onCommit = fn; },
     /** events committed after `id`, oldest first: what the rules core has not seen yet */
     after: (id: number, limit = 1000): DeviceEvent[] => after.all(id, limit).map(eventFromRow),
     get: (id: number): DeviceEvent | undefined => {

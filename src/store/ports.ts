@@ -76,6 +76,8 @@ export interface Ingest {
   lastError(): Promise<Error | null>;
   /** told once when commits start failing and once when they succeed again */
   onHealthChange(fn: (error: Error | null) => void): void;
+  /** told after each group commit how long its transaction took and how many events it held */
+  onCommit(fn: (seconds: number, events: number) => void): void;
   stats(): IngestStats;
 }
 

@@ -1,6 +1,6 @@
 // Residents, their contacts and devices: the registry every other part looks people and devices up in.
 import type { Db } from './db.ts';
-import type { ResidentConfig } from '../config/index.ts';
+import { ConfigError, type ResidentConfig } from '../config/index.ts';
 import type { DeviceKind, ContactRole, DeviceRoom } from '../domain/types.ts';
 
 export interface ResidentRow {
@@ -95,10 +95,14 @@ export function residentRepository(db: Db) {
     /** Config residents seed the store on every start; the config is their source of truth. */
     seedFromConfig(residents: ResidentConfig[], siteTimezone: string, now: number): void {
       db.transaction(() => {
-        for (const r of residents) {
-          // a resident edited through the API (source 'api') belongs to the API from then on:
-          // the config file no longer overwrites it, its contacts or its devices
-          if ((stmts.getResident.get(r.id) as { source: string } | undefined)?.source === 'api') continue;
+        // a resident edited through the API (source 'api') belongs to the API from then on:
+        // the config file no longer overwrites it, its contacts or its devices
+        const written = residents.filter((r) => (stmts.getResident.get(r.id) as { source: string } | undefined)?.source !== 'api');
+        const clashes = keyClashes(residents, new Set(written.map((r) => r.id)), stmts.listDevices.all().map(deviceFromRow));
+        if (clashes.length) throw new ConfigError(clashes);
+        // devices gone from the config go first, so a key moving to a renamed device is free for it
+        for (const r of written) stmts.deleteDevicesNotIn.run(r.id, JSON.stringify(r.devices.map((d) => d.id)));
+        for (const r of written) {
           stmts.upsertResident.run({
             id: r.id, name: r.name, address: r.address, timezone: r.timezone ?? siteTimezone, locale: r.locale,
             visitCycleMs: r.visitCycle ?? null, area: r.area ?? null, birthday: r.birthday ?? null,
@@ -117,7 +121,6 @@ export function residentRepository(db: Db) {
               emergencyActions: jsonOrNull(d.emergencyActions), idFields: jsonOrNull(d.idFields),
             });
           }
-          stmts.deleteDevicesNotIn.run(r.id, JSON.stringify(r.devices.map((d) => d.id)));
         }
       })();
     },
@@ -156,3 +159,30 @@ export function residentRepository(db: Db) {
   };
 }
 export type ResidentRepository = ReturnType<typeof residentRepository>;
+
+const KEYS = [['id', 'device id'], ['zigbee2mqtt', 'zigbee2mqtt name'], ['rflink', 'rflink key'], ['jsonl', 'jsonl key']] as const;
+
+/**
+ * The config's checks see only the config. A device the store keeps for a resident this start
+ * does not rewrite (one edited through the API, or a resident no longer in the config) may hold
+ * an id or key a config device now claims: the store would refuse it with a raw UNIQUE error,
+ * or move the device to another resident. Each such clash, named at its config key.
+ */
+function keyClashes(residents: ResidentConfig[], written: Set<string>, stored: DeviceRow[]): string[] {
+  const kept = stored.filter((d) => !written.has(d.residentId));
+  const problems: string[] = [];
+  residents.forEach((r, i) => {
+    if (!written.has(r.id)) return;
+    r.devices.forEach((device, j) => {
+      for (const [key, what] of KEYS) {
+        const value = device[key];
+        const owner = value === undefined ? undefined : kept.find((d) => d[key] === value);
+        if (owner) {
+          problems.push(`residents[${i}].devices[${j}].${key}: ${what} ${value} is already device ${owner.id} of resident ${owner.residentId}, `
+            + 'which the store keeps (edited through the API, or no longer in the config)');
+        }
+      }
+    });
+  });
+  return problems;
+}

@@ -65,18 +65,22 @@ describe('alerts end to end', () => {
   it('judges after a restart the events committed before it, once', async () => {
     gw = await startGateway();
     const dir = gw.dir;
-    // stop the rules from judging: the event is committed, the decision is not
+    // stop the rules from judging: the event is committed, the decision is not. The stand-in
+    // records what reached it, so the test knows the event got as far as the rules
     const runtime = gw.app.rules;
-    runtime.onEvent = () => {};
+    const withheld: number[] = [];
+    runtime.onEvent = (event) => { withheld.push(event.id!); };
     const c = await gw.connect('zhang-smoke', 'smoke-secret');
     await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
+    expect(withheld).toHaveLength(1);
+    await runtime.idle();
     expect(gw.app.stores.alerts.list('open')).toHaveLength(0);
     await gw.app.stop();
     gw = await startGateway({}, { dir });
     await waitFor(() => gw!.app.stores.alerts.list('open').length === 1, 3000, 'alert after restart');
     await gw.app.stop();
     gw = await startGateway({}, { dir });
-    await new Promise((r) => setTimeout(r, 200));
+    await gw.app.rules.idle();
     expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
   });
 
@@ -89,14 +93,14 @@ describe('alerts end to end', () => {
     await waitFor(() => gw!.app.stores.alerts.list('open').length === 1, 3000, 'smoke alert');
     // events that decide nothing: their state is not written at once
     for (const contact of [false, true, false, true]) await door.publishAsync('devices/zhang-door', JSON.stringify({ contact }), { qos: 1 });
-    await new Promise((r) => setTimeout(r, 100));
+    await gw.app.rules.idle();
     const saved = gw.app.stores.db.prepare("SELECT last_event_id AS id FROM rule_state WHERE resident_id = 'r-zhang'").get() as { id: number };
     expect(saved.id).toBeLessThan(gw.app.stores.events.maxId());
     // crash: the rules never get to write what they held in memory
     gw.app.rules.stop = () => {};
     await gw.app.stop();
     gw = await startGateway({}, { dir });
-    await new Promise((r) => setTimeout(r, 200));
+    await gw.app.rules.idle();
     expect(gw.app.stores.alerts.list(undefined)).toHaveLength(1);
     await gw.app.stop();
     // a clean stop writes it all

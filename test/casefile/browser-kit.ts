@@ -67,6 +67,10 @@ export async function openBrowser(opts: { width: number; height: number; locale:
     viewport: { width: opts.width, height: opts.height }, deviceScaleFactor: opts.mobile ? 2 : 1,
     isMobile: opts.mobile ?? false, hasTouch: opts.mobile ?? false, locale: opts.locale, timezoneId: 'Asia/Shanghai',
   });
+  // anything the content policy refused is a console error (and so a failed test), whichever page
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`content policy refused ${e.violatedDirective}: ${e.blockedURI || 'inline'}`));
+  });
   // what the page asked of the phone: vibrations, and tones it started
   await context.addInitScript(() => {
     const w = window as unknown as { __vibrations: unknown[]; __tones: number };

@@ -213,6 +213,7 @@ describe('the caseworker page, live', () => {
 
   it('has the API docs page in Chinese: each operation with its Chinese summary', async () => {
     const { page } = phone;
+    phone.errors.length = 0;
     await page.goto(`${baseUrl}/docs`);
     await page.waitForSelector('details[data-op]');
     const ops = await page.$$eval('details[data-op] > summary', (els) => els.map((e) => e.textContent ?? ''));
@@ -225,7 +226,30 @@ describe('the caseworker page, live', () => {
       'HTTP', 'rotateSecret: true', 'openapi.json', '/api/', 'ok', '"error", "code", "params"', 'English'];
     expect(await englishOnScreen(page, TERMS, { skipCode: true })).toEqual([]);
     expect(await missingKeys(page)).toEqual([]);
+    expect(phone.errors).toEqual([]);
   });
+
+  it('has Swagger UI on the same document, drawn under the page\'s content policy', async () => {
+    // a tab of its own: the desktop's page stays where the later tests expect it
+    const page = await desk.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+    await page.goto(`${baseUrl}/docs`);
+    await page.click('#try-it');
+    await page.waitForURL(/\/docs\/ui\/$/);
+    // a 1.5 MB bundle: slow to parse on a loaded machine
+    await page.waitForSelector('.swagger-ui .opblock-summary-path', { timeout: 30_000 });
+    const paths = await page.$$eval('.swagger-ui .opblock-summary-path', (els) => els.map((e) => e.getAttribute('data-path')));
+    expect(paths).toContain('/api/residents/{id}/visits');
+    // its stylesheet applied (a policy that refused it would leave the page unstyled)
+    expect(await page.$eval('.swagger-ui .opblock-summary-method', (e) => getComputedStyle(e).color)).toBe('rgb(255, 255, 255)');
+    await page.click('.swagger-ui .opblock-get .opblock-summary');
+    await page.waitForSelector('.swagger-ui .opblock.is-open .responses-table');
+    await shot(page, 'docs-ui-1280');
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('says an unknown resident in words', async () => {
     await phone.page.goto(`${baseUrl}/#/r/r-nobody`);

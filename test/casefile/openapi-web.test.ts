@@ -1,5 +1,8 @@
 // The OpenAPI document, the docs page and the web page's files.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import Fastify from 'fastify';
+import helmet from '@fastify/helmet';
+import { securityHeaders } from '../../src/api/headers.ts';
 import { startWorkspace, type Workspace } from './setup.ts';
 
 let ws: Workspace;
@@ -49,13 +52,59 @@ describe('pages', () => {
       expect(res.statusCode, file).toBe(200);
       expect(res.headers['content-type']).toMatch(/text\/javascript/);
     }
-    expect((await ws.http.inject({ method: 'GET', url: '/style.css' })).headers['content-type']).toMatch(/text\/css/);
-    expect((await ws.http.inject({ method: 'GET', url: '/../package.json' })).statusCode).toBe(404);
+    const css = await ws.http.inject({ method: 'GET', url: '/style.css' });
+    expect(css.headers['content-type']).toMatch(/text\/css/);
+    // small files that change with each release: revalidated every time, cheaply
+    expect(css.headers['cache-control']).toBe('no-cache');
+    expect(css.headers.etag).toBeTruthy();
+    expect((await ws.http.inject({ method: 'GET', url: '/style.css', headers: { 'if-none-match': String(css.headers.etag) } })).statusCode).toBe(304);
+    // only the files the page is made of, by their own names
+    for (const url of ['/../package.json', '/index.html', '/docs.html', '/%2e%2e/package.json', '/.gitignore']) {
+      expect((await ws.http.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    }
   });
 
-  it('serves the docs page', async () => {
+  it('sends the security headers with every answer: the page\'s content policy, no sniffing, no framing, no referrer', async () => {
+    for (const url of ['/', '/docs', '/app.js', '/healthz', '/openapi.json']) {
+      const res = await ws.http.inject({ method: 'GET', url });
+      const csp = String(res.headers['content-security-policy']);
+      for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"]) {
+        expect(csp, `${url}: ${directive}`).toContain(directive);
+      }
+      // neither inline code nor an https upgrade the plain-http LAN page could not follow
+      expect(csp, url).not.toMatch(/unsafe-inline|unsafe-eval|upgrade-insecure-requests/);
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['referrer-policy'], url).toBe('no-referrer');
+      // this gateway is reached over plain http: HSTS would mean nothing
+      expect(res.headers['strict-transport-security'], url).toBeUndefined();
+    }
+  });
+
+  it('serves the docs page, and Swagger UI on the same document', async () => {
     const res = await ws.http.inject({ method: 'GET', url: '/docs' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('/docs.js');
+    const ui = await ws.http.inject({ method: 'GET', url: '/docs/ui/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger-ui-bundle.js');
+    // under the page's own content policy and one style hash (the browser test shows it draws under it)
+    expect(ui.headers['content-security-policy']).toBe(String(res.headers['content-security-policy']).replace("style-src 'self'", "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"));
+    const json = await ws.http.inject({ method: 'GET', url: '/docs/ui/json' });
+    expect(json.json()).toEqual((await ws.http.inject({ method: 'GET', url: '/openapi.json' })).json());
+  });
+});
+
+describe('HSTS', () => {
+  it('is sent only when the gateway is reached over https', async () => {
+    for (const [publicUrl, expected] of [['https://gateway.example.org', /^max-age=15552000/], ['http://192.168.1.20:8080', undefined], [undefined, undefined]] as const) {
+      const app = Fastify();
+      app.register(helmet, securityHeaders({ http: { host: '127.0.0.1', port: 0, publicMetrics: false, publicUrl } }));
+      app.get('/', async () => ({ ok: true }));
+      const res = await app.inject({ url: '/' });
+      if (expected) expect(res.headers['strict-transport-security'], publicUrl).toMatch(expected);
+      else expect(res.headers['strict-transport-security'], String(publicUrl)).toBeUndefined();
+      await app.close();
+    }
   });
 });

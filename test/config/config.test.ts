@@ -39,9 +39,37 @@ describe('config validation names the key path', () => {
     [resident({ devices: [{ id: 'd1', kind: 'motion', secret: 'x', idFields: ['model', 'code'] }] }), 'residents[0].devices[0].idFields: only a device with a jsonl key has idFields'],
     [{ escalation: { co: [] } }, 'escalation.co:'],
     [resident({ devices: [{ id: 'd1', kind: 'door', jsonl: 'X10-Security;3133' }, { id: 'd2', kind: 'motion', jsonl: 'X10-Security;3133' }] }), 'residents[0].devices[1].jsonl: key already used by residents[0].devices[0]'],
+    [{ residents: [
+      { id: 'r-a', name: 'A', devices: [{ id: 'd1', kind: 'smoke', zigbee2mqtt: 'hall smoke' }] },
+      { id: 'r-b', name: 'B', devices: [{ id: 'd2', kind: 'smoke', zigbee2mqtt: 'hall smoke' }] },
+    ] }, 'residents[1].devices[0].zigbee2mqtt: friendly name already used by residents[0].devices[0]'],
+    [{ residents: [
+      { id: 'r-a', name: 'A', devices: [{ id: 'd1', kind: 'smoke', rflink: 'SmokeAlert;ID=123456' }] },
+      { id: 'r-b', name: 'B', devices: [{ id: 'd2', kind: 'smoke', rflink: 'SmokeAlert;ID=123456' }] },
+    ] }, 'residents[1].devices[0].rflink: key already used by residents[0].devices[0]'],
+    [{ residents: [{ id: 'r-a', name: 'A' }, { id: 'r-a', name: 'A again' }] }, 'residents[1].id: duplicate resident id r-a'],
+    // in the user's words, not the validator's
+    [resident({ rules: { inactivity: { mode: 'fix', after: '12h' } } }), 'residents[0].rules.inactivity.mode: mode must be fixed or learned'],
+    [resident({ rules: { inactivity: { activeHours: '07:00-22:00' } } }), 'residents[0].rules.inactivity.mode: mode must be fixed or learned'],
   ])('%#', (raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
+  });
+
+  it('reads an inactivity rule with `after` and no mode as the fixed rule', () => {
+    const c = parseConfig(resident({ rules: { inactivity: { after: '12h', activeHours: '07:00-22:00' } } }), {});
+    expect(c.residents[0].rules.inactivity).toEqual({ mode: 'fixed', after: 12 * 3_600_000, activeHours: { start: 420, end: 1320, text: '07:00-22:00' } });
+  });
+
+  it('never leaves a fire or a pressed SOS button without someone to tell', () => {
+    const none = parseConfig(resident({}), {}).escalation;
+    expect(none.smoke).toEqual([{ notify: ['neighbor', 'family'], after: 0, via: 'sms' }, { notify: ['caseworker'], after: 120_000, via: 'sms' }]);
+    expect(none.emergency).toEqual([{ notify: ['neighbor', 'family'], after: 0, via: 'sms' }, { notify: ['caseworker'], after: 180_000, via: 'sms' }]);
+    expect(none.co).toEqual(none.smoke);
+    // what the config says wins
+    const own = parseConfig({ escalation: { emergency: [{ notify: ['family'], after: '0s' }] } }, {}).escalation;
+    expect(own.emergency).toEqual([{ notify: ['family'], after: 0, via: 'sms' }]);
+    expect(own.smoke).toEqual(none.smoke);
   });
 
   it('catches duplicate device ids across residents', () => {
@@ -78,7 +106,7 @@ describe('config validation names the key path', () => {
     expect(none.escalation.co).toEqual([{ notify: ['neighbor', 'family'], after: 0, via: 'sms' }, { notify: ['caseworker'], after: 120_000, via: 'sms' }]);
     expect(none.escalation.gas).toEqual(none.escalation.co);
     expect(none.escalation.water_leak?.[0]).toMatchObject({ notify: ['neighbor', 'family'], after: 0 });
-    expect(none.escalation.smoke).toBeUndefined();
+    expect(none.escalation.smoke).toEqual(none.escalation.co);
     const smoke = [{ notify: ['family'], after: '0s' }];
     const c = parseConfig({ escalation: { smoke, gas: [{ notify: ['caseworker'], after: '1m' }] } }, {});
     expect(c.escalation.co).toEqual([{ notify: ['family'], after: 0, via: 'sms' }]);
@@ -116,4 +144,19 @@ describe('npm start with a bad config', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('residents[0].rules.inactivity.after: expected a duration like "30s", "10m", "12h"');
   });
+
+  it('says how to call it: --help prints the usage and exits 0; an unknown option exits 2 naming it', () => {
+    const start = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const help = start('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: npm start [-- --config FILE]');
+    expect(help.stdout).toContain('--config FILE');
+    const unknown = start('--confg', 'x.yaml');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--confg'/);
+    expect(unknown.stderr).toContain('usage: npm start');
+    const missing = start('--config');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--config.*argument missing/);
+  }, 90_000);
 });

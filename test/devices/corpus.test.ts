@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeState } from '../../src/devices/index.ts';
 import { emergencyAction } from '../../src/rules/devices.ts';
-import { DEVICE_KINDS, type DeviceKind, type Readings } from '../../src/domain/types.ts';
+import type { DeviceKind, Readings } from '../../src/domain/types.ts';
+import { DEVICE_KIND_NAMES as DEVICE_KINDS } from '../../src/config/schema.ts';
 
 interface Case {
   vendor: string; model: string; kind: DeviceKind; scenario: string;

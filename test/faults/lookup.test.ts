@@ -1,4 +1,4 @@
-// The look-up behind exactly-once texts (issue 7): TwilioSender.findSms reads Twilio's Messages
+// The look-up behind exactly-once texts: TwilioSender.findSms reads Twilio's Messages
 // list through the real twilio package (paged, filtered by To and From) and finds a text by its
 // body and creation time, skipping texts another outbox row already owns.
 import { afterEach, beforeEach, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 7, "fault tests": SIGKILL the real gateway process at random moments while alarms flow,
+// SIGKILL the real gateway process at random moments while alarms flow,
 // 20 rounds, restarting it on the same database each time. At the end every alarm is stored
 // (a resent press may be stored twice: an alarm is never dropped as a duplicate), opened one
 // alert, and its neighbour got exactly one text at the Twilio-compatible server: zero lost,
@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import { spawnGateway, writeConfig, type GatewayProcess } from '../process.ts';
 import { RawClient } from '../broker/raw-client.ts';
 import { FakeTwilio } from '../notify/fake-twilio.ts';
-import { prng } from '../../src/rules/routine.ts';
+import { prng } from '../../bench/prng.ts';
 import { withTimeout, sleep, until } from './util.ts';
 
 const SEED = Number(process.env.FAULT_SEED ?? 7_2026);

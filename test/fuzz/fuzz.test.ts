@@ -5,7 +5,7 @@ import { startGateway, countEvents, CASEWORKER_TOKEN, type TestGateway } from '.
 import { decodeState } from '../../src/devices/index.ts';
 import { RawClient } from '../broker/raw-client.ts';
 // the same seeded PRNG the rules evaluation uses, so a failure reproduces from its seed
-import { prng } from '../../src/rules/routine.ts';
+import { prng } from '../../bench/prng.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 

@@ -1,4 +1,4 @@
-// Issue 4: "a SIGKILL during an outage still delivers once after restart". A notifier process
+// The requirement: "a SIGKILL during an outage still delivers once after restart". A notifier process
 // is killed while Twilio answers 500; a new one on the same file delivers the text exactly once.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log.ts';
 import { openSqliteStore, alertRepository, residentRepository, timelineRepository, type Db } from '../../src/store/index.ts';
 import { Notifier } from '../../src/notify/index.ts';
 import { FakeTwilio } from './fake-twilio.ts';
-import { testConfig, until, settle, PHONES } from './harness.ts';
+import { testConfig, until, PHONES } from './harness.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const fn of cleanup.splice(0).reverse()) await fn(); });
@@ -59,7 +59,8 @@ it('a notifier killed with SIGKILL during a provider outage delivers once after 
   cleanup.push(() => notifier.stop());
 
   await until(() => fake.to(PHONES.neighbor).length === 1, 'the text after restart', 30_000);
-  await settle(600);
+  // its answer recorded, nothing else in flight or left to send
+  await notifier.idle();
   expect(fake.to(PHONES.neighbor)).toHaveLength(1);
   const rows = db.prepare('SELECT status, attempts FROM outbox').all() as Array<{ status: string; attempts: number }>;
   expect(rows).toHaveLength(1);

@@ -1,6 +1,6 @@
 // Alarms reaching people, against a local Twilio-compatible server with the real twilio package.
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, until, settle, testConfig, PHONES, ACCOUNT_SID, AUTH_TOKEN, type Harness } from './harness.ts';
+import { harness, until, testConfig, PHONES, ACCOUNT_SID, AUTH_TOKEN, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
@@ -25,7 +25,7 @@ describe('a smoke alarm', () => {
     // repeated reports and a repeated call are no new texts
     h.notifier.alertOpened(alert);
     h.notifier.alertOpened(h.alerts.get(alert.id)!);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(2);
 
     // every text is in the outbox, sent, and on the timeline without phone numbers
@@ -41,13 +41,13 @@ describe('a smoke alarm', () => {
     h.open('smoke');
     await until(() => h.fake.messages.length === 2, 'two texts');
     await h.restart();
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(2);
     await h.clock.advance(2 * 60_000);
     await until(() => h.fake.to(PHONES.caseworker).length === 1, 'caseworker text');
     await h.restart();
     await h.clock.advance(60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(3);
   });
 });
@@ -60,7 +60,7 @@ describe('an unanswered emergency', () => {
     expect(h.fake.to(PHONES.neighbor)[0].form.Body).toContain('紧急呼叫');
 
     await h.clock.advance(3 * 60_000 - 1000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.family)).toHaveLength(0);
     expect(h.alerts.get(alert.id)!.escalationDue).toBe(alert.openedAt + 3 * 60_000);
 
@@ -69,7 +69,7 @@ describe('an unanswered emergency', () => {
     expect(h.alerts.get(alert.id)!.escalationDue).toBe(alert.openedAt + 13 * 60_000);
 
     await h.clock.advance(10 * 60_000 - 1000);
-    await settle(50);
+    await h.notifier.idle();
     expect(h.alerts.get(alert.id)!.unanswered).toBe(false);
     await h.clock.advance(1000);
     await until(() => h.fake.to(PHONES.caseworker).length === 1, 'caseworker told');
@@ -101,7 +101,7 @@ describe('an unanswered emergency', () => {
     // a smoke alarm at night reaches the family but not the sleeping neighbour
     h.open('smoke');
     await until(() => h.fake.to(PHONES.family).length === 2, 'family texted about smoke');
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(0);
   });
 });

@@ -237,5 +237,4 @@ export async function until<T>(check: () => T, what = 'condition', timeoutMs = 5
   }
 }
 
-/** waits a little real time so that anything wrongly in flight would have arrived */
-export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+

@@ -1,6 +1,6 @@
 // The durable outbox: retries with backoff, permanent refusals, restarts, the log provider.
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, until, settle, testConfig, PHONES, type Harness } from './harness.ts';
+import { harness, until, testConfig, PHONES, type Harness } from './harness.ts';
 import { backoffMs, DEFAULT_RETRY } from '../../src/notify/delivery.ts';
 import { classifySendError } from '../../src/notify/senders.ts';
 
@@ -24,7 +24,7 @@ describe('retries', () => {
       expect(wait).toBeGreaterThanOrEqual(ceiling / 2);
       expect(wait).toBeLessThanOrEqual(ceiling);
       await h.clock.advance(wait - 1);
-      await settle(50);
+      await h.notifier.idle();
       expect(h.fake.requests).toHaveLength(failures);
       await h.clock.advance(1);
       await until(() => h.fake.requests.length === failures + 1, `attempt ${failures + 1}`);
@@ -73,7 +73,7 @@ describe('retries', () => {
     await until(() => h.fake.to(PHONES.family).length === 1, 'family early');
     expect(h.clock.now()).toBe(alert.openedAt);
     await h.clock.advance(60 * 60_000);
-    await settle();
+    await h.notifier.idle();
     const neighbourRows = h.outbox().filter((r) => r.phone === PHONES.neighbor);
     expect(neighbourRows).toEqual([expect.objectContaining({ status: 'failed', attempts: 1 })]);
     expect(h.fake.requests.filter((r) => r.form.To === PHONES.neighbor)).toHaveLength(1);
@@ -87,7 +87,7 @@ describe('retries', () => {
     await until(() => h.outbox()[0]?.attempts === 1, 'first attempt');
     for (let i = 0; i < 12 && h.outbox()[0].status === 'pending'; i++) {
       await h.clock.advance(10_000);
-      await settle(30);
+      await h.notifier.idle();
     }
     expect(h.outbox()[0].status).toBe('failed');
     await until(() => h.fake.to(PHONES.caseworker).length === 1, 'caseworker told');
@@ -102,7 +102,7 @@ describe('retries', () => {
     expect(h.outbox().map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
     h.fake.setOutage(null);
     await h.clock.advance(30 * 60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(0);
   });
 });
@@ -128,7 +128,7 @@ describe('restarts', () => {
     await until(() => h.fake.to(PHONES.caseworker).length === 1, 'caseworker told');
     await h.restart();
     await h.clock.advance(60 * 60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages.map((m) => m.form.To)).toEqual([PHONES.neighbor, PHONES.family, PHONES.caseworker]);
     expect(h.alerts.get(alert.id)!.unanswered).toBe(true);
     expect(h.timelineOf('escalation').filter((e) => e.event === 'unanswered')).toHaveLength(1);
@@ -142,7 +142,7 @@ describe('restarts', () => {
     await h.clock.advance(5 * 60_000);
     await h.restart();
     await until(() => h.fake.to(PHONES.family).length === 1, 'family step on start');
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(2);
     expect(h.alerts.get(alert.id)!.escalationDue).toBe(h.clock.now() + 10 * 60_000);
   });
@@ -188,7 +188,7 @@ describe('an acknowledgement while the notifier is down', () => {
     h.fake.setOutage(null);
     await h.restart();
     await h.clock.advance(60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(0);
     expect(h.outbox()[0].status).toBe('cancelled');
   });

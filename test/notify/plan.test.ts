@@ -1,7 +1,8 @@
 // The escalation plan and the roster as pure tables: no store, no HTTP, no waiting.
 import { describe, expect, it } from 'vitest';
 import { planEscalation, UNANSWERED_AFTER_MS } from '../../src/notify/escalation.ts';
-import { onCallAt, localMinutes, recipients } from '../../src/notify/roster.ts';
+import { onCallAt, recipients } from '../../src/notify/roster.ts';
+import { localMinutes } from '../../src/time/index.ts';
 import type { EscalationStep } from '../../src/config/index.ts';
 import type { ContactRow } from '../../src/store/index.ts';
 import type { AlertKind, ContactRole } from '../../src/domain/types.ts';

@@ -1,8 +1,8 @@
-// An escalation step's optional `repeat: { every, times }` (issue 4, item 2): the same people are
+// An escalation step's optional `repeat: { every, times }`: the same people are
 // told again while the alert is open, each repeat its own outbox row (step code repeat*1000+step),
 // all from the durable cursor and the outbox, so a restart neither loses nor doubles a repeat.
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, until, settle, testConfig, PHONES, type Harness } from './harness.ts';
+import { harness, until, testConfig, PHONES, type Harness } from './harness.ts';
 import { parseConfig, ConfigError } from '../../src/config/index.ts';
 import { planEscalation, UNANSWERED_AFTER_MS } from '../../src/notify/escalation.ts';
 import { decodeStep, stepCode, REPEAT_STRIDE, STEP_FOLLOW_UP, STEP_UNANSWERED } from '../../src/notify/outbox.ts';
@@ -37,7 +37,7 @@ describe('a repeating step', () => {
     expect(h.alerts.get(alert.id)!.escalationDue).toBe(alert.openedAt + 5 * MIN);
 
     await h.clock.advance(2 * MIN - 1000);
-    await settle(50);
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(1);
     await h.clock.advance(1000);
     await until(() => h.fake.to(PHONES.neighbor).length === 2, 'first repeat at 5 min');
@@ -49,14 +49,14 @@ describe('a repeating step', () => {
 
     // no third repeat; unanswered 10 min after the last repeat, not after the last step
     await h.clock.advance(10 * MIN - 1000);
-    await settle(50);
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(3);
     expect(h.alerts.get(alert.id)!.unanswered).toBe(false);
     await h.clock.advance(1000);
     await until(() => h.fake.to(PHONES.caseworker).length === 1, 'caseworker told');
     expect(h.alerts.get(alert.id)).toMatchObject({ unanswered: true, escalationDue: null });
     await h.clock.advance(60 * MIN);
-    await settle(50);
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(3);
     expect(h.fake.to(PHONES.family)).toHaveLength(1);
 
@@ -80,7 +80,7 @@ describe('a repeating step', () => {
     await h.clock.advance(MIN);
     expect(h.acknowledge(alert.id, 'Zhang Wei')).toBe(true);
     await h.clock.advance(60 * MIN);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor).filter((m) => m.form.Body.includes('Zhang Wei'))).toHaveLength(1); // "is handling it"
     expect(codes(h, PHONES.neighbor)).toEqual([0, 1000, STEP_FOLLOW_UP]);
     expect(h.alerts.get(alert.id)!.unanswered).toBe(false);
@@ -93,17 +93,17 @@ describe('a repeating step', () => {
     await until(() => h.fake.to(PHONES.neighbor).length === 1, 'first text');
     await h.clock.advance(5 * MIN);
     await until(() => h.fake.to(PHONES.neighbor).length === 2, 'first repeat');
-    await settle(50);
+    await h.notifier.idle();
 
     await h.restart({ crash: true });
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(2);
     expect(h.alerts.get(alert.id)!.escalationDue).toBe(alert.openedAt + 10 * MIN);
 
     await h.restart();
     await h.clock.advance(5 * MIN);
     await until(() => h.fake.to(PHONES.neighbor).length === 3, 'second repeat from the new notifier');
-    await settle(50);
+    await h.notifier.idle();
     await h.restart({ crash: true });
     // a repeat due exactly now, and already sent, is not sent again
     h.notifier.alertOpened(h.alerts.get(alert.id)!);
@@ -117,12 +117,12 @@ describe('a repeating step', () => {
     h = await repeating();
     const alert = h.open('emergency');
     await until(() => h.fake.to(PHONES.neighbor).length === 1, 'first text');
-    await settle(50);
+    await h.notifier.idle();
     await h.notifier.stop();
     await h.clock.advance(12 * MIN); // down from 0 to 12 min: the family step and both repeats missed
     await h.restart();
     await until(() => h.fake.to(PHONES.family).length === 1 && h.fake.to(PHONES.neighbor).length === 2, 'catch-up');
-    await settle();
+    await h.notifier.idle();
     expect(codes(h, PHONES.neighbor)).toEqual([0, 2000]);
     expect(h.alerts.get(alert.id)!.escalationDue).toBe(alert.openedAt + 12 * MIN + UNANSWERED_AFTER_MS);
   });

@@ -1,7 +1,7 @@
 // Replies and key presses: a signed "1" acknowledges, a forged one gets 403, the resident's
 // "1" answers the pre-alarm, and nothing else ever acknowledges.
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, until, settle, testConfig, PHONES, type Harness } from './harness.ts';
+import { harness, until, testConfig, PHONES, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => { await h?.close(); });
@@ -28,7 +28,7 @@ describe('a reply of 1', () => {
 
     // the caseworker step (2 min) never fires
     await h.clock.advance(20 * 60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.caseworker)).toHaveLength(0);
     expect(h.alerts.get(alert.id)!.unanswered).toBe(false);
     expect(h.timelineOf('reply')).toEqual([expect.objectContaining({ alertId: alert.id, contact: 'Wang Neighbor', role: 'neighbor', action: 'acknowledged' })]);
@@ -36,7 +36,7 @@ describe('a reply of 1', () => {
     // a second "好" from the family: already handled, no second acknowledgement, no new texts
     const again = await h.twilioPost('/twilio/sms', reply(PHONES.family, '好'));
     expect(again.body).toContain('Wang Neighbor is already handling the alert for Zhang Xiuying');
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(3);
   });
 
@@ -113,7 +113,7 @@ describe('the resident pre-alarm', () => {
     expect(h.alerts.get(alert.id)).toMatchObject({ status: 'resolved', resolvedBy: 'Zhang Xiuying', escalationDue: null });
     expect(h.timelineOf('alert_update')).toEqual([expect.objectContaining({ reason: 'resident confirmed well' })]);
     await h.clock.advance(30 * 60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(0);
   });
 
@@ -182,7 +182,7 @@ describe('a call', () => {
     expect(pressed.body).toContain('祝您安好');
     expect(h.alerts.get(alert.id)!.status).toBe('resolved');
     await h.clock.advance(10 * 60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor)).toHaveLength(0);
   });
 });
@@ -210,7 +210,7 @@ describe('a text on its way during the acknowledgement', () => {
     expect(h.alerts.get(alert.id)!.status).toBe('acknowledged');
     expect(h.outbox().find((r) => r.phone === PHONES.family)!.status).toBe('cancelled');
     await h.clock.advance(60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.requests.filter((r) => r.form.To === PHONES.family)).toHaveLength(1);
   });
 });
@@ -227,7 +227,7 @@ describe('an alert closed before anyone took it on', () => {
     expect(h.fake.to(PHONES.family)[1].form.Body).toBe('Update: the alert for Zhang Xiuying has cleared.');
     expect(h.fake.to(PHONES.neighbor)[1].form.Body).toBe('更新：Zhang Xiuying的报警已解除。');
     await h.clock.advance(20 * 60_000);
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(4);
   });
 
@@ -243,7 +243,7 @@ describe('an alert closed before anyone took it on', () => {
     await until(() => h.fake.to(PHONES.family).length === 2, 'family follow-up');
     expect(h.fake.to(PHONES.family)[1].form.Body).toBe('Update: the alert for Zhang Xiuying has cleared.');
     await until(() => h.fake.to(PHONES.neighbor).length === 2, 'neighbour follow-up');
-    await settle();
+    await h.notifier.idle();
     expect(h.fake.messages).toHaveLength(4);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chooseCuts, evaluateHome, MODES, phaseOf, summarise, verifyCut, HOUR } from '../../bench/homes/evaluate.ts';
 import { loadHomes } from '../../bench/homes/load.ts';
 import { readTl, readOrdonez, replayDevices, replayLines, roomOf } from '../../bench/homes/sources.ts';
-import { localTime } from '../../src/rules/time.ts';
+import { localTime } from '../../src/time/index.ts';
 
 const DAY_S = 86_400;
 const T0 = Date.UTC(2026, 2, 2) / 1000; // Monday 2 March 2026, 00:00 (the logs' wall clock, as UTC)

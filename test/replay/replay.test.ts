@@ -41,6 +41,17 @@ describe('npm run replay', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('usage: npm run replay');
   });
+
+  it('prints its options with --help and names an unknown one', () => {
+    const replay = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/replay.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const help = replay('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: npm run replay -- --config FILE --events EVENTS.jsonl [--until ISO-8601]');
+    expect(help.stdout).toContain('--until TIME');
+    const unknown = replay('--config', CONFIG, '--event', EVENTS);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--event'/);
+  }, 90_000);
 });
 
 describe('live and replay agree', () => {
@@ -63,11 +74,11 @@ describe('live and replay agree', () => {
         let c = clients.get(line.device);
         if (!c) { c = await gw.connect(line.device, secrets[line.device]); clients.set(line.device, c); }
         await c.publishAsync(`devices/${line.device}`, typeof line.payload === 'string' ? line.payload : JSON.stringify(line.payload), { qos: 1 });
-        // let the rules judge this event at this moment before time moves on
-        await new Promise((r) => setTimeout(r, 30));
+        // the rules judge this event at this moment before time moves on
+        await gw.app.rules.idle();
       }
       clock.advanceTo(until);
-      await new Promise((r) => setTimeout(r, 50));
+      await gw.app.rules.idle();
       const live = await waitFor(() => {
         const rows = gw.app.stores.alerts.list(undefined).sort((a, b) => a.openedAt - b.openedAt || a.id - b.id);
         return rows.length >= expected.length ? rows : null;

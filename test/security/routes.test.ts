@@ -40,6 +40,8 @@ afterAll(async () => { await gw?.stop(); });
 /** the routes the contract leaves open ("Access"): health, the page's files, the API description, signed webhooks */
 function isPublic(method: string, path: string): boolean {
   if (path === '/healthz' || path === '/openapi.json' || path === '/docs' || path === '/') return true;
+  // the API docs UI (Swagger UI) and its files: the same description, to try it out
+  if ((method === 'GET' || method === 'HEAD') && /^\/docs\/ui(\/|$)/.test(path)) return true;
   // the page's files, some in one folder of screens or strings
   if (/^\/([a-z0-9-]+\/)?[a-z0-9.-]+\.(js|css|svg|json)$/.test(path)) return true;
   // the page's sign-in form: a username and a password are its credential
@@ -85,7 +87,7 @@ const BODIES: Record<string, string> = {
 
 describe('authentication is decided by the route, never by the spelling of the URL', () => {
   it('the tree has the routes this test expects to attack (the enumeration works)', () => {
-    const routes = routesOf(gw.app.http.printRoutes({ commonPrefix: false }));
+    const routes = routesOf(gw.app.http.printRoutes());
     for (const [method, path] of routes) expect(gw.app.http.hasRoute({ method: method as never, url: path }), `${method} ${path}`).toBe(true);
     const paths = routes.map(([m, p]) => `${m} ${p}`);
     for (const must of ['GET /api/residents/:id', 'GET /api/residents/:id/timeline', 'GET /api/alerts', 'POST /api/residents/:id/visits', 'GET /api/problems/:id', 'DELETE /api/devices/:id', 'POST /twilio/sms']) {
@@ -94,7 +96,7 @@ describe('authentication is decided by the route, never by the spelling of the U
   });
 
   it('no route but the open ones answers without a token, however it is spelled', async () => {
-    const routes = routesOf(gw.app.http.printRoutes({ commonPrefix: false })).filter(([m, p]) => !isPublic(m, p));
+    const routes = routesOf(gw.app.http.printRoutes()).filter(([m, p]) => !isPublic(m, p));
     expect(routes.length).toBeGreaterThan(20);
     const leaks: string[] = [];
     const eventsBefore = gw.app.stores.db.prepare('SELECT (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM residents) + (SELECT COUNT(*) FROM devices) + (SELECT COUNT(*) FROM contacts) AS n').get();
@@ -113,7 +115,7 @@ describe('authentication is decided by the route, never by the spelling of the U
   }, 60_000);
 
   it('the canonical spelling of every protected route is a 401 with a Bearer challenge', async () => {
-    const routes = routesOf(gw.app.http.printRoutes({ commonPrefix: false })).filter(([m, p]) => !isPublic(m, p) && m !== 'HEAD');
+    const routes = routesOf(gw.app.http.printRoutes()).filter(([m, p]) => !isPublic(m, p) && m !== 'HEAD');
     for (const [method, path] of routes) {
       const res = await rawHttp(port, { method, target: concrete(path), ...(BODIES[method] ? { body: BODIES[method], headers: { 'content-type': 'application/json' } } : {}) });
       expect(res.status, `${method} ${path}`).toBe(401);
@@ -139,7 +141,7 @@ describe('authentication is decided by the route, never by the spelling of the U
   });
 
   it('the open routes stay open: health, the page, the API description', async () => {
-    for (const target of ['/healthz', '/', '/openapi.json', '/docs']) expect((await rawHttp(port, { target })).status, target).toBe(200);
+    for (const target of ['/healthz', '/', '/openapi.json', '/docs', '/docs/ui/', '/docs/ui/json']) expect((await rawHttp(port, { target })).status, target).toBe(200);
     // a webhook without a signature is refused by its own check, not by the token check
     expect((await rawHttp(port, { method: 'POST', target: '/twilio/sms', body: 'From=%2B8613800000001&Body=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(403);
   });
@@ -165,11 +167,32 @@ describe('deny by default', () => {
     await app.close();
   });
 
-  it('ready() refuses a server with a route that escaped the access check', async () => {
+  it('refuses to start a server with a route declared before the access check', async () => {
     const app = Fastify();
     app.get('/before', async () => ({ secret: 'data' }));
+    expect(() => registerAuth(app, { tokens: [] })).toThrow(/registerAuth must come before every route/);
+  });
+
+  it('a plugin\'s own routes are open only in a scope opened for them, and only there', async () => {
+    const app = Fastify();
     registerAuth(app, { tokens: [] });
-    await expect(app.ready()).rejects.toThrow(/before/);
+    app.register(async (scope) => {
+      scope.auth.openScope(scope);
+      scope.get('/open-file', async () => ({ ok: true }));
+      scope.register(async (inner) => { inner.get('/open-inner', async () => ({ ok: true })); });
+    });
+    app.register(async (scope) => { scope.get('/closed-sibling', async () => ({ secret: 'data' })); });
+    app.get('/closed-root', async () => ({ secret: 'data' }));
+    await app.ready();
+    expect((await app.inject({ url: '/open-file' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/open-inner' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/closed-sibling' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/closed-root' })).statusCode).toBe(401);
+    await app.close();
+    const roles = Fastify();
+    registerAuth(roles, { tokens: [] });
+    roles.register(async (scope) => { scope.auth.openScope(scope); scope.get('/x', { config: { roles: ['admin'] } }, async () => ({})); });
+    await expect(roles.ready()).rejects.toThrow(/in an open scope is public/);
   });
 
   it('a route may name the roles it admits', async () => {

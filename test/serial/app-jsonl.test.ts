@@ -48,7 +48,8 @@ describe('rtl_433 JSON lines in the gateway', () => {
     const app = gw.app;
     const open = (kind: string, deviceId: string) => app.stores.alerts.list('open').find((a) => a.kind === kind && a.deviceId === deviceId);
     const events = (deviceId: string) => (app.stores.db.prepare('SELECT payload FROM events WHERE device_id = ? ORDER BY id').all(deviceId) as Array<{ payload: string }>).map((r) => JSON.parse(r.payload));
-    await new Promise((r) => setTimeout(r, 300));
+    // the receiver has the port open before the radio speaks
+    await waitFor(() => app.serial[0].stats().state === 'up', 5000, 'the serial port open');
 
     radio.send('Found Rafael Micro R820T tuner');
     radio.send(line('"message" : 64'));

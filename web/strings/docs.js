@@ -18,6 +18,7 @@ export const DOCS = {
     'docs.error': 'error, with the reason',
     'docs.noContent': 'no content',
     'docs.raw': 'openapi.json',
+    'docs.tryIt': 'Try it out',
     'docs.descriptionsInEnglish': '',
   },
   zh: {
@@ -37,6 +38,7 @@ export const DOCS = {
     'docs.error': '出错，附原因',
     'docs.noContent': '无内容',
     'docs.raw': 'openapi.json',
+    'docs.tryIt': '在线调试（英文）',
     'docs.descriptionsInEnglish': '参数的详细说明见英文版。',
   },
 };

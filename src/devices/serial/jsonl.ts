@@ -1,4 +1,4 @@
-// One JSON object a line, as printed by `rtl_433 -F json` (issue 6, protocol `jsonl`), e.g.
+// One JSON object a line, as printed by `rtl_433 -F json` (protocol `jsonl`), e.g.
 //   {"time" : "2022-03-17 21:58:46", "model" : "Kerui-Security", "id" : 840811, "cmd" : 10, "motion" : 1, "state" : "motion"}
 // Pure functions only. A device's `jsonl` key is the values of the port's `idFields`
 // joined with ";" (default model and id: "Kerui-Security;840811").

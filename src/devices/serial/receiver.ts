@@ -1,5 +1,5 @@
 // One serial receiver (one `serial:` entry): opens the port, turns lines into readings for
-// known devices, and supervises the receiver itself (issue 6 "Supervision and recovery"):
+// known devices, and supervises the receiver itself ("Supervision and recovery"):
 // an RFLink is pinged (`10;PING;`) every pingInterval; no line at all for 3 intervals, or the
 // port closing or failing, is an outage, reported once; the port is reopened with backoff and
 // the recovery is reported once, when lines flow again. Nothing here throws out to the process.

@@ -118,7 +118,7 @@ function onOff(value: string | undefined): boolean | undefined {
  *   BAT=LOW/OK -> battery_low true/false;
  *   CHIME=<melody> (a doorbell) -> occupancy: true: a ring is activity at home, never an
  *   emergency and never a door opening (it must not start a night-door alert), whatever the
- *   doorbell was configured as (issue 6: "a doorbell is activity").
+ *   doorbell was configured as ("a doorbell is activity").
  * A bare switch command (CMD=..., what cheap EV1527 / X10 / Kaku sensors send) means what
  * the configured kind says, because the radio frame does not tell a PIR from a door contact:
  *   smoke:  CMD=ON/ALLON -> smoke: true; CMD=OFF/ALLOFF -> smoke: false (co, gas, water:

@@ -27,6 +27,7 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
   let idle: Promise<void> = Promise.resolve();
   let failing: Error | null = null;
   let onHealth: (error: Error | null) => void = () => {};
+  let onCommit: (seconds: number, events: number) => void = () => {};
   const stats: IngestStats = { appended: 0, commits: 0, largestGroup: 0 };
   const status = deviceStatusCache();
 
@@ -101,7 +102,9 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
       const group = queue.slice(0, MAX_GROUP);
       queue = queue.slice(group.length);
       try {
+        const started = performance.now();
         const ids = await inTransaction(pool, (client) => commitGroup(client, group));
+        onCommit((performance.now() - started) / 1000, group.length);
         status.committed();
         stats.commits++;
         stats.largestGroup = Math.max(stats.largestGroup, group.length);
@@ -148,6 +151,7 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
       return failing;
     },
     onHealthChange(fn) { onHealth = fn; },
+    onCommit(fn) { onCommit = fn; },
     stats: () => ({ ...stats }),
     async drain() {
       while (active || scheduled || queue.length) {

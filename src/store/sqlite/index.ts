@@ -83,6 +83,7 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     append: (event, origin) => events.append(event, origin),
     lastError: () => gate.run(() => (lastSeen = events.lastError())),
     onHealthChange: (fn) => { healthListener = fn; },
+    onCommit: (fn) => events.onCommit(fn),
     stats: () => events.stats(),
   };
   let closed = false;

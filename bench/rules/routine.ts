@@ -1,4 +1,4 @@
-// A synthetic resident's month, for evaluating the inactivity rules (issue 3, "Show").
+// A synthetic resident's month, for evaluating the inactivity rules ("Show").
 //
 // The routine is what caseworkers describe of an older person living alone: up between 06:30
 // and 08:00 (later at weekends), busy mornings, meals in the kitchen with the fridge, a nap on
@@ -12,20 +12,9 @@
 // alone: each seed draws a persona (early or late riser, long or short naps, how long they sit
 // still out of a sensor's view, how often they go out) within those ranges, then a month of
 // days around it.
-import type { DeviceEvent, DeviceRoom, DeviceSpec, Readings } from '../domain/types.ts';
-import { DAY, MINUTE, isWeekend, localTime, wallToEpoch } from './time.ts';
-
-/** mulberry32: small, fast, and the same sequence everywhere for a seed */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { DeviceEvent, DeviceRoom, DeviceSpec, Readings } from '../../src/domain/types.ts';
+import { DAY, MINUTE, isWeekend, localTime, wallToEpoch } from '../../src/time/index.ts';
+import { prng } from '../prng.ts';
 
 export interface MonthOptions {
   /** default 30 */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addMsInWindow, inWindow, inWindowAt, localTime, msInWindow, nextLocalHour, wallToEpoch } from '../../src/rules/time.ts';
-import { HOUR, MIN, hours } from './driver.ts';
+import { addMsInWindow, inWindow, inWindowAt, localTime, msInWindow, nextLocalHour, wallToEpoch } from '../../src/time/index.ts';
+import { HOUR, MIN, hours } from '../rules/driver.ts';
 
 describe('local time in the resident zone', () => {
   it.each([

@@ -2,7 +2,7 @@
 // core, scheduler, replay). The figures that count come from real homes' logs (npm run
 // evaluate, docs/detection.md); synthetic routines are far tidier than real ones.
 import { describe, expect, it } from 'vitest';
-import { evaluateRules, generateMonth } from '../../src/rules/evaluate.ts';
+import { evaluateRules, generateMonth } from '../../bench/rules/evaluate.ts';
 
 const HOUR = 3_600_000;
 

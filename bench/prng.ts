@@ -1,0 +1,13 @@
+// A seeded PRNG for the benchmarks, the evaluations and the seeded tests: a failure or a
+// figure reproduces from its seed.
+/** mulberry32: small, fast, and the same sequence everywhere for a seed */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
