@@ -24,6 +24,7 @@
 // asks the provider for it and adopts the id it finds. An answer with an error status means
 // the provider created nothing: that retry is not in doubt.
 import type { Db } from '../store/index.ts';
+import { IN_DOUBT, type Channel, type OutboxStatus, type OutboxRow, type NewMessage } from '../store/ports.ts';
 
 export const STEP_FOLLOW_UP = -1;
 export const STEP_UNANSWERED = -2;
@@ -49,44 +50,20 @@ export function stepFields(code: number | null): { step: number | null; repeat?:
   return repeat > 0 ? { step, repeat } : { step };
 }
 
-export type Channel = 'sms' | 'call';
-/**
- * pending -> sending -> sent -> delivered | undelivered | failed; sending -> pending (to retry) |
- * failed (rejected or gave up); pending | sending -> cancelled (alert handled first).
- * 'sending': a request is in flight, or was when the process died.
- */
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled';
+// the row's shape and states are the store port's (src/store/ports.ts), one definition for both
+// engines: pending -> sending -> sent -> delivered | undelivered | failed; sending -> pending (to
+// retry) | failed (rejected or gave up); pending | sending -> cancelled (alert handled first).
+// 'sending': a request is in flight, or was when the process died.
+export type { Channel, OutboxStatus, OutboxRow, NewMessage } from '../store/ports.ts';
 /** the states the delivery worker still acts on */
 const OPEN = `('pending', 'sending')`;
 /** last_error of a row whose last request (or look-up) ended without telling whether it was carried out */
-export const IN_DOUBT = 'in doubt: ';
+export { IN_DOUBT } from '../store/ports.ts';
 
 /** whether an earlier request for this row may have been accepted by the provider */
 export function inDoubt(row: Pick<OutboxRow, 'status' | 'lastError'>): boolean {
   return row.status === 'sending' || (row.status === 'pending' && (row.lastError ?? '').startsWith(IN_DOUBT));
 }
-
-export interface OutboxRow {
-  id: number;
-  alertId: number | null;
-  residentId: string;
-  contactId: number | null;
-  phone: string;
-  channel: Channel;
-  step: number | null;
-  /** the text, or for a call its TwiML */
-  body: string;
-  status: OutboxStatus;
-  attempts: number;
-  nextAttemptAt: number;
-  providerId: string | null;
-  lastError: string | null;
-  createdAt: number;
-  sentAt: number | null;
-}
-
-/** what a caller enqueues: the row's own fields, and when */
-export type NewMessage = Pick<OutboxRow, 'alertId' | 'residentId' | 'contactId' | 'phone' | 'channel' | 'step' | 'body'> & { at: number };
 
 const cols = `id, alert_id AS alertId, resident_id AS residentId, contact_id AS contactId, phone, channel, step, body, status,
   attempts, next_attempt_at AS nextAttemptAt, provider_id AS providerId, last_error AS lastError, created_at AS createdAt, sent_at AS sentAt`;

@@ -165,6 +165,7 @@ export interface OutboxRow {
   phone: string;
   channel: Channel;
   step: number | null;
+  /** the text, or for a call its TwiML */
   body: string;
   status: OutboxStatus;
   attempts: number;
@@ -175,6 +176,7 @@ export interface OutboxRow {
   sentAt: number | null;
 }
 
+/** what a caller enqueues: the row's own fields, and when */
 export type NewMessage = Pick<OutboxRow, 'alertId' | 'residentId' | 'contactId' | 'phone' | 'channel' | 'step' | 'body'> & { at: number };
 
 /** the SQL of notify/outbox.ts behind a port; see that file for the states and the step codes */
