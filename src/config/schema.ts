@@ -255,7 +255,19 @@ const fixedUnlessSaid = (value: unknown) => (value && typeof value === 'object' 
   ? { mode: 'fixed', ...value } : value);
 
 const inactivity = z.preprocess(fixedUnlessSaid, z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('fixed'), after: duration, activeHours: hours.default({ start: 0, end: 1440, text: '00:00-24:00' }) }).strict(),
+  z.object({ mode: z.literal('fixed'), after: duration, activeHours: hours.default({ start: 0, end: 1440, text: '00:00-24:00' }) }).strict()
+    .superRefine((rule, ctx) => {
+      // the rule counts only time inside activeHours: a window that is small beside `after` would
+      // take weeks of silence to fire, which protects nobody
+      const perDay = rule.activeHours.end > rule.activeHours.start ? rule.activeHours.end - rule.activeHours.start : 1440 - rule.activeHours.start + rule.activeHours.end;
+      const days = rule.after / 60_000 / perDay;
+      if (days > 7) {
+        ctx.addIssue({
+          code: 'custom', path: ['after'],
+          message: `counts only time inside activeHours (${rule.activeHours.text}, ${perDay} min a day), so it would fire after ${Math.ceil(days)} days of silence; widen activeHours or shorten after`,
+        });
+      }
+    }),
   z
     .object({
       mode: z.literal('learned'),

@@ -51,6 +51,8 @@ describe('config validation names the key path', () => {
     // in the user's words, not the validator's
     [resident({ rules: { inactivity: { mode: 'fix', after: '12h' } } }), 'residents[0].rules.inactivity.mode: mode must be fixed or learned'],
     [resident({ rules: { inactivity: { activeHours: '07:00-22:00' } } }), 'residents[0].rules.inactivity.mode: mode must be fixed or learned'],
+    // a fixed rule counts only time inside activeHours: 12 h of a 5-minute window is 144 days
+    [resident({ rules: { inactivity: { mode: 'fixed', after: '12h', activeHours: '07:00-07:05' } } }), 'residents[0].rules.inactivity.after: counts only time inside activeHours (07:00-07:05, 5 min a day), so it would fire after 144 days'],
   ])('%#', (raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
