@@ -8,7 +8,9 @@ import { parseRflinkLine, rflinkKeys } from '../../src/devices/serial/rflink.ts'
 import { DEVICE_KIND_NAMES } from '../../src/config/schema.ts';
 import type { DeviceKind } from '../../src/domain/types.ts';
 
-const seed = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
+// a fixed seed by default, so that a run of the suite is repeatable; FC_SEED=random explores new
+// inputs, FC_SEED=<seed> replays a failure
+const seed = process.env.FC_SEED === 'random' ? {} : { seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261201 };
 const assert = <T>(p: fc.IProperty<T>, runs = 500) => fc.assert(p, { numRuns: runs, ...seed });
 
 const kind = fc.constantFrom<DeviceKind | undefined>(...DEVICE_KIND_NAMES, undefined);
@@ -77,8 +79,9 @@ describe('the zigbee2mqtt dialect decoder, on any input', () => {
     const unknownKey = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty')).filter((k) => !Object.hasOwn(PROPERTIES, k));
     assert(fc.property(readable, unknownKey, value, kind, (obj, extra, v, k) => {
       const withExtra = JSON.parse(JSON.stringify({ ...obj }).replace(/^\{/, `{${JSON.stringify(extra)}:${JSON.stringify(v)}${Object.keys(obj).length ? ',' : ''}`));
+      // both through JSON, as a device's report is (JSON has no -0 to write: the extra key must be the only difference)
       const a = readProperties(withExtra, k);
-      const b = readProperties(obj, k);
+      const b = readProperties(JSON.parse(JSON.stringify(obj)), k);
       expect(a.readings).toEqual(b.readings);
       expect(a.dropped).toEqual(b.dropped);
       expect(Object.getPrototypeOf(a.readings)).toBe(Object.prototype);
