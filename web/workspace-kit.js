@@ -1,7 +1,23 @@
 // Small pieces the workspace screens share: the site's days, residents by id and the areas in
 // use, the area filter, a link to a casefile.
 import { t } from './i18n.js';
-import { h } from './dom.js';
+import { h, replace } from './dom.js';
+import { api, failure } from './api.js';
+
+/**
+ * the site (its today, areas) and the residents, with "loading" on the screen meanwhile; on a
+ * failure the screen says why and this answers null
+ */
+export async function loadSiteAndResidents(main) {
+  replace(main, h('p', { class: 'muted' }, t('loading')));
+  try {
+    const [site, residents] = await Promise.all([api('GET', '/api/site'), api('GET', '/api/residents')]);
+    return { site, residents };
+  } catch (err) {
+    replace(main, failure(err));
+    return null;
+  }
+}
 
 /** today on the site's calendar, as YYYY-MM-DD */
 export function todayIn(timeZone) {

@@ -6,7 +6,7 @@
 import { t, when } from '../i18n.js';
 import { h, replace } from '../dom.js';
 import { api, failure } from '../api.js';
-import { addDays, day, residentIndex, residentLink } from '../workspace-kit.js';
+import { addDays, day, residentIndex, residentLink, loadSiteAndResidents } from '../workspace-kit.js';
 
 const PAGE = 20;
 /** day-wide reminders first, then what is most pressing */
@@ -14,13 +14,10 @@ const KIND_ORDER = ['knock_day', 'festival', 'problem_deadline', 'follow_up_appo
 const kindRank = (kind) => { const i = KIND_ORDER.indexOf(kind); return i < 0 ? KIND_ORDER.length : i; };
 
 export async function renderReminders(main) {
-  replace(main, h('p', { class: 'muted' }, t('loading')));
   const showAll = /[?&]all\b/.test(location.hash);
-  let site;
-  let residents;
-  try {
-    [site, residents] = await Promise.all([api('GET', '/api/site'), api('GET', '/api/residents')]);
-  } catch (err) { replace(main, failure(err)); return; }
+  const loaded = await loadSiteAndResidents(main);
+  if (!loaded) return;
+  const { site, residents } = loaded;
   const { byId } = residentIndex(residents.items);
   const from = h('input', { type: 'date', id: 'rem-from', value: site.today });
   const to = h('input', { type: 'date', id: 'rem-to', value: addDays(site.today, 6) });

@@ -4,17 +4,14 @@
 import { t } from '../i18n.js';
 import { h, replace } from '../dom.js';
 import { api, failure, fetchBlob } from '../api.js';
-import { addDays, areaSelect, residentIndex } from '../workspace-kit.js';
+import { addDays, areaSelect, residentIndex, loadSiteAndResidents } from '../workspace-kit.js';
 
 let chosen = null;
 
 export async function renderReports(main) {
-  replace(main, h('p', { class: 'muted' }, t('loading')));
-  let site;
-  let residents;
-  try {
-    [site, residents] = await Promise.all([api('GET', '/api/site'), api('GET', '/api/residents')]);
-  } catch (err) { replace(main, failure(err)); return; }
+  const loaded = await loadSiteAndResidents(main);
+  if (!loaded) return;
+  const { site, residents } = loaded;
   chosen ??= { from: `${site.today.slice(0, 8)}01`, to: site.today, area: '' };
   const { areas } = residentIndex(residents.items);
   const from = h('input', { type: 'date', id: 'rep-from', value: chosen.from });

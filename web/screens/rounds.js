@@ -4,18 +4,15 @@
 import { t } from '../i18n.js';
 import { h, replace } from '../dom.js';
 import { api, failure } from '../api.js';
-import { addDays, areaSelect, day, residentIndex } from '../workspace-kit.js';
+import { addDays, areaSelect, day, residentIndex, loadSiteAndResidents } from '../workspace-kit.js';
 
 let chosenArea = '';
 const ITEMS = ['health', 'safety', 'needs'];
 
 export async function renderRounds(main, roundId) {
-  replace(main, h('p', { class: 'muted' }, t('loading')));
-  let site;
-  let residents;
-  try {
-    [site, residents] = await Promise.all([api('GET', '/api/site'), api('GET', '/api/residents')]);
-  } catch (err) { replace(main, failure(err)); return; }
+  const loaded = await loadSiteAndResidents(main);
+  if (!loaded) return;
+  const { site, residents } = loaded;
   if (roundId) return renderRound(main, Number(roundId));
   const { areas } = residentIndex(residents.items);
   const body = h('div', { id: 'round-start' });
