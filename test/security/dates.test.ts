@@ -1,27 +1,15 @@
 // Dates the calendar cannot represent are a 400 with the reason, never a 500 (a RangeError
 // thrown deep in Intl), and a problem cannot be solved before its visit or in the future.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startGateway, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+import type { TestGateway } from '../helpers.ts';
 import { rawHttp } from './net.ts';
-
-const auth = { authorization: `Bearer ${CASEWORKER_TOKEN}`, 'content-type': 'application/json' };
-const HOUR = 3_600_000;
+import { startZhang, caseworkerPost, auth, HOUR, iso } from './zhang.ts';
 
 let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startGateway({
-    residents: [{
-      id: 'r-zhang', name: 'Zhang Xiuying', timezone: 'Asia/Shanghai',
-      rules: { inactivity: { mode: 'fixed', after: '12h' }, nightDoor: { hours: '22:00-06:00', after: '10m' } },
-      contacts: [{ name: 'Wang Neighbor', phone: '+8613800000001', role: 'neighbor' }],
-      devices: [{ id: 'zhang-door', kind: 'door', secret: 'door-secret' }],
-    }],
-  });
-});
+beforeAll(async () => { gw = await startZhang(); });
 afterAll(async () => { await gw?.stop(); });
 
-const post = (target: string, body: unknown) => rawHttp(gw.app.httpPort(), { method: 'POST', target, headers: auth, body: JSON.stringify(body) });
-const iso = (ms: number) => new Date(ms).toISOString();
+const post = (target: string, body: unknown) => caseworkerPost(gw, target, body);
 
 describe('dates outside the calendar', () => {
   it.each([

@@ -3,27 +3,14 @@
 // after it was entered (so visits cannot be chained over the days ahead), and without endedAt
 // counts for one hour.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
-import { rawHttp } from './net.ts';
-
-const auth = { authorization: `Bearer ${CASEWORKER_TOKEN}`, 'content-type': 'application/json' };
-const HOUR = 3_600_000;
+import { waitFor, type TestGateway } from '../helpers.ts';
+import { startZhang, caseworkerPost, HOUR, iso } from './zhang.ts';
 
 let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startGateway({
-    residents: [{
-      id: 'r-zhang', name: 'Zhang Xiuying', timezone: 'Asia/Shanghai',
-      rules: { inactivity: { mode: 'fixed', after: '12h' }, nightDoor: { hours: '22:00-06:00', after: '10m' } },
-      contacts: [{ name: 'Wang Neighbor', phone: '+8613800000001', role: 'neighbor' }],
-      devices: [{ id: 'zhang-door', kind: 'door', secret: 'door-secret' }],
-    }],
-  });
-});
+beforeAll(async () => { gw = await startZhang(); });
 afterAll(async () => { await gw?.stop(); });
 
-const post = (target: string, body: unknown) => rawHttp(gw.app.httpPort(), { method: 'POST', target, headers: auth, body: JSON.stringify(body) });
-const iso = (ms: number) => new Date(ms).toISOString();
+const post = (target: string, body: unknown) => caseworkerPost(gw, target, body);
 
 describe('a visit suppresses alarms for a bounded time', () => {
   it('a visit longer than 12 h is refused with the reason', async () => {
