@@ -13,8 +13,10 @@ import type { AlertRow } from './alerts.ts';
 import type { ContactRow, DeviceRow, ResidentRow } from './residents.ts';
 import type { MqttOrigin } from './events.ts';
 import type { TimelinePage, TimelineQuery } from './timeline.ts';
+import type { SessionRow, UserRole, UserRow } from './users.ts';
+import type { AbsenceRow } from './absences.ts';
 
-export type { AlertRow, ContactRow, DeviceRow, ResidentRow, MqttOrigin, TimelinePage, TimelineQuery };
+export type { AlertRow, ContactRow, DeviceRow, ResidentRow, MqttOrigin, TimelinePage, TimelineQuery, SessionRow, UserRole, UserRow, AbsenceRow };
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -299,6 +301,57 @@ export interface AuditPort {
   page(limit: number, beforeId?: number): Promise<AuditEntry[]>;
 }
 
+// ---- people who sign in, their sessions ----------------------------------------------------
+
+export interface UsersPort {
+  /** throws StoreConflict when the username or the display name is taken (either case) */
+  create(u: { username: string; displayName: string; role: UserRole; passwordHash: string }, now: number): Promise<UserRow>;
+  get(id: number): Promise<UserRow | undefined>;
+  /** case does not matter */
+  byUsername(username: string): Promise<UserRow | undefined>;
+  /** case does not matter */
+  byDisplayName(name: string): Promise<UserRow | undefined>;
+  /** enabled first, then by display name */
+  list(): Promise<UserRow[]>;
+  update(u: UserRow, now: number): Promise<void>;
+  signedIn(id: number, now: number): Promise<void>;
+  activeAdmins(): Promise<number>;
+  /** `tokenHash`: the SHA-256 of the cookie's value, never the value */
+  createSession(tokenHash: Buffer, userId: number, csrf: string, now: number, expiresAt: number): Promise<void>;
+  session(tokenHash: Buffer): Promise<SessionRow | undefined>;
+  touch(tokenHash: Buffer, now: number): Promise<void>;
+  deleteSession(tokenHash: Buffer): Promise<void>;
+  deleteSessionsOf(userId: number): Promise<void>;
+  deleteOtherSessions(userId: number, keep: Buffer): Promise<void>;
+  /** sessions past their end, or unused since `idleBefore` */
+  purge(now: number, idleBefore: number): Promise<void>;
+}
+
+// ---- answers kept for retried requests (Idempotency-Key) ----------------------------------
+
+export interface IdempotencyPort {
+  /** the answer given to (actor, key) on this route before, if any */
+  remembered(actor: string, key: string, route: string): Promise<{ status: number; body: string } | undefined>;
+  /** the first answer for (actor, key) stays: a second remember is ignored */
+  remember(actor: string, key: string, route: string, status: number, body: string, now: number): Promise<void>;
+  forgetBefore(at: number): Promise<void>;
+}
+
+// ---- planned absences ----------------------------------------------------------------------
+
+export interface AbsencesPort {
+  insert(a: Omit<AbsenceRow, 'id' | 'cancelledAt' | 'cancelledBy'>): Promise<number>;
+  get(id: number): Promise<AbsenceRow | undefined>;
+  /** not cancelled and not yet over at `now`, soonest first */
+  current(residentId: string, now: number): Promise<AbsenceRow[]>;
+  /** newest start first */
+  recent(residentId: string, limit: number): Promise<AbsenceRow[]>;
+  /** true when this call cancelled it */
+  cancel(id: number, by: string, at: number): Promise<boolean>;
+  /** the resident is back: the absence ends now (kept, not cancelled); true when it was still running */
+  endNow(id: number, at: number): Promise<boolean>;
+}
+
 // ---- the site: its processes, and what is overdue -------------------------------------------
 
 export interface ProcessRow { id: string; site: string; host: string; pid: number; startedAt: number; heartbeatAt: number }
@@ -348,6 +401,9 @@ export interface Ports {
   audit: AuditPort;
   site: SitePort;
   inbound: InboundPort;
+  users: UsersPort;
+  idempotency: IdempotencyPort;
+  absences: AbsencesPort;
 }
 
 export type Tx = Ports;

@@ -725,6 +725,98 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('people: users, sessions, answers kept for retried requests', () => {
+      const li = { username: 'li', displayName: '李社工', role: 'caseworker' as const, passwordHash: 'scrypt$x' };
+      const hash = (n: number) => Buffer.alloc(32, n);
+
+      it('creates, finds (any case), lists enabled people first, updates; a taken name is a StoreConflict', async () => {
+        const u = await store.users.create(li, T0);
+        expect(u).toEqual({ id: u.id, username: 'li', displayName: '李社工', role: 'caseworker', passwordHash: 'scrypt$x', disabled: false,
+          createdAt: T0, updatedAt: T0, lastSignInAt: null });
+        const admin = await store.users.create({ username: 'Ops', displayName: 'Admin Ops', role: 'admin', passwordHash: 'h' }, T0 + 1);
+        expect((await store.users.byUsername('LI'))?.id).toBe(u.id);
+        expect((await store.users.byUsername('ops'))?.id).toBe(admin.id);
+        expect((await store.users.byDisplayName('admin ops'))?.id).toBe(admin.id);
+        expect(await store.users.byUsername('nobody')).toBeUndefined();
+        await expect(store.users.create({ ...li, username: 'LI', displayName: 'other' }, T0)).rejects.toBeInstanceOf(StoreConflict);
+        await expect(store.users.create({ ...li, username: 'li2', displayName: 'ADMIN OPS' }, T0)).rejects.toBeInstanceOf(StoreConflict);
+        expect(await store.users.activeAdmins()).toBe(1);
+        await store.users.update({ ...admin, disabled: true, displayName: 'Admin X' }, T0 + 5);
+        expect(await store.users.get(admin.id)).toMatchObject({ disabled: true, displayName: 'Admin X', updatedAt: T0 + 5, createdAt: T0 + 1 });
+        expect(await store.users.activeAdmins()).toBe(0);
+        await store.users.create({ ...li, username: 'zhou', displayName: 'Zhou' }, T0);
+        expect((await store.users.list()).map((x) => x.displayName)).toEqual(['Zhou', '李社工', 'Admin X']);
+        await store.users.signedIn(u.id, T0 + 9);
+        expect((await store.users.get(u.id))?.lastSignInAt).toBe(T0 + 9);
+        expect(await store.users.get(9999)).toBeUndefined();
+      });
+
+      it('keeps sessions by the hash of their token: touch, end one, all of a person, all but one, purge stale ones', async () => {
+        const u = await store.users.create(li, T0);
+        const other = await store.users.create({ ...li, username: 'zhou', displayName: 'Zhou' }, T0);
+        await store.users.createSession(hash(1), u.id, 'csrf-1', T0, T0 + 1000);
+        await store.users.createSession(hash(2), u.id, 'csrf-2', T0, T0 + 1000);
+        await store.users.createSession(hash(3), u.id, 'csrf-3', T0, T0 + 1000);
+        await store.users.createSession(hash(4), other.id, 'csrf-4', T0, T0 + 50);
+        expect(await store.users.session(hash(1))).toEqual({ userId: u.id, csrf: 'csrf-1', createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 1000 });
+        expect(await store.users.session(hash(9))).toBeUndefined();
+        await store.users.touch(hash(1), T0 + 10);
+        expect((await store.users.session(hash(1)))?.lastSeenAt).toBe(T0 + 10);
+        await store.users.deleteSession(hash(3));
+        expect(await store.users.session(hash(3))).toBeUndefined();
+        await store.users.deleteOtherSessions(u.id, hash(1));
+        expect(await store.users.session(hash(1))).toBeDefined();
+        expect(await store.users.session(hash(2))).toBeUndefined();
+        // expired (hash 4), and idle since before T0 + 5 (none: hash 1 was seen at T0 + 10)
+        await store.users.purge(T0 + 60, T0 + 5);
+        expect(await store.users.session(hash(4))).toBeUndefined();
+        expect(await store.users.session(hash(1))).toBeDefined();
+        await store.users.purge(T0 + 60, T0 + 11);
+        expect(await store.users.session(hash(1))).toBeUndefined();
+        await store.users.createSession(hash(5), u.id, 'c', T0, T0 + 1000);
+        await store.users.deleteSessionsOf(u.id);
+        expect(await store.users.session(hash(5))).toBeUndefined();
+      });
+
+      it('remembers the first answer per (actor, key) on its route, and forgets old ones', async () => {
+        await store.idempotency.remember('user:1', 'key-0001', 'visit:r-zhang', 201, '{"id":1}', T0);
+        await store.idempotency.remember('user:1', 'key-0001', 'visit:r-zhang', 201, '{"id":2}', T0 + 1);
+        expect(await store.idempotency.remembered('user:1', 'key-0001', 'visit:r-zhang')).toEqual({ status: 201, body: '{"id":1}' });
+        expect(await store.idempotency.remembered('user:1', 'key-0001', 'visit:r-chen')).toBeUndefined();
+        expect(await store.idempotency.remembered('user:2', 'key-0001', 'visit:r-zhang')).toBeUndefined();
+        await store.idempotency.remember('user:1', 'key-0002', 'visit:r-chen', 201, '{}', T0 + 100);
+        await store.idempotency.forgetBefore(T0 + 50);
+        expect(await store.idempotency.remembered('user:1', 'key-0001', 'visit:r-zhang')).toBeUndefined();
+        expect(await store.idempotency.remembered('user:1', 'key-0002', 'visit:r-chen')).toEqual({ status: 201, body: '{}' });
+      });
+    });
+
+    describe('planned absences', () => {
+      const away = (startsAt: number, endsAt: number, residentId = 'r-zhang') =>
+        ({ residentId, startsAt, endsAt, note: 'at her daughter', setBy: 'Li', via: 'api' as const, createdAt: T0 });
+
+      it('lists the current ones soonest first and the recent ones newest first; cancels and ends each once', async () => {
+        await seed();
+        const later = await store.absences.insert(away(T0 + 5000, T0 + 9000));
+        const now = await store.absences.insert(away(T0, T0 + 3000));
+        const over = await store.absences.insert(away(T0 - 9000, T0 - 1000));
+        await store.absences.insert(away(T0, T0 + 3000, 'r-chen'));
+        expect(await store.absences.get(now)).toEqual({ id: now, ...away(T0, T0 + 3000), cancelledAt: null, cancelledBy: null });
+        expect((await store.absences.current('r-zhang', T0)).map((a) => a.id)).toEqual([now, later]);
+        expect((await store.absences.recent('r-zhang', 2)).map((a) => a.id)).toEqual([later, now]);
+        expect((await store.absences.recent('r-zhang', 10)).map((a) => a.id)).toEqual([later, now, over]);
+        expect(await store.absences.cancel(later, 'Wang', T0 + 1)).toBe(true);
+        expect(await store.absences.cancel(later, 'Wang', T0 + 2)).toBe(false);
+        expect(await store.absences.get(later)).toMatchObject({ cancelledAt: T0 + 1, cancelledBy: 'Wang' });
+        expect(await store.absences.endNow(now, T0 + 100)).toBe(true);
+        expect(await store.absences.endNow(now, T0 + 200)).toBe(false);
+        expect(await store.absences.endNow(over, T0 + 200)).toBe(false);
+        expect((await store.absences.get(now))?.endsAt).toBe(T0 + 100);
+        expect(await store.absences.current('r-zhang', T0 + 100)).toEqual([]);
+        expect(await store.absences.get(9999)).toBeUndefined();
+      });
+    });
+
     describe('the site: processes and what is overdue', () => {
       const proc = (id: string, startedAt: number, site = 'hz-1') => ({ id, site, host: `host-${id}`, pid: 100, startedAt });
 

@@ -6,7 +6,7 @@ import { eventFromRow } from '../events.ts';
 import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
   AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
-  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports,
+  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
@@ -349,7 +349,7 @@ export function tables(sql: Sql): Ports {
   return {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
-    inbound: inboundTable(sql),
+    inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
   };
 }
 
@@ -385,5 +385,69 @@ export function inboundTable(sql: Sql): InboundPort {
     // ON CONFLICT waits for a concurrent insert of the same sid to commit or roll back: one process wins
     firstTime: async (sid, at) => (await sql.count('INSERT INTO inbound_messages (sid, at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING',
       [sid, at], 'inbound.remember')) === 1,
+  };
+}
+
+// SQLite's users columns are UNIQUE COLLATE NOCASE; here the unique indexes are on lower(...),
+// so the look-ups compare lower(...) too, and lists sort by code point as SQLite does
+const userCols = `id, username, display_name AS "displayName", role, password_hash AS "passwordHash", disabled,
+  created_at AS "createdAt", updated_at AS "updatedAt", last_sign_in_at AS "lastSignInAt"`;
+
+export function usersTable(sql: Sql): UsersPort {
+  const one = async (text: string, params: unknown[], name?: string) => (await sql.rows<UserRow>(text, params, name))[0];
+  return {
+    create: async (u, now) => (await one(`INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${userCols}`, [u.username, u.displayName, u.role, u.passwordHash, now]))!,
+    get: (id) => one(`SELECT ${userCols} FROM users WHERE id = $1`, [id], 'users.get'),
+    byUsername: (username) => one(`SELECT ${userCols} FROM users WHERE lower(username) = lower($1)`, [username], 'users.byUsername'),
+    byDisplayName: (name) => one(`SELECT ${userCols} FROM users WHERE lower(display_name) = lower($1)`, [name]),
+    list: () => sql.rows<UserRow>(`SELECT ${userCols} FROM users ORDER BY disabled, lower(display_name) COLLATE "C", id`),
+    update: async (u, now) => {
+      await sql.rows(`UPDATE users SET display_name = $2, role = $3, password_hash = $4, disabled = $5, updated_at = $6 WHERE id = $1`,
+        [u.id, u.displayName, u.role, u.passwordHash, u.disabled, now]);
+    },
+    signedIn: async (id, now) => { await sql.rows(`UPDATE users SET last_sign_in_at = $2 WHERE id = $1`, [id, now]); },
+    activeAdmins: async () => (await sql.rows<{ n: number }>(`SELECT COUNT(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`))[0].n,
+    createSession: async (tokenHash, userId, csrf, now, expiresAt) => {
+      await sql.rows(`INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)`,
+        [tokenHash, userId, csrf, now, expiresAt]);
+    },
+    session: async (tokenHash) => (await sql.rows<SessionRow>(`SELECT user_id AS "userId", csrf, created_at AS "createdAt",
+      last_seen_at AS "lastSeenAt", expires_at AS "expiresAt" FROM sessions WHERE token_hash = $1`, [tokenHash], 'sessions.get'))[0],
+    touch: async (tokenHash, now) => { await sql.rows(`UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1`, [tokenHash, now], 'sessions.touch'); },
+    deleteSession: async (tokenHash) => { await sql.rows(`DELETE FROM sessions WHERE token_hash = $1`, [tokenHash]); },
+    deleteSessionsOf: async (userId) => { await sql.rows(`DELETE FROM sessions WHERE user_id = $1`, [userId]); },
+    deleteOtherSessions: async (userId, keep) => { await sql.rows(`DELETE FROM sessions WHERE user_id = $1 AND token_hash != $2`, [userId, keep]); },
+    purge: async (now, idleBefore) => { await sql.rows(`DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2`, [now, idleBefore]); },
+  };
+}
+
+export function idempotencyTable(sql: Sql): IdempotencyPort {
+  return {
+    remembered: async (actor, key, route) => (await sql.rows<{ status: number; body: string }>(
+      `SELECT status, body FROM idempotency WHERE actor = $1 AND key = $2 AND route = $3`, [actor, key, route]))[0],
+    remember: async (actor, key, route, status, body, now) => {
+      await sql.rows(`INSERT INTO idempotency (actor, key, route, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (actor, key) DO NOTHING`, [actor, key, route, status, body, now]);
+    },
+    forgetBefore: async (at) => { await sql.rows(`DELETE FROM idempotency WHERE created_at < $1`, [at]); },
+  };
+}
+
+const absenceCols = `id, resident_id AS "residentId", starts_at AS "startsAt", ends_at AS "endsAt", note, set_by AS "setBy", via,
+  created_at AS "createdAt", cancelled_at AS "cancelledAt", cancelled_by AS "cancelledBy"`;
+
+export function absencesTable(sql: Sql): AbsencesPort {
+  return {
+    insert: async (a) => (await sql.rows<{ id: number }>(`INSERT INTO absences (resident_id, starts_at, ends_at, note, set_by, via, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, [a.residentId, a.startsAt, a.endsAt, a.note, a.setBy, a.via, a.createdAt]))[0].id,
+    get: async (id) => (await sql.rows<AbsenceRow>(`SELECT ${absenceCols} FROM absences WHERE id = $1`, [id]))[0],
+    current: (residentId, now) => sql.rows<AbsenceRow>(`SELECT ${absenceCols} FROM absences WHERE resident_id = $1 AND cancelled_at IS NULL
+      AND ends_at > $2 ORDER BY starts_at, id`, [residentId, now], 'absences.current'),
+    recent: (residentId, limit) => sql.rows<AbsenceRow>(`SELECT ${absenceCols} FROM absences WHERE resident_id = $1
+      ORDER BY starts_at DESC, id DESC LIMIT $2`, [residentId, limit]),
+    cancel: async (id, by, at) => (await sql.count(`UPDATE absences SET cancelled_at = $1, cancelled_by = $2 WHERE id = $3 AND cancelled_at IS NULL`,
+      [at, by, id])) > 0,
+    endNow: async (id, at) => (await sql.count(`UPDATE absences SET ends_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1`, [at, id])) > 0,
   };
 }

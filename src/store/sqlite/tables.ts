@@ -8,10 +8,12 @@ import { residentRepository } from '../residents.ts';
 import { alertRepository } from '../alerts.ts';
 import { timelineRepository } from '../timeline.ts';
 import { ruleStateRepository } from '../rule-state.ts';
+import { userRepository } from '../users.ts';
+import { absenceRepository } from '../absences.ts';
 import type { EventRepository } from '../events.ts';
 import type {
   AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
-  VisitRow, VisitsPort, NewContact, PeriodFigures,
+  VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 
@@ -291,4 +293,24 @@ export function siteTable(db: Db): Sync<SitePort> {
 export function inboundTable(db: Db): Sync<InboundPort> {
   const remember = db.prepare('INSERT INTO inbound_messages (sid, at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING');
   return { firstTime: (sid, at) => remember.run(sid, at).changes === 1 };
+}
+
+export function usersTable(db: Db): Sync<UsersPort> {
+  return userRepository(db);
+}
+
+export function idempotencyTable(db: Db): Sync<IdempotencyPort> {
+  const remembered = db.prepare(`SELECT status, body FROM idempotency WHERE actor = ? AND key = ? AND route = ?`);
+  const remember = db.prepare(`INSERT INTO idempotency (actor, key, route, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (actor, key) DO NOTHING`);
+  const forget = db.prepare(`DELETE FROM idempotency WHERE created_at < ?`);
+  return {
+    remembered: (actor, key, route) => remembered.get(actor, key, route) as { status: number; body: string } | undefined,
+    remember: (actor, key, route, status, body, now) => { remember.run(actor, key, route, status, body, now); },
+    forgetBefore: (at) => { forget.run(at); },
+  };
+}
+
+export function absencesTable(db: Db): Sync<AbsencesPort> {
+  return absenceRepository(db);
 }
