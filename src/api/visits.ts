@@ -175,7 +175,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       },
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: problemSchema } } }, ...errors(400, 401, 404) },
     },
-  }, async (request) => ({ items: casefile.visits.problemsOf(request.params.id, request.query.status) }));
+  }, async (request) => ({ items: await casefile.visits.problemsOf(request.params.id, request.query.status) }));
 
   app.get<{ Params: { id: string } }>('/api/problems/:id', {
     schema: {
@@ -183,7 +183,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       response: { 200: problemSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => ({ ...casefile.visits.getProblem(request.params.id), referrals: casefile.referrals.of(request.params.id) }));
+  }, async (request) => ({ ...(await casefile.visits.getProblem(request.params.id)), referrals: casefile.referrals.of(request.params.id) }));
 
   app.patch<{ Params: { id: string }; Body: ProblemPatch }>('/api/problems/:id', {
     schema: {
@@ -192,7 +192,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       body: problemPatch, response: { 200: problemSchema, ...errors(400, 401, 404, 409) },
     },
   }, async (request) => {
-    const problem = casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
+    const problem = await casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
     opts.problemChanged?.(problem.residentId, problem.id);
     return problem;
   });

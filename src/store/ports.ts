@@ -242,6 +242,8 @@ export interface VisitRow {
   observations: Record<string, string | undefined>;
   recordedBy: string;
   createdAt: number;
+  /** the resident's satisfaction 1-5 asked on a follow-up visit, or null */
+  satisfaction: number | null;
 }
 
 export interface ProblemRow {
@@ -258,6 +260,10 @@ export interface ProblemRow {
   solvedAt: number | null;
   followUpVisitId: number | null;
   satisfaction: number | null;
+  /** the handbook's sub-kind of the category, or null */
+  subcategory: string | null;
+  /** what was done to solve it */
+  resolution: string | null;
 }
 
 export interface PeriodFigures {
@@ -275,17 +281,20 @@ export interface PeriodFigures {
 export interface VisitsPort {
   /** bumps and returns the year's problem counter: two visits never share a number */
   nextProblemSeq(year: number): Promise<number>;
-  insertVisit(v: Omit<VisitRow, 'id'>): Promise<number>;
+  insertVisit(v: Omit<VisitRow, 'id' | 'satisfaction'> & { satisfaction?: number | null }): Promise<number>;
   getVisit(id: number): Promise<VisitRow | undefined>;
   /** newest first, strictly older than (beforeAt, beforeId) */
   visitsOf(residentId: string, limit: number, beforeAt?: number, beforeId?: number): Promise<VisitRow[]>;
   /** each resident's latest visit at or before `now` */
   lastVisits(now: number): Promise<Map<string, number>>;
-  insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction'>): Promise<void>;
+  insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'subcategory' | 'resolution'> & { subcategory?: string | null }): Promise<void>;
   getProblem(id: string): Promise<ProblemRow | undefined>;
   problemsOfVisits(visitIds: number[]): Promise<ProblemRow[]>;
   problemsOf(residentId: string): Promise<ProblemRow[]>;
-  updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'>): Promise<void>;
+  /** `resolution` not given: none (null) */
+  updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'> & { resolution?: string | null }): Promise<void>;
+  /** open problems past their deadline at `now`, by resident, oldest deadline first */
+  overdueProblems(now: number): Promise<Map<string, Array<{ id: string; urgency: Urgency; deadline: number }>>>;
   /** the visits and problems side of GET /api/reports for [start, end), judged as of `cut` */
   periodFigures(start: number, end: number, cut: number): Promise<PeriodFigures>;
 }

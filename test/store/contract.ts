@@ -676,19 +676,29 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         const v2 = await store.visits.insertVisit(visit(T0 + 86_400_000));
         const v3 = await store.visits.insertVisit(visit(T0 + 86_400_000));
         await store.visits.insertVisit(visit(T0 + 5, 'r-chen'));
-        expect(await store.visits.getVisit(v1)).toEqual({ id: v1, ...visit(T0) });
+        expect(await store.visits.getVisit(v1)).toEqual({ id: v1, ...visit(T0), satisfaction: null });
+        const rated = await store.visits.insertVisit({ ...visit(T0 - 10, 'r-chen'), satisfaction: 4 });
+        expect((await store.visits.getVisit(rated))?.satisfaction).toBe(4);
         expect((await store.visits.visitsOf('r-zhang', 2)).map((v) => v.id)).toEqual([v3, v2]);
         expect((await store.visits.visitsOf('r-zhang', 10, T0 + 86_400_000, v3)).map((v) => v.id)).toEqual([v2, v1]);
         expect(await store.visits.lastVisits(T0 + 10)).toEqual(new Map([['r-zhang', T0], ['r-chen', T0 + 5]]));
         const problem = { visitId: v1, residentId: 'r-zhang', description: '水龙头漏水', category: 'livelihood' as const, urgency: 'high' as const, responsible: '李社工', deadline: T0 + 86_400_000, openedAt: T0 };
         await store.visits.insertProblem({ id: 'WT2026001', ...problem });
         await store.visits.insertProblem({ id: 'WT2026002', ...problem, visitId: v2, urgency: 'normal', openedAt: T0 + 86_400_000 });
-        expect(await store.visits.getProblem('WT2026001')).toEqual({ id: 'WT2026001', ...problem, status: 'pending', solvedAt: null, followUpVisitId: null, satisfaction: null });
-        expect((await store.visits.problemsOfVisits([v1, v2])).map((p) => p.id)).toEqual(['WT2026001', 'WT2026002']);
+        expect(await store.visits.getProblem('WT2026001')).toEqual({ id: 'WT2026001', ...problem, status: 'pending', solvedAt: null, followUpVisitId: null, satisfaction: null,
+          subcategory: null, resolution: null });
+        await store.visits.insertProblem({ id: 'WT2026003', ...problem, subcategory: 'housing_repair', deadline: T0 + 10 });
+        expect(await store.visits.getProblem('WT2026003')).toMatchObject({ subcategory: 'housing_repair', resolution: null });
+        // open and past their deadline, per resident, oldest deadline first
+        expect(await store.visits.overdueProblems(T0 + 86_400_001)).toEqual(new Map([['r-zhang', [
+          { id: 'WT2026003', urgency: 'high', deadline: T0 + 10 }, { id: 'WT2026001', urgency: 'high', deadline: T0 + 86_400_000 },
+          { id: 'WT2026002', urgency: 'normal', deadline: T0 + 86_400_000 }]]]));
+        expect((await store.visits.problemsOfVisits([v1, v2])).map((p) => p.id)).toEqual(['WT2026001', 'WT2026002', 'WT2026003']);
         expect(await store.visits.problemsOfVisits([v3])).toEqual([]);
-        expect((await store.visits.problemsOf('r-zhang')).map((p) => p.id)).toEqual(['WT2026002', 'WT2026001']);
-        await store.visits.updateProblem({ id: 'WT2026001', status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王' });
-        expect(await store.visits.getProblem('WT2026001')).toMatchObject({ status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王' });
+        expect((await store.visits.problemsOf('r-zhang')).map((p) => p.id)).toEqual(['WT2026002', 'WT2026003', 'WT2026001']);
+        await store.visits.updateProblem({ id: 'WT2026001', status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王', resolution: '修好了' });
+        expect(await store.visits.getProblem('WT2026001')).toMatchObject({ status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王', resolution: '修好了' });
+        expect([...(await store.visits.overdueProblems(T0 + 86_400_001)).get('r-zhang')!].map((p) => p.id)).toEqual(['WT2026003', 'WT2026002']);
         const err = await store.visits.insertProblem({ id: 'WT2026001', ...problem }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(StoreConflict);
       });

@@ -10,6 +10,7 @@ import type {
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
+import { byResident } from '../grouping.ts';
 
 const BUCKET_MS = 15 * 60_000;
 
@@ -285,9 +286,9 @@ export function outboxTable(sql: Sql): OutboxPort {
 }
 
 const visitCols = `id, resident_id AS "residentId", visitor, at, ended_at AS "endedAt", purpose, notes, observations,
-  recorded_by AS "recordedBy", created_at AS "createdAt"`;
+  recorded_by AS "recordedBy", created_at AS "createdAt", satisfaction`;
 const problemCols = `id, visit_id AS "visitId", resident_id AS "residentId", description, category, urgency, responsible,
-  deadline, status, opened_at AS "openedAt", solved_at AS "solvedAt", follow_up_visit_id AS "followUpVisitId", satisfaction`;
+  deadline, status, opened_at AS "openedAt", solved_at AS "solvedAt", follow_up_visit_id AS "followUpVisitId", satisfaction, subcategory, resolution`;
 const visitFromRow = (row: any): VisitRow => ({ ...row, observations: JSON.parse(row.observations) });
 
 export function visitsTable(sql: Sql): VisitsPort {
@@ -295,26 +296,28 @@ export function visitsTable(sql: Sql): VisitsPort {
   return {
     nextProblemSeq: async (year) => (await sql.rows<{ seq: number }>(`INSERT INTO problem_seq (year, seq) VALUES ($1, 1)
       ON CONFLICT (year) DO UPDATE SET seq = problem_seq.seq + 1 RETURNING seq`, [year]))[0].seq,
-    insertVisit: async (v) => (await sql.rows<{ id: number }>(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [v.residentId, v.visitor, v.at, v.endedAt, v.purpose, v.notes, JSON.stringify(v.observations), v.recordedBy, v.createdAt]))[0].id,
+    insertVisit: async (v) => (await sql.rows<{ id: number }>(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [v.residentId, v.visitor, v.at, v.endedAt, v.purpose, v.notes, JSON.stringify(v.observations), v.recordedBy, v.createdAt, v.satisfaction ?? null]))[0].id,
     getVisit: async (id) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE id = $1`, [id])).map(visitFromRow)[0],
     visitsOf: async (residentId, limit, beforeAt = 8.64e15, beforeId = 0) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE resident_id = $1
       AND (at, id) < ($2::bigint, $3::bigint) ORDER BY at DESC, id DESC LIMIT $4`, [residentId, beforeAt, beforeId, limit])).map(visitFromRow),
     lastVisits: async (now) => new Map((await sql.rows<{ residentId: string; at: number }>(
       `SELECT resident_id AS "residentId", MAX(at) AS at FROM visits WHERE at <= $1 GROUP BY resident_id`, [now])).map((r) => [r.residentId, r.at])),
     insertProblem: async (p) => {
-      await sql.rows(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)`,
-      [p.id, p.visitId, p.residentId, p.description, p.category, p.urgency, p.responsible, p.deadline, p.openedAt]);
+      await sql.rows(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at, subcategory)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)`,
+      [p.id, p.visitId, p.residentId, p.description, p.category, p.urgency, p.responsible, p.deadline, p.openedAt, p.subcategory ?? null]);
     },
     getProblem: async (id) => (await sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE id = $1`, [id]))[0],
     problemsOfVisits: (visitIds) => sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE visit_id = ANY($1::bigint[]) ORDER BY id`, [visitIds]),
     problemsOf: (residentId) => sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE resident_id = $1 ORDER BY opened_at DESC, id DESC`, [residentId]),
     updateProblem: async (p) => {
-      await sql.rows(`UPDATE problems SET status = $2, solved_at = $3, follow_up_visit_id = $4, satisfaction = $5, responsible = $6 WHERE id = $1`,
-        [p.id, p.status, p.solvedAt, p.followUpVisitId, p.satisfaction, p.responsible]);
+      await sql.rows(`UPDATE problems SET status = $2, solved_at = $3, follow_up_visit_id = $4, satisfaction = $5, responsible = $6, resolution = $7 WHERE id = $1`,
+        [p.id, p.status, p.solvedAt, p.followUpVisitId, p.satisfaction, p.responsible, p.resolution ?? null]);
     },
+    overdueProblems: async (now) => byResident(await sql.rows(`SELECT id, resident_id AS "residentId", urgency, deadline FROM problems
+      WHERE status != 'solved' AND deadline < $1 ORDER BY deadline, id`, [now])),
     periodFigures: async (start, end, cut) => {
       const v = (await sql.rows<{ visits: number; residentsVisited: number }>(`SELECT COUNT(*)::int AS visits,
         COUNT(DISTINCT resident_id)::int AS "residentsVisited" FROM visits WHERE at >= $1 AND at < $2`, [start, end]))[0];

@@ -10,6 +10,7 @@ import { timelineRepository } from '../timeline.ts';
 import { ruleStateRepository } from '../rule-state.ts';
 import { userRepository } from '../users.ts';
 import { absenceRepository } from '../absences.ts';
+import { byResident, type OverdueProblem } from '../grouping.ts';
 import type { EventRepository } from '../events.ts';
 import type {
   AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
@@ -186,9 +187,9 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
 }
 
 const visitCols = `id, resident_id AS residentId, visitor, at, ended_at AS endedAt, purpose, notes, observations,
-  recorded_by AS recordedBy, created_at AS createdAt`;
+  recorded_by AS recordedBy, created_at AS createdAt, satisfaction`;
 const problemCols = `id, visit_id AS visitId, resident_id AS residentId, description, category, urgency, responsible,
-  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction`;
+  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction, subcategory, resolution`;
 
 function visitFromRow(row: any): VisitRow {
   return { ...row, observations: JSON.parse(row.observations) };
@@ -197,10 +198,10 @@ function visitFromRow(row: any): VisitRow {
 export function visitsTable(db: Db): Sync<VisitsPort> {
   const s = {
     nextSeq: db.prepare(`INSERT INTO problem_seq (year, seq) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET seq = seq + 1 RETURNING seq`),
-    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
-      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt)`),
-    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
-      VALUES (@id, @visitId, @residentId, @description, @category, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
+    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
+      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt, @satisfaction)`),
+    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, subcategory, urgency, responsible, deadline, status, opened_at)
+      VALUES (@id, @visitId, @residentId, @description, @category, @subcategory, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
     getVisit: db.prepare(`SELECT ${visitCols} FROM visits WHERE id = ?`),
     visitsOf: db.prepare(`SELECT ${visitCols} FROM visits WHERE resident_id = @residentId
       AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`),
@@ -208,7 +209,8 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
     problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
     getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
     updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
-      satisfaction = @satisfaction, responsible = @responsible WHERE id = @id`),
+      satisfaction = @satisfaction, responsible = @responsible, resolution = @resolution WHERE id = @id`),
+    overdueProblems: db.prepare(`SELECT id, resident_id AS residentId, urgency, deadline FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline, id`),
     lastVisits: db.prepare(`SELECT resident_id AS residentId, MAX(at) AS at FROM visits WHERE at <= ? GROUP BY resident_id`),
     // the period report (casefile/reports.ts)
     visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= ? AND at < ?`),
@@ -220,7 +222,7 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
   };
   return {
     nextProblemSeq: (year) => (s.nextSeq.get(year) as { seq: number }).seq,
-    insertVisit: (v) => Number(s.insertVisit.run({ ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid),
+    insertVisit: (v) => Number(s.insertVisit.run({ satisfaction: null, ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid),
     getVisit: (id) => {
       const row = s.getVisit.get(id);
       return row ? visitFromRow(row) : undefined;
@@ -228,11 +230,12 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
     visitsOf: (residentId, limit, beforeAt = 8.64e15, beforeId = 0) =>
       s.visitsOf.all({ residentId, limit, at: beforeAt, id: beforeId }).map(visitFromRow),
     lastVisits: (now) => new Map((s.lastVisits.all(now) as Array<{ residentId: string; at: number }>).map((r) => [r.residentId, r.at])),
-    insertProblem: (p) => { s.insertProblem.run(p); },
+    insertProblem: (p) => { s.insertProblem.run({ subcategory: null, ...p }); },
     getProblem: (id) => s.getProblem.get(id) as ProblemRow | undefined,
     problemsOfVisits: (visitIds) => s.problemsOfVisits.all(JSON.stringify(visitIds)) as ProblemRow[],
     problemsOf: (residentId) => s.problemsOf.all(residentId) as ProblemRow[],
-    updateProblem: (p) => { s.updateProblem.run(p); },
+    updateProblem: (p) => { s.updateProblem.run({ ...p, resolution: p.resolution ?? null }); },
+    overdueProblems: (now) => byResident(s.overdueProblems.all(now) as OverdueProblem[]),
     periodFigures(start, end, cut): PeriodFigures {
       const v = s.visits.get(start, end) as { visits: number; residentsVisited: number };
       const due = s.due.get(start, cut) as { due: number; onTime: number };
