@@ -61,7 +61,7 @@ export function createCasefile(deps: CasefileDeps) {
     warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
     warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
     provisioning: provisioningService({
-      db: deps.db, residents: deps.residents, alerts: deps.alerts, repo, bridgeUsernames: new Set(deps.bridgeUsernames),
+      store: deps.store, alerts: deps.alerts, bridgeUsernames: new Set(deps.bridgeUsernames),
       siteTimeZone: site.timeZone, configSecret: deps.configSecret, now: deps.now, devicesChanged: deps.devicesChanged, residentsChanged: deps.residentsChanged,
     }),
     activity,
