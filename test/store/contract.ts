@@ -295,6 +295,26 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.events.activityBuckets('r-zhang', T0, T0 + 3 * q)).toEqual([{ bucket: T0 / q, n: 2 }, { bucket: T0 / q + 1, n: 1 }]);
         expect(await store.events.activityCount('r-chen', T0, T0 + 3 * q)).toBe(1);
       });
+
+      it('counts a door as the rules core does: only when its state changes, so an hourly "closed" check-in is no activity', async () => {
+        await seed();
+        const h = 3_600_000;
+        // first report "closed" (a check-in), three more hourly check-ins, a self-test "open" between them
+        for (let i = 0; i < 4; i++) await store.ingest.append(event('zhang-door', T0 + i * h, { contact: true, battery: 90 }));
+        await store.ingest.append(event('zhang-door', T0 + 2 * h + 5, { contact: false, test: true }));
+        expect(await store.events.activityCount('r-zhang', T0, T0 + 5 * h)).toBe(0);
+        // the door opens and closes: two changes; the next hourly "closed" is none again
+        await store.ingest.append(event('zhang-door', T0 + 4 * h, { contact: false }));
+        await store.ingest.append(event('zhang-door', T0 + 4 * h + 60_000, { contact: true }));
+        await store.ingest.append(event('zhang-door', T0 + 5 * h, { contact: true }));
+        expect(await store.events.activityCount('r-zhang', T0, T0 + 6 * h)).toBe(2);
+        // a window that starts after the opening still knows the door was open before it
+        expect(await store.events.activityCount('r-zhang', T0 + 4 * h + 1, T0 + 6 * h)).toBe(1);
+        expect(await store.events.activityBuckets('r-zhang', T0, T0 + 6 * h)).toEqual([{ bucket: (T0 + 4 * h) / (15 * 60_000), n: 2 }]);
+        // each door by its own reports: another door's first "open" is a change of its own
+        await store.ingest.append(event('zhang-fridge', T0 + 5 * h + 1, { contact: false }));
+        expect(await store.events.activityCount('r-zhang', T0 + 5 * h, T0 + 6 * h)).toBe(1);
+      });
     });
 
     describe('timeline', () => {

@@ -102,12 +102,21 @@ export function residentsTable(sql: Sql): ResidentsPort {
   };
 }
 
-/** activity as the casefile counts it (sqlite/tables.ts ACTIVITY), on the payload parsed once as p */
+/**
+ * activity as the rules core counts it (sqlite/tables.ts activitySql says why), on the payload
+ * parsed once as p; `before` is the contact of the door's previous non-test report, if any
+ */
 const ACTIVE = `COALESCE((p ->> 'test')::boolean, false) = false AND (
-  (p -> 'contact') IS NOT NULL AND p -> 'contact' <> 'null'::jsonb
+  (p -> 'contact') IS NOT NULL AND p -> 'contact' <> 'null'::jsonb AND p -> 'contact' <> COALESCE(before, 'true'::jsonb)
   OR p -> 'occupancy' = 'true'::jsonb
   OR (jsonb_typeof(p -> 'action') = 'string' AND p ->> 'action' NOT LIKE '%release'))`;
-const stateEvents = `(SELECT at, payload::jsonb AS p FROM events WHERE resident_id = $1 AND at >= $2 AND at < $3 AND type = 'state') e`;
+const previousContact = `CASE WHEN e.payload::jsonb -> 'contact' IS NOT NULL THEN (SELECT b.payload::jsonb -> 'contact' FROM events b
+    WHERE b.resident_id = e.resident_id AND (b.at, b.id) < (e.at, e.id) AND b.device_id = e.device_id AND b.type = 'state'
+      AND b.payload::jsonb -> 'contact' IS NOT NULL AND b.payload::jsonb -> 'contact' <> 'null'::jsonb
+      AND COALESCE((b.payload::jsonb ->> 'test')::boolean, false) = false
+    ORDER BY b.at DESC, b.id DESC LIMIT 1) END`;
+const stateEvents = `(SELECT e.at, e.payload::jsonb AS p, ${previousContact} AS before FROM events e
+  WHERE e.resident_id = $1 AND e.at >= $2 AND e.at < $3 AND e.type = 'state') e`;
 
 export function eventsTable(sql: Sql): EventsPort {
   const cols = `e.id, e.at, e.device_id, e.resident_id, e.type, e.source, e.payload, d.kind`;

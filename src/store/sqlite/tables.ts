@@ -22,15 +22,27 @@ import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 export type Sync<P> = { [K in keyof P]: P[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 /**
- * Activity is a person moving about: a door contact report (opened or closed), occupancy seen,
- * or a button press. Self-tests and the "release" that ends a held button are not; smoke,
- * battery and availability reports are the device's state, not the resident's.
- * (casefile/activity.ts ACTIVITY_SQL; postgres/tables.ts says the same in its dialect)
+ * Activity is a person moving about, as the rules core counts it (rules/devices.ts onContact):
+ * a door contact report that changes the door's state (opened or closed; a device's first
+ * report counts only when it is "open"), occupancy seen, or a button press. So a door's hourly
+ * check-in that repeats "closed" is not activity, here or for inactivity. Self-tests and the
+ * "release" that ends a held button are not; smoke, battery and availability reports are the
+ * device's state, not the resident's. `e` names the events row being judged; its door's previous
+ * report is the latest non-test contact report of that device before it (the resident's index).
+ * (postgres/tables.ts says the same in its dialect; the contract suite holds both to it)
  */
-const ACTIVITY = `type = 'state' AND COALESCE(json_extract(payload, '$.test'), 0) = 0 AND (
-  json_extract(payload, '$.contact') IS NOT NULL
-  OR json_extract(payload, '$.occupancy') = 1
-  OR (json_extract(payload, '$.action') IS NOT NULL AND json_extract(payload, '$.action') NOT LIKE '%release'))`;
+export function activitySql(e = 'events'): string {
+  const contact = (row: string) => `json_extract(${row}.payload, '$.contact')`;
+  const notTest = (row: string) => `COALESCE(json_extract(${row}.payload, '$.test'), 0) = 0`;
+  return `${e}.type = 'state' AND ${notTest(e)} AND (
+  (${contact(e)} IS NOT NULL AND ${contact(e)} != COALESCE((SELECT ${contact('b')} FROM events b
+      WHERE b.resident_id = ${e}.resident_id AND (b.at, b.id) < (${e}.at, ${e}.id) AND b.device_id = ${e}.device_id
+        AND b.type = 'state' AND ${contact('b')} IS NOT NULL AND ${notTest('b')}
+      ORDER BY b.at DESC, b.id DESC LIMIT 1), 1))
+  OR json_extract(${e}.payload, '$.occupancy') = 1
+  OR (json_extract(${e}.payload, '$.action') IS NOT NULL AND json_extract(${e}.payload, '$.action') NOT LIKE '%release'))`;
+}
+const ACTIVITY = activitySql();
 export const BUCKET_MS = 15 * 60_000;
 
 const contactCols = `id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale`;
