@@ -93,13 +93,18 @@ describe('SerialReceiver over a pty pair', () => {
   });
 
   it('pings the receiver and stays up while it answers', async () => {
-    const { radio, receiver, outages, counts } = await setup();
+    const clock = new VirtualClock(Date.parse('2026-03-02T10:00:00+08:00'));
+    const { radio, receiver, outages, counts } = await setup({}, clock);
     radio.answerPings();
     await receiver.start();
-    await waitFor('three pings', () => radio.received.filter((l) => l === '10;PING;').length >= 3 || undefined, 3000);
-    await sleep(PING_MS * 4); // longer than the silence limit
+    // six intervals, twice the silence limit, each ping answered before the next
+    for (let i = 1; i <= 6; i++) {
+      await waitFor(`pong ${i}`, () => (counts.pong ?? 0) >= i || undefined);
+      await clock.advance(PING_MS);
+    }
+    expect(radio.received.filter((l) => l === '10;PING;').length).toBeGreaterThanOrEqual(6);
     expect(outages).toEqual([]);
-    expect(counts.pong).toBeGreaterThanOrEqual(3);
+    expect(receiver.stats().state).toBe('up');
   });
 
   it('counts and ignores unknown ids, banners and garbage without failing', async () => {
