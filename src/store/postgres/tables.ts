@@ -111,8 +111,8 @@ const ACTIVE = `COALESCE((p ->> 'test')::boolean, false) = false AND (
   OR p -> 'occupancy' = 'true'::jsonb
   OR (jsonb_typeof(p -> 'action') = 'string' AND p ->> 'action' NOT LIKE '%release'))`;
 const previousContact = `CASE WHEN e.payload::jsonb -> 'contact' IS NOT NULL THEN (SELECT b.payload::jsonb -> 'contact' FROM events b
-    WHERE b.resident_id = e.resident_id AND (b.at, b.id) < (e.at, e.id) AND b.device_id = e.device_id AND b.type = 'state'
-      AND b.payload::jsonb -> 'contact' IS NOT NULL AND b.payload::jsonb -> 'contact' <> 'null'::jsonb
+    WHERE b.device_id = e.device_id AND b.type = 'state' AND (b.payload::jsonb -> 'contact') IS NOT NULL AND (b.at, b.id) < (e.at, e.id)
+      AND b.resident_id = e.resident_id AND b.payload::jsonb -> 'contact' <> 'null'::jsonb
       AND COALESCE((b.payload::jsonb ->> 'test')::boolean, false) = false
     ORDER BY b.at DESC, b.id DESC LIMIT 1) END`;
 const stateEvents = `(SELECT e.at, e.payload::jsonb AS p, ${previousContact} AS before FROM events e

@@ -28,16 +28,16 @@ export type Sync<P> = { [K in keyof P]: P[K] extends (...args: infer A) => Promi
  * check-in that repeats "closed" is not activity, here or for inactivity. Self-tests and the
  * "release" that ends a held button are not; smoke, battery and availability reports are the
  * device's state, not the resident's. `e` names the events row being judged; its door's previous
- * report is the latest non-test contact report of that device before it (the resident's index).
+ * report is the latest non-test contact report of that device before it (index events_contact, migration 11).
  * (postgres/tables.ts says the same in its dialect; the contract suite holds both to it)
  */
 export function activitySql(e = 'events'): string {
   const contact = (row: string) => `json_extract(${row}.payload, '$.contact')`;
   const notTest = (row: string) => `COALESCE(json_extract(${row}.payload, '$.test'), 0) = 0`;
   return `${e}.type = 'state' AND ${notTest(e)} AND (
-  (${contact(e)} IS NOT NULL AND ${contact(e)} != COALESCE((SELECT ${contact('b')} FROM events b
-      WHERE b.resident_id = ${e}.resident_id AND (b.at, b.id) < (${e}.at, ${e}.id) AND b.device_id = ${e}.device_id
-        AND b.type = 'state' AND ${contact('b')} IS NOT NULL AND ${notTest('b')}
+  (${contact(e)} IS NOT NULL AND ${contact(e)} != COALESCE((SELECT ${contact('b')} FROM events b INDEXED BY events_contact
+      WHERE b.device_id = ${e}.device_id AND b.type = 'state' AND ${contact('b')} IS NOT NULL AND (b.at, b.id) < (${e}.at, ${e}.id)
+        AND b.resident_id = ${e}.resident_id AND ${notTest('b')}
       ORDER BY b.at DESC, b.id DESC LIMIT 1), 1))
   OR json_extract(${e}.payload, '$.occupancy') = 1
   OR (json_extract(${e}.payload, '$.action') IS NOT NULL AND json_extract(${e}.payload, '$.action') NOT LIKE '%release'))`;
