@@ -132,7 +132,7 @@ describe('the method', () => {
     expect(summarise([r]).falseAlerts).toBe(0);
     expect(r.absenceQuestions).toBe(0);
     const fake = { ...r, falseAlerts: [{ openedAt: r.start + HOUR, resolvedAt: r.start + 2 * HOUR, phase: 'days 1-7' as const, reachedNeighbour: true }],
-      cuts: [{ index: 1, at: r.start, phase: 'days 1-7' as const, delayMs: null }, { index: 2, at: r.start, phase: 'days 1-7' as const, delayMs: HOUR }] };
+      cuts: [{ index: 1, at: r.start, phase: 'days 1-7' as const, delayMs: null, via: null }, { index: 2, at: r.start, phase: 'days 1-7' as const, delayMs: HOUR, via: 'inactivity' as const }] };
     const s = summarise([fake], 'days 1-7');
     expect(s).toMatchObject({ days: 7, falseAlerts: 1, reachedNeighbour: 1, cuts: 2, missed: 1, maxMs: 24 * HOUR });
     expect(s.perResidentMonth).toBeCloseTo(30 / 7);
