@@ -25,9 +25,8 @@
 //   until a date. No inactivity alert until then; the resident coming home (the entrance door,
 //   then indoor activity) ends it early. Not back ABSENCE_GRACE_MS after its end: the
 //   caseworker is asked.
-// quiet sensors: when most of the devices that report every day (and the motion sensors and
-//   mats that have never reported) have been silent through a day of the resident's time at
-//   home, the silence is the sensors', not the resident's: the learned mode's alert goes to the
+// quiet sensors: when most of the devices that report every day have been silent through a
+//   day of the resident's time at home, the silence is the sensors', not the resident's: the learned mode's alert goes to the
 //   caseworker as a `device_offline` alert (reason `sensors_quiet`) instead of an inactivity
 //   alarm to the neighbour. See quietSensors.
 import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
@@ -154,7 +153,7 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Tim
 /**
  * The home's sensors, rather than its resident, have gone quiet: of the activity devices that
  * report every day (activity on HABIT_SHARE of the local days from their first to their last,
- * HABIT_MIN_DAYS at least), at least two and at least half have been silent for QUIET_DEVICE_MS
+ * HABIT_MIN_DAYS at least), at least two and at least QUIET_SHARE have been silent for QUIET_DEVICE_MS
  * of the resident's time at home (time away does not count) before `from`. A collapse silences
  * every sensor at once, from the moment it happens; a network that is failing shows a day or
  * more in which the bathroom and the bedroom stay silent while one sensor still reports.
