@@ -215,7 +215,13 @@ export interface OutboxPort {
   ofAlert(alertId: number): Promise<OutboxRow[]>;
   stepRows(alertId: number, step: number): Promise<OutboxRow[]>;
   callOf(alertId: number, phone: string): Promise<OutboxRow | undefined>;
-  newestAlertFor(phone: string, statuses: string[]): Promise<number | null>;
+  /**
+   * The newest alert in one of `statuses` that `phone` was asked about ("Reply 1": an escalation
+   * step or the unanswered notice) by a text or call queued at or before `at` that went out or
+   * may have (sending, sent, delivered, or pending in doubt); never one still queued, failed or
+   * cancelled, which the number never read.
+   */
+  newestAlertFor(phone: string, statuses: string[], at: number): Promise<number | null>;
 }
 
 /** the marker notify/outbox.ts puts before last_error of a row in doubt */
