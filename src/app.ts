@@ -122,12 +122,12 @@ export class App {
       {
         name: 'notify',
         start: async () => {
-          const { db, alerts, timeline, residents } = this.stores;
-          this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const { alerts, timeline } = this.stores;
+          this.alertService = new AlertService({ store: this.store, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
           const liveAlerts = this.live.alertListener(alerts);
           this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
-            config, log, clock: this.clock, metrics, db, outboxPort: this.store.outbox, inbound: this.store.inbound, alerts, residents, timeline,
+            config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
@@ -141,7 +141,7 @@ export class App {
       },
       {
         name: 'rules',
-        start: () => {
+        start: async () => {
           const { db, events, residents } = this.stores;
           this.rules = new RulesRuntime({
             db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
@@ -154,7 +154,7 @@ export class App {
           });
           this.onEvent((event) => this.rules.onEvent(event));
           this.rules.start();
-          this.closeAlertsOfRemovedDevices();
+          await this.closeAlertsOfRemovedDevices();
         },
         stop: () => this.rules?.stop(),
       },
@@ -236,7 +236,10 @@ export class App {
               ...casefilePlugins({
                 db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => { this.loadRegistry(); this.credentialsChanged(deviceId); this.closeAlertsOfRemovedDevices(); },
+                devicesChanged: (deviceId) => {
+                  this.loadRegistry(); this.credentialsChanged(deviceId);
+                  this.closeAlertsOfRemovedDevices().catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
+                },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
                   this.rules.onVisit(v.residentId, v.at, v.until);
@@ -326,10 +329,10 @@ export class App {
   }
 
   /** a device taken out of the config or deleted through the API leaves no alert open behind it */
-  private closeAlertsOfRemovedDevices(): void {
+  private async closeAlertsOfRemovedDevices(): Promise<void> {
     const now = this.clock.now();
-    for (const alert of this.stores.alerts.unresolved()) {
-      if (alert.deviceId && !this.registry.get(alert.deviceId)) this.alertService.resolve(alert.id, 'system', 'device removed', now);
+    for (const alert of await this.store.alerts.unresolved()) {
+      if (alert.deviceId && !this.registry.get(alert.deviceId)) await this.alertService.resolve(alert.id, 'system', 'device removed', now);
     }
   }
 

@@ -180,7 +180,13 @@ export class RulesRuntime {
    */
   private drain(): void {
     this.draining = false;
-    this.drainUrgent();
+    if (this.drainUrgent() && !this.stopping && this.queue.length) {
+      // the alarm's announcements started units of work (its texts into the outbox) that finish
+      // within this turn of the loop: let them, and judge the routine rest on the next turn
+      this.draining = true;
+      setImmediate(() => this.drain());
+      return;
+    }
     const items = this.queue;
     this.queue = [];
     this.commit(items);
@@ -190,9 +196,9 @@ export class RulesRuntime {
    * The residents with a life-safety report first: everything queued for them (in order, so
    * their state moves as it would have), committed and announced before the routine rest.
    */
-  private drainUrgent(): void {
+  private drainUrgent(): boolean {
     this.urgentScheduled = false;
-    if (!this.urgent.size) return;
+    if (!this.urgent.size) return false;
     const residents = this.urgent;
     this.urgent = new Set();
     const first: typeof this.queue = [];
@@ -200,6 +206,7 @@ export class RulesRuntime {
     for (const item of this.queue) (residents.has(item.residentId) ? first : rest).push(item);
     this.queue = rest;
     this.commit(first);
+    return true;
   }
 
   /** judges `items` and commits what must be kept (see drain) */

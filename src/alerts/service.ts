@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AlertRepository, AlertRow, Db, TimelineRepository } from '../store/index.ts';
+import type { AlertRepository, AlertRow, Store, TimelineRepository, Tx } from '../store/index.ts';
 import type { Decision } from '../rules/index.ts';
 
 export interface AlertListener {
@@ -19,7 +19,9 @@ export interface AlertListener {
 export type PersonAction = (residentId: string, action: 'acknowledged' | 'resolved', conditionKey: string, at: number) => void;
 
 export interface AlertServiceDeps {
-  db: Db;
+  /** people's acknowledgements and resolutions: a unit of work each, on either engine */
+  store: Store;
+  /** the rules' decisions (apply) still go through the synchronous repositories, inside the rules' transaction */
   alerts: AlertRepository;
   timeline: TimelineRepository;
   escalation: Config['escalation'];
@@ -86,32 +88,30 @@ export class AlertService {
   }
 
   /** A person acknowledges: "I'm on it". true when this call acknowledged an open alert. */
-  acknowledge(alertId: number, by: string, at: number, via = 'api'): boolean {
-    return this.personActs(alertId, 'acknowledged', at, by, () => this.deps.alerts.acknowledge(alertId, by, at),
+  acknowledge(alertId: number, by: string, at: number, via = 'api'): Promise<boolean> {
+    return this.personActs(alertId, 'acknowledged', at, by, (tx) => tx.alerts.acknowledge(alertId, by, at),
       (row) => ({ type: 'acknowledgement', data: { by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) } }));
   }
 
   /** A person resolves: the condition is dealt with; `note` is what they wrote about it. */
-  resolve(alertId: number, by: string, reason: string, at: number, note?: string): boolean {
-    return this.personActs(alertId, 'resolved', at, by, () => this.deps.alerts.resolve(alertId, by, at),
+  resolve(alertId: number, by: string, reason: string, at: number, note?: string): Promise<boolean> {
+    return this.personActs(alertId, 'resolved', at, by, (tx) => tx.alerts.resolve(alertId, by, at),
       () => ({ type: 'alert_resolved', data: { by, reason, ...(note ? { note } : {}) } }));
   }
 
-  /** the change, its casefile entry in the same transaction, then the rules and listeners told */
-  private personActs(
+  /** the change, its casefile entry in the same unit of work, then (after commit) the rules and listeners told */
+  private async personActs(
     alertId: number, action: 'acknowledged' | 'resolved', at: number, by: string,
-    change: () => boolean, entry: (row: AlertRow) => { type: string; data: Record<string, unknown> },
-  ): boolean {
-    const { alerts, timeline, db } = this.deps;
-    const done = db.transaction(() => {
-      if (!change()) return false;
-      const row = alerts.get(alertId)!;
+    change: (tx: Tx) => Promise<boolean>, entry: (row: AlertRow) => { type: string; data: Record<string, unknown> },
+  ): Promise<boolean> {
+    const row = await this.deps.store.tx(async (tx) => {
+      if (!(await change(tx))) return null;
+      const row = (await tx.alerts.get(alertId))!;
       const { type, data } = entry(row);
-      timeline.add(row.residentId, at, type, { alertId, kind: row.kind, ...data });
-      return true;
-    })();
-    if (!done) return false;
-    const row = alerts.get(alertId)!;
+      await tx.timeline.add(row.residentId, at, type, { alertId, kind: row.kind, ...data });
+      return row;
+    });
+    if (!row) return false;
     this.personAction(row.residentId, action, row.conditionKey, at);
     this.emit(action === 'acknowledged' ? 'alertAcknowledged' : 'alertResolved', row, by);
     return true;
