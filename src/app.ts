@@ -122,8 +122,8 @@ export class App {
       {
         name: 'notify',
         start: async () => {
-          const { alerts, timeline } = this.stores;
-          this.alertService = new AlertService({ store: this.store, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const { alerts } = this.stores;
+          this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
           const liveAlerts = this.live.alertListener(alerts);
           this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
@@ -144,8 +144,8 @@ export class App {
         start: async () => {
           const { db, events, residents } = this.stores;
           this.rules = new RulesRuntime({
-            db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
-            ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
+            store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
+            ruleState: ruleStateRepository(db), alerts: this.alertService,
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.absences = new Absences({
@@ -153,7 +153,7 @@ export class App {
             toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
           });
           this.onEvent((event) => this.rules.onEvent(event));
-          this.rules.start();
+          await this.rules.start();
           await this.closeAlertsOfRemovedDevices();
         },
         stop: () => this.rules?.stop(),
@@ -317,15 +317,18 @@ export class App {
     const key = `receiver_offline:${path}`;
     const residents = new Set(this.registry.all().filter((d) => (protocol === 'jsonl' ? d.jsonl : d.rflink)).map((d) => d.residentId));
     const now = this.clock.now();
-    const announce: Array<() => void> = [];
-    this.stores.db.transaction(() => {
-      for (const residentId of residents) {
-        announce.push(this.alertService.apply(residentId, [down
+    this.store.tx(async (tx) => {
+      const announce: Array<() => void> = [];
+      // in id order, as the rules lock them
+      for (const residentId of [...residents].sort()) {
+        await tx.ruleState.lock(residentId);
+        announce.push(await this.alertService.apply(tx, residentId, [down
           ? { type: 'open', key, kind: 'device_offline', detail: { receiver: path, reason } }
           : { type: 'resolve', key, reason }], now));
       }
-    })();
-    for (const a of announce) a();
+      return announce;
+    }).then((announce) => { for (const a of announce) a(); })
+      .catch((err) => this.log.error({ err, path }, 'could not record a receiver outage'));
   }
 
   /** a device taken out of the config or deleted through the API leaves no alert open behind it */

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AlertRepository, AlertRow, Store, TimelineRepository, Tx } from '../store/index.ts';
+import type { AlertRow, Store, Tx } from '../store/index.ts';
 import type { Decision } from '../rules/index.ts';
 
 export interface AlertListener {
@@ -21,9 +21,6 @@ export type PersonAction = (residentId: string, action: 'acknowledged' | 'resolv
 export interface AlertServiceDeps {
   /** people's acknowledgements and resolutions: a unit of work each, on either engine */
   store: Store;
-  /** the rules' decisions (apply) still go through the synchronous repositories, inside the rules' transaction */
-  alerts: AlertRepository;
-  timeline: TimelineRepository;
   escalation: Config['escalation'];
   log: Logger;
   metrics: Metrics;
@@ -44,42 +41,45 @@ export class AlertService {
   onPersonAction(fn: PersonAction): void { this.personAction = fn; }
 
   /**
-   * Applies one resident's decisions inside the caller's transaction (so the rules state and
-   * the alerts commit together) and returns what to announce once that transaction commits.
+   * Applies one resident's decisions inside the caller's unit of work (so the rules state and
+   * the alerts commit together) and returns what to announce once it has committed. Counts and
+   * announcements wait for the commit: a unit of work may run again.
    */
-  apply(residentId: string, decisions: Decision[], at: number): () => void {
-    const { alerts, timeline } = this.deps;
+  async apply(tx: Tx, residentId: string, decisions: Decision[], at: number): Promise<() => void> {
+    const { alerts, timeline } = tx;
     const announce: Array<() => void> = [];
     for (const d of decisions) {
       if (d.type === 'record') {
-        timeline.add(residentId, at, 'note', { note: d.note, deviceId: d.deviceId });
+        await timeline.add(residentId, at, 'note', { note: d.note, deviceId: d.deviceId });
         continue;
       }
-      const ongoing = alerts.ongoing(residentId, d.key);
+      const ongoing = await alerts.ongoing(residentId, d.key);
       if (d.type === 'open' && !ongoing) {
-        const id = alerts.insert({
+        const id = await alerts.insert({
           residentId, kind: d.kind, conditionKey: d.key, deviceId: d.deviceId ?? null, openedAt: at, detail: d.detail,
           // the escalation cursor is the durable timer: set now, so a crash before any text is sent
           // still leaves this alert due for its first step when the gateway starts again
           escalationDue: this.deps.escalation[d.kind] ? at : null,
         });
-        timeline.add(residentId, at, 'alert', { alertId: id, kind: d.kind, status: 'open', deviceId: d.deviceId, detail: d.detail });
-        const row = alerts.get(id)!;
-        this.deps.metrics.inc('gateway_alerts_opened_total', { kind: d.kind });
-        announce.push(() => this.emit('alertOpened', row));
+        await timeline.add(residentId, at, 'alert', { alertId: id, kind: d.kind, status: 'open', deviceId: d.deviceId, detail: d.detail });
+        const row = (await alerts.get(id))!;
+        announce.push(() => {
+          this.deps.metrics.inc('gateway_alerts_opened_total', { kind: d.kind });
+          this.emit('alertOpened', row);
+        });
       } else if (d.type === 'open' || d.type === 'update') {
         // an 'open' for a condition that already has an alert (a replay after a restart) is an update
         if (!ongoing) continue;
         const note = d.type === 'update' ? d.note : 'repeated';
         const notes = [...((ongoing.detail.notes as Array<unknown>) ?? []), { at: new Date(at).toISOString(), note }].slice(-MAX_NOTES);
-        alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
-        timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
+        await alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
+        await timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
         announce.push(() => this.emit('alertUpdated', ongoing));
       } else if (d.type === 'resolve') {
         if (!ongoing) continue;
-        if (alerts.resolve(ongoing.id, 'system', at)) {
-          timeline.add(residentId, at, 'alert_resolved', { alertId: ongoing.id, kind: ongoing.kind, by: 'system', reason: d.reason });
-          const row = alerts.get(ongoing.id)!;
+        if (await alerts.resolve(ongoing.id, 'system', at)) {
+          await timeline.add(residentId, at, 'alert_resolved', { alertId: ongoing.id, kind: ongoing.kind, by: 'system', reason: d.reason });
+          const row = (await alerts.get(ongoing.id))!;
           announce.push(() => this.emit('alertResolved', row, 'system'));
         }
       }

@@ -358,6 +358,15 @@ export interface Ports {
 
 export type Tx = Ports;
 
+export interface TxOptions {
+  /**
+   * false: this commit may skip its own flush to disk (SQLite under storage.sync: full runs it at
+   * synchronous = NORMAL; PostgreSQL: SET LOCAL synchronous_commit = off). Only for what can be
+   * rebuilt from a durable record: the rules' state and decisions, which the events replay.
+   */
+  durable?: boolean;
+}
+
 export interface Store extends Ports {
   readonly engine: Engine;
   /** the migrations applied: the schema version of the database */
@@ -369,7 +378,7 @@ export interface Store extends Ports {
    * must be with ruleState.lock). `fn` may be run again after a serialisation failure or a
    * deadlock, so it must do nothing but store work (announce after tx resolves).
    */
-  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T>;
   /** device events: group commit */
   ingest: Ingest;
   close(): Promise<void>;

@@ -809,6 +809,16 @@ export function storeContract(engine: string, harness: EngineHarness): void {
     });
 
     describe('unit of work', () => {
+      it('one that need not be durable ({ durable: false }) commits and rolls back like any other, and the next durable one is as before', async () => {
+        await seed();
+        await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 1 }, 1, T0); }, { durable: false });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        await expect(store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 2 }, 2, T0); throw new Error('no'); }, { durable: false })).rejects.toThrow('no');
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 3 }, 3, T0); });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 3 }, lastEventId: 3 });
+      });
+
       it('commits everything together, or nothing when its function throws', async () => {
         await seed();
         const id = await store.tx(async (tx) => {

@@ -5,7 +5,7 @@
 import { openDatabase, type Db, type OpenOptions } from '../db.ts';
 import { MIGRATIONS } from '../migrations.ts';
 import { eventRepository } from '../events.ts';
-import { StoreConflict, type Ingest, type Ports, type Store, type Tx } from '../ports.ts';
+import { StoreConflict, type Ingest, type Ports, type Store, type Tx, type TxOptions } from '../ports.ts';
 import { Gate } from './gate.ts';
 import {
   alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable, type Sync,
@@ -98,17 +98,25 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     ...outside,
     ingest,
     ingestLastError: () => (gate.busy || closed ? lastSeen : (lastSeen = events.lastError())),
-    tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    tx<T>(fn: (tx: Tx) => Promise<T>, txOptions: TxOptions = {}): Promise<T> {
+      // under sync: full a commit that need not be durable skips its fsync (the next durable
+      // commit's carries it to disk); under sync: normal none pays one anyway
+      const relaxed = txOptions.durable === false && options.sync === 'full';
       return gate.hold(async () => {
-        // IMMEDIATE: the write lock now, not at the first write (no upgrade deadlock with a reader)
-        db.exec('BEGIN IMMEDIATE');
+        if (relaxed) db.pragma('synchronous = NORMAL');
         try {
-          const result = await fn(inside);
-          db.exec('COMMIT');
-          return result;
-        } catch (err) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw err;
+          // IMMEDIATE: the write lock now, not at the first write (no upgrade deadlock with a reader)
+          db.exec('BEGIN IMMEDIATE');
+          try {
+            const result = await fn(inside);
+            db.exec('COMMIT');
+            return result;
+          } catch (err) {
+            if (db.inTransaction) db.exec('ROLLBACK');
+            throw err;
+          }
+        } finally {
+          if (relaxed) db.pragma('synchronous = FULL');
         }
       });
     },
@@ -156,7 +164,8 @@ export function guarded(db: Db, gate: Gate): Db {
       const value = Reflect.get(target, prop, target);
       if (prop === 'prepare') return (sql: string) => statement(target.prepare(sql));
       if (prop === 'exec') return (sql: string) => { check('exec'); return target.exec(sql); };
-      if (prop === 'pragma') return (...args: Parameters<Db['pragma']>) => { check('pragma'); return target.pragma(...args); };
+      // a pragma that sets something (synchronous = NORMAL) writes; one that asks does not
+      if (prop === 'pragma') return (...args: Parameters<Db['pragma']>) => { if (args[0].includes('=')) check('pragma'); return target.pragma(...args); };
       if (prop === 'transaction') {
         return (fn: (...a: unknown[]) => unknown) => {
           const tx = target.transaction(fn);
