@@ -8,7 +8,7 @@ import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
   openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type UsersPort,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
@@ -19,7 +19,6 @@ import { Absences, absenceRoutes } from './api/absences.ts';
 import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
 import { demoRoutes } from './api/demo.ts';
-import { userRepository, type UserRepository } from './store/users.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
@@ -44,7 +43,7 @@ export interface Stores {
   events: EventRepository;
   timeline: TimelineRepository;
   alerts: AlertRepository;
-  users: UserRepository;
+  users: UsersPort;
 }
 
 export class App {
@@ -90,7 +89,7 @@ export class App {
           const db = this.store.db;
           this.stores = {
             db, residents: residentRepository(db), events: eventRepository(db),
-            timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
+            timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
           };
           try {
             this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
@@ -234,7 +233,7 @@ export class App {
             users: this.stores.users, now: () => this.clock.now(),
             plugins: [
               ...casefilePlugins({
-                db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
+                store: this.store, db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
                 devicesChanged: (deviceId) => {
                   this.loadRegistry(); this.credentialsChanged(deviceId);
@@ -252,7 +251,7 @@ export class App {
               this.notifier.routes,
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {
-                users: this.stores.users, now: () => this.clock.now(), log: log.child({ module: 'users' }),
+                users: this.stores.users, audit: this.store.audit, now: () => this.clock.now(), log: log.child({ module: 'users' }),
                 secureCookies: /^https:/i.test(config.http.publicUrl ?? ''), endStreams: (key) => this.live.closeFor(key),
               }),
               // texts to the log: a newcomer can play the neighbour's "1" (README "Caseworker workspace")

@@ -8,7 +8,8 @@ import { eventRepository } from '../events.ts';
 import { StoreConflict, type Ingest, type Ports, type Store, type Tx, type TxOptions } from '../ports.ts';
 import { Gate } from './gate.ts';
 import {
-  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable, type Sync,
+  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable,
+  usersTable, idempotencyTable, absencesTable, type Sync,
 } from './tables.ts';
 
 export interface SqliteStore extends Store {
@@ -70,6 +71,9 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     audit: auditTable(db),
     site: siteTable(db),
     inbound: inboundTable(db),
+    users: usersTable(db),
+    idempotency: idempotencyTable(db),
+    absences: absencesTable(db),
   };
   // outside a unit of work each call waits for the gate; inside, the unit holds it already
   const outside = asyncPorts(sync, (fn) => gate.run(fn));
