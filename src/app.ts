@@ -121,12 +121,12 @@ export class App {
       {
         name: 'notify',
         start: async () => {
-          const { db, alerts, timeline, residents } = this.stores;
-          this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const { alerts } = this.stores;
+          this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
           const liveAlerts = this.live.alertListener(alerts);
           this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
-            config, log, clock: this.clock, metrics, db, outboxPort: this.store.outbox, inbound: this.store.inbound, alerts, residents, timeline,
+            config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
@@ -140,11 +140,11 @@ export class App {
       },
       {
         name: 'rules',
-        start: () => {
+        start: async () => {
           const { db, events, residents } = this.stores;
           this.rules = new RulesRuntime({
-            db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
-            ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
+            store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
+            ruleState: ruleStateRepository(db), alerts: this.alertService,
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.absences = new Absences({
@@ -152,8 +152,8 @@ export class App {
             toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
           });
           this.onEvent((event) => this.rules.onEvent(event));
-          this.rules.start();
-          this.closeAlertsOfRemovedDevices();
+          await this.rules.start();
+          await this.closeAlertsOfRemovedDevices();
         },
         stop: () => this.rules?.stop(),
       },
@@ -235,7 +235,10 @@ export class App {
               ...casefilePlugins({
                 store: this.store, db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => { this.loadRegistry(); this.credentialsChanged(deviceId); this.closeAlertsOfRemovedDevices(); },
+                devicesChanged: (deviceId) => {
+                  this.loadRegistry(); this.credentialsChanged(deviceId);
+                  this.closeAlertsOfRemovedDevices().catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
+                },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
                   this.rules.onVisit(v.residentId, v.at, v.until);
@@ -313,22 +316,25 @@ export class App {
     const key = `receiver_offline:${path}`;
     const residents = new Set(this.registry.all().filter((d) => (protocol === 'jsonl' ? d.jsonl : d.rflink)).map((d) => d.residentId));
     const now = this.clock.now();
-    const announce: Array<() => void> = [];
-    this.stores.db.transaction(() => {
-      for (const residentId of residents) {
-        announce.push(this.alertService.apply(residentId, [down
+    this.store.tx(async (tx) => {
+      const announce: Array<() => void> = [];
+      // in id order, as the rules lock them
+      for (const residentId of [...residents].sort()) {
+        await tx.ruleState.lock(residentId);
+        announce.push(await this.alertService.apply(tx, residentId, [down
           ? { type: 'open', key, kind: 'device_offline', detail: { receiver: path, reason } }
           : { type: 'resolve', key, reason }], now));
       }
-    })();
-    for (const a of announce) a();
+      return announce;
+    }).then((announce) => { for (const a of announce) a(); })
+      .catch((err) => this.log.error({ err, path }, 'could not record a receiver outage'));
   }
 
   /** a device taken out of the config or deleted through the API leaves no alert open behind it */
-  private closeAlertsOfRemovedDevices(): void {
+  private async closeAlertsOfRemovedDevices(): Promise<void> {
     const now = this.clock.now();
-    for (const alert of this.stores.alerts.unresolved()) {
-      if (alert.deviceId && !this.registry.get(alert.deviceId)) this.alertService.resolve(alert.id, 'system', 'device removed', now);
+    for (const alert of await this.store.alerts.unresolved()) {
+      if (alert.deviceId && !this.registry.get(alert.deviceId)) await this.alertService.resolve(alert.id, 'system', 'device removed', now);
     }
   }
 

@@ -217,7 +217,13 @@ export interface OutboxPort {
   ofAlert(alertId: number): Promise<OutboxRow[]>;
   stepRows(alertId: number, step: number): Promise<OutboxRow[]>;
   callOf(alertId: number, phone: string): Promise<OutboxRow | undefined>;
-  newestAlertFor(phone: string, statuses: string[]): Promise<number | null>;
+  /**
+   * The newest alert in one of `statuses` that `phone` was asked about ("Reply 1": an escalation
+   * step or the unanswered notice) by a text or call queued at or before `at` that went out or
+   * may have (sending, sent, delivered, or pending in doubt); never one still queued, failed or
+   * cancelled, which the number never read.
+   */
+  newestAlertFor(phone: string, statuses: string[], at: number): Promise<number | null>;
 }
 
 /** the marker notify/outbox.ts puts before last_error of a row in doubt */
@@ -417,6 +423,15 @@ export interface Ports {
 
 export type Tx = Ports;
 
+export interface TxOptions {
+  /**
+   * false: this commit may skip its own flush to disk (SQLite under storage.sync: full runs it at
+   * synchronous = NORMAL; PostgreSQL: SET LOCAL synchronous_commit = off). Only for what can be
+   * rebuilt from a durable record: the rules' state and decisions, which the events replay.
+   */
+  durable?: boolean;
+}
+
 export interface Store extends Ports {
   readonly engine: Engine;
   /** the migrations applied: the schema version of the database */
@@ -428,7 +443,7 @@ export interface Store extends Ports {
    * must be with ruleState.lock). `fn` may be run again after a serialisation failure or a
    * deadlock, so it must do nothing but store work (announce after tx resolves).
    */
-  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T>;
   /** device events: group commit */
   ingest: Ingest;
   close(): Promise<void>;

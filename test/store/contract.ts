@@ -662,17 +662,41 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect((await store.outbox.cancelSettled()).map((r) => r.id)).toEqual([left]);
       });
 
-      it('finds the newest alert a number was asked about', async () => {
+      it('finds the newest alert a number was asked about, by a text that went out (or may have) before the reply', async () => {
         const older = await store.alerts.insert({ residentId: 'r-zhang', kind: 'smoke', conditionKey: 'smoke', deviceId: null, openedAt: T0, detail: {}, escalationDue: null });
         const newer = await store.alerts.insert({ residentId: 'r-zhang', kind: 'emergency', conditionKey: 'emergency', deviceId: null, openedAt: T0 + 100, detail: {}, escalationDue: null });
-        await store.outbox.enqueue(message({ alertId: older, step: 0 }));
-        await store.outbox.enqueue(message({ alertId: newer, step: -1 })); // a follow-up asks nothing
-        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'])).toBe(older);
-        await store.outbox.enqueue(message({ alertId: newer, step: -2 })); // the unanswered notice asks
-        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'])).toBe(newer);
-        await store.alerts.acknowledge(newer, 'Wang', T0 + 200);
-        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'])).toBe(older);
-        expect(await store.outbox.newestAlertFor('+8613800000009', ['open'])).toBeNull();
+        const sent = async (m: ReturnType<typeof message>) => {
+          const id = (await store.outbox.enqueue(m))!;
+          await store.outbox.markSent(id, `SM-${id}`, m.at);
+          return id;
+        };
+        await sent(message({ alertId: older, step: 0 }));
+        await sent(message({ alertId: newer, step: -1, at: T0 + 100 })); // a follow-up asks nothing
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        // the unanswered notice asks; but only once it has gone out, and only for replies after it was queued
+        const notice = (await store.outbox.enqueue(message({ alertId: newer, step: -2, at: T0 + 200 })))!;
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 1000)).toBe(older);
+        await store.outbox.markRetry(notice, T0 + 300, 'timeout', true); // in doubt: it may have been read
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 1000)).toBe(newer);
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 199)).toBe(older);
+        await store.outbox.markSent(notice, 'SM-notice', T0 + 300);
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 1000)).toBe(newer);
+        await store.alerts.acknowledge(newer, 'Wang', T0 + 400);
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        expect(await store.outbox.newestAlertFor('+8613800000009', ['open'], T0 + 1000)).toBeNull();
+        // never read: still queued, failed for good, or cancelled before it went
+        const third = await store.alerts.insert({ residentId: 'r-zhang', kind: 'co', conditionKey: 'co', deviceId: null, openedAt: T0 + 500, detail: {}, escalationDue: null });
+        const queued = (await store.outbox.enqueue(message({ alertId: third, step: 0, at: T0 + 500 })))!;
+        const refused = (await store.outbox.enqueue(message({ alertId: third, step: 1, at: T0 + 500 })))!;
+        await store.outbox.markFailed(refused, 'twilio 21211');
+        await store.outbox.enqueue(message({ alertId: third, step: 2, at: T0 + 500 }));
+        await store.outbox.cancelPending(third);
+        expect(await store.outbox.get(queued)).toMatchObject({ status: 'cancelled' });
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        const sending = (await store.outbox.enqueue(message({ alertId: third, step: 3, at: T0 + 500 })))!;
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        await store.outbox.markSending(sending, T0 + 5500); // on its way: the number may be reading it
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(third);
       });
     });
 
@@ -907,6 +931,16 @@ export function storeContract(engine: string, harness: EngineHarness): void {
     });
 
     describe('unit of work', () => {
+      it('one that need not be durable ({ durable: false }) commits and rolls back like any other, and the next durable one is as before', async () => {
+        await seed();
+        await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 1 }, 1, T0); }, { durable: false });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        await expect(store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 2 }, 2, T0); throw new Error('no'); }, { durable: false })).rejects.toThrow('no');
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 3 }, 3, T0); });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 3 }, lastEventId: 3 });
+      });
+
       it('commits everything together, or nothing when its function throws', async () => {
         await seed();
         const id = await store.tx(async (tx) => {

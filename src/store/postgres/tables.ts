@@ -288,9 +288,11 @@ export function outboxTable(sql: Sql): OutboxPort {
     stepRows: (alertId, step) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 AND step = $2 ORDER BY id`, [alertId, step]),
     callOf: async (alertId, phone) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 AND phone = $2 AND channel = 'call'
       ORDER BY id DESC LIMIT 1`, [alertId, phone]))[0],
-    newestAlertFor: async (phone, statuses) => (await sql.rows<{ id: number }>(`SELECT a.id FROM outbox o JOIN alerts a ON a.id = o.alert_id
+    newestAlertFor: async (phone, statuses, at) => (await sql.rows<{ id: number }>(`SELECT a.id FROM outbox o JOIN alerts a ON a.id = o.alert_id
       WHERE o.phone = $1 AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED}) AND a.status = ANY($2::text[])
-      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`, [phone, statuses]))[0]?.id ?? null,
+        AND (o.status IN ('sending', 'sent', 'delivered') OR (o.status = 'pending' AND o.last_error LIKE '${IN_DOUBT}%'))
+        AND o.created_at <= $3
+      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`, [phone, statuses, at], 'outbox.newestAlert'))[0]?.id ?? null,
   };
 }
 

@@ -156,6 +156,8 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     callOf: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE alert_id = ? AND phone = ? AND channel = 'call' ORDER BY id DESC LIMIT 1`),
     newestAlert: db.prepare(`SELECT a.id AS id FROM outbox o JOIN alerts a ON a.id = o.alert_id
       WHERE o.phone = @phone AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED})
+        AND (o.status IN ('sending', 'sent', 'delivered') OR (o.status = 'pending' AND o.last_error LIKE '${IN_DOUBT}%'))
+        AND o.created_at <= @at
         AND a.status IN (SELECT value FROM json_each(@statuses))
       ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
   };
@@ -191,8 +193,8 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     ofAlert: (alertId) => s.ofAlert.all(alertId) as OutboxRow[],
     stepRows: (alertId, step) => s.stepRows.all(alertId, step) as OutboxRow[],
     callOf: (alertId, phone) => s.callOf.get(alertId, phone) as OutboxRow | undefined,
-    newestAlertFor(phone, statuses) {
-      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses) }) as { id: number } | undefined;
+    newestAlertFor(phone, statuses, at) {
+      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses), at }) as { id: number } | undefined;
       return row?.id ?? null;
     },
   };
