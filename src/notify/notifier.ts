@@ -21,7 +21,7 @@ import { createSender, type SmsSender } from './senders.ts';
 import { callTwiml } from './twiml.ts';
 import {
   alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, clearedText, unansweredText,
-  sendFailedText, alertSpeech, type Locale, type Subject,
+  sendFailedText, alertSpeech, alertReason, type Locale, type Subject,
 } from './templates.ts';
 import { Inbound } from './inbound.ts';
 import { twilioWebhooks } from './webhooks.ts';
@@ -380,7 +380,7 @@ export class Notifier {
   }
 
   private subject(alert: AlertRow, resident: ResidentRow): Subject {
-    return { kind: alert.kind, residentName: resident.name, address: resident.address, deviceId: alert.deviceId };
+    return { kind: alert.kind, residentName: resident.name, address: resident.address, deviceId: alert.deviceId, reason: alertReason(alert.detail) };
   }
 
   private alertBody(alert: AlertRow, resident: ResidentRow, contact: ContactRow, channel: Channel): string {

@@ -14,6 +14,20 @@ export interface Subject {
   residentName: string;
   address: string;
   deviceId?: string | null;
+  /** a kind raised for a particular reason that people must be told apart (see REASONS) */
+  reason?: AlertReason;
+}
+
+/**
+ * Reasons that change what a text says. `sensors_quiet`: a silence while most of the home's
+ * daily sensors had gone quiet (src/rules/inactivity.ts), raised as device_offline to the
+ * caseworker: both the resident and the sensors need a look.
+ */
+export const REASONS = ['sensors_quiet'] as const;
+export type AlertReason = (typeof REASONS)[number];
+export function alertReason(detail: Record<string, unknown> | null | undefined): AlertReason | undefined {
+  const r = detail?.reason;
+  return (REASONS as readonly unknown[]).includes(r) ? (r as AlertReason) : undefined;
 }
 
 type Wording = (name: string, address: string) => string;
@@ -81,17 +95,30 @@ const ACTION: Record<Locale, Record<AlertKind, string>> = {
   },
 };
 
+const BY_REASON: Record<Locale, Record<AlertReason, { headline: string; short: string; action: string }>> = {
+  en: {
+    sensors_quiet: { headline: 'Most sensors quiet, no activity seen', short: 'Sensors quiet', action: 'Please check on them and the sensors.' },
+  },
+  'zh-CN': {
+    sensors_quiet: { headline: '多数传感器无信号，未见活动', short: '传感器无信号', action: '请查看本人和设备' },
+  },
+};
+
 const ROLE: Record<Locale, Record<ContactRole, string>> = {
   en: { neighbor: 'neighbour', family: 'family', caseworker: 'caseworker', resident: 'resident' },
   'zh-CN': { neighbor: '邻居', family: '家属', caseworker: '社工', resident: '本人' },
 };
 
 export function headline(locale: Locale, s: Subject): string {
-  return HEADLINE[locale][s.kind](s.deviceId ?? '');
+  return s.reason ? BY_REASON[locale][s.reason].headline : HEADLINE[locale][s.kind](s.deviceId ?? '');
 }
 
-export function shortHeadline(locale: Locale, kind: AlertKind): string {
-  return SHORT[locale][kind];
+export function shortHeadline(locale: Locale, kind: AlertKind, reason?: AlertReason): string {
+  return reason ? BY_REASON[locale][reason].short : SHORT[locale][kind];
+}
+
+function action(locale: Locale, s: Subject): string {
+  return s.reason ? BY_REASON[locale][s.reason].action : ACTION[locale][s.kind];
 }
 
 /** one character-safe cut; "..." is GSM-7, an ellipsis character would force UCS-2 */
@@ -132,8 +159,8 @@ const zhWhere = (a: string) => (a ? `（${a}）` : '');
 /** To a neighbour, relative or caseworker: the alert and "Reply 1". */
 export function alertText(locale: Locale, s: Subject): string {
   const h = headline(locale, s);
-  const short = SHORT[locale][s.kind];
-  const act = ACTION[locale][s.kind];
+  const short = shortHeadline(locale, s.kind, s.reason);
+  const act = action(locale, s);
   return locale === 'zh-CN'
     ? fit([
       (n, a) => `【平安】${n}家${zhWhere(a)}${h}，${act}。由您处理请回复1。`,
@@ -192,7 +219,7 @@ export function clearedText(locale: Locale, s: Subject): string {
 /** To the caseworkers when the last step passed with nobody acknowledging. */
 export function unansweredText(locale: Locale, s: Subject): string {
   const h = headline(locale, s);
-  const short = SHORT[locale][s.kind];
+  const short = shortHeadline(locale, s.kind, s.reason);
   return locale === 'zh-CN'
     ? fit([
       (n, a) => `【无人响应】${n}家${zhWhere(a)}${h}，无人确认。请立即处理，由您处理请回复1。`,

@@ -52,6 +52,18 @@ describe('a smoke alarm', () => {
   });
 });
 
+describe('a home whose sensors went quiet', () => {
+  it('tells the caseworker that the sensors and the resident both need a look, not just "device offline"', async () => {
+    h = await harness({ config: (url) => testConfig(url, { escalation: { device_offline: [{ notify: ['caseworker'], after: '0s' }] } }) });
+    h.open('device_offline', { reason: 'sensors_quiet', quietDevices: ['zhang-pir', 'zhang-bath'], silenceMs: 5 * 3_600_000 });
+    await until(() => h.fake.to(PHONES.caseworker).length === 1, 'caseworker text');
+    const body = h.fake.to(PHONES.caseworker)[0].form.Body;
+    expect(body).toContain('多数传感器无信号');
+    expect(body).toContain('Zhang Xiuying');
+    expect(body).not.toContain('zhang-pir');
+  });
+});
+
 describe('an unanswered emergency', () => {
   it('escalates on time, then is marked unanswered and the caseworker told', async () => {
     h = await harness();

@@ -5,7 +5,7 @@ import { ALERT_KINDS } from '../../src/domain/types.ts';
 import { countSegments } from '../../src/notify/segments.ts';
 import {
   alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, clearedText, unansweredText,
-  sendFailedText, headline, shortHeadline, MAX_SEGMENTS, type Locale, type Subject,
+  sendFailedText, headline, shortHeadline, alertReason, REASONS, MAX_SEGMENTS, type Locale, type Subject,
 } from '../../src/notify/templates.ts';
 
 const LOCALES: Locale[] = ['en', 'zh-CN'];
@@ -78,6 +78,31 @@ describe.each(LOCALES)('texts in %s', (locale) => {
     expect(text).toMatch(locale === 'en' ? /Reply 1/ : /回复1/);
     expect(unansweredText(locale, s)).toMatch(locale === 'en' ? /Reply 1/ : /回复1/);
     expect(preAlarmText(locale, s)).toMatch(locale === 'en' ? /Reply 1 if all is well/ : /安好请回复1/);
+  });
+});
+
+describe.each(LOCALES)('texts for a reason, in %s', (locale) => {
+  it.each(REASONS)('device_offline for %s says what it is, fits one segment, and asks for a 1', (reason) => {
+    for (const who of ordinary) {
+      const s: Subject = { kind: 'device_offline', deviceId: 'zhang-pir', reason, ...who };
+      const plain = alertText(locale, { ...s, reason: undefined });
+      const text = alertText(locale, s);
+      expect(text).not.toBe(plain);
+      expect([headline(locale, s), shortHeadline(locale, s.kind, reason)].some((h) => text.includes(h)), text).toBe(true);
+      expect(text).toContain(who.residentName);
+      expect(text).toMatch(locale === 'en' ? /Reply 1/ : /回复1/);
+      for (const [name, t] of Object.entries(everyText(locale, s))) expect({ name, t, segments: countSegments(t).segments }).toMatchObject({ segments: 1 });
+    }
+    for (const who of longish) {
+      for (const t of Object.values(everyText(locale, { kind: 'device_offline', reason, ...who }))) expect(countSegments(t).segments).toBeLessThanOrEqual(MAX_SEGMENTS);
+    }
+  });
+});
+
+describe('an alert\'s reason', () => {
+  it('is read from its detail only when it is one the texts know', () => {
+    expect(alertReason({ reason: 'sensors_quiet', quietDevices: ['a', 'b'] })).toBe('sensors_quiet');
+    for (const detail of [{}, { reason: 'receiver outage' }, { reason: 42 }, null, undefined]) expect(alertReason(detail)).toBeUndefined();
   });
 });
 
