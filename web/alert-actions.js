@@ -54,7 +54,7 @@ function askForNote(alert) {
     const message = h('p', { class: 'error', role: 'alert' });
     const dialog = h('dialog', { class: 'confirm', id: 'resolve-dialog', 'aria-labelledby': 'resolve-title' },
       h('form', { method: 'dialog', novalidate: true },
-        h('h2', { id: 'resolve-title' }, t('resolve.title', { kind: kindLabel(alert.kind), name: resident?.name ?? '' })),
+        h('h2', { id: 'resolve-title' }, t('resolve.title', { kind: kindLabel(alert.kind, alert.detail), name: resident?.name ?? '' })),
         h('p', {}, t('resolve.explain')),
         h('label', { for: 'resolve-note' }, t('resolve.note')), note,
         h('p', { class: 'hint' }, t('resolve.noteHint')),

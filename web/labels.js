@@ -23,7 +23,12 @@ export function byUrgency(a, b) {
     || Date.parse(b.openedAt) - Date.parse(a.openedAt);
 }
 
-export function kindLabel(kind) { return tCode('kind', kind, {}, 'kind.other'); }
+/** an alert's kind in words; a reason the gateway names (a quiet-sensors silence) has its own */
+export function kindLabel(kind, detail) {
+  const reason = detail && typeof detail.reason === 'string' ? detail.reason : '';
+  if (reason && has(`kindFor.${reason}`)) return t(`kindFor.${reason}`);
+  return tCode('kind', kind, {}, 'kind.other');
+}
 
 /** "卧室烟感 · 卧室" from the device's name and room; its kind when it has no name */
 export function deviceLabel(device, deviceId) {

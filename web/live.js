@@ -136,7 +136,7 @@ function showBanner(alert) {
   const resident = store.resident(alert.residentId);
   const device = devicesById(resident).get(alert.deviceId);
   const el = h('div', { class: `banner kind-${alert.kind}`, role: 'alert', 'data-alert': alert.id },
-    h('strong', { class: 'banner-kind' }, kindLabel(alert.kind)),
+    h('strong', { class: 'banner-kind' }, kindLabel(alert.kind, alert.detail)),
     h('span', { class: 'banner-who' }, resident?.name ?? t('resident.unknown')),
     device && h('span', { class: 'banner-where' }, deviceLabel(device)),
     h('span', { class: 'banner-actions' },

@@ -7,6 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERT_KINDS } from '../../src/domain/types.ts';
+import { REASONS } from '../../src/notify/templates.ts';
 import { ROOMS, configSchema } from '../../src/config/schema.ts';
 import { CASEFILE_ERROR_CODES } from '../../src/casefile/errors.ts';
 
@@ -75,6 +76,8 @@ describe('the page\'s string tables', () => {
     const { en } = await allKeys();
     const need: string[] = [];
     for (const kind of ALERT_KINDS) need.push(`kind.${kind}`);
+    // the reasons that change how an alert is named (the texts' REASONS)
+    for (const reason of REASONS) need.push(`kindFor.${reason}`);
     // the contract's device kinds, and what a device may report in
     for (const kind of ['smoke', 'co', 'gas', 'water', 'button', 'door', 'motion', 'presence']) need.push(`deviceKind.${kind}`);
     for (const room of ROOMS) need.push(`room.${room}`);

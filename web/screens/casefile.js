@@ -59,7 +59,7 @@ function draw(container, resident) {
       needing.length ? h('p', { class: 'counts' }, t('board.open', { n: open }), ' · ', t('board.acknowledged', { n: acknowledged })) : null,
       needing.length
         ? h('ul', { class: 'plain' }, needing.map((a) => h('li', { class: `alert-row status-${a.status}${a.unanswered ? ' unanswered' : ''}`, 'data-alert': a.id, 'data-kind': a.kind },
-          h('strong', {}, kindLabel(a.kind)), ' ',
+          h('strong', {}, kindLabel(a.kind, a.detail)), ' ',
           a.deviceId ? h('span', { class: 'device' }, deviceLabel(devices.get(a.deviceId), a.deviceId)) : null, ' ',
           h('span', { class: `chip status-${a.status}` }, t(`status.${a.status}`)), ' ',
           a.unanswered ? h('span', { class: 'chip flag-unanswered' }, t('alert.unanswered')) : null,
