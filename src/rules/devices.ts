@@ -2,7 +2,7 @@
 // night door, device offline, battery low, tamper, and the facts about activity that
 // inactivity.ts judges.
 import { DEFAULT_EMERGENCY_ACTIONS, HAZARDS, type DeviceEvent, type DeviceSpec, type Readings } from '../domain/types.ts';
-import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
+import { autoResolve, raise, record, release, update, writableDevice, type Ctx } from './alerts.ts';
 import {
   BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS, PRESENCE_MS,
   freshDevice, type DeviceState, type HomeState, type ResidentRulesConfig,
@@ -43,8 +43,9 @@ export function emergencyAction(spec: DeviceSpec, r: Readings): string | null {
   return allowed.some((x) => x.toLowerCase() === word) ? a : null;
 }
 
+/** The device's state in the working copy, ready to be written. */
 export function deviceState(ctx: Ctx, deviceId: string, at: number): DeviceState {
-  let dev = ctx.state.devices[deviceId];
+  let dev = writableDevice(ctx, deviceId);
   if (!dev) ctx.state.devices[deviceId] = dev = freshDevice(at);
   return dev;
 }
@@ -173,6 +174,18 @@ function onContact(ctx: Ctx, spec: DeviceSpec, dev: DeviceState, r: Readings, at
 // ---- timers ----
 
 export interface Timer { due: number; fire: (ctx: Ctx) => void }
+
+/**
+ * When the device is overdue (silent past its supervision, or reported unavailable past the
+ * grace), or Infinity if it is not supervised now. offlineTimer's due, without building the timer:
+ * the core asks this of every device on every event.
+ */
+export function offlineDue(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): number {
+  const dev = state.devices[spec.id];
+  if (!dev || state.latched[`device_offline:${spec.id}`]) return Infinity;
+  const silentDue = dev.lastSeen + (spec.supervisionMs ?? DEFAULT_SUPERVISION_MS);
+  return dev.offlineSince === null ? silentDue : Math.min(silentDue, dev.offlineSince + (cfg.rules.offline?.after ?? DEFAULT_OFFLINE_AFTER_MS));
+}
 
 export function offlineTimer(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): Timer | null {
   const dev = state.devices[spec.id];
