@@ -32,7 +32,18 @@ export interface Ctx {
  * the learned baseline is copied on write by learned.ts.
  */
 export function copyState(s: HomeState): HomeState {
-  return { ...s, devices: { ...s.devices }, activity: { ...s.activity } };
+  // field by field rather than spread: V8 builds a literal of known shape several times faster,
+  // and the compiler refuses a HomeState or ActivityState field left out (none is optional)
+  const a = s.activity;
+  return {
+    v: s.v, at: s.at, alerts: s.alerts, latched: s.latched, devices: { ...s.devices },
+    activity: {
+      last: a.last, silenceFrom: a.silenceFrom, awayPendingSince: a.awayPendingSince, awaySince: a.awaySince, arriving: a.arriving,
+      gapAway: a.gapAway, gapIncident: a.gapIncident, room: a.room, lastIndoor: a.lastIndoor, gapDoor: a.gapDoor,
+      lastOutside: a.lastOutside, outsideAtDoor: a.outsideAtDoor, stir: a.stir,
+    },
+    visits: s.visits, absences: s.absences, baseline: s.baseline,
+  };
 }
 
 /** The device's state, ready to be written: the caller's object is copied the first time. */

@@ -9,6 +9,25 @@ import {
 } from './state.ts';
 import { addMsInWindow } from '../time/index.ts';
 
+/**
+ * `<kind>:<device>`, the key of a condition of one device. Kept once made: every event looks up
+ * several of these for its device, and offline supervision one for every device of the home, and
+ * a string built anew must be hashed again for each lookup.
+ */
+const conditionKeys = new Map<string, Map<string, string>>();
+let conditionKeysKept = 0;
+export function conditionKey(kind: string, deviceId: string): string {
+  let ofKind = conditionKeys.get(kind);
+  if (ofKind === undefined) conditionKeys.set(kind, ofKind = new Map());
+  let key = ofKind.get(deviceId);
+  if (key === undefined) {
+    key = `${kind}:${deviceId}`;
+    // bounded by the configured devices in practice; the bound guards against a stream of strangers
+    if (conditionKeysKept++ < 100_000) ofKind.set(deviceId, key);
+  }
+  return key;
+}
+
 /** What an event tells inactivity.ts about the resident moving about. */
 export interface ActivityFacts {
   activity: boolean;
@@ -54,7 +73,7 @@ export function deviceState(ctx: Ctx, deviceId: string, at: number): DeviceState
 function heard(ctx: Ctx, deviceId: string, dev: DeviceState, at: number): void {
   dev.lastSeen = Math.max(dev.lastSeen, at);
   dev.offlineSince = null;
-  const key = `device_offline:${deviceId}`;
+  const key = conditionKey('device_offline', deviceId);
   if (ctx.state.latched[key]) {
     release(ctx, key);
     autoResolve(ctx, key, 'back online');
@@ -105,7 +124,7 @@ export function onDeviceEvent(ctx: Ctx, spec: ResidentRulesConfig['devices'][num
 // A hazard that clears says so but stays open until a person resolves it: a fire
 // that stopped smoking, a CO level that fell, a leak that dried are still worth a look.
 function onHazard(ctx: Ctx, id: string, r: Readings, reading: (typeof HAZARDS)[number]['reading'], kind: (typeof HAZARDS)[number]['alert']): void {
-  const key = `${kind}:${id}`;
+  const key = conditionKey(kind, id);
   if (r[reading] === true && !ctx.state.latched[key]) {
     raise(ctx, key, kind, id, { [reading]: true }, `${kind === 'water_leak' ? 'leak' : kind} again`);
   } else if (r[reading] === false && ctx.state.latched[key]) {
@@ -117,7 +136,7 @@ function onHazard(ctx: Ctx, id: string, r: Readings, reading: (typeof HAZARDS)[n
 // Low at battery_low or <= 10 %; ok again at battery_low false with >= 20 %. The gap between
 // the two stops a battery hovering at 10-11 % from opening an alert every report.
 function onBattery(ctx: Ctx, id: string, r: Readings): void {
-  const key = `battery_low:${id}`;
+  const key = conditionKey('battery_low', id);
   const pct = typeof r.battery === 'number' ? r.battery : null;
   const low = r.battery_low === true || (pct !== null && pct <= BATTERY_LOW_PERCENT);
   const ok = !low && (pct === null ? r.battery_low === false : pct >= BATTERY_OK_PERCENT);
@@ -130,7 +149,7 @@ function onBattery(ctx: Ctx, id: string, r: Readings): void {
 }
 
 function onTamper(ctx: Ctx, id: string, r: Readings): void {
-  const key = `tamper:${id}`;
+  const key = conditionKey('tamper', id);
   if (r.tamper === true && !ctx.state.latched[key]) {
     raise(ctx, key, 'tamper', id, { tamper: true }, 'tampered again');
   } else if (r.tamper === false && ctx.state.latched[key]) {
@@ -182,7 +201,7 @@ export interface Timer { due: number; fire: (ctx: Ctx) => void }
  */
 export function offlineDue(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): number {
   const dev = state.devices[spec.id];
-  if (!dev || state.latched[`device_offline:${spec.id}`]) return Infinity;
+  if (!dev || state.latched[conditionKey('device_offline', spec.id)]) return Infinity;
   const silentDue = dev.lastSeen + (spec.supervisionMs ?? DEFAULT_SUPERVISION_MS);
   return dev.offlineSince === null ? silentDue : Math.min(silentDue, dev.offlineSince + (cfg.rules.offline?.after ?? DEFAULT_OFFLINE_AFTER_MS));
 }

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { readEvents } from '../../src/replay.ts';
 import { replayConfigFor } from '../../src/replay-config.ts';
 import { referenceDecide, referenceNextDue } from './reference-core.ts';
+import { copyState } from '../../src/rules/alerts.ts';
 import { HOUR, MIN, homeConfig, hours } from './driver.ts';
 
 const seed = process.env.FC_SEED === 'random' ? {} : { seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261201 };
@@ -141,5 +142,16 @@ describe('the copy-on-write core decides what the deep-copying core decided', ()
       expect(want.flatMap((t) => t.decisions).some((d) => d.type === 'open')).toBe(true);
     }
     expect(compared).toBeGreaterThan(10);
+  });
+});
+
+describe('the working copy', () => {
+  it('keeps every field of the state and its activity record (copyState lists them one by one)', () => {
+    const cfg = homeConfig(RULES.learned, TZ, DEVICES);
+    const s = initialState(cfg, START);
+    const copy = copyState(s);
+    expect(copy).toEqual(s);
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(s).sort());
+    expect(Object.keys(copy.activity).sort()).toEqual(Object.keys(s.activity).sort());
   });
 });
