@@ -1,6 +1,6 @@
 // Which resident and device a message belongs to: by device id (native MQTT), by
 // zigbee2mqtt friendly name (bridged), by RFLink or jsonl key (serial receivers).
-import type { DeviceKind, DeviceSpec } from '../domain/types.ts';
+import type { DeviceSpec } from '../domain/types.ts';
 
 export interface RegisteredDevice extends DeviceSpec {
   residentId: string;
@@ -60,5 +60,4 @@ export class DeviceRegistry {
   }
   all(): RegisteredDevice[] { return [...this.byId.values()]; }
   ofResident(residentId: string): RegisteredDevice[] { return [...(this.byResident.get(residentId) ?? [])]; }
-  kindOf(id: string): DeviceKind | undefined { return this.byId.get(id)?.kind; }
 }

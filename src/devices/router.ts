@@ -205,12 +205,6 @@ export function createDeviceRouter(deps: RouterDeps) {
       if (!device) return drop('unknown_device', { deviceId });
       return store(device, source, readings, undefined);
     },
-
-    async ingestAvailability(deviceId: string, availability: Availability, source: EventSource): Promise<Outcome> {
-      const device = registry.get(deviceId);
-      if (!device) return drop('unknown_device', { deviceId });
-      return store(device, source, undefined, availability);
-    },
   };
 }
 export type DeviceRouter = ReturnType<typeof createDeviceRouter>;

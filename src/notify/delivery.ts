@@ -14,30 +14,18 @@
 // but not yet recorded. Texts only: calls and the log provider are sent again (at least once),
 // as are texts to a provider without a Messages list (404).
 import type { Logger } from 'pino';
+import { backoffMs, type Backoff } from '../backoff.ts';
 import type { Clock, Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
 import type { OutboxPort } from '../store/index.ts';
 import { inDoubt, type OutboxRow } from './outbox.ts';
 import { classifySendError, lookupUnsupported, outcomeUnknown, type SmsSender } from './senders.ts';
 
-export interface RetryPolicy {
-  /** first retry after about this long; each further one doubles */
-  baseMs: number;
-  /** no wait longer than this between attempts */
-  capMs: number;
+export interface RetryPolicy extends Backoff {
   /** a text still unsent this long after it was queued is given up and the caseworker told */
   giveUpAfterMs: number;
 }
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 2_000, capMs: 5 * 60_000, giveUpAfterMs: 60 * 60_000 };
-
-/**
- * Wait before attempt `failures + 1`: "equal jitter", half fixed and half random, so many rows
- * failing together (a provider outage) do not all come back in the same millisecond.
- */
-export function backoffMs(failures: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
 
 export interface DeliveryHooks {
   /** `found`: not sent now; the provider already had it from an attempt whose outcome was lost */

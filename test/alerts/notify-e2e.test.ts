@@ -19,8 +19,7 @@ beforeAll(async () => {
   await fake.start();
   gw = await startGateway({
     http: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC_URL },
-    sms: { provider: 'twilio' },
-    twilio: { accountSid: SID, authToken: AUTH_TOKEN, from: '+15005550006', apiBaseUrl: fake.url },
+    ...fake.gatewayConfig({ accountSid: SID, authToken: AUTH_TOKEN }),
     escalation: { smoke: [{ notify: ['neighbor', 'family'], after: '0s' }, { notify: ['caseworker'], after: '2m' }] },
     residents: [{
       id: 'r-zhang', name: 'Zhang Xiuying', address: 'Building 3, Room 601', timezone: 'Asia/Shanghai', locale: 'en',

@@ -80,7 +80,7 @@ describe('the absences API', () => {
     const { gw: g, clock } = await start();
     expect((await post(g, { until: '2026-03-10' })).statusCode).toBe(201);
     clock.advanceTo(T0 + 5 * HOUR);
-    await new Promise((r) => setTimeout(r, 50));
+    await g.app.rules.idle();
     expect(inactivity(g)).toHaveLength(0);
     const id = (await g.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/absences', headers: auth })).json().items[0].id;
     await g.app.http.inject({ method: 'DELETE', url: `/api/residents/r-zhang/absences/${id}`, headers: auth });
@@ -110,13 +110,13 @@ describe('the SMS keyword', () => {
     const [a] = planned;
     expect(a).toMatchObject({ via: 'sms', setBy: 'Zhang Wei (family)', until: '2026-03-20T16:00:00.000Z', status: 'current' });
     clock.advanceTo(T0 + 4 * HOUR);
-    await new Promise((r) => setTimeout(r, 50));
+    await g.app.rules.idle();
     expect(inactivity(g)).toHaveLength(0);
     expect(await sms(g, '+8613800000009', '回来了')).toContain('已记录Zhang Xiuying已回家');
     const [b] = (await g.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/absences', headers: auth })).json().items;
     expect(b).toMatchObject({ status: 'over', until: new Date(T0 + 4 * HOUR).toISOString() });
     // someone said they are back: the silence is watched from that moment
-    await new Promise((r) => setTimeout(r, 50));
+    await g.app.rules.idle();
     clock.advanceTo(T0 + 6 * HOUR + 1000);
     const [alert] = await waitFor(() => (inactivity(g).length ? inactivity(g) : null), 3000, 'inactivity after BACK');
     expect(alert.openedAt).toBe(T0 + 6 * HOUR);

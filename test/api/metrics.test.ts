@@ -64,8 +64,7 @@ describe('GET /metrics on the running gateway', () => {
     fake = new FakeTwilio();
     await fake.start();
     gw = await startGateway({
-      sms: { provider: 'twilio' },
-      twilio: { accountSid: 'AC' + 'ab12'.repeat(8), authToken: 'metrics-auth-token', from: '+15005550006', apiBaseUrl: fake.url },
+      ...fake.gatewayConfig({ accountSid: 'AC' + 'ab12'.repeat(8), authToken: 'metrics-auth-token' }),
       escalation: { smoke: [{ notify: ['neighbor'], after: '0s' }] },
     });
   });

@@ -54,8 +54,7 @@ it('a minute of provider outage (500s, hangs, lost answers, resets): every text 
   });
   gw = await startGateway({
     http: { host: '127.0.0.1', port: 0, publicUrl: 'https://gateway.example.org' },
-    sms: { provider: 'twilio' },
-    twilio: { accountSid: ACCOUNT_SID, authToken: 'outage-auth-token', from: FROM, apiBaseUrl: fake.url },
+    ...fake.gatewayConfig({ accountSid: ACCOUNT_SID, authToken: 'outage-auth-token', from: FROM }),
     escalation: { emergency: [{ notify: ['neighbor'], after: '0s' }] },
     residents: residents.map((r) => ({
       id: r.id, name: r.name, address: `Building ${r.id}`, timezone: 'Asia/Shanghai', locale: 'en',

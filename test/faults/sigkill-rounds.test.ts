@@ -57,8 +57,7 @@ function config(): Record<string, unknown> {
     mqtt: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0, publicUrl: 'https://gateway.example.org' },
     storage: { path: join(dir, 'gateway.db'), sync: 'normal' },
-    sms: { provider: 'twilio' },
-    twilio: { accountSid: ACCOUNT_SID, authToken: 'fault-test-auth-token', from: '+15005550006', apiBaseUrl: fake.url },
+    ...fake.gatewayConfig({ accountSid: ACCOUNT_SID, authToken: 'fault-test-auth-token' }),
     escalation: { emergency: [{ notify: ['neighbor'], after: '0s' }] },
     residents: buttons.map((b) => ({
       id: b.resident, name: b.name, address: `Building ${b.resident}`, timezone: 'Asia/Shanghai', locale: 'en',

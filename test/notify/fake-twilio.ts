@@ -67,6 +67,11 @@ export class FakeTwilio {
   private stored: StoredMessage[] = [];
   url = '';
 
+  /** The gateway config blocks that send texts and calls through this server with the real twilio package. */
+  gatewayConfig(account: { accountSid: string; authToken: string; from?: string }): Record<string, unknown> {
+    return { sms: { provider: 'twilio' }, twilio: { from: '+15005550006', ...account, apiBaseUrl: this.url } };
+  }
+
   /** the accepted texts, in order (also those whose answer was lost: they reached the phone) */
   get messages(): RecordedRequest[] { return this.requests.filter((r) => r.resource === 'Messages' && r.method === 'POST' && r.sid !== undefined); }
   get calls(): RecordedRequest[] { return this.requests.filter((r) => r.resource === 'Calls' && r.method === 'POST' && r.sid !== undefined); }

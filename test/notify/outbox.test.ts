@@ -1,7 +1,8 @@
 // The durable outbox: retries with backoff, permanent refusals, restarts, the log provider.
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, until, testConfig, PHONES, type Harness } from './harness.ts';
-import { backoffMs, DEFAULT_RETRY } from '../../src/notify/delivery.ts';
+import { backoffMs } from '../../src/backoff.ts';
+import { DEFAULT_RETRY } from '../../src/notify/delivery.ts';
 import { classifySendError } from '../../src/notify/senders.ts';
 
 let h: Harness;

@@ -8,7 +8,6 @@ let gw: TestGateway;
 beforeAll(async () => { gw = await startGateway(); });
 afterAll(async () => { await gw?.stop(); });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a resent message is recognised only within the session that may have missed its PUBACK', () => {
   it('a rebooted button (new clean session, same packet id, DUP set) still raises its new SOS', async () => {
@@ -36,7 +35,7 @@ describe('a resent message is recognised only within the session that may have m
     await client.publish('devices/zhang-smoke', '{"smoke":true}', 40);
     await client.publish('devices/zhang-smoke', '{"smoke":true}', 40, true);
     expect(countEvents(gw.app, 'zhang-smoke')).toBe(stored + 2);
-    await sleep(100);
+    await gw.app.rules.idle();
     expect(gw.app.stores.alerts.list(undefined).filter((a) => a.kind === 'smoke' && a.status !== 'resolved')).toHaveLength(1);
     client.close();
   });

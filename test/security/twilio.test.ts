@@ -17,8 +17,7 @@ beforeAll(async () => {
   fake = await new FakeTwilio().start();
   gw = await startGateway({
     http: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC_URL },
-    sms: { provider: 'twilio' },
-    twilio: { accountSid: SID, authToken: AUTH_TOKEN, from: '+15005550006', apiBaseUrl: fake.url },
+    ...fake.gatewayConfig({ accountSid: SID, authToken: AUTH_TOKEN }),
     escalation: {
       smoke: [{ notify: ['neighbor'], after: '0s' }, { notify: ['caseworker'], after: '2m' }],
       emergency: [{ notify: ['neighbor'], after: '0s' }, { notify: ['caseworker'], after: '2m' }],

@@ -5,6 +5,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SerialConfig } from '../../src/config/index.ts';
 import type { DeviceKind, Readings } from '../../src/domain/types.ts';
 import { SerialReceiver, type IngestMeta, type OutageInfo, type RecoveryInfo, type SerialLogger } from '../../src/devices/serial/index.ts';
+import type { Clock } from '../../src/clock.ts';
+import { VirtualClock } from '../notify/harness.ts';
 import { ensureSocat, PtyPair, RadioSide, sleep, waitFor } from './pty.ts';
 
 // the gateway hands the receiver its pino logger
@@ -19,7 +21,7 @@ const DEVICES: Record<string, { deviceId: string; kind: DeviceKind }> = {
   'Kerui-Security;840811': { deviceId: 'zhang-pir', kind: 'motion' },
 };
 
-function harness(pty: PtyPair, config: Partial<SerialConfig> = {}) {
+function harness(pty: PtyPair, config: Partial<SerialConfig> = {}, clock?: Clock) {
   const ingested: Array<{ deviceId: string; readings: Readings; meta: IngestMeta }> = [];
   const outages: OutageInfo[] = [];
   const recoveries: RecoveryInfo[] = [];
@@ -33,6 +35,7 @@ function harness(pty: PtyPair, config: Partial<SerialConfig> = {}) {
     onRecovered: (info) => recoveries.push(info),
     count: (reason) => { counts[reason] = (counts[reason] ?? 0) + 1; },
     backoff: { initialMs: 50, maxMs: 400 },
+    clock,
   });
   return { receiver, ingested, outages, recoveries, counts };
 }
@@ -47,13 +50,13 @@ describe('SerialReceiver over a pty pair', () => {
     ensureSocat();
   }, 300_000);
 
-  async function setup(config: Partial<SerialConfig> = {}) {
+  async function setup(config: Partial<SerialConfig> = {}, clock?: Clock) {
     const pty = new PtyPair();
     cleanup.push(() => pty.dispose());
     await pty.plug();
     const radio = await RadioSide.open(pty.b);
     cleanup.push(() => radio.close());
-    const h = harness(pty, config);
+    const h = harness(pty, config, clock);
     cleanup.push(() => h.receiver.stop());
     return { pty, radio, ...h };
   }
@@ -90,13 +93,18 @@ describe('SerialReceiver over a pty pair', () => {
   });
 
   it('pings the receiver and stays up while it answers', async () => {
-    const { radio, receiver, outages, counts } = await setup();
+    const clock = new VirtualClock(Date.parse('2026-03-02T10:00:00+08:00'));
+    const { radio, receiver, outages, counts } = await setup({}, clock);
     radio.answerPings();
     await receiver.start();
-    await waitFor('three pings', () => radio.received.filter((l) => l === '10;PING;').length >= 3 || undefined, 3000);
-    await sleep(PING_MS * 4); // longer than the silence limit
+    // six intervals, twice the silence limit, each ping answered before the next
+    for (let i = 1; i <= 6; i++) {
+      await waitFor(`pong ${i}`, () => (counts.pong ?? 0) >= i || undefined);
+      await clock.advance(PING_MS);
+    }
+    expect(radio.received.filter((l) => l === '10;PING;').length).toBeGreaterThanOrEqual(6);
     expect(outages).toEqual([]);
-    expect(counts.pong).toBeGreaterThanOrEqual(3);
+    expect(receiver.stats().state).toBe('up');
   });
 
   it('counts and ignores unknown ids, banners and garbage without failing', async () => {
@@ -199,5 +207,26 @@ describe('SerialReceiver over a pty pair', () => {
     await receiver.stop();
     await receiver.stop();
     expect(receiver.stats().state).toBe('stopped');
+  });
+
+  it('watches and reopens on the gateway clock: 30 s intervals pass in a virtual minute, not a real one', async () => {
+    const clock = new VirtualClock(Date.parse('2026-03-02T10:00:00+08:00'));
+    const { radio, receiver, outages, recoveries } = await setup({ pingInterval: 30_000 }, clock);
+    const pongs = radio.answerPings();
+    await receiver.start();
+    await waitFor('the first ping answered', () => receiver.stats().counts.pong);
+    await clock.advance(30_000);
+    await waitFor('a ping each interval', () => receiver.stats().counts.pong! >= 2 || undefined);
+    pongs.stop();
+    // three silent intervals on the virtual clock; a port on real timers would still be waiting
+    await clock.advance(90_000);
+    expect(outages.map((o) => o.reason)).toEqual(['silent for 90 s']);
+    expect(receiver.stats().state).toBe('down');
+    // reopened after its backoff (50 ms here) by the same clock, and heard again
+    pongs.resume();
+    await clock.advance(100);
+    await waitFor('the recovery', () => recoveries.length > 0, 3000);
+    expect(recoveries[0].downForMs).toBeGreaterThanOrEqual(90_000);
+    expect(receiver.stats()).toMatchObject({ state: 'up', outages: 1, recoveries: 1, opens: 2 });
   });
 });
