@@ -10,7 +10,7 @@
 // Keep DIR outside the repository: the logs' licences are not stated.
 import { writeFileSync } from 'node:fs';
 import {
-  HOUR, MODES, PHASES, chooseCuts, evaluateHome, summarise, verifyCut, type Home, type HomeResult, type Mode, type Summary,
+  HOUR, MODES, PHASES, alertContext, chooseCuts, evaluateHome, summarise, verifyCut, type Home, type HomeResult, type Mode, type Summary,
 } from './homes/evaluate.ts';
 import { loadHomes } from './homes/load.ts';
 
@@ -67,22 +67,32 @@ for (const mode of modes) {
       if (viaReplay !== mine) fail(`${home.name} ${mode.name}: cut at ${new Date(c.at).toISOString()} gives ${h(mine)} here, ${h(viaReplay)} through replayAll`);
     }
     if (detail) {
-      for (const a of r.falseAlerts) console.log(`  ${home.name} ${mode.name} false alert ${new Date(a.openedAt).toISOString()} -> ${a.resolvedAt ? new Date(a.resolvedAt).toISOString() : 'open'}${a.reachedNeighbour ? ' (neighbour)' : ''}`);
-      for (const c of r.cuts) console.log(`  ${home.name} ${mode.name} cut ${new Date(c.at).toISOString()} ${c.phase}: ${h(c.delayMs)}`);
+      for (const a of r.falseAlerts) console.log(`  ${home.name} ${mode.name} false alert ${new Date(a.openedAt).toISOString()} -> ${a.resolvedAt ? new Date(a.resolvedAt).toISOString() : 'open'}${a.reachedNeighbour ? ' (neighbour)' : ''}\n      ${alertContext(home, a.openedAt)}`);
+      for (const a of r.sensorQuestions) console.log(`  ${home.name} ${mode.name} quiet sensors, to the caseworker ${new Date(a.openedAt).toISOString()} -> ${a.resolvedAt ? new Date(a.resolvedAt).toISOString() : 'open'}\n      ${alertContext(home, a.openedAt)}`);
+      for (const c of r.cuts) console.log(`  ${home.name} ${mode.name} cut ${new Date(c.at).toISOString()} ${c.phase}: ${h(c.delayMs)}${c.via === 'caseworker' ? ' (quiet sensors, caseworker)' : ''}`);
     }
   }
   all.push(...results);
   const row = (label: string, phase: string, s: Summary) =>
-    console.log(`${label.padEnd(12)}${phase.padEnd(11)}${s.days.toFixed(1).padStart(6)}${String(s.falseAlerts).padStart(7)}${s.perResidentMonth.toFixed(2).padStart(8)}${String(s.reachedNeighbour).padStart(7)}${s.reachedNeighbourPerResidentMonth.toFixed(2).padStart(8)}${String(s.cuts).padStart(7)}${h(s.medianMs).padStart(10)}${h(s.maxMs).padStart(10)}${String(s.missed).padStart(7)}${`${s.cuts ? Math.round((100 * s.within2h) / s.cuts) : 0} %`.padStart(8)}`);
+    console.log(`${label.padEnd(12)}${phase.padEnd(11)}${s.days.toFixed(1).padStart(6)}${String(s.falseAlerts).padStart(7)}${s.perResidentMonth.toFixed(2).padStart(8)}${String(s.reachedNeighbour).padStart(7)}${s.reachedNeighbourPerResidentMonth.toFixed(2).padStart(8)}${String(s.cuts).padStart(7)}${h(s.medianMs).padStart(10)}${h(s.maxMs).padStart(10)}${String(s.missed).padStart(7)}${`${s.cuts ? Math.round((100 * s.within2h) / s.cuts) : 0} %`.padStart(8)}${String(s.sensorQuestions).padStart(8)}${String(s.viaCaseworker).padStart(8)}`);
   console.log(`\n${mode.name}: false inactivity alerts and daytime collapses found, seeds ${seedText}, ${perDay} cuts a day each`);
-  console.log(`${''.padEnd(12)}${''.padEnd(11)}${'days'.padStart(6)}${'false alerts'.padStart(15)}${'to neighbour'.padStart(15)}${'cuts'.padStart(7)}${'median'.padStart(10)}${'max'.padStart(10)}${'missed'.padStart(7)}${'<= 2 h'.padStart(8)}`);
-  console.log(`${'home'.padEnd(12)}${'phase'.padEnd(11)}${''.padStart(6)}${'n'.padStart(7)}${'/month'.padStart(8)}${'n'.padStart(7)}${'/month'.padStart(8)}`);
+  console.log(`${''.padEnd(12)}${''.padEnd(11)}${'days'.padStart(6)}${'false alerts'.padStart(15)}${'to neighbour'.padStart(15)}${'cuts'.padStart(7)}${'median'.padStart(10)}${'max'.padStart(10)}${'missed'.padStart(7)}${'<= 2 h'.padStart(8)}${'quiet sensors'.padStart(16)}`);
+  console.log(`${'home'.padEnd(12)}${'phase'.padEnd(11)}${''.padStart(6)}${'n'.padStart(7)}${'/month'.padStart(8)}${'n'.padStart(7)}${'/month'.padStart(8)}${''.padStart(39)}${'alerts'.padStart(8)}${'cuts'.padStart(8)}`);
   for (const r of results) {
     if (!brief) for (const p of PHASES) if (r.days[p.name] > 0) row(r.home, p.name, summarise([r], p.name));
     row(r.home, 'all', summarise([r]));
   }
   for (const p of PHASES) row(`${results.length} homes`, p.name, summarise(results, p.name));
   row(`${results.length} homes`, 'all', summarise(results));
+  // --tuned houseA,houseB: the homes the model was tuned on, and the others (unseen while tuning) apart
+  const tuned = new Set(arg('--tuned', '').split(',').filter(Boolean).map((x) => x.toLowerCase()));
+  if (tuned.size) {
+    for (const [label, group] of [['tuned on', results.filter((r) => tuned.has(r.home.toLowerCase()))], ['unseen', results.filter((r) => !tuned.has(r.home.toLowerCase()))]] as const) {
+      if (!group.length) continue;
+      for (const p of PHASES) row(`${group.length} ${label}`, p.name, summarise(group, p.name));
+      row(`${group.length} ${label}`, 'all', summarise(group));
+    }
+  }
   const asked = results.filter((r) => r.absenceQuestions > 0).map((r) => `${r.home} ${r.absenceQuestions}`);
   console.log(`long-absence questions to the caseworker (not counted above): ${asked.length ? asked.join(', ') : 'none'}`);
 }

@@ -172,7 +172,8 @@ export function chooseCuts(home: Home, seed: number, perDay: number, hours: [num
 }
 
 export interface AlertSeen { openedAt: number; resolvedAt: number | null; phase: PhaseName; reachedNeighbour: boolean }
-export interface CutResult extends Cut { delayMs: number | null }
+/** `caseworker`: found by the quiet-sensors alert (a device_offline alert to the caseworker), not by an inactivity alert */
+export interface CutResult extends Cut { delayMs: number | null; via: 'inactivity' | 'caseworker' | null }
 
 export interface HomeResult {
   home: string;
@@ -184,7 +185,14 @@ export interface HomeResult {
   falseAlerts: AlertSeen[];
   /** long-absence questions to the caseworker on the untouched log (not inactivity alerts; counted apart) */
   absenceQuestions: number;
+  /** silences raised as quiet sensors to the caseworker on the untouched log (not inactivity alerts; counted apart) */
+  sensorQuestions: AlertSeen[];
   cuts: CutResult[];
+}
+
+/** the silence alert in its device-health form: most daily sensors quiet, so the caseworker is asked */
+export function isQuietSensors(a: { key: string; kind: string }): boolean {
+  return a.key === 'inactivity' && a.kind === 'device_offline';
 }
 
 /** when an inactivity alert reaches a neighbour: the first step that notifies one */
@@ -206,26 +214,59 @@ export function evaluateHome(home: Home, mode: Mode, cuts: Cut[]): HomeResult {
   const want = new Set(cuts.map((c) => c.index));
   const run = replay(cfg, ev, start, end, [], undefined, (i, state) => { if (want.has(i)) snapshots.set(i, state); });
   const neighbourMs = neighbourAfterMs(config);
-  const falseAlerts = run.alerts.filter((a) => a.kind === 'inactivity').map((a): AlertSeen => ({
+  const seen = (a: { openedAt: number; resolvedAt: number | null }): AlertSeen => ({
     openedAt: a.openedAt, resolvedAt: a.resolvedAt, phase: phaseOf(start, a.openedAt),
     reachedNeighbour: neighbourMs !== null && (a.resolvedAt ?? end) - a.openedAt >= neighbourMs,
-  }));
+  });
+  const falseAlerts = run.alerts.filter((a) => a.kind === 'inactivity').map(seen);
+  const sensorQuestions = run.alerts.filter(isQuietSensors).map((a) => ({ ...seen(a), reachedNeighbour: false }));
   const results = cuts.map((c): CutResult => {
     const state = snapshots.get(c.index)!;
     const after = replay(cfg, [], c.at, c.at + DAY, [], state);
-    const first = after.alerts.find((a) => a.kind === 'inactivity' && a.openedAt >= c.at);
-    return { ...c, delayMs: first ? first.openedAt - c.at : null };
+    const first = after.alerts.find((a) => (a.kind === 'inactivity' || isQuietSensors(a)) && a.openedAt >= c.at);
+    return { ...c, delayMs: first ? first.openedAt - c.at : null, via: first ? (first.kind === 'inactivity' ? 'inactivity' : 'caseworker') : null };
   });
   const days = Object.fromEntries(PHASES.map((p) => [p.name, Math.max(0, Math.min(end, start + p.to * DAY) - (start + p.from * DAY)) / DAY])) as Record<PhaseName, number>;
   const absenceQuestions = run.alerts.filter((a) => a.kind === 'absence').length;
-  return { home: home.name, mode: mode.name, start, end, days, falseAlerts, absenceQuestions, cuts: results };
+  return { home: home.name, mode: mode.name, start, end, days, falseAlerts, absenceQuestions, sensorQuestions, cuts: results };
+}
+
+/**
+ * What surrounded an alert on the untouched log, for reading false alerts: the last sign of life
+ * before it (device and room), the silence it ended, the rooms active in the hour before that,
+ * and what came next (device, room, how long after the alert).
+ */
+export function alertContext(home: Home, openedAt: number): string {
+  const specs = new Map(resident(home).devices.map((d) => [d.id, d]));
+  const { life } = signsOfLife(home);
+  const ev = home.events;
+  let lo = 0, hi = ev.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (ev[m].at <= openedAt) lo = m + 1; else hi = m; }
+  const name = (i: number) => { const d = specs.get(ev[i].deviceId); return `${d?.name ?? ev[i].deviceId} (${d?.room ?? 'no room'})`; };
+  let last = lo - 1;
+  while (last >= 0 && !life[last]) last--;
+  const h = (ms: number) => `${(ms / HOUR).toFixed(1)} h`;
+  const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
+  const parts: string[] = [];
+  if (last >= 0) {
+    const rooms = new Set<string>();
+    for (let i = last; i >= 0 && ev[i].at >= ev[last].at - HOUR; i--) if (life[i]) rooms.add(specs.get(ev[i].deviceId)?.room ?? 'no room');
+    parts.push(`last ${name(last)} at ${hhmm(ev[last].at)}, silent ${h(openedAt - ev[last].at)}, rooms in the hour before: ${[...rooms].join('+')}`);
+  } else parts.push('no sign of life before');
+  let next = lo;
+  while (next < ev.length && !life[next]) next++;
+  if (next < ev.length) {
+    const devicesNextDay = new Set(ev.filter((e) => e.at >= openedAt && e.at < openedAt + DAY).map((e) => e.deviceId)).size;
+    parts.push(`then ${name(next)} ${h(ev[next].at - openedAt)} later; ${devicesNextDay} of ${specs.size} devices report in the 24 h after`);
+  } else parts.push('nothing after');
+  return parts.join('; ');
 }
 
 /** The same cut through the replay command's own path: the log cut after the event, --until cut + 24 h. */
 export function verifyCut(home: Home, mode: Mode, cut: Cut): number | null {
   const config = withMode(home, mode);
   const alerts = replayAll(config, home.events.slice(0, cut.index + 1), cut.at + DAY);
-  const first = alerts.find((a) => a.kind === 'inactivity' && Date.parse(a.openedAt) >= cut.at);
+  const first = alerts.find((a) => (a.kind === 'inactivity' || (a.kind === 'device_offline' && a.key === 'inactivity')) && Date.parse(a.openedAt) >= cut.at);
   return first ? Date.parse(first.openedAt) - cut.at : null;
 }
 
@@ -242,6 +283,10 @@ export interface Summary {
   maxMs: number | null;
   missed: number;
   within2h: number;
+  /** quiet-sensors alerts to the caseworker on the untouched logs */
+  sensorQuestions: number;
+  /** cuts found by the quiet-sensors alert to the caseworker rather than an inactivity alert */
+  viaCaseworker: number;
 }
 
 function median(xs: number[]): number | null {
@@ -255,7 +300,9 @@ export function summarise(results: HomeResult[], phase?: PhaseName): Summary {
   let days = 0;
   const alerts: AlertSeen[] = [];
   const cuts: CutResult[] = [];
+  let sensorQuestions = 0;
   for (const r of results) {
+    sensorQuestions += r.sensorQuestions.filter((a) => !phase || a.phase === phase).length;
     days += phase ? r.days[phase] : Object.values(r.days).reduce((a, b) => a + b, 0);
     alerts.push(...r.falseAlerts.filter((a) => !phase || a.phase === phase));
     cuts.push(...r.cuts.filter((c) => !phase || c.phase === phase));
@@ -274,5 +321,7 @@ export function summarise(results: HomeResult[], phase?: PhaseName): Summary {
     maxMs: delays.length ? Math.max(...delays) : null,
     missed: cuts.filter((c) => c.delayMs === null).length,
     within2h: cuts.filter((c) => c.delayMs !== null && c.delayMs <= 2 * HOUR).length,
+    sensorQuestions,
+    viaCaseworker: cuts.filter((c) => c.via === 'caseworker').length,
   };
 }

@@ -25,6 +25,10 @@
 //   until a date. No inactivity alert until then; the resident coming home (the entrance door,
 //   then indoor activity) ends it early. Not back ABSENCE_GRACE_MS after its end: the
 //   caseworker is asked.
+// quiet sensors: when most of the devices that report every day have been silent through a
+//   day of the resident's time at home, the silence is the sensors', not the resident's: the learned mode's alert goes to the
+//   caseworker as a `device_offline` alert (reason `sensors_quiet`) instead of an inactivity
+//   alarm to the neighbour. See quietSensors.
 import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
 import type { ActivityFacts, Timer } from './devices.ts';
 import { PARAMS, baselineLearned, judgeSilence, learnDay, learnNight, roomClass, type LearnedLimits, type RoomClass } from './learned.ts';
@@ -33,11 +37,19 @@ import {
   hasActivitySensor, hasMotionSensor,
   type HomeState, type PlannedAbsence, type ResidentRulesConfig,
 } from './state.ts';
-import { addMsInWindow, inWindow, msInWindow } from '../time/index.ts';
+import { HOUR, addMsInWindow, inWindow, localTime, msInWindow } from '../time/index.ts';
 import type { HourWindow } from '../config/index.ts';
 
 const KEY = 'inactivity';
 const ABSENCE_KEY = 'absence';
+
+/** a daily device silent through this much of the resident's time at home is not reporting (or not being used) */
+export const QUIET_DEVICE_MS = 24 * HOUR;
+/** a device reported activity on at least this many days, and on this share of the days from its first to its last: it reports daily */
+export const HABIT_MIN_DAYS = 4;
+export const HABIT_SHARE = 0.8;
+/** this share of them at least (and two) quiet at once: the sensors, not the resident */
+export const QUIET_SHARE = 0.75;
 
 type Judge =
   | { mode: 'off' }
@@ -130,9 +142,54 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Tim
     fire: (ctx) => {
       const out: Record<string, unknown> = { mode: j.mode, lastActivityAt: a.last, silentForMs: ctx.now - silenceFrom, ...detail };
       if (j.mode === 'fixed') out.silentInActiveHoursMs = msInWindow(silenceFrom, ctx.now, cfg.timezone, j.activeHours);
-      raise(ctx, KEY, 'inactivity', null, out, 'no activity again');
+      // most daily sensors silent for a day already: a device-health question for the caseworker, not the neighbour
+      const quiet = j.mode === 'learned' ? quietSensors(cfg, ctx.state, silenceFrom) : null;
+      if (quiet) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', quietDevices: quiet }, 'no activity again');
+      else raise(ctx, KEY, 'inactivity', null, out, 'no activity again');
     },
   };
+}
+
+/**
+ * The home's sensors, rather than its resident, have gone quiet: of the activity devices that
+ * report every day (activity on HABIT_SHARE of the local days from their first to their last,
+ * HABIT_MIN_DAYS at least), at least two and at least QUIET_SHARE have been silent for QUIET_DEVICE_MS
+ * of the resident's time at home (time away does not count) before `from`. A collapse silences
+ * every sensor at once, from the moment it happens; a network that is failing shows a day or
+ * more in which the bathroom and the bedroom stay silent while one sensor still reports.
+ * Devices that have never reported are not counted: a cupboard may go unopened for weeks, and
+ * an appliance switch for days. The quiet devices' ids, or null.
+ */
+export function quietSensors(cfg: ResidentRulesConfig, state: HomeState, from: number): string[] | null {
+  const a = state.activity;
+  const awayNow = (a.awayMs ?? 0) + (a.awaySince !== null && a.awaySince < from ? from - a.awaySince : 0);
+  // the resident's time at home from `t` to `from`: a weekend away is no silence of the sensors
+  const homeSince = (t: number, awayThen: number) => from - t - (awayNow - awayThen);
+  let counted = 0;
+  const quiet: string[] = [];
+  for (const d of cfg.devices) {
+    const doorInside = d.kind === 'door' && d.entrance === false;
+    if (!(d.kind === 'motion' || d.kind === 'presence' || doorInside)) continue;
+    const dev = state.devices[d.id];
+    if (dev?.habitDays === undefined || dev.habitFrom === undefined || dev.habitLast === undefined) continue;
+    if (dev.habitDays < HABIT_MIN_DAYS || dev.habitDays < HABIT_SHARE * (dev.habitLast - dev.habitFrom + 1)) continue;
+    counted++;
+    if (homeSince(dev.habitAt ?? from, dev.habitAway ?? awayNow) >= QUIET_DEVICE_MS) quiet.push(d.id);
+  }
+  return quiet.length >= 2 && quiet.length >= QUIET_SHARE * counted ? quiet : null;
+}
+
+/** One more local day with activity from this device (copy-on-write of the device's state). */
+function noteHabit(ctx: Ctx, deviceId: string, at: number): void {
+  const dev = ctx.state.devices[deviceId];
+  if (!dev) return;
+  const day = localTime(at, ctx.cfg.timezone).day;
+  const a = ctx.state.activity;
+  // time away until now, the absence under way included (it ends at this event if this is the return)
+  const seen = { habitAt: Math.max(at, dev.habitAt ?? at), habitAway: (a.awayMs ?? 0) + (a.awaySince !== null ? Math.max(0, at - a.awaySince) : 0) };
+  ctx.state.devices[deviceId] = dev.habitLast === day
+    ? { ...dev, ...seen }
+    : { ...dev, ...seen, habitDays: (dev.habitDays ?? 0) + 1, habitFrom: dev.habitFrom ?? day, habitLast: day };
 }
 
 export function awayTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | null {
@@ -208,6 +265,7 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId:
   const s = ctx.state;
   const a = s.activity;
   const learning = isLearning(cfg);
+  if (learning) noteHabit(ctx, deviceId, at);
   if (learning && a.awaySince !== null && !facts.entranceOpened && !facts.entranceClosed) {
     // Out, and one sensor stirs: a pet, the sun on a PIR, a draught on a cupboard. They are back
     // when the entrance door opens, or when two different sensors show life within STIR_MS.
@@ -268,6 +326,7 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId:
   a.gapDoor = atDoor;
 
   if (a.awaySince !== null && (facts.indoor || facts.entranceOpened)) {
+    a.awayMs = (a.awayMs ?? 0) + Math.max(0, at - a.awaySince);
     a.awaySince = null;
     a.arriving = facts.entranceOpened;
     record(ctx, 'back home');

@@ -57,6 +57,13 @@ export interface DeviceState {
   countFrom: number | null;
   /** motion and presence: occupied since (occupancy true, not yet false); a bed or seat mat stays so for hours */
   occupiedSince?: number | null;
+  /** activity reported on this many local days, from day habitFrom to day habitLast (a daily device's habit; inactivity.ts) */
+  habitDays?: number;
+  habitFrom?: number;
+  habitLast?: number;
+  /** its last activity, and the resident's time away from home until then (ActivityState.awayMs) */
+  habitAt?: number;
+  habitAway?: number;
 }
 
 export interface ActivityState {
@@ -86,6 +93,8 @@ export interface ActivityState {
   outsideAtDoor: boolean;
   /** while away: the one indoor sensor that stirred (a second one soon after means they are back) */
   stir: { device: string; at: number } | null;
+  /** time spent away from home in absences that ended (a device's silence is counted in time at home) */
+  awayMs?: number;
 }
 
 export interface Visit { start: number; end: number }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseCuts, evaluateHome, MODES, phaseOf, summarise, verifyCut, HOUR } from '../../bench/homes/evaluate.ts';
+import { alertContext, chooseCuts, evaluateHome, MODES, phaseOf, summarise, verifyCut, HOUR } from '../../bench/homes/evaluate.ts';
 import { loadHomes } from '../../bench/homes/load.ts';
 import { readTl, readOrdonez, replayDevices, replayLines, roomOf } from '../../bench/homes/sources.ts';
 import { localTime } from '../../src/time/index.ts';
@@ -132,10 +132,21 @@ describe('the method', () => {
     expect(summarise([r]).falseAlerts).toBe(0);
     expect(r.absenceQuestions).toBe(0);
     const fake = { ...r, falseAlerts: [{ openedAt: r.start + HOUR, resolvedAt: r.start + 2 * HOUR, phase: 'days 1-7' as const, reachedNeighbour: true }],
-      cuts: [{ index: 1, at: r.start, phase: 'days 1-7' as const, delayMs: null }, { index: 2, at: r.start, phase: 'days 1-7' as const, delayMs: HOUR }] };
+      cuts: [{ index: 1, at: r.start, phase: 'days 1-7' as const, delayMs: null, via: null }, { index: 2, at: r.start, phase: 'days 1-7' as const, delayMs: HOUR, via: 'inactivity' as const }] };
     const s = summarise([fake], 'days 1-7');
-    expect(s).toMatchObject({ days: 7, falseAlerts: 1, reachedNeighbour: 1, cuts: 2, missed: 1, maxMs: 24 * HOUR });
+    expect(s).toMatchObject({ days: 7, falseAlerts: 1, reachedNeighbour: 1, cuts: 2, missed: 1, maxMs: 24 * HOUR, sensorQuestions: 0, viaCaseworker: 0 });
     expect(s.perResidentMonth).toBeCloseTo(30 / 7);
+    // a quiet-sensors alert to the caseworker is no false inactivity alert; a cut it found is found, and counted apart
+    const quiet = { ...fake, sensorQuestions: [{ openedAt: r.start + 3 * HOUR, resolvedAt: null, phase: 'days 1-7' as const, reachedNeighbour: false }],
+      cuts: [...fake.cuts, { index: 3, at: r.start, phase: 'days 1-7' as const, delayMs: 2 * HOUR, via: 'caseworker' as const }] };
+    expect(summarise([quiet])).toMatchObject({ falseAlerts: 1, sensorQuestions: 1, cuts: 3, missed: 1, viaCaseworker: 1 });
+  });
+
+  it('a false alert\'s context: the last sign of life and its room, the silence, what came next', () => {
+    // the errand: last inside at the fridge or the kitchen PIR before 10:00, the door, back at 12:30
+    const text = alertContext(home, Date.parse('2026-03-02T11:00:00Z'));
+    expect(text).toMatch(/^last .* \((kitchen|bathroom|bedroom)\) at 09:\d\d, silent 1\.\d h/);
+    expect(text).toMatch(/then .* 1\.5 h later/);
   });
 });
 
@@ -145,16 +156,21 @@ describe('npm run evaluate', () => {
     try {
       writeTlHome(dir, 'houseT', 16);
       const json = join(dir, 'out.json');
-      const run = spawnSync('npm', ['run', '--silent', 'evaluate', '--', '--homes', dir, '--verify', '2', '--json', json], { encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync('npm', ['run', '--silent', 'evaluate', '--', '--homes', dir, '--verify', '2', '--json', json, '--tuned', 'houseT'], { encoding: 'utf8', timeout: 120_000 });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/learned: false inactivity alerts/);
       expect(run.stdout).toMatch(/fixed 4 h in 08:00-22:00/);
       expect(run.stdout).toMatch(/houseT\s+days 1-7/);
       expect(run.stdout).toMatch(/houseT\s+after 14/);
+      // the homes tuned on apart (here all of them: no unseen group), and the quiet-sensors columns
+      expect(run.stdout).toMatch(/1 tuned on\s+all/);
+      expect(run.stdout).not.toMatch(/unseen/);
+      expect(run.stdout).toMatch(/quiet sensors/);
       const out = JSON.parse(readFileSync(json, 'utf8'));
       expect(out.modes.map((m: { mode: string }) => m.mode)).toEqual(['learned', 'fixed 4 h in 08:00-22:00']);
       expect(out.modes[0].homes.houseT['days 1-7'].cuts).toBeGreaterThan(0);
+      expect(out.modes[0].all.all).toMatchObject({ sensorQuestions: 0, viaCaseworker: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -284,3 +284,78 @@ describe('away from home, learned mode', () => {
     expect(h.records()).toEqual(['away from home', 'back home']);
   });
 });
+
+describe('quiet sensors, learned mode', () => {
+  // a home whose bathroom PIR, bedroom door, fridge and kitchen PIR all report every day
+  const cfg = homeConfig({ inactivity: { mode: 'learned' } }, 'UTC', [
+    { id: 'door', kind: 'door', entrance: true, room: 'entrance' },
+    { id: 'fridge', kind: 'door', entrance: false, room: 'kitchen' },
+    { id: 'bedroom', kind: 'door', entrance: false, room: 'bedroom' },
+    { id: 'pir-bath', kind: 'motion', entrance: false, room: 'bathroom' },
+    { id: 'pir-kitchen', kind: 'motion', entrance: false, room: 'kitchen' },
+  ]);
+  const day0 = Date.parse('2026-03-02T00:00:00Z');
+  type H = ReturnType<typeof home>;
+  const at = (day: number, hh: number, mm = 0) => day0 + day * 24 * HOUR + hh * HOUR + mm * MIN;
+  const ordinaryDay = (h: H, day: number) => {
+    h.send('bedroom', { contact: false }, at(day, 7, 50));
+    h.send('bedroom', { contact: true }, at(day, 7, 51));
+    h.send('pir-bath', { occupancy: true }, at(day, 8));
+    h.send('fridge', { contact: false }, at(day, 8, 10));
+    h.send('fridge', { contact: true }, at(day, 8, 11));
+    for (let hh = 9; hh <= 21; hh++) h.send('pir-kitchen', { occupancy: true }, at(day, hh));
+    h.send('pir-bath', { occupancy: true }, at(day, 21, 30));
+    h.send('bedroom', { contact: false }, at(day, 22));
+    h.send('bedroom', { contact: true }, at(day, 22, 1));
+  };
+  // only the kitchen PIR still reports, hourly, as a failing network (or a cat) does
+  const kitchenOnlyDay = (h: H, day: number) => { for (let hh = 8; hh <= 21; hh++) h.send('pir-kitchen', { occupancy: true }, at(day, hh)); };
+  const silenceAlerts = (h: H) => h.opened('inactivity').map((d) => ({ at: iso(d.at), kind: d.kind, reason: (d.detail as { reason?: string }).reason }));
+
+  it('most daily sensors silent for a day while one still reports: the silence goes to the caseworker as quiet sensors, not to the neighbour', () => {
+    const h = home(cfg, day0);
+    for (let d = 0; d < 6; d++) ordinaryDay(h, d);
+    for (let d = 6; d < 9; d++) kitchenOnlyDay(h, d);
+    // each silent device has had its own device_offline (25 h without a report); no silence alarm yet
+    expect(h.opened().map((d) => d.key).sort()).toEqual(['device_offline:bedroom', 'device_offline:door', 'device_offline:fridge', 'device_offline:pir-bath']);
+    h.send('pir-kitchen', { occupancy: true }, at(9, 8));
+    h.send('pir-kitchen', { occupancy: true }, at(9, 10));
+    h.at(at(9, 20));
+    const alerts = silenceAlerts(h);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'device_offline', reason: 'sensors_quiet' });
+    expect(h.opened('inactivity')[0].detail).toMatchObject({ quietDevices: ['fridge', 'bedroom', 'pir-bath'] });
+    expect(Date.parse(alerts[0].at) - at(9, 10)).toBeLessThanOrEqual(6 * HOUR);
+    // a sign of life settles it like any silence alert
+    h.send('pir-kitchen', { occupancy: true }, at(9, 21));
+    expect(h.ofKey('inactivity').at(-1)).toBe('resolve:activity resumed');
+  });
+
+  it('a collapse after an ordinary morning is an inactivity alarm: every sensor fell silent at once', () => {
+    const h = home(cfg, day0);
+    for (let d = 0; d < 6; d++) ordinaryDay(h, d);
+    h.send('bedroom', { contact: false }, at(6, 7, 50));
+    h.send('pir-bath', { occupancy: true }, at(6, 8));
+    h.send('pir-kitchen', { occupancy: true }, at(6, 9));
+    h.send('pir-kitchen', { occupancy: true }, at(6, 10));
+    h.at(at(6, 20));
+    expect(silenceAlerts(h)).toEqual([expect.objectContaining({ kind: 'inactivity' })]);
+    expect(Date.parse(silenceAlerts(h)[0].at) - at(6, 10)).toBeLessThanOrEqual(6 * HOUR);
+  });
+
+  it('days away do not count as the sensors\' silence: a collapse soon after coming home is an inactivity alarm', () => {
+    const h = home(cfg, day0);
+    for (let d = 0; d < 6; d++) ordinaryDay(h, d);
+    h.send('fridge', { contact: false }, at(6, 8, 50));
+    h.send('door', { contact: false }, at(6, 9));
+    h.send('door', { contact: true }, at(6, 9, 0) + 10_000);
+    h.at(at(9, 10));
+    expect(h.records()).toContain('away from home');
+    h.send('door', { contact: false }, at(9, 10));
+    h.send('door', { contact: true }, at(9, 10) + 10_000);
+    h.send('pir-kitchen', { occupancy: true }, at(9, 10, 5));
+    h.at(at(9, 20));
+    expect(h.records()).toContain('back home');
+    expect(silenceAlerts(h)).toEqual([expect.objectContaining({ kind: 'inactivity' })]);
+  });
+});
