@@ -146,7 +146,7 @@ describe('the copy-on-write core decides what the deep-copying core decided', ()
 });
 
 describe('the working copy', () => {
-  it('keeps every field of the state and its activity record (copyState lists them one by one)', () => {
+  it('keeps every field of the state and its activity record', () => {
     const cfg = homeConfig(RULES.learned, TZ, DEVICES);
     const s = initialState(cfg, START);
     const copy = copyState(s);
