@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase, residentRepository, timelineRepository, alertRepository } from '../src/store/index.ts';
+import { openSqliteStore, residentRepository, timelineRepository, alertRepository } from '../src/store/index.ts';
 import { createCasefile } from '../src/casefile/index.ts';
 import { prng } from './prng.ts';
 
@@ -23,7 +23,8 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
   const residentsN = opts.residents ?? 1000;
   const perDay = opts.eventsPerDay ?? 8;
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-year-'));
-  const db = openDatabase({ path: join(dir, 'gateway.db'), sync: 'normal' });
+  const store = openSqliteStore({ path: join(dir, 'gateway.db'), sync: 'normal' });
+  const db = store.db;
   const rand = prng(2026);
   const start = Date.parse('2025-11-28T00:00:00+08:00');
   const end = start + 365 * 86_400_000;
@@ -63,7 +64,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     db.exec('ANALYZE');
     const timeline = timelineRepository(db);
     const casefile = createCasefile({
-      db, residents, timeline, alerts: alertRepository(db), site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'], knockDay: 'wednesday' },
+      store, db, residents, timeline, alerts: alertRepository(db), site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'], knockDay: 'wednesday' },
       bridgeUsernames: [], configSecret: () => undefined, now: () => end, devicesChanged: () => {}, photoDir: join(dir, 'photos'),
     });
     const pages: number[] = [];
@@ -92,7 +93,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
       reportMonth: { visits: (month.value as { visits: number }).visits, coverage: (month.value as { coverage: number }).coverage },
     };
   } finally {
-    db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
   openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type UsersPort,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
@@ -19,7 +19,6 @@ import { Absences, absenceRoutes } from './api/absences.ts';
 import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
 import { demoRoutes } from './api/demo.ts';
-import { userRepository, type UserRepository } from './store/users.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
@@ -44,7 +43,7 @@ export interface Stores {
   events: EventRepository;
   timeline: TimelineRepository;
   alerts: AlertRepository;
-  users: UserRepository;
+  users: UsersPort;
 }
 
 export class App {
@@ -90,7 +89,7 @@ export class App {
           const db = this.store.db;
           this.stores = {
             db, residents: residentRepository(db), events: eventRepository(db),
-            timeline: timelineRepository(db), alerts: alertRepository(db), users: userRepository(db),
+            timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
           };
           try {
             this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
@@ -122,12 +121,12 @@ export class App {
       {
         name: 'notify',
         start: async () => {
-          const { db, alerts, timeline, residents } = this.stores;
-          this.alertService = new AlertService({ db, alerts, timeline, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
+          const { alerts } = this.stores;
+          this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
           const liveAlerts = this.live.alertListener(alerts);
           this.alertService.listen(liveAlerts);
           this.notifier = new Notifier({
-            config, log, clock: this.clock, metrics, db, outboxPort: this.store.outbox, inbound: this.store.inbound, alerts, residents, timeline,
+            config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
@@ -141,11 +140,11 @@ export class App {
       },
       {
         name: 'rules',
-        start: () => {
+        start: async () => {
           const { db, events, residents } = this.stores;
           this.rules = new RulesRuntime({
-            db, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
-            ruleState: ruleStateRepository(db), alerts: this.alertService, syncFull: config.storage.sync === 'full',
+            store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
+            ruleState: ruleStateRepository(db), alerts: this.alertService,
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.absences = new Absences({
@@ -153,8 +152,8 @@ export class App {
             toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
           });
           this.onEvent((event) => this.rules.onEvent(event));
-          this.rules.start();
-          this.closeAlertsOfRemovedDevices();
+          await this.rules.start();
+          await this.closeAlertsOfRemovedDevices();
         },
         stop: () => this.rules?.stop(),
       },
@@ -234,9 +233,12 @@ export class App {
             users: this.stores.users, now: () => this.clock.now(),
             plugins: [
               ...casefilePlugins({
-                db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
+                store: this.store, db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => { this.loadRegistry(); this.credentialsChanged(deviceId); this.closeAlertsOfRemovedDevices(); },
+                devicesChanged: (deviceId) => {
+                  this.loadRegistry(); this.credentialsChanged(deviceId);
+                  this.closeAlertsOfRemovedDevices().catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
+                },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
                   this.rules.onVisit(v.residentId, v.at, v.until);
@@ -249,7 +251,7 @@ export class App {
               this.notifier.routes,
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {
-                users: this.stores.users, now: () => this.clock.now(), log: log.child({ module: 'users' }),
+                users: this.stores.users, audit: this.store.audit, now: () => this.clock.now(), log: log.child({ module: 'users' }),
                 secureCookies: /^https:/i.test(config.http.publicUrl ?? ''), endStreams: (key) => this.live.closeFor(key),
               }),
               // texts to the log: a newcomer can play the neighbour's "1" (README "Caseworker workspace")
@@ -314,22 +316,25 @@ export class App {
     const key = `receiver_offline:${path}`;
     const residents = new Set(this.registry.all().filter((d) => (protocol === 'jsonl' ? d.jsonl : d.rflink)).map((d) => d.residentId));
     const now = this.clock.now();
-    const announce: Array<() => void> = [];
-    this.stores.db.transaction(() => {
-      for (const residentId of residents) {
-        announce.push(this.alertService.apply(residentId, [down
+    this.store.tx(async (tx) => {
+      const announce: Array<() => void> = [];
+      // in id order, as the rules lock them
+      for (const residentId of [...residents].sort()) {
+        await tx.ruleState.lock(residentId);
+        announce.push(await this.alertService.apply(tx, residentId, [down
           ? { type: 'open', key, kind: 'device_offline', detail: { receiver: path, reason } }
           : { type: 'resolve', key, reason }], now));
       }
-    })();
-    for (const a of announce) a();
+      return announce;
+    }).then((announce) => { for (const a of announce) a(); })
+      .catch((err) => this.log.error({ err, path }, 'could not record a receiver outage'));
   }
 
   /** a device taken out of the config or deleted through the API leaves no alert open behind it */
-  private closeAlertsOfRemovedDevices(): void {
+  private async closeAlertsOfRemovedDevices(): Promise<void> {
     const now = this.clock.now();
-    for (const alert of this.stores.alerts.unresolved()) {
-      if (alert.deviceId && !this.registry.get(alert.deviceId)) this.alertService.resolve(alert.id, 'system', 'device removed', now);
+    for (const alert of await this.store.alerts.unresolved()) {
+      if (alert.deviceId && !this.registry.get(alert.deviceId)) await this.alertService.resolve(alert.id, 'system', 'device removed', now);
     }
   }
 

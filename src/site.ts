@@ -75,9 +75,10 @@ export class SiteMonitor {
     this.round = (async () => {
       try {
         await port.heartbeat(this.me, now);
-        this.lastBeat = now;
         this.peers = (await port.alive(this.deps.site, now - ALIVE_MS)).filter((p) => p.id !== this.id);
         this.overdue = await port.overdue(now - OVERDUE_MS);
+        // a round is done once its peers and overdue work are read back (what detail() shows is of this beat)
+        this.lastBeat = now;
         if (this.failing) log.info('site heartbeat written again');
         this.failing = false;
       } catch (err) {

@@ -2,10 +2,14 @@
 // one resident at a time, and commits the new state together with the alerts it decided.
 // Events are judged in small groups after their own commit; a crash in between loses
 // nothing because start() replays every event after each resident's saved last_event_id.
+// Each group is one unit of work of the store: the residents it touches are locked in id order
+// (one decision at a time per home, across processes on PostgreSQL; no deadlock between two
+// groups) before they are judged, and their alerts and state commit together. Groups commit
+// one after another, in the order they were drained.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
-import type { Db, EventRepository, ResidentRepository, RuleStateRepository } from '../store/index.ts';
+import type { EventRepository, ResidentRepository, RuleStateRepository, Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
 import { initialState, decide, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
@@ -29,16 +33,16 @@ const SAVE_EVERY_MS = 5000;
 interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number }
 
 export interface RulesRuntimeDeps {
-  db: Db;
+  /** the deciding unit of work */
+  store: Store;
   clock: Clock;
   log: Logger;
   residents: ResidentRepository;
   registry: DeviceRegistry;
+  /** the restart's catch-up and the residents' saved state are read synchronously at start and reload */
   events: EventRepository;
   ruleState: RuleStateRepository;
   alerts: AlertService;
-  /** storage.sync is full: the rules' own commits may skip the fsync (see drain) */
-  syncFull?: boolean;
 }
 
 export class RulesRuntime {
@@ -55,21 +59,24 @@ export class RulesRuntime {
   private saveTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
+  /** the groups drained and not yet committed, one after another */
+  private commits: Promise<void> = Promise.resolve();
+  private committing = 0;
 
   constructor(private readonly deps: RulesRuntimeDeps) {}
 
   /** resolves once everything handed to the rules so far is judged, its decisions committed and announced */
   idle(): Promise<void> {
-    if (!this.draining && !this.queue.length) return Promise.resolve();
+    if (!this.draining && !this.queue.length && !this.committing) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private wakeIdle(): void {
-    if (this.draining || this.queue.length) return;
+    if (this.draining || this.queue.length || this.committing) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const { clock, events } = this.deps;
     this.scheduler = new RuleScheduler(clock, (residentId) => this.enqueue(residentId, { type: 'tick' }));
     this.reload();
@@ -86,14 +93,16 @@ export class RulesRuntime {
     }
     if (this.queue.length) this.deps.log.info({ events: this.queue.length }, 'judging events committed before the restart');
     this.drain();
+    await this.idle();
     for (const home of this.homes.values()) this.scheduler.reschedule(home.cfg, home.state);
     // a tick on start judges every silence that ran on while the gateway was down
     for (const id of this.homes.keys()) this.enqueue(id, { type: 'tick' });
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopping = true;
     this.drain();
+    await this.idle();
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
     this.scheduler?.stop();
@@ -180,7 +189,13 @@ export class RulesRuntime {
    */
   private drain(): void {
     this.draining = false;
-    this.drainUrgent();
+    if (this.drainUrgent() && !this.stopping && this.queue.length) {
+      // the alarm's announcements started units of work (its texts into the outbox) that finish
+      // within this turn of the loop: let them, and judge the routine rest on the next turn
+      this.draining = true;
+      setImmediate(() => this.drain());
+      return;
+    }
     const items = this.queue;
     this.queue = [];
     this.commit(items);
@@ -190,9 +205,9 @@ export class RulesRuntime {
    * The residents with a life-safety report first: everything queued for them (in order, so
    * their state moves as it would have), committed and announced before the routine rest.
    */
-  private drainUrgent(): void {
+  private drainUrgent(): boolean {
     this.urgentScheduled = false;
-    if (!this.urgent.size) return;
+    if (!this.urgent.size) return false;
     const residents = this.urgent;
     this.urgent = new Set();
     const first: typeof this.queue = [];
@@ -200,14 +215,23 @@ export class RulesRuntime {
     for (const item of this.queue) (residents.has(item.residentId) ? first : rest).push(item);
     this.queue = rest;
     this.commit(first);
+    return true;
   }
 
-  /** judges `items` and commits what must be kept (see drain) */
+  /** judges `items` and commits what must be kept (see drain), after the groups drained before */
   private commit(items: typeof this.queue): void {
-    const { db, log, clock } = this.deps;
-    const now = clock.now();
     if (!items.length && !this.dirty.size) return this.wakeIdle();
-    const touched = new Set<string>();
+    this.committing++;
+    this.commits = this.commits
+      .then(() => this.commitNow(items))
+      .catch((err) => { this.deps.log.error({ err }, 'rules: a group failed unexpectedly'); })
+      .finally(() => { this.committing--; this.wakeIdle(); });
+  }
+
+  private async commitNow(items: typeof this.queue): Promise<void> {
+    const { store, log, clock } = this.deps;
+    const now = clock.now();
+    if (!items.length && !this.dirty.size) return;
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
     const before = new Map<string, { state: HomeState; lastEventId: number }>();
     for (const { residentId } of items) {
@@ -215,36 +239,45 @@ export class RulesRuntime {
       const home = this.homes.get(residentId);
       if (home) before.set(residentId, { state: home.state, lastEventId: home.lastEventId });
     }
-    const decided = this.judge(items, touched);
-    const mustSave = decided.length > 0 || items.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
-      || now - this.lastSave >= SAVE_EVERY_MS || this.stopping;
-    const announcements: Array<() => void> = [];
-    if (mustSave) {
-      // The events are the record; this state is derived from them. So it need not pay an
-      // fsync of its own under sync: full: the next event commit's fsync carries it to disk too.
-      const relaxed = this.deps.syncFull === true;
-      try {
-        if (relaxed) db.pragma('synchronous = NORMAL');
-        db.transaction(() => {
-          for (const d of decided) announcements.push(this.deps.alerts.apply(d.residentId, d.decisions, d.at));
-          for (const id of this.dirty) {
-            const home = this.homes.get(id);
-            if (home) this.deps.ruleState.save(id, home.state, home.lastEventId, now);
-          }
-        })();
-        this.dirty.clear();
-        this.lastSave = now;
-      } catch (err) {
-        log.error({ err }, 'rules: could not commit decisions; will retry');
-        for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved);
-        // put them back and try again shortly: losing them would lose alarms
-        this.queue = [...items, ...this.queue];
-        for (const i of items) if (i.input.type === 'event' && isLifeSafety(i.input.event)) this.urgent.add(i.residentId);
-        setTimeout(() => this.drain(), 1000).unref();
-        return;
-      } finally {
-        if (relaxed) db.pragma('synchronous = FULL');
+    const restore = () => { for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved); };
+    // every home this group writes, in id order: two groups (or two processes) lock alike, never crosswise
+    const locked = [...new Set([...before.keys(), ...this.dirty])].filter((id) => this.homes.has(id)).sort();
+    let touched = new Set<string>();
+    let announcements: Array<() => void> = [];
+    let saved = false;
+    const decide = async (tx: Tx) => {
+      for (const id of locked) await tx.ruleState.lock(id);
+      // judged on the state as it was before this group (again, if the unit of work runs again)
+      restore();
+      touched = new Set();
+      announcements = [];
+      const decided = this.judge(items, touched);
+      const mustSave = decided.length > 0 || items.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
+        || now - this.lastSave >= SAVE_EVERY_MS || this.stopping;
+      saved = mustSave;
+      if (!mustSave) return;
+      for (const d of decided) announcements.push(await this.deps.alerts.apply(tx, d.residentId, d.decisions, d.at));
+      for (const id of this.dirty) {
+        const home = this.homes.get(id);
+        if (home) await tx.ruleState.save(id, home.state, home.lastEventId, now);
       }
+    };
+    try {
+      // The events are the record; this state is derived from them. So it need not pay a flush
+      // of its own: the next event commit's carries it to disk too.
+      await store.tx(decide, { durable: false });
+    } catch (err) {
+      log.error({ err }, 'rules: could not commit decisions; will retry');
+      restore();
+      // put them back and try again shortly: losing them would lose alarms
+      this.queue = [...items, ...this.queue];
+      for (const i of items) if (i.input.type === 'event' && isLifeSafety(i.input.event)) this.urgent.add(i.residentId);
+      setTimeout(() => this.drain(), 1000).unref();
+      return;
+    }
+    if (saved) {
+      this.dirty.clear();
+      this.lastSave = now;
     } else if (!this.saveTimer) {
       // make sure a quiet spell still gets the state written
       this.saveTimer = setTimeout(() => { this.saveTimer = null; this.drain(); }, SAVE_EVERY_MS);
@@ -255,7 +288,6 @@ export class RulesRuntime {
       this.scheduler?.reschedule(home.cfg, home.state);
     }
     for (const announce of announcements) announce();
-    this.wakeIdle();
   }
 
   /** runs the core over the queued inputs in memory; returns the decisions to commit */

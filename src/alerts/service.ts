@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AlertRepository, AlertRow, Db, TimelineRepository } from '../store/index.ts';
+import type { AlertRow, Store, Tx } from '../store/index.ts';
 import type { Decision } from '../rules/index.ts';
 
 export interface AlertListener {
@@ -19,9 +19,8 @@ export interface AlertListener {
 export type PersonAction = (residentId: string, action: 'acknowledged' | 'resolved', conditionKey: string, at: number) => void;
 
 export interface AlertServiceDeps {
-  db: Db;
-  alerts: AlertRepository;
-  timeline: TimelineRepository;
+  /** people's acknowledgements and resolutions: a unit of work each, on either engine */
+  store: Store;
   escalation: Config['escalation'];
   log: Logger;
   metrics: Metrics;
@@ -42,42 +41,45 @@ export class AlertService {
   onPersonAction(fn: PersonAction): void { this.personAction = fn; }
 
   /**
-   * Applies one resident's decisions inside the caller's transaction (so the rules state and
-   * the alerts commit together) and returns what to announce once that transaction commits.
+   * Applies one resident's decisions inside the caller's unit of work (so the rules state and
+   * the alerts commit together) and returns what to announce once it has committed. Counts and
+   * announcements wait for the commit: a unit of work may run again.
    */
-  apply(residentId: string, decisions: Decision[], at: number): () => void {
-    const { alerts, timeline } = this.deps;
+  async apply(tx: Tx, residentId: string, decisions: Decision[], at: number): Promise<() => void> {
+    const { alerts, timeline } = tx;
     const announce: Array<() => void> = [];
     for (const d of decisions) {
       if (d.type === 'record') {
-        timeline.add(residentId, at, 'note', { note: d.note, deviceId: d.deviceId });
+        await timeline.add(residentId, at, 'note', { note: d.note, deviceId: d.deviceId });
         continue;
       }
-      const ongoing = alerts.ongoing(residentId, d.key);
+      const ongoing = await alerts.ongoing(residentId, d.key);
       if (d.type === 'open' && !ongoing) {
-        const id = alerts.insert({
+        const id = await alerts.insert({
           residentId, kind: d.kind, conditionKey: d.key, deviceId: d.deviceId ?? null, openedAt: at, detail: d.detail,
           // the escalation cursor is the durable timer: set now, so a crash before any text is sent
           // still leaves this alert due for its first step when the gateway starts again
           escalationDue: this.deps.escalation[d.kind] ? at : null,
         });
-        timeline.add(residentId, at, 'alert', { alertId: id, kind: d.kind, status: 'open', deviceId: d.deviceId, detail: d.detail });
-        const row = alerts.get(id)!;
-        this.deps.metrics.inc('gateway_alerts_opened_total', { kind: d.kind });
-        announce.push(() => this.emit('alertOpened', row));
+        await timeline.add(residentId, at, 'alert', { alertId: id, kind: d.kind, status: 'open', deviceId: d.deviceId, detail: d.detail });
+        const row = (await alerts.get(id))!;
+        announce.push(() => {
+          this.deps.metrics.inc('gateway_alerts_opened_total', { kind: d.kind });
+          this.emit('alertOpened', row);
+        });
       } else if (d.type === 'open' || d.type === 'update') {
         // an 'open' for a condition that already has an alert (a replay after a restart) is an update
         if (!ongoing) continue;
         const note = d.type === 'update' ? d.note : 'repeated';
         const notes = [...((ongoing.detail.notes as Array<unknown>) ?? []), { at: new Date(at).toISOString(), note }].slice(-MAX_NOTES);
-        alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
-        timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
+        await alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
+        await timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
         announce.push(() => this.emit('alertUpdated', ongoing));
       } else if (d.type === 'resolve') {
         if (!ongoing) continue;
-        if (alerts.resolve(ongoing.id, 'system', at)) {
-          timeline.add(residentId, at, 'alert_resolved', { alertId: ongoing.id, kind: ongoing.kind, by: 'system', reason: d.reason });
-          const row = alerts.get(ongoing.id)!;
+        if (await alerts.resolve(ongoing.id, 'system', at)) {
+          await timeline.add(residentId, at, 'alert_resolved', { alertId: ongoing.id, kind: ongoing.kind, by: 'system', reason: d.reason });
+          const row = (await alerts.get(ongoing.id))!;
           announce.push(() => this.emit('alertResolved', row, 'system'));
         }
       }
@@ -86,32 +88,30 @@ export class AlertService {
   }
 
   /** A person acknowledges: "I'm on it". true when this call acknowledged an open alert. */
-  acknowledge(alertId: number, by: string, at: number, via = 'api'): boolean {
-    return this.personActs(alertId, 'acknowledged', at, by, () => this.deps.alerts.acknowledge(alertId, by, at),
+  acknowledge(alertId: number, by: string, at: number, via = 'api'): Promise<boolean> {
+    return this.personActs(alertId, 'acknowledged', at, by, (tx) => tx.alerts.acknowledge(alertId, by, at),
       (row) => ({ type: 'acknowledgement', data: { by, via, secondsToAcknowledge: Math.round((at - row.openedAt) / 1000) } }));
   }
 
   /** A person resolves: the condition is dealt with; `note` is what they wrote about it. */
-  resolve(alertId: number, by: string, reason: string, at: number, note?: string): boolean {
-    return this.personActs(alertId, 'resolved', at, by, () => this.deps.alerts.resolve(alertId, by, at),
+  resolve(alertId: number, by: string, reason: string, at: number, note?: string): Promise<boolean> {
+    return this.personActs(alertId, 'resolved', at, by, (tx) => tx.alerts.resolve(alertId, by, at),
       () => ({ type: 'alert_resolved', data: { by, reason, ...(note ? { note } : {}) } }));
   }
 
-  /** the change, its casefile entry in the same transaction, then the rules and listeners told */
-  private personActs(
+  /** the change, its casefile entry in the same unit of work, then (after commit) the rules and listeners told */
+  private async personActs(
     alertId: number, action: 'acknowledged' | 'resolved', at: number, by: string,
-    change: () => boolean, entry: (row: AlertRow) => { type: string; data: Record<string, unknown> },
-  ): boolean {
-    const { alerts, timeline, db } = this.deps;
-    const done = db.transaction(() => {
-      if (!change()) return false;
-      const row = alerts.get(alertId)!;
+    change: (tx: Tx) => Promise<boolean>, entry: (row: AlertRow) => { type: string; data: Record<string, unknown> },
+  ): Promise<boolean> {
+    const row = await this.deps.store.tx(async (tx) => {
+      if (!(await change(tx))) return null;
+      const row = (await tx.alerts.get(alertId))!;
       const { type, data } = entry(row);
-      timeline.add(row.residentId, at, type, { alertId, kind: row.kind, ...data });
-      return true;
-    })();
-    if (!done) return false;
-    const row = alerts.get(alertId)!;
+      await tx.timeline.add(row.residentId, at, type, { alertId, kind: row.kind, ...data });
+      return row;
+    });
+    if (!row) return false;
     this.personAction(row.residentId, action, row.conditionKey, at);
     this.emit(action === 'acknowledged' ? 'alertAcknowledged' : 'alertResolved', row, by);
     return true;

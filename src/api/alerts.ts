@@ -74,11 +74,11 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         if (alert.status !== 'open') {
           return reply.code(409).send({ error: `alert is ${alert.status}, not open`, code: 'alert_not_open', params: { status: alert.status }, alert: publicAlert(alert) });
         }
-        deps.service.acknowledge(alert.id, by, now, 'api');
+        await deps.service.acknowledge(alert.id, by, now, 'api');
       } else {
         if (alert.status === 'resolved') return reply.code(409).send({ error: 'alert is already resolved', code: 'alert_resolved', alert: publicAlert(alert) });
         // the reason is a code; what the person wrote is their note, kept in their words
-        deps.service.resolve(alert.id, by, 'resolved_by_person', now, request.body?.note?.trim() || undefined);
+        await deps.service.resolve(alert.id, by, 'resolved_by_person', now, request.body?.note?.trim() || undefined);
       }
       return publicAlert(deps.alerts.get(alert.id)!);
     });

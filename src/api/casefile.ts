@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../clock.ts';
-import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
+import type { Db, ResidentRepository, TimelineRepository, AlertRepository, Store } from '../store/index.ts';
 import { createCasefile, type Casefile } from '../casefile/index.ts';
-import { userRepository } from '../store/index.ts';
 import { visitRoutes } from './visits.ts';
 import { reportRoutes } from './reports.ts';
 import { activityRoutes } from './activity.ts';
@@ -20,6 +19,8 @@ import { roundRoutes } from './rounds.ts';
 import { warningRoutes } from './warnings.ts';
 
 export interface CasefilePluginDeps {
+  /** the store's ports (the casefile's tables move onto them; `db` serves those not yet moved) */
+  store: Store;
   db: Db;
   residents: ResidentRepository;
   timeline: TimelineRepository;
@@ -42,7 +43,7 @@ export function casefileFor(deps: CasefilePluginDeps): Casefile {
   for (const r of deps.config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, d.secret);
   return createCasefile({
     configSecret: (id) => configSecrets.get(id),
-    db: deps.db, residents: deps.residents, timeline: deps.timeline, alerts: deps.alerts,
+    store: deps.store, db: deps.db, residents: deps.residents, timeline: deps.timeline, alerts: deps.alerts,
     site: deps.config.site, bridgeUsernames: deps.config.mqtt.bridges.map((b) => b.username),
     now: () => deps.clock.now(), devicesChanged: deps.devicesChanged,
     residentsChanged: deps.residentsChanged, visitRecorded: deps.visitRecorded,
@@ -56,7 +57,7 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   const casefile = casefileFor(deps);
   const now = () => deps.clock.now();
   return [
-    (app) => visitRoutes(app, casefile, { idempotency: userRepository(deps.db), now, problemChanged: deps.problemChanged }),
+    (app) => visitRoutes(app, casefile, { idempotency: deps.store.idempotency, now, problemChanged: deps.problemChanged }),
     (app) => reportRoutes(app, casefile),
     (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
     (app) => provisioningRoutes(app, casefile),

@@ -51,8 +51,8 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
     const r = deps.residents.getResident(request.params.id);
     if (!r) throw notFound(`no resident ${request.params.id}`, 'resident_not_found', { id: request.params.id });
     const now = deps.now();
-    const open = casefile.visits.problemsOf(r.id, 'open').sort((a, b) => a.deadline.localeCompare(b.deadline));
-    const lastVisit = casefile.visits.listVisits(r.id, 1).items[0] ?? null;
+    const open = (await casefile.visits.problemsOf(r.id, 'open')).sort((a, b) => a.deadline.localeCompare(b.deadline));
+    const lastVisit = (await casefile.visits.listVisits(r.id, 1)).items[0] ?? null;
     return {
       resident: {
         id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, area: r.area, birthday: r.birthday,

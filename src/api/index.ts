@@ -12,7 +12,7 @@ import { openApiOptions, openApiDocument, docsUi } from './openapi.ts';
 import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
 import { securityHeaders } from './headers.ts';
-import type { UserRepository } from '../store/index.ts';
+import type { UsersPort } from '../store/index.ts';
 
 export interface HttpDeps extends ResidentRoutesDeps {
   config: Config;
@@ -23,7 +23,7 @@ export interface HttpDeps extends ResidentRoutesDeps {
   /** which site this process belongs to, who else is alive, what is overdue (site.ts) */
   siteDetail?(): unknown;
   /** people who sign in on the page: their session cookie is a second credential kind */
-  users?: UserRepository;
+  users?: UsersPort;
   now?(): number;
   /** further resource plugins (alerts, visits, twilio webhooks...), registered after auth */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;

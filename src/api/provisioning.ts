@@ -89,7 +89,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       body: { type: 'object', required: ['id', 'name'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 100 }, ...residentFields } },
       response: { 201: residentSchema, ...errors(400, 401, 403, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(p.createResident(request.body, personName(request.caller))));
+  }, async (request, reply) => reply.code(201).send(await p.createResident(request.body, personName(request.caller))));
 
   app.patch<{ Params: { id: string }; Body: ResidentFields }>('/api/residents/:id', {
     ...admin,
@@ -106,7 +106,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       summary: 'Remove a resident with their contacts, devices and visits (admin); 409 while an alert is not resolved', tags, security,
       params: residentIdParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request, reply) => { p.deleteResident(request.params.id, personName(request.caller)); return reply.code(204).send(); });
+  }, async (request, reply) => { await p.deleteResident(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/residents/:id/contacts', {
     ...admin,
@@ -114,7 +114,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       summary: 'Add a contact (admin)', tags, security, params: residentIdParams,
       body: { ...contactBody, required: ['name', 'phone', 'role'] }, response: { 201: contactSchema, ...errors(400, 401, 403, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(p.addContact(request.params.id, request.body, personName(request.caller))));
+  }, async (request, reply) => reply.code(201).send(await p.addContact(request.params.id, request.body, personName(request.caller))));
 
   app.patch<{ Params: { id: number }; Body: Record<string, unknown> }>('/api/contacts/:id', {
     ...admin,
@@ -127,7 +127,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
   app.delete<{ Params: { id: number } }>('/api/contacts/:id', {
     ...admin,
     schema: { summary: 'Remove a contact (admin)', tags, security, params: contactParams, response: { ...noContent, ...errors(400, 401, 403, 404) } },
-  }, async (request, reply) => { p.deleteContact(request.params.id, personName(request.caller)); return reply.code(204).send(); });
+  }, async (request, reply) => { await p.deleteContact(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/residents/:id/devices', {
     ...admin,
@@ -136,7 +136,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
       body: { type: 'object', required: ['id', 'kind'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 100 }, ...deviceFields } },
       response: { 201: { ...deviceSchema, required: ['secret'] }, ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(p.addDevice(request.params.id, request.body, personName(request.caller))));
+  }, async (request, reply) => reply.code(201).send(await p.addDevice(request.params.id, request.body, personName(request.caller))));
 
   app.patch<{ Params: { id: string }; Body: DevicePatch }>('/api/devices/:id', {
     ...admin,
@@ -150,7 +150,7 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
   app.delete<{ Params: { id: string } }>('/api/devices/:id', {
     ...admin,
     schema: { summary: 'Remove a device (admin)', tags, security, params: deviceParams, response: { ...noContent, ...errors(400, 401, 403, 404) } },
-  }, async (request, reply) => { p.deleteDevice(request.params.id, personName(request.caller)); return reply.code(204).send(); });
+  }, async (request, reply) => { await p.deleteDevice(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.get<{ Querystring: { limit: number; before?: number } }>('/api/audit', {
     ...admin,
@@ -170,5 +170,5 @@ export async function provisioningRoutes(app: FastifyInstance, casefile: Casefil
         ...errors(401, 403),
       },
     },
-  }, async (request) => ({ items: p.audit(request.query.limit, request.query.before) }));
+  }, async (request) => ({ items: await p.audit(request.query.limit, request.query.before) }));
 }

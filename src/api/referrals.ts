@@ -34,7 +34,7 @@ export async function referralRoutes(app: FastifyInstance, casefile: Casefile): 
   app.get<{ Params: { id: string } }>('/api/problems/:id/referrals', {
     schema: { summary: "A problem's referrals", tags, security: bearer, params: problemParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: referralSchema } } }, ...errors(400, 401, 404) } },
   }, async (request) => {
-    casefile.visits.getProblem(request.params.id);
+    await casefile.visits.getProblem(request.params.id);
     return { items: casefile.referrals.of(request.params.id) };
   });
 

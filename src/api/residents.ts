@@ -1,6 +1,8 @@
 // Residents and their casefile timeline.
 import type { FastifyInstance } from 'fastify';
-import type { ResidentRepository, TimelineRepository, DeviceRow } from '../store/index.ts';
+import type { ResidentRepository, TimelineRepository } from '../store/index.ts';
+// one serialiser for a device and a contact, here and in provisioning's answers (never a secret)
+import { contactView, deviceView } from '../casefile/provisioning.ts';
 import { bearer, errors } from './schemas.ts';
 
 export interface ResidentRoutesDeps {
@@ -16,14 +18,6 @@ const residentParams = {
   required: ['id'],
 } as const;
 
-function publicDevice(d: DeviceRow) {
-  return {
-    id: d.id, kind: d.kind, name: d.name ?? undefined, room: d.room ?? undefined, entrance: d.kind === 'door' ? d.entrance : undefined,
-    zigbee2mqtt: d.zigbee2mqtt ?? undefined, rflink: d.rflink ?? undefined,
-    availability: d.availability, lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null, battery: d.battery,
-  };
-}
-
 export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesDeps): Promise<void> {
   app.get('/api/residents', {
     schema: { summary: 'Residents with their devices and open alert counts, those with open alerts first', tags: ['residents'], security: bearer, response: errors(401) },
@@ -32,7 +26,7 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
     const items = deps.residents.listResidents().map((r) => ({
       id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, area: r.area ?? undefined,
       openAlerts: open.get(r.id) ?? 0,
-      devices: deps.residents.devicesOf(r.id).map(publicDevice),
+      devices: deps.residents.devicesOf(r.id).map(deviceView),
     }));
     // residents with open alerts first: that is whom to look at now
     items.sort((a, b) => b.openAlerts - a.openAlerts || a.name.localeCompare(b.name));
@@ -48,8 +42,8 @@ export async function residentRoutes(app: FastifyInstance, deps: ResidentRoutesD
       id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, rules: r.rules,
       visitCycleMs: r.visitCycleMs, area: r.area, birthday: r.birthday, source: r.source,
       openAlerts: deps.openAlertCounts().get(r.id) ?? 0,
-      contacts: deps.residents.contactsOf(r.id).map((c) => ({ id: c.id, name: c.name, phone: c.phone, role: c.role, onCall: c.onCall, locale: c.locale })),
-      devices: deps.residents.devicesOf(r.id).map(publicDevice),
+      contacts: deps.residents.contactsOf(r.id).map(contactView),
+      devices: deps.residents.devicesOf(r.id).map(deviceView),
     };
   });
 

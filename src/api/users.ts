@@ -15,7 +15,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Caller, CredentialKind, Role } from './auth.ts';
-import type { UserRepository, UserRow } from '../store/users.ts';
+import type { AuditPort, UsersPort, UserRow } from '../store/index.ts';
 import { hashPassword, verifyPassword, HashQueueFull } from './passwords.ts';
 import { bearer, errors, isoTime, nullable } from './schemas.ts';
 
@@ -50,7 +50,9 @@ export function callerKeys(caller: Caller): string[] {
 }
 
 export interface UserRoutesDeps {
-  users: UserRepository;
+  users: UsersPort;
+  /** account changes go to the audit log, next to the casefile's */
+  audit: AuditPort;
   now(): number;
   log: Logger;
   /** the config has https in http.publicUrl: cookies are Secure */
@@ -83,17 +85,17 @@ function publicUser(u: UserRow) {
 export function sessionCredential(deps: Pick<UserRoutesDeps, 'users' | 'now'>): CredentialKind {
   return {
     name: 'session',
-    authenticate(request) {
+    async authenticate(request) {
       const value = cookieValue(request);
       if (value === undefined || value === '') return 'absent';
       if (!/^[A-Za-z0-9_-]{43}$/.test(value)) return 'invalid';
       const tokenHash = sha256(value);
-      const session = deps.users.session(tokenHash);
+      const session = await deps.users.session(tokenHash);
       const now = deps.now();
       if (!session || session.expiresAt <= now || session.lastSeenAt + SESSION_IDLE_MS <= now) return 'invalid';
-      const user = deps.users.get(session.userId);
+      const user = await deps.users.get(session.userId);
       if (!user || user.disabled) return 'invalid';
-      if (now - session.lastSeenAt > TOUCH_EVERY_MS) deps.users.touch(tokenHash, now);
+      if (now - session.lastSeenAt > TOUCH_EVERY_MS) await deps.users.touch(tokenHash, now);
       const caller: Caller = {
         name: user.username, displayName: user.displayName, role: user.role, via: 'session',
         userId: user.id, username: user.username, sessionKey: tokenHash.toString('hex').slice(0, 32),
@@ -189,7 +191,7 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     if (wait > 0) {
       return reply.code(429).header('retry-after', String(wait)).send({ error: `too many failed sign-ins; try again in ${wait} s`, code: 'rate_limited', params: { retryAfter: wait } });
     }
-    const user = users.byUsername(name);
+    const user = await users.byUsername(name);
     let ok: boolean;
     try {
       ok = await verifyPassword(request.body.password, user?.passwordHash ?? null);
@@ -206,9 +208,9 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     failuresByName.delete(name);
     const value = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
-    users.purge(now, now - SESSION_IDLE_MS);
-    users.createSession(sha256(value), user.id, csrf, now, now + SESSION_MAX_MS);
-    users.signedIn(user.id, now);
+    await users.purge(now, now - SESSION_IDLE_MS);
+    await users.createSession(sha256(value), user.id, csrf, now, now + SESSION_MAX_MS);
+    await users.signedIn(user.id, now);
     setCookie(reply, value, SESSION_MAX_MS / 1000);
     deps.log.info({ userId: user.id }, 'signed in');
     return { username: user.username, displayName: user.displayName, role: user.role, via: 'session', csrf };
@@ -218,7 +220,7 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     schema: { summary: 'Sign out: ends this session and its live streams', tags: ['people'], response: { 204: { type: 'null' }, ...errors(401, 403) } },
   }, async (request, reply) => {
     const value = cookieValue(request);
-    if (value) users.deleteSession(sha256(value));
+    if (value) await users.deleteSession(sha256(value));
     if (request.caller?.sessionKey) deps.endStreams(`session:${request.caller.sessionKey}`);
     setCookie(reply, '', 0);
     return reply.code(204).send();
@@ -255,7 +257,7 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
   app.get('/api/users', {
     config: admin,
     schema: { summary: 'The people who sign in (admin)', tags: ['people'], security: bearer, response: { 200: { type: 'object', properties: { items: { type: 'array', items: userSchema } } }, ...errors(401, 403) } },
-  }, async () => ({ items: users.list().map(publicUser) }));
+  }, async () => ({ items: (await users.list()).map(publicUser) }));
 
   app.post<{ Body: { username: string; displayName: string; role: Role; password: string } }>('/api/users', {
     config: admin,
@@ -270,10 +272,10 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     const name = b.username.toLowerCase();
     const shown = b.displayName.trim();
     if (!shown) return reply.code(400).send({ error: 'displayName: must not be blank', code: 'invalid_field', params: { field: 'displayName' } });
-    if (users.byUsername(name)) return reply.code(409).send({ error: `username ${name} is taken`, code: 'username_taken' });
-    if (users.byDisplayName(shown)) return reply.code(409).send({ error: 'displayName is taken: two people must not read alike in texts', code: 'display_name_taken' });
-    const user = users.create({ username: name, displayName: shown, role: b.role, passwordHash: await hashPassword(b.password) }, deps.now());
-    users.audit(deps.now(), personName(request.caller), 'user.create', `user:${user.username}`, { role: user.role, displayName: user.displayName });
+    if (await users.byUsername(name)) return reply.code(409).send({ error: `username ${name} is taken`, code: 'username_taken' });
+    if (await users.byDisplayName(shown)) return reply.code(409).send({ error: 'displayName is taken: two people must not read alike in texts', code: 'display_name_taken' });
+    const user = await users.create({ username: name, displayName: shown, role: b.role, passwordHash: await hashPassword(b.password) }, deps.now());
+    await deps.audit.add(deps.now(), personName(request.caller), 'user.create', `user:${user.username}`, { role: user.role, displayName: user.displayName });
     return reply.code(201).send(publicUser(user));
   });
 
@@ -286,7 +288,7 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
       response: { 200: userSchema, ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const user = users.get(request.params.id);
+    const user = await users.get(request.params.id);
     if (!user) return reply.code(404).send({ error: `no user ${request.params.id}`, code: 'user_not_found' });
     const b = request.body;
     const self = request.caller?.userId === user.id;
@@ -297,23 +299,23 @@ export async function userRoutes(app: FastifyInstance, deps: UserRoutesDeps): Pr
     const next: UserRow = { ...user };
     if (b.displayName !== undefined) {
       next.displayName = b.displayName.trim();
-      const other = users.byDisplayName(next.displayName);
+      const other = await users.byDisplayName(next.displayName);
       if (!next.displayName) return reply.code(400).send({ error: 'displayName: must not be blank', code: 'invalid_field', params: { field: 'displayName' } });
       if (other && other.id !== user.id) return reply.code(409).send({ error: 'displayName is taken', code: 'display_name_taken' });
     }
     if (b.role !== undefined) next.role = b.role;
     if (b.disabled !== undefined) next.disabled = b.disabled;
     if (b.password !== undefined) next.passwordHash = await hashPassword(b.password);
-    users.update(next, deps.now());
+    await users.update(next, deps.now());
     // disabled, or a new password: whoever is signed in as this person is signed out now
     if (next.disabled || b.password !== undefined || next.role !== user.role) {
       const keep = self && b.password !== undefined ? cookieValue(request) : undefined;
-      if (keep) users.deleteOtherSessions(user.id, sha256(keep)); else users.deleteSessionsOf(user.id);
+      if (keep) await users.deleteOtherSessions(user.id, sha256(keep)); else await users.deleteSessionsOf(user.id);
       // every live page of the person: the ones still signed in reconnect at once, the others are out
       deps.endStreams(`user:${user.id}`);
     }
     const changes = Object.keys(b).map((k) => (k === 'password' ? 'password' : `${k}=${String(b[k as keyof typeof b])}`));
-    users.audit(deps.now(), personName(request.caller), 'user.update', `user:${user.username}`, { changes });
-    return publicUser(users.get(user.id)!);
+    await deps.audit.add(deps.now(), personName(request.caller), 'user.update', `user:${user.username}`, { changes });
+    return publicUser((await users.get(user.id))!);
   });
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { personName, callerKeys } from './users.ts';
 import type { Casefile, VisitInput, ProblemPatch, ProblemStatus } from '../casefile/index.ts';
+import type { IdempotencyPort } from '../store/index.ts';
 import { casefileErrors, errors, isoTime, nullable, residentIdParams, bearer } from './schemas.ts';
 import { ALL_SUBCATEGORIES } from '../casefile/handbook.ts';
 
@@ -92,11 +93,7 @@ const dueReason = {
 } as const;
 
 /** answers kept for retried requests: a phone that lost the answer sends the same key again */
-export interface Idempotency {
-  remembered(actor: string, key: string, route: string): { status: number; body: string } | undefined;
-  remember(actor: string, key: string, route: string, status: number, body: string, now: number): void;
-  forgetBefore(at: number): void;
-}
+export type Idempotency = IdempotencyPort;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
 /** long enough for a phone that was a week without signal */
 const KEEP_ANSWERS_MS = 30 * 24 * 3600_000;
@@ -106,6 +103,18 @@ export interface VisitRoutesOptions {
   now?(): number;
   /** a problem moved on (the live page redraws the resident's problems) */
   problemChanged?(residentId: string, problemId: string): void;
+}
+
+const running = new Map<string, Promise<unknown>>();
+
+/** runs `fn` after any earlier call with the same key has settled */
+function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const before = running.get(key) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  const tail = mine.catch(() => {});
+  running.set(key, tail);
+  void tail.then(() => { if (running.get(key) === tail) running.delete(key); });
+  return mine;
 }
 
 export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts: VisitRoutesOptions = {}): Promise<void> {
@@ -127,18 +136,21 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
     if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
       return reply.code(400).send({ error: 'Idempotency-Key: 8-100 letters, digits, - or _', code: 'invalid_field', params: { field: 'idempotencyKey' } });
     }
-    if (key && idempotency) {
-      const earlier = idempotency.remembered(actor, key, route);
-      if (earlier) return reply.code(earlier.status).header('idempotent-replayed', 'true').type('application/json').send(earlier.body);
-    }
-    // synchronous from here to remember(): a second request with the key cannot slip in between
-    const visit = casefile.visits.recordVisit(request.params.id, request.body, personName(request.caller));
-    if (key && idempotency) {
+    const record = () => casefile.visits.recordVisit(request.params.id, request.body, personName(request.caller));
+    if (!key || !idempotency) return reply.code(201).send(await record());
+    // one request per (caller, key) at a time in this process, from the look-up to remember():
+    // a second request with the key waits and is answered what the first one was
+    const answer = await oneAtATime(`${actor}\u0000${key}`, async () => {
+      const earlier = await idempotency.remembered(actor, key, route);
+      if (earlier) return { earlier };
+      const visit = await record();
       const at = now();
-      idempotency.forgetBefore(at - KEEP_ANSWERS_MS);
-      idempotency.remember(actor, key, route, 201, JSON.stringify(visit), at);
-    }
-    return reply.code(201).send(visit);
+      await idempotency.forgetBefore(at - KEEP_ANSWERS_MS);
+      await idempotency.remember(actor, key, route, 201, JSON.stringify(visit), at);
+      return { visit };
+    });
+    if (answer.earlier) return reply.code(answer.earlier.status).header('idempotent-replayed', 'true').type('application/json').send(answer.earlier.body);
+    return reply.code(201).send(answer.visit);
   });
 
   app.get<{ Params: { id: string }; Querystring: { limit: number; before?: string } }>('/api/residents/:id/visits', {
@@ -163,7 +175,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       },
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: problemSchema } } }, ...errors(400, 401, 404) },
     },
-  }, async (request) => ({ items: casefile.visits.problemsOf(request.params.id, request.query.status) }));
+  }, async (request) => ({ items: await casefile.visits.problemsOf(request.params.id, request.query.status) }));
 
   app.get<{ Params: { id: string } }>('/api/problems/:id', {
     schema: {
@@ -171,7 +183,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       response: { 200: problemSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => ({ ...casefile.visits.getProblem(request.params.id), referrals: casefile.referrals.of(request.params.id) }));
+  }, async (request) => ({ ...(await casefile.visits.getProblem(request.params.id)), referrals: casefile.referrals.of(request.params.id) }));
 
   app.patch<{ Params: { id: string }; Body: ProblemPatch }>('/api/problems/:id', {
     schema: {
@@ -180,7 +192,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       body: problemPatch, response: { 200: problemSchema, ...errors(400, 401, 404, 409) },
     },
   }, async (request) => {
-    const problem = casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
+    const problem = await casefile.visits.updateProblem(request.params.id, request.body, personName(request.caller));
     opts.problemChanged?.(problem.residentId, problem.id);
     return problem;
   });

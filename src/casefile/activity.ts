@@ -2,16 +2,10 @@
 // casefile chart) and per week (visit planning's "well below their own usual").
 import type { Db } from '../store/index.ts';
 import { localParts } from './calendar.ts';
+import { activitySql } from '../store/sqlite/tables.ts';
 
-/**
- * Activity is a person moving about: a door contact report (opened or closed), occupancy seen,
- * or a button press. Self-tests and the "release" that ends a held button are not; smoke,
- * battery and availability reports are the device's state, not the resident's.
- */
-export const ACTIVITY_SQL = `type = 'state' AND COALESCE(json_extract(payload, '$.test'), 0) = 0 AND (
-  json_extract(payload, '$.contact') IS NOT NULL
-  OR json_extract(payload, '$.occupancy') = 1
-  OR (json_extract(payload, '$.action') IS NOT NULL AND json_extract(payload, '$.action') NOT LIKE '%release'))`;
+/** activity as the rules core counts it (a door only when its state changes): the store's one definition */
+export const ACTIVITY_SQL = activitySql('events');
 
 const DAY_MS = 24 * 3_600_000;
 // 15-minute buckets map exactly onto local hours in every zone in use (offsets are whole

@@ -1,6 +1,6 @@
 // The casefile: visits, problems (WT ids, deadlines), visit planning, reports and provisioning.
 // "One person, one file". Transport-free: src/api/ turns these into routes.
-import type { Db, ResidentRepository, TimelineRepository, AlertRepository } from '../store/index.ts';
+import type { Db, ResidentRepository, TimelineRepository, AlertRepository, Store } from '../store/index.ts';
 import { casefileRepository } from './repository.ts';
 import { visitService } from './visits.ts';
 import { activityRepository } from './activity.ts';
@@ -17,6 +17,8 @@ import { warmthRepository } from './warmth.ts';
 import { reportSeriesRepository } from './report-series.ts';
 
 export interface CasefileDeps {
+  /** the store's ports; `db` serves the casefile tables not yet behind them */
+  store: Store;
   db: Db;
   residents: ResidentRepository;
   timeline: TimelineRepository;
@@ -41,7 +43,7 @@ export function createCasefile(deps: CasefileDeps) {
     official: (deps.site.calendar ?? 'cn') === 'cn',
   };
   const visits = visitService({
-    db: deps.db, repo, residents: deps.residents, timeline: deps.timeline, site, now: deps.now, visitRecorded: deps.visitRecorded,
+    store: deps.store, residents: deps.residents, site, now: deps.now, visitRecorded: deps.visitRecorded,
   });
   const profiles = profileService({ db: deps.db, residents: deps.residents, timeline: deps.timeline, repo, now: deps.now });
   const warmth = warmthRepository(deps.db);
@@ -59,7 +61,7 @@ export function createCasefile(deps: CasefileDeps) {
     warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
     warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
     provisioning: provisioningService({
-      db: deps.db, residents: deps.residents, alerts: deps.alerts, repo, bridgeUsernames: new Set(deps.bridgeUsernames),
+      store: deps.store, alerts: deps.alerts, bridgeUsernames: new Set(deps.bridgeUsernames),
       siteTimeZone: site.timeZone, configSecret: deps.configSecret, now: deps.now, devicesChanged: deps.devicesChanged, residentsChanged: deps.residentsChanged,
     }),
     activity,

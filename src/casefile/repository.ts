@@ -60,21 +60,8 @@ function visitFromRow(row: any): VisitRow {
 
 export function casefileRepository(db: Db) {
   const s = {
-    // one statement bumps and reads the year's counter, so two visits never share a number
-    nextSeq: db.prepare(`INSERT INTO problem_seq (year, seq) VALUES (?, 1)
-      ON CONFLICT(year) DO UPDATE SET seq = seq + 1 RETURNING seq`),
-    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
-      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt, @satisfaction)`),
-    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, subcategory, urgency, responsible, deadline, status, opened_at)
-      VALUES (@id, @visitId, @residentId, @description, @category, @subcategory, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
     getVisit: db.prepare(`SELECT ${visitCols} FROM visits WHERE id = ?`),
-    visitsOf: db.prepare(`SELECT ${visitCols} FROM visits WHERE resident_id = @residentId
-      AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`),
-    problemsOfVisits: db.prepare(`SELECT ${problemCols} FROM problems WHERE visit_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
-    problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
     getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
-    updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
-      satisfaction = @satisfaction, responsible = @responsible, resolution = @resolution WHERE id = @id`),
     lastVisits: db.prepare(`SELECT resident_id AS residentId, MAX(at) AS at FROM visits WHERE at <= ? GROUP BY resident_id`),
     overdue: db.prepare(`SELECT id, resident_id AS residentId, urgency, deadline FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline`),
     audit: db.prepare(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`),
@@ -82,26 +69,11 @@ export function casefileRepository(db: Db) {
   };
 
   return {
-    nextProblemSeq: (year: number): number => (s.nextSeq.get(year) as { seq: number }).seq,
-    insertVisit(v: Omit<VisitRow, 'id'>): number {
-      return Number(s.insertVisit.run({ satisfaction: null, ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid);
-    },
-    insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction'>): void {
-      s.insertProblem.run({ subcategory: null, ...p });
-    },
     getVisit: (id: number): VisitRow | undefined => {
       const row = s.getVisit.get(id);
       return row ? visitFromRow(row) : undefined;
     },
-    /** newest first, strictly older than (beforeAt, beforeId) */
-    visitsOf: (residentId: string, limit: number, beforeAt = 8.64e15, beforeId = 0): VisitRow[] =>
-      s.visitsOf.all({ residentId, limit, at: beforeAt, id: beforeId }).map(visitFromRow),
-    problemsOfVisits: (visitIds: number[]): ProblemRow[] => s.problemsOfVisits.all(JSON.stringify(visitIds)) as ProblemRow[],
-    problemsOf: (residentId: string): ProblemRow[] => s.problemsOf.all(residentId) as ProblemRow[],
     getProblem: (id: string): ProblemRow | undefined => s.getProblem.get(id) as ProblemRow | undefined,
-    updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible' | 'resolution'>): void {
-      s.updateProblem.run({ ...p, resolution: p.resolution ?? null });
-    },
     /** each resident's latest visit at or before `now` */
     lastVisits(now: number): Map<string, number> {
       return new Map((s.lastVisits.all(now) as Array<{ residentId: string; at: number }>).map((r) => [r.residentId, r.at]));

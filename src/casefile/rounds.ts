@@ -108,7 +108,7 @@ export function roundService(deps: { db: Db; residents: ResidentRepository; repo
     },
 
     /** one door: a short visit when someone answered, a finding when nobody did */
-    door(roundId: number, residentId: string, input: DoorInput, actor: string) {
+    async door(roundId: number, residentId: string, input: DoorInput, actor: string) {
       view(roundId);
       const d = s.door.get(roundId, residentId) as DoorRow | undefined;
       if (!d) throw notFound(`${residentId} is not on round ${roundId}`, 'door_not_on_round', { residentId, roundId });
@@ -119,7 +119,7 @@ export function roundService(deps: { db: Db; residents: ResidentRepository; repo
       let at = now;
       if (input.answered) {
         const concerns = CHECK_ITEMS.filter((k) => checklist[k] === 'concern');
-        const visit = deps.visits.recordVisit(residentId, {
+        const visit = await deps.visits.recordVisit(residentId, {
           visitor: actor, at: input.at ?? new Date(now).toISOString(), purpose: 'knock_round', notes: input.note ?? '',
           observations: {
             knockHealth: checklist.health ?? 'skipped', knockSafety: checklist.safety ?? 'skipped', knockNeeds: checklist.needs ?? 'skipped',

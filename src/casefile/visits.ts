@@ -1,9 +1,9 @@
 // Recording visits and the problems found on them, and following problems to their solution
 // ("one person, one file"). Each visit and problem also goes on the casefile timeline,
 // so the history a caseworker reads before a visit shows them next to the device events.
-import type { Db, TimelineRepository, ResidentRepository } from '../store/index.ts';
+import type { ResidentRepository, Store, Tx } from '../store/index.ts';
 import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
-import type { CasefileRepository, Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
+import type { Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { parseMoment, TIME_MIN, TIME_MAX } from './calendar.ts';
 import { subcategoryFits } from './handbook.ts';
@@ -44,10 +44,9 @@ export interface ProblemPatch {
 }
 
 export interface VisitServiceDeps {
-  db: Db;
-  repo: CasefileRepository;
+  /** visits, problems, the WT counter, timeline and audit: through the store's ports, written in one unit of work */
+  store: Store;
   residents: ResidentRepository;
-  timeline: TimelineRepository;
   site: SiteCalendar;
   now(): number;
   /**
@@ -96,7 +95,7 @@ export function problemView(p: ProblemRow, now: number) {
 export type ProblemView = ReturnType<typeof problemView>;
 
 export function visitService(deps: VisitServiceDeps) {
-  const { db, repo, timeline } = deps;
+  const { store } = deps;
 
   function visitView(v: VisitRow, problems: ProblemRow[], confirmedSolved: string[], now: number) {
     return {
@@ -106,50 +105,50 @@ export function visitService(deps: VisitServiceDeps) {
     };
   }
 
-  function solveByFollowUp(p: ProblemRow, visitId: number, at: number, actor: string, note: string | null): void {
+  async function solveByFollowUp(tx: Tx, p: ProblemRow, visitId: number, at: number, actor: string, note: string | null): Promise<void> {
     const solvedAt = p.solvedAt ?? at;
     // the follow-up visit's notes say what was found done, unless the problem already says so
-    repo.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId, resolution: p.resolution ?? note });
-    timeline.add(p.residentId, at, 'problem_update', {
+    await tx.visits.updateProblem({ ...p, status: 'solved', solvedAt, followUpVisitId: visitId, resolution: p.resolution ?? note });
+    await tx.timeline.add(p.residentId, at, 'problem_update', {
       problemId: p.id, from: p.status, status: 'solved', followUpVisitId: visitId, by: actor,
     });
   }
 
-  const recordTx = db.transaction((residentId: string, input: VisitInput, at: number, endedAt: number | null, followUps: ProblemRow[], actor: string) => {
+  const recordTx = (residentId: string, input: VisitInput, at: number, endedAt: number | null, followUps: ProblemRow[], actor: string) => store.tx(async (tx) => {
     const now = deps.now();
-    const visitId = repo.insertVisit({
+    const visitId = await tx.visits.insertVisit({
       residentId, visitor: input.visitor, at, endedAt, purpose: input.purpose, notes: input.notes ?? '',
       observations: input.observations ?? {}, recordedBy: actor, createdAt: now, satisfaction: input.satisfaction ?? null,
     });
     const year = problemYear(at, deps.site.timeZone);
     const ids: string[] = [];
     for (const p of input.problems ?? []) {
-      const id = problemId(year, repo.nextProblemSeq(year));
+      const id = problemId(year, await tx.visits.nextProblemSeq(year));
       const row = {
         id, visitId, residentId, description: p.description, category: p.category, subcategory: p.subcategory ?? null, urgency: p.urgency,
         // first asked, first responsible: whoever met the problem answers for it unless named otherwise
         responsible: p.responsible?.trim() || input.visitor,
         deadline: problemDeadline(at, p.urgency, deps.site), openedAt: at,
       };
-      repo.insertProblem(row);
+      await tx.visits.insertProblem(row);
       ids.push(id);
-      timeline.add(residentId, at, 'problem', {
+      await tx.timeline.add(residentId, at, 'problem', {
         problemId: id, visitId, description: row.description, category: row.category, urgency: row.urgency,
         responsible: row.responsible, deadline: iso(row.deadline), status: 'pending',
       });
     }
-    for (const p of followUps) solveByFollowUp(p, visitId, at, actor, input.notes?.trim() || null);
+    for (const p of followUps) await solveByFollowUp(tx, p, visitId, at, actor, input.notes?.trim() || null);
     // added after its problems so that, newest first, the visit heads its own problems
-    timeline.add(residentId, at, 'visit', {
+    await tx.timeline.add(residentId, at, 'visit', {
       visitId, visitor: input.visitor, purpose: input.purpose, ...(endedAt !== null ? { endedAt: new Date(endedAt).toISOString() } : {}), notes: input.notes ?? '', observations: input.observations ?? {},
       problems: ids, confirmedSolved: followUps.map((p) => p.id), recordedBy: actor,
     });
-    repo.audit(now, actor, 'visit.record', residentId, { visitId, problems: ids, confirmedSolved: followUps.map((p) => p.id) });
+    await tx.audit.add(now, actor, 'visit.record', residentId, { visitId, problems: ids, confirmedSolved: followUps.map((p) => p.id) });
     return visitId;
   });
 
   return {
-    recordVisit(residentId: string, input: VisitInput, actor: string) {
+    async recordVisit(residentId: string, input: VisitInput, actor: string) {
       if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
@@ -160,19 +159,19 @@ export function visitService(deps: VisitServiceDeps) {
       });
       const followUps: ProblemRow[] = [];
       for (const id of new Set(input.followUpOf ?? [])) {
-        const p = repo.getProblem(id);
+        const p = await store.visits.getProblem(id);
         if (!p || p.residentId !== residentId) throw invalid(`followUpOf: ${id} is not a problem of ${residentId}`, 'follow_up_not_theirs', { problemId: id });
         if (p.openedAt > at) throw invalid(`followUpOf: ${id} was found after this visit`, 'follow_up_before_problem', { problemId: id });
         followUps.push(p);
       }
-      const visitId = recordTx(residentId, input, at, endedAt, followUps, actor);
+      const visitId = await recordTx(residentId, input, at, endedAt, followUps, actor);
       deps.visitRecorded?.({ residentId, visitId, at, endedAt, until: suppressUntil(at, endedAt, deps.now()) });
       const now = deps.now();
-      return visitView(repo.getVisit(visitId)!, repo.problemsOfVisits([visitId]), followUps.map((p) => p.id), now);
+      return visitView((await store.visits.getVisit(visitId))!, await store.visits.problemsOfVisits([visitId]), followUps.map((p) => p.id), now);
     },
 
     /** newest first; `before` is an ISO time or the `nextBefore` cursor of the previous page */
-    listVisits(residentId: string, limit: number, before?: string) {
+    async listVisits(residentId: string, limit: number, before?: string) {
       if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       let beforeAt = 8.64e15;
       let beforeId = 0;
@@ -180,31 +179,31 @@ export function visitService(deps: VisitServiceDeps) {
         const cursor = /^(\d+)\.(\d+)$/.exec(before);
         if (cursor) { beforeAt = Number(cursor[1]); beforeId = Number(cursor[2]); } else beforeAt = parseTime('before', before, deps.site.timeZone);
       }
-      const rows = repo.visitsOf(residentId, limit + 1, beforeAt, beforeId);
+      const rows = await store.visits.visitsOf(residentId, limit + 1, beforeAt, beforeId);
       const shown = rows.slice(0, limit);
-      const problems = repo.problemsOfVisits(shown.map((v) => v.id));
+      const problems = await store.visits.problemsOfVisits(shown.map((v) => v.id));
       const now = deps.now();
       const items = shown.map((v) => visitView(v, problems.filter((p) => p.visitId === v.id), [], now));
       const last = shown[shown.length - 1];
       return { items, nextBefore: rows.length > limit && last ? `${last.at}.${last.id}` : null };
     },
 
-    problemsOf(residentId: string, status?: ProblemStatus | 'open' | 'overdue') {
+    async problemsOf(residentId: string, status?: ProblemStatus | 'open' | 'overdue') {
       if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       const now = deps.now();
-      return repo.problemsOf(residentId).map((p) => problemView(p, now)).filter((p) =>
+      return (await store.visits.problemsOf(residentId)).map((p) => problemView(p, now)).filter((p) =>
         !status ? true : status === 'open' ? p.status !== 'solved' : status === 'overdue' ? p.overdue : p.status === status);
     },
 
-    getProblem(id: string) {
-      const p = repo.getProblem(id);
+    async getProblem(id: string) {
+      const p = await store.visits.getProblem(id);
       if (!p) throw notFound(`no problem ${id}`, 'problem_not_found', { id });
       return problemView(p, deps.now());
     },
 
     /** status moves forward only: pending -> in_progress -> solved (pending -> solved in one step is fine) */
-    updateProblem(id: string, patch: ProblemPatch, actor: string) {
-      const p = repo.getProblem(id);
+    async updateProblem(id: string, patch: ProblemPatch, actor: string) {
+      const p = await store.visits.getProblem(id);
       if (!p) throw notFound(`no problem ${id}`, 'problem_not_found', { id });
       const status = patch.status ?? p.status;
       if (STATUS_ORDER[status] < STATUS_ORDER[p.status]) {
@@ -217,7 +216,7 @@ export function visitService(deps: VisitServiceDeps) {
       if (status === 'solved' && !resolution) throw invalid('resolution: say what was done to solve the problem', 'resolution_required');
       let followUpVisitId = p.followUpVisitId;
       if (patch.followUpVisitId !== undefined) {
-        const v = repo.getVisit(patch.followUpVisitId);
+        const v = await store.visits.getVisit(patch.followUpVisitId);
         if (!v || v.residentId !== p.residentId) throw invalid(`followUpVisitId: ${patch.followUpVisitId} is not a visit to ${p.residentId}`, 'follow_up_visit_not_theirs', { visitId: patch.followUpVisitId });
         followUpVisitId = v.id;
       }
@@ -228,19 +227,19 @@ export function visitService(deps: VisitServiceDeps) {
         if (solvedAt < p.openedAt) throw invalid(`solvedAt: ${id} was found on the visit of ${iso(p.openedAt)}; it cannot be solved before that`, 'solved_before_visit', { problemId: id, foundAt: iso(p.openedAt) });
         if (solvedAt > now + CLOCK_SKEW_MS) throw invalid('solvedAt: cannot be in the future', 'solved_in_future');
       }
-      else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? repo.getVisit(followUpVisitId)!.at : now;
+      else if (status === 'solved' && solvedAt === null) solvedAt = followUpVisitId !== null ? (await store.visits.getVisit(followUpVisitId))!.at : now;
       const next = {
         id, status, solvedAt, followUpVisitId,
         satisfaction: patch.satisfaction ?? p.satisfaction, responsible: patch.responsible?.trim() || p.responsible, resolution,
       };
-      db.transaction(() => {
-        repo.updateProblem(next);
-        timeline.add(p.residentId, now, 'problem_update', {
+      await store.tx(async (tx) => {
+        await tx.visits.updateProblem(next);
+        await tx.timeline.add(p.residentId, now, 'problem_update', {
           problemId: id, from: p.status, status, responsible: next.responsible, followUpVisitId, satisfaction: next.satisfaction, resolution, by: actor,
         });
-        repo.audit(now, actor, 'problem.update', id, { from: p.status, ...patch });
-      })();
-      return problemView(repo.getProblem(id)!, now);
+        await tx.audit.add(now, actor, 'problem.update', id, { from: p.status, ...patch });
+      });
+      return problemView((await store.visits.getProblem(id))!, now);
     },
   };
 }

@@ -15,7 +15,7 @@
 // as are texts to a provider without a Messages list (404).
 import type { Logger } from 'pino';
 import { backoffMs, type Backoff } from '../backoff.ts';
-import type { Clock, Timer } from '../clock.ts';
+import { WakeUp, type Clock, type Timer } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
 import type { OutboxPort } from '../store/index.ts';
 import { inDoubt, type OutboxRow } from './outbox.ts';
@@ -51,8 +51,8 @@ export interface DeliveryDeps {
 }
 
 export class DeliveryWorker {
-  private timer: Timer | null = null;
-  private timerAt = Infinity;
+  /** one timer, for the earliest row not already being sent here */
+  private readonly wake: WakeUp;
   private readonly inFlight = new Map<number, Promise<void>>();
   /**
    * Per phone, the last row this process is sending or has claimed to send next: one request at
@@ -68,6 +68,7 @@ export class DeliveryWorker {
 
   constructor(private readonly deps: DeliveryDeps) {
     this.policy = { ...DEFAULT_RETRY, ...deps.retry };
+    this.wake = new WakeUp(deps.clock, () => this.flush());
   }
 
   start(): void {
@@ -77,8 +78,7 @@ export class DeliveryWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.timer?.cancel();
-    this.timer = null;
+    this.wake.cancel();
     await this.flushing;
     await Promise.allSettled([...this.inFlight.values()]);
   }
@@ -261,21 +261,9 @@ export class DeliveryWorker {
       next = this.deps.clock.now() + RETRY_CLAIM_MS;
     }
     if (!this.running) return;
-    if (next === null) {
-      this.timer?.cancel();
-      this.timer = null;
-      this.timerAt = Infinity;
-      return;
-    }
+    if (next === null) return this.wake.cancel();
     if (blocked && next <= this.deps.clock.now()) next = this.deps.clock.now() + RETRY_CLAIM_MS;
-    if (this.timer && this.timerAt <= next) return;
-    this.timer?.cancel();
-    this.timerAt = next;
-    this.timer = this.deps.clock.setTimer(next, () => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.flush();
-    });
+    this.wake.setEarlier(next);
   }
 
   private async nextAttempt(): Promise<number | null> {

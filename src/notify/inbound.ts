@@ -2,14 +2,13 @@
 // and delivery reports. The webhook plugin has already checked the signature.
 import type { Logger } from 'pino';
 import type { AlertRow, ContactRow } from '../store/index.ts';
-import type { NotifierDeps } from './notifier.ts';
-import { stepFields, type OutboxRepository, type OutboxRow, type OutboxStatus } from './outbox.ts';
+import { contactOf, type NotifierDeps } from './notifier.ts';
+import { stepFields, type OutboxRow, type OutboxStatus } from './outbox.ts';
 import { PRE_ALARM_KINDS } from './escalation.ts';
 import { replies, type Locale } from './templates.ts';
 import { emptyTwiml, messageTwiml, sayTwiml } from './twiml.ts';
 
 export interface InboundHooks {
-  outbox(): OutboxRepository;
   acknowledged(alert: AlertRow, by: string): void;
   resolvedByResident(alert: AlertRow, by: string): void;
   /** a step's text or call was not delivered */
@@ -32,7 +31,7 @@ export class Inbound {
 
   /** true the first time this provider message id is seen, by any process of the site, ever */
   private firstTime(sid: string): Promise<boolean> {
-    return this.deps.inbound.firstTime(sid, this.deps.clock.now());
+    return this.deps.store.inbound.firstTime(sid, this.deps.clock.now());
   }
 
   /**
@@ -42,13 +41,14 @@ export class Inbound {
    * alert then goes on escalating, which is the safe side.
    */
   async sms(from: string, text: string, messageSid: string): Promise<string> {
-    const { residents, alerts, metrics } = this.deps;
+    const { metrics } = this.deps;
+    const { residents, alerts, outbox } = this.deps.store;
     if (!(await this.firstTime(messageSid))) {
       metrics.inc('gateway_notify_replies_total', { action: 'replayed' });
       this.log.warn({ messageSid: messageSid.slice(0, 64) }, 'reply with a MessageSid already handled: ignored');
       return emptyTwiml();
     }
-    const contacts = residents.contactsByPhone(from);
+    const contacts = await residents.contactsByPhone(from);
     if (contacts.length === 0) {
       metrics.inc('gateway_notify_replies_total', { action: 'unknown_number' });
       this.log.info('reply from a number that is no contact');
@@ -60,62 +60,61 @@ export class Inbound {
       metrics.inc('gateway_notify_replies_total', { action: 'absence' });
       return messageTwiml(absence);
     }
-    const outbox = this.hooks.outbox();
     // the newest alert this number was asked about that still needs someone; failing that the
     // newest taken one (to say who has it, and for a resident's late "all is well")
     const now = this.deps.clock.now();
-    const openId = outbox.newestAlertFor(from, ['open'], now) ?? outbox.newestAlertFor(from, ['acknowledged'], now);
-    const alert = openId === null ? undefined : alerts.get(openId);
+    const openId = (await outbox.newestAlertFor(from, ['open'], now)) ?? (await outbox.newestAlertFor(from, ['acknowledged'], now));
+    const alert = openId === null ? undefined : await alerts.get(openId);
     const contact = (alert && contacts.find((c) => c.residentId === alert.residentId)) ?? contacts[0];
-    const { locale, name } = this.speaker(contact);
+    const { locale, name } = await this.speaker(contact);
     if (!alert) {
       metrics.inc('gateway_notify_replies_total', { action: 'no_open_alert' });
       return messageTwiml(replies.noOpenAlert(locale));
     }
     if (!isConfirmation(text)) {
-      this.note(alert, contact, 'sms', 'not_understood');
+      await this.note(alert, contact, 'sms', 'not_understood');
       return messageTwiml(replies.notUnderstood(locale, name));
     }
-    const outcome = this.confirm(alert, contact, 'sms');
+    const outcome = await this.confirm(alert, contact, 'sms');
+    if (outcome === 'already_handled') return messageTwiml(replies.alreadyHandled(locale, (await alerts.get(alert.id))?.acknowledgedBy ?? '?', name));
     const answer = {
       acknowledged: () => replies.acknowledged(locale, name),
       resident_well: () => replies.residentWell(locale, name),
       resident_noted: () => replies.residentHelpComing(locale),
-      already_handled: () => replies.alreadyHandled(locale, alerts.get(alert.id)?.acknowledgedBy ?? '?', name),
     }[outcome];
     return messageTwiml(answer());
   }
 
   /** POST /twilio/voice: the Gather's key press on one of our calls */
-  voice(a: Record<string, string>, alertParam: number | null): string {
-    const outbox = this.hooks.outbox();
-    let row = a.CallSid ? outbox.byProviderId(a.CallSid) : undefined;
-    if (!row && alertParam !== null && a.To) row = outbox.callOf(alertParam, a.To);
-    const contact = row && this.deps.residents.contactsOf(row.residentId).find((c) => c.phone === row!.phone);
-    const alert = row?.alertId != null ? this.deps.alerts.get(row.alertId) : undefined;
+  async voice(a: Record<string, string>, alertParam: number | null): Promise<string> {
+    const { outbox, residents, alerts } = this.deps.store;
+    let row = a.CallSid ? await outbox.byProviderId(a.CallSid) : undefined;
+    if (!row && alertParam !== null && a.To) row = await outbox.callOf(alertParam, a.To);
+    const contact = row && contactOf(await residents.contactsOf(row.residentId), row);
+    const alert = row?.alertId != null ? await alerts.get(row.alertId) : undefined;
     if (!row || !contact || !alert) return sayTwiml('en', 'Goodbye.');
-    const { locale } = this.speaker(contact);
+    const { locale } = await this.speaker(contact);
     // any other key: ask again with the same message
     if ((a.Digits ?? '').trim() !== '1') return row.body;
-    const outcome = this.confirm(alert, contact, 'call');
+    const outcome = await this.confirm(alert, contact, 'call');
     if (outcome === 'resident_well') return sayTwiml(locale, replies.voiceResidentWell(locale));
     return sayTwiml(locale, replies.voiceThanks(locale));
   }
 
   /** POST /twilio/status: a delivery report for a text or a call */
-  status(params: Record<string, string>, outboxParam: number | null): void {
-    const outbox = this.hooks.outbox();
+  async status(params: Record<string, string>, outboxParam: number | null): Promise<void> {
+    const { outbox, residents, timeline } = this.deps.store;
     const sid = params.MessageSid ?? params.SmsSid ?? params.CallSid ?? null;
     const reported = params.MessageStatus ?? params.SmsStatus ?? params.CallStatus;
-    let row = outboxParam !== null ? outbox.get(outboxParam) : undefined;
-    if (!row && sid) row = outbox.byProviderId(sid);
+    let row = outboxParam !== null ? await outbox.get(outboxParam) : undefined;
+    if (!row && sid) row = await outbox.byProviderId(sid);
     if (!row || !reported) return;
     const status = deliveryStatus(row.channel, reported);
     if (!status) return;
     const errorCode = params.ErrorCode || null;
-    if (!outbox.markDelivery(row.id, status, errorCode ? `twilio ${errorCode}` : null, sid)) return;
-    const contact = this.deps.residents.contactsOf(row.residentId).find((c) => c.phone === row!.phone);
-    this.deps.timeline.add(row.residentId, this.deps.clock.now(), 'delivery', {
+    if (!(await outbox.markDelivery(row.id, status, errorCode ? `twilio ${errorCode}` : null, sid))) return;
+    const contact = contactOf(await residents.contactsOf(row.residentId), row);
+    await timeline.add(row.residentId, this.deps.clock.now(), 'delivery', {
       alertId: row.alertId, outboxId: row.id, contact: contact?.name ?? null, role: contact?.role ?? null,
       channel: row.channel, ...stepFields(row.step), status, ...(errorCode ? { errorCode } : {}),
     });
@@ -128,38 +127,39 @@ export class Inbound {
    * ("resident confirmed well"); elsewhere the resident's answer stops nothing, since smoke
    * and emergency never wait for them. Anyone else acknowledges.
    */
-  private confirm(alert: AlertRow, contact: ContactRow, channel: 'sms' | 'call'): Outcome {
-    const { alerts, clock } = this.deps;
+  private async confirm(alert: AlertRow, contact: ContactRow, channel: 'sms' | 'call'): Promise<Outcome> {
+    const { clock } = this.deps;
+    const { alerts } = this.deps.store;
     const now = clock.now();
     if (contact.role === 'resident') {
       if (!PRE_ALARM_KINDS.has(alert.kind)) {
-        this.note(alert, contact, channel, 'noted');
+        await this.note(alert, contact, channel, 'noted');
         return 'resident_noted';
       }
-      if (alert.status !== 'resolved' && this.deps.resolve(alert.id, contact.name, 'resident confirmed well', now)) {
-        this.hooks.resolvedByResident(alerts.get(alert.id) ?? alert, contact.name);
+      if (alert.status !== 'resolved' && (await this.deps.resolve(alert.id, contact.name, 'resident confirmed well', now))) {
+        this.hooks.resolvedByResident((await alerts.get(alert.id)) ?? alert, contact.name);
       }
-      this.note(alert, contact, channel, 'resolved');
+      await this.note(alert, contact, channel, 'resolved');
       return 'resident_well';
     }
-    if (alert.status === 'open' && this.deps.acknowledge(alert.id, contact.name, now)) {
-      this.hooks.acknowledged(alerts.get(alert.id) ?? alert, contact.name);
-      this.note(alert, contact, channel, 'acknowledged');
+    if (alert.status === 'open' && (await this.deps.acknowledge(alert.id, contact.name, now))) {
+      this.hooks.acknowledged((await alerts.get(alert.id)) ?? alert, contact.name);
+      await this.note(alert, contact, channel, 'acknowledged');
       return 'acknowledged';
     }
-    this.note(alert, contact, channel, 'already_handled');
+    await this.note(alert, contact, channel, 'already_handled');
     return 'already_handled';
   }
 
   /** the contact's language and the resident's name, for the answer */
-  private speaker(contact: ContactRow): { locale: Locale; name: string } {
-    const resident = this.deps.residents.getResident(contact.residentId);
+  private async speaker(contact: ContactRow): Promise<{ locale: Locale; name: string }> {
+    const resident = await this.deps.store.residents.getResident(contact.residentId);
     return { locale: contact.locale ?? resident?.locale ?? 'en', name: resident?.name ?? '' };
   }
 
   /** the casefile entry for an answer: who (never the number or the words) and what it did */
-  private note(alert: AlertRow, contact: ContactRow, channel: 'sms' | 'call', action: string): void {
-    this.deps.timeline.add(alert.residentId, this.deps.clock.now(), 'reply', {
+  private async note(alert: AlertRow, contact: ContactRow, channel: 'sms' | 'call', action: string): Promise<void> {
+    await this.deps.store.timeline.add(alert.residentId, this.deps.clock.now(), 'reply', {
       alertId: alert.id, contact: contact.name, role: contact.role, channel, action,
     });
     this.deps.metrics.inc('gateway_notify_replies_total', { action });

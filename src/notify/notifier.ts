@@ -10,12 +10,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import type { Clock, Timer } from '../clock.ts';
+import { WakeUp, type Clock } from '../clock.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Db, AlertRepository, AlertRow, ResidentRepository, ResidentRow, ContactRow, TimelineRepository, OutboxPort, InboundPort } from '../store/index.ts';
+import type { AlertRow, ResidentRow, ContactRow, Store, Tx } from '../store/index.ts';
 import { planEscalation, PRE_ALARM_KINDS, type FiredStep } from './escalation.ts';
 import { recipients } from './roster.ts';
-import { outboxRepository, stepCode, decodeStep, stepFields, STEP_FOLLOW_UP, STEP_UNANSWERED, type Channel, type OutboxRepository, type OutboxRow } from './outbox.ts';
+import { stepCode, decodeStep, stepFields, STEP_FOLLOW_UP, STEP_UNANSWERED, type Channel, type OutboxRow } from './outbox.ts';
 import { DeliveryWorker, type RetryPolicy } from './delivery.ts';
 import { createSender, type SmsSender } from './senders.ts';
 import { callTwiml } from './twiml.ts';
@@ -31,22 +31,17 @@ export interface NotifierDeps {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
-  db: Db;
   /**
-   * The outbox behind its port, on the same store as `db`: the delivery worker claims rows from
-   * it with a lease, so each text is sent by one process of a site. Queuing still goes through
-   * `db` (in the escalation's transaction) until the escalation moves onto the ports.
+   * The store behind its ports (either engine). An escalation step is one unit of work that
+   * claims the due alert, queues its texts and moves its cursor; the delivery worker claims
+   * outbox rows with a lease; inbound MessageSids act once. So each step fires once and each
+   * text goes once across the site's processes.
    */
-  outboxPort: OutboxPort;
-  /** inbound message ids (MessageSid): each reply acts once across the site's processes */
-  inbound: InboundPort;
-  alerts: AlertRepository;
-  residents: ResidentRepository;
-  timeline: TimelineRepository;
+  store: Store;
   /** the alert service: open -> acknowledged, on the timeline, rules told; true if this call did it */
-  acknowledge(alertId: number, by: string, at: number): boolean;
+  acknowledge(alertId: number, by: string, at: number): Promise<boolean> | boolean;
   /** the alert service: resolve (e.g. the resident's "all is well" to a pre-alarm) */
-  resolve(alertId: number, by: string, reason: string, at: number): boolean;
+  resolve(alertId: number, by: string, reason: string, at: number): Promise<boolean> | boolean;
   /** default: built from the config (twilio, or the log) */
   sender?: SmsSender;
   /** retry timing; tests shorten it */
@@ -66,21 +61,26 @@ type FollowUp = (locale: Locale, subject: Subject) => string;
 export class Notifier {
   readonly routes: (app: FastifyInstance) => Promise<void>;
   private readonly log: Logger;
-  private outboxRepo: OutboxRepository | null = null;
   private worker: DeliveryWorker | null = null;
   private sender: SmsSender | null = null;
-  private timer: Timer | null = null;
-  private timerAt = Infinity;
+  /** the escalation's one timer, at the earliest step due */
+  private readonly wake: WakeUp;
   private running = false;
+  /** the latest escalation timer look-up: an older answer that arrives later is dropped */
+  private armSeq = 0;
+  /** this process's escalation steps, one after another (across processes: the claim) */
+  private escalating: Promise<void> = Promise.resolve();
+  /** work started by a listener call or a delivery hook and not finished yet (idle() waits for it) */
+  private readonly pending = new Set<Promise<void>>();
   private readonly inbound: Inbound;
 
   constructor(private readonly deps: NotifierDeps) {
     this.log = deps.log.child({ module: 'notify' });
+    this.wake = new WakeUp(deps.clock, () => this.track(this.processDue()));
     this.inbound = new Inbound(deps, this.log, {
-      outbox: () => this.outbox,
       acknowledged: (alert, by) => this.alertAcknowledged(alert, by),
-      resolvedByResident: (alert, by) => this.afterResolved(alert, by, true),
-      deliveryFailed: (row) => this.moveOnEarly(row),
+      resolvedByResident: (alert, by) => this.track(this.afterResolved(alert, by, true), alert.id),
+      deliveryFailed: (row) => this.track(this.moveOnEarly(row), row.alertId),
     });
     this.routes = twilioWebhooks({
       config: deps.config, log: this.log, metrics: deps.metrics, inbound: this.inbound, ready: () => this.running,
@@ -94,49 +94,63 @@ export class Notifier {
     deps.metrics.describe('gateway_notify_delivery_total', 'delivery reports recorded from Twilio');
   }
 
-  private get outbox(): OutboxRepository {
-    if (!this.outboxRepo) throw new Error('notifier not started');
-    return this.outboxRepo;
+  private get store(): Store { return this.deps.store; }
+
+  /** runs `work` in the background; idle() waits for it; a failure is logged, never thrown at a caller that only announced */
+  private track(work: Promise<unknown>, alertId: number | null = null): void {
+    const p: Promise<void> = work.then(() => {}, (err) => { this.log.error({ err, alertId }, 'notification work failed'); })
+      .finally(() => { this.pending.delete(p); });
+    this.pending.add(p);
   }
 
   async start(): Promise<void> {
     const { deps } = this;
-    this.outboxRepo = outboxRepository(deps.db);
     this.sender = deps.sender ?? createSender(deps.config, this.log);
     const publicUrl = deps.config.http.publicUrl?.replace(/\/$/, '');
     if (!publicUrl) this.log.warn('http.publicUrl is not set: no delivery reports, and calls cannot ask for a key press');
     this.worker = new DeliveryWorker({
-      outbox: deps.outboxPort, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
+      outbox: deps.store.outbox, sender: this.sender, clock: deps.clock, log: this.log, metrics: deps.metrics, retry: deps.retry,
       statusCallback: (row) => (publicUrl ? `${publicUrl}/twilio/status?o=${row.id}` : undefined),
       hooks: {
-        sent: (row, providerId, found) => {
-          this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) });
-          if (!found) this.observeAlarmToSms(row);
-          this.toldTooLate(row);
-        },
-        retrying: (row, reason) => this.record(row, 'retrying', { reason }),
-        failed: (row, reason) => this.sendFailed(row, reason),
+        sent: (row, providerId, found) => this.track((async () => {
+          await this.record(row, 'sent', { providerId, ...(found ? { found: true } : {}) });
+          if (!found) await this.observeAlarmToSms(row);
+          await this.toldTooLate(row);
+        })(), row.alertId),
+        retrying: (row, reason) => this.track(this.record(row, 'retrying', { reason }), row.alertId),
+        failed: (row, reason) => this.track(this.sendFailed(row, reason), row.alertId),
       },
     });
     this.running = true;
     // an alert acknowledged or resolved while the notifier was down sends no more steps
-    for (const row of this.outbox.cancelSettled()) this.record(row, 'cancelled', {});
-    // resume: due escalations first (they queue rows), then every pending row
-    this.processDue();
+    for (const row of await this.store.outbox.cancelSettled()) await this.record(row, 'cancelled', {});
+    // resume: due escalations first (they queue rows), then every pending row; done before the
+    // next part starts, so their units of work are not open while it does
+    await this.processDue();
     this.worker.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerAt = Infinity;
+    this.wake.cancel();
+    await this.settled();
     await this.worker?.stop();
+    await this.settled();
+  }
+
+  /** resolves when what listener calls and delivery hooks started has been done (not the requests in flight) */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+    await this.escalating;
   }
 
   /** resolves when every text and call due now has been handed to the provider and its answer recorded */
   async idle(): Promise<void> {
-    await this.worker?.idle();
+    for (;;) {
+      await this.settled();
+      await this.worker?.idle();
+      if (!this.pending.size) return;
+    }
   }
 
   /**
@@ -151,163 +165,212 @@ export class Notifier {
   /** A new alert row exists: fire what is due now, schedule the rest. Safe to repeat. */
   alertOpened(alert: AlertRow): void {
     if (!this.running) return;
-    this.processAlert(alert.id, false);
-    this.armEscalation();
+    this.track(this.processAlert(alert.id, false), alert.id);
   }
 
   /** Acknowledged (API, SMS, key press): the cursor was cleared; cancel what is unsent, tell the others. */
   alertAcknowledged(alert: AlertRow, by: string): void {
     if (!this.running) return;
-    const fresh = this.deps.alerts.get(alert.id) ?? alert;
-    this.cancelPending(fresh);
-    this.followUp(fresh, (locale, s) => handledText(locale, by, s), by);
-    this.armEscalation();
+    this.track((async () => {
+      const fresh = (await this.store.alerts.get(alert.id)) ?? alert;
+      await this.cancelPending(fresh);
+      await this.followUp(fresh, (locale, s) => handledText(locale, by, s), by);
+      await this.armEscalation();
+    })(), alert.id);
   }
 
   alertResolved(alert: AlertRow, by: string): void {
     if (!this.running) return;
-    const fresh = this.deps.alerts.get(alert.id) ?? alert;
-    const residentContact = this.deps.residents.contactsOf(fresh.residentId).find((c) => c.role === 'resident' && c.name === by);
-    this.afterResolved(fresh, by, Boolean(residentContact) && PRE_ALARM_KINDS.has(fresh.kind));
+    this.track((async () => {
+      const fresh = (await this.store.alerts.get(alert.id)) ?? alert;
+      const residentContact = (await this.store.residents.contactsOf(fresh.residentId)).find((c) => c.role === 'resident' && c.name === by);
+      await this.afterResolved(fresh, by, Boolean(residentContact) && PRE_ALARM_KINDS.has(fresh.kind));
+    })(), alert.id);
   }
 
-  private afterResolved(alert: AlertRow, by: string, residentConfirmed: boolean): void {
-    const fresh = this.deps.alerts.get(alert.id) ?? alert;
-    this.cancelPending(fresh);
+  private async afterResolved(alert: AlertRow, by: string, residentConfirmed: boolean): Promise<void> {
+    const fresh = (await this.store.alerts.get(alert.id)) ?? alert;
+    await this.cancelPending(fresh);
     // the others are told once (STEP_FOLLOW_UP): that the resident is well; or, if nobody had
     // taken the alert on, that it cleared (the alert service resolved it) or who closed it.
     // After an acknowledgement they already know who has it.
-    if (residentConfirmed) this.followUp(fresh, residentWellText, by);
+    if (residentConfirmed) await this.followUp(fresh, residentWellText, by);
     else if (fresh.acknowledgedAt === null) {
-      this.followUp(fresh, by === SYSTEM ? clearedText : (locale, s) => closedText(locale, by, s), by);
+      await this.followUp(fresh, by === SYSTEM ? clearedText : (locale, s) => closedText(locale, by, s), by);
     }
-    this.armEscalation();
+    await this.armEscalation();
   }
 
   // ---- escalation ----------------------------------------------------------------------
 
-  private processDue(): void {
-    if (!this.running) return;
-    for (const alert of this.deps.alerts.due(this.deps.clock.now())) this.processAlert(alert.id, false);
-    this.armEscalation();
-  }
-
-  /** Fires the alert's due steps (or all of the next one, `early`) and moves its cursor, in one transaction. */
-  private processAlert(alertId: number, early: boolean): void {
-    const { alerts, clock, config, db, residents, timeline } = this.deps;
-    const now = clock.now();
-    try {
-      db.transaction(() => {
-        const alert = alerts.get(alertId);
-        if (!alert || alert.status !== 'open' || alert.escalationDue === null) return;
-        if (!early && alert.escalationDue > now) return;
-        const steps = config.escalation[alert.kind];
-        const resident = residents.getResident(alert.residentId);
-        if (!steps || !resident) {
-          this.log.warn({ alertId, kind: alert.kind }, 'no escalation policy or resident for this alert; escalation stopped');
-          alerts.setEscalation(alertId, alert.escalationStep, null, alert.unanswered);
-          return;
-        }
-        const contacts = residents.contactsOf(resident.id);
-        const plan = planEscalation({
-          kind: alert.kind, openedAt: alert.openedAt, step: alert.escalationStep, steps, now, early,
-          recipients: (roles) => recipients(contacts, roles, now, resident.timezone),
-          fired: this.firedSteps(alert.id, contacts),
-        });
-        for (const p of plan.fire) {
-          timeline.add(resident.id, now, 'escalation', {
-            alertId, kind: alert.kind, event: p.repeat > 0 ? 'repeat' : 'step', step: p.step, ...(p.repeat > 0 ? { repeat: p.repeat } : {}),
-            roles: steps[p.step].notify, via: p.via, reached: p.recipients.length, ...(p.passedOn ? { passedOn: p.passedOn } : {}),
-          });
-          const channel: Channel = p.via === 'call' && this.sender?.call ? 'call' : 'sms';
-          for (const c of p.recipients) {
-            this.enqueue(alert, resident, c, stepCode(p.step, p.repeat), channel, this.alertBody(alert, resident, c, channel), now);
-          }
-        }
-        if (plan.unanswered) this.markUnanswered(alert, resident, contacts, now);
-        alerts.setEscalation(alertId, plan.nextStep, plan.due, alert.unanswered || plan.unanswered);
-      })();
-    } catch (err) {
-      // never a hot loop on one broken alert: look again in a minute
-      this.log.error({ err, alertId }, 'escalation failed; retrying in a minute');
-      const alert = alerts.get(alertId);
-      if (alert?.status === 'open') alerts.setEscalation(alertId, alert.escalationStep, now + 60_000, alert.unanswered);
-    }
-    this.worker?.flush();
+  /** one escalation job at a time in this process, in the order asked for */
+  private serial(job: () => Promise<void>): Promise<void> {
+    const run = this.escalating.then(job);
+    this.escalating = run.catch(() => {});
+    return run;
   }
 
   /**
-   * What each step of the alert has done so far, from its outbox rows (the durable record): when
-   * it first fired, whom it reached then (repeats tell the same people), and its highest repeat.
-   * A step that reached nobody has no rows, and nothing to repeat.
+   * Every alert whose escalation is due, each claimed in a unit of work of its own (another
+   * process skips it meanwhile: FOR UPDATE SKIP LOCKED on PostgreSQL), its step fired and its
+   * cursor moved before commit. A process that dies mid-step commits nothing: the alert stays
+   * due for whoever claims it next.
    */
-  private firedSteps(alertId: number, contacts: ContactRow[]): Array<FiredStep<ContactRow> | undefined> {
-    const fired: Array<{ at: number; phones: Set<string>; repeats: number } | undefined> = [];
-    for (const row of this.outbox.ofAlert(alertId)) {
-      if (row.step === null || row.step < 0) continue;
-      const { step, repeat } = decodeStep(row.step);
-      const f = (fired[step] ??= { at: Infinity, phones: new Set(), repeats: 0 });
-      if (repeat === 0) { f.at = Math.min(f.at, row.createdAt); f.phones.add(row.phone); }
-      f.repeats = Math.max(f.repeats, repeat);
+  private processDue(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.running) return;
+      const now = this.deps.clock.now();
+      const failed = new Set<number>();
+      for (;;) {
+        let claimed: number | null = null;
+        try {
+          claimed = await this.escalate(async (tx, holding) => {
+            const alert = (await tx.alerts.claimDue(now, 1 + failed.size)).find((a) => !failed.has(a.id));
+            if (!alert) return null;
+            holding.alert = alert;
+            await this.step(tx, alert, now, false);
+            return alert.id;
+          });
+        } catch (err) {
+          const alertId = (err as { alertId?: number }).alertId;
+          if (alertId === undefined) throw err;
+          failed.add(alertId);
+          continue;
+        }
+        if (claimed === null) break;
+      }
+      this.worker?.flush();
+    }).finally(() => this.armEscalation());
+  }
+
+  /** Fires the alert's due steps (or all of the next one, `early`) and moves its cursor, in one unit of work. */
+  private processAlert(alertId: number, early: boolean): Promise<void> {
+    return this.serial(async () => {
+      if (!this.running) return;
+      const now = this.deps.clock.now();
+      try {
+        await this.escalate(async (tx, holding) => {
+          const alert = await tx.alerts.get(alertId);
+          if (!alert || alert.status !== 'open' || alert.escalationDue === null) return;
+          holding.alert = alert;
+          if (!early && alert.escalationDue > now) return;
+          await this.step(tx, alert, now, early);
+        });
+      } catch (err) {
+        if ((err as { alertId?: number }).alertId === undefined) throw err;
+      }
+      this.worker?.flush();
+    }).finally(() => this.armEscalation());
+  }
+
+  /**
+   * One escalation unit of work, and what it announces once committed (the live page, metrics).
+   * A step that fails is never a hot loop: its alert is looked at again in a minute (the error
+   * is rethrown with its alertId for the caller to skip it).
+   */
+  private async escalate<T>(fn: (tx: Tx, holding: { alert: AlertRow | null }) => Promise<T>): Promise<T> {
+    const after: Array<() => void> = [];
+    const holding: { alert: AlertRow | null } = { alert: null };
+    const now = this.deps.clock.now();
+    try {
+      const result = await this.store.tx((tx) => {
+        after.length = 0;
+        holding.alert = null;
+        this.afterCommit = after;
+        return fn(tx, holding);
+      });
+      for (const a of after) a();
+      return result;
+    } catch (err) {
+      const alert = holding.alert;
+      if (!alert) throw err;
+      this.log.error({ err, alertId: alert.id }, 'escalation failed; retrying in a minute');
+      const fresh = await this.store.alerts.get(alert.id);
+      if (fresh?.status === 'open') await this.store.alerts.setEscalation(alert.id, fresh.escalationStep, now + 60_000, fresh.unanswered);
+      throw Object.assign(new Error('escalation step failed'), { alertId: alert.id, cause: err });
+    } finally {
+      this.afterCommit = null;
     }
-    return fired.map((f) => f && f.at !== Infinity
-      ? { at: f.at, repeats: f.repeats, recipients: [...f.phones].flatMap((phone) => contacts.find((c) => c.phone === phone) ?? []) }
-      : undefined);
+  }
+
+  /** what the unit of work running now announces once it has committed */
+  private afterCommit: Array<() => void> | null = null;
+
+  /** the step itself, inside the escalation's unit of work */
+  private async step(tx: Tx, alert: AlertRow, now: number, early: boolean): Promise<void> {
+    const { config } = this.deps;
+    const alertId = alert.id;
+    const steps = config.escalation[alert.kind];
+    const resident = await tx.residents.getResident(alert.residentId);
+    if (!steps || !resident) {
+      this.log.warn({ alertId, kind: alert.kind }, 'no escalation policy or resident for this alert; escalation stopped');
+      await tx.alerts.setEscalation(alertId, alert.escalationStep, null, alert.unanswered);
+      return;
+    }
+    const contacts = await tx.residents.contactsOf(resident.id);
+    const plan = planEscalation({
+      kind: alert.kind, openedAt: alert.openedAt, step: alert.escalationStep, steps, now, early,
+      recipients: (roles) => recipients(contacts, roles, now, resident.timezone),
+      fired: firedSteps(await tx.outbox.ofAlert(alert.id), contacts),
+    });
+    for (const p of plan.fire) {
+      await tx.timeline.add(resident.id, now, 'escalation', {
+        alertId, kind: alert.kind, event: p.repeat > 0 ? 'repeat' : 'step', step: p.step, ...(p.repeat > 0 ? { repeat: p.repeat } : {}),
+        roles: steps[p.step].notify, via: p.via, reached: p.recipients.length, ...(p.passedOn ? { passedOn: p.passedOn } : {}),
+      });
+      const channel: Channel = p.via === 'call' && this.sender?.call ? 'call' : 'sms';
+      for (const c of p.recipients) {
+        await this.enqueue(tx, alert, resident, c, stepCode(p.step, p.repeat), channel, this.alertBody(alert, resident, c, channel), now);
+      }
+    }
+    if (plan.unanswered) await this.markUnanswered(tx, alert, resident, contacts, now);
+    await tx.alerts.setEscalation(alertId, plan.nextStep, plan.due, alert.unanswered || plan.unanswered);
   }
 
   /**
    * 10 min after the last step nobody had acknowledged: on the timeline, and the caseworkers on
    * call told; when none is on call, all of them, since this is the last resort.
    */
-  private markUnanswered(alert: AlertRow, resident: ResidentRow, contacts: ContactRow[], now: number): void {
+  private async markUnanswered(tx: Tx, alert: AlertRow, resident: ResidentRow, contacts: ContactRow[], now: number): Promise<void> {
     const onCall = recipients(contacts, ['caseworker'], now, resident.timezone);
     const caseworkers = onCall.length ? onCall : contacts.filter((c) => c.role === 'caseworker');
-    this.deps.timeline.add(resident.id, now, 'escalation', { alertId: alert.id, kind: alert.kind, event: 'unanswered', told: caseworkers.length });
-    this.deps.metrics.inc('gateway_alerts_unanswered_total', { kind: alert.kind });
-    // inside the escalation's transaction: the live page hears of it once that has committed
-    queueMicrotask(() => this.deps.unanswered?.(alert.id));
-    this.log.warn({ alertId: alert.id, residentId: resident.id, caseworkers: caseworkers.length }, 'alert unanswered');
+    await tx.timeline.add(resident.id, now, 'escalation', { alertId: alert.id, kind: alert.kind, event: 'unanswered', told: caseworkers.length });
     for (const c of caseworkers) {
-      this.enqueue(alert, resident, c, STEP_UNANSWERED, 'sms', unansweredText(this.locale(c, resident), this.subject(alert, resident)));
+      await this.enqueue(tx, alert, resident, c, STEP_UNANSWERED, 'sms', unansweredText(this.locale(c, resident), this.subject(alert, resident)), now);
     }
+    // the metric, the log and the live page once the step has committed (the unit may run again)
+    this.afterCommit?.push(() => {
+      this.deps.metrics.inc('gateway_alerts_unanswered_total', { kind: alert.kind });
+      this.log.warn({ alertId: alert.id, residentId: resident.id, caseworkers: caseworkers.length }, 'alert unanswered');
+      this.deps.unanswered?.(alert.id);
+    });
   }
 
   /** An undelivered text to every contact of a step moves the next step forward. */
-  private moveOnEarly(row: OutboxRow): void {
+  private async moveOnEarly(row: OutboxRow): Promise<void> {
     if (row.alertId === null || row.step === null || row.step < 0) return;
     // a step's first firing decides this; its repeats come after the next step may have fired
     const { step, repeat } = decodeStep(row.step);
     if (repeat > 0) return;
-    const alert = this.deps.alerts.get(row.alertId);
+    const alert = await this.store.alerts.get(row.alertId);
     const steps = alert && this.deps.config.escalation[alert.kind];
     if (!alert || !steps || alert.status !== 'open') return;
     if (alert.escalationStep !== step + 1 || step + 1 >= steps.length) return;
-    const stepRows = this.outbox.stepRows(alert.id, row.step);
+    const stepRows = await this.store.outbox.stepRows(alert.id, row.step);
     if (!stepRows.every((r) => r.status === 'undelivered' || r.status === 'failed')) return;
-    this.deps.timeline.add(alert.residentId, this.deps.clock.now(), 'escalation', {
+    await this.store.timeline.add(alert.residentId, this.deps.clock.now(), 'escalation', {
       alertId: alert.id, kind: alert.kind, event: 'early', step: step + 1, reason: 'nobody in the previous step could be reached',
     });
-    this.processAlert(alert.id, true);
-    this.armEscalation();
+    await this.processAlert(alert.id, true);
   }
 
-  private armEscalation(): void {
+  private async armEscalation(): Promise<void> {
     if (!this.running) return;
-    const next = this.deps.alerts.nextDue();
-    if (next === null) {
-      this.timer?.cancel();
-      this.timer = null;
-      this.timerAt = Infinity;
-      return;
-    }
-    if (this.timer && this.timerAt === next) return;
-    this.timer?.cancel();
-    this.timerAt = next;
-    this.timer = this.deps.clock.setTimer(next, () => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.processDue();
-    });
+    const seq = ++this.armSeq;
+    const next = await this.store.alerts.nextDue();
+    // a later look-up started meanwhile: its answer is the newer one
+    if (seq !== this.armSeq || !this.running) return;
+    this.wake.set(next);
   }
 
   // ---- messages --------------------------------------------------------------------------
@@ -334,28 +397,28 @@ export class Notifier {
     return preAlarm ? preAlarmText(locale, s) : toResident ? residentInfoText(locale, s) : alertText(locale, s);
   }
 
-  private enqueue(alert: AlertRow, resident: ResidentRow, contact: ContactRow, step: number | null, channel: Channel, body: string, at = this.deps.clock.now()): number | null {
-    return this.outbox.enqueue({
+  private enqueue(tx: Tx, alert: AlertRow, resident: ResidentRow, contact: ContactRow, step: number | null, channel: Channel, body: string, at = this.deps.clock.now()): Promise<number | null> {
+    return tx.outbox.enqueue({
       alertId: alert.id, residentId: resident.id, contactId: contact.id, phone: contact.phone, channel, step, body, at,
     });
   }
 
   /** Tells everyone already reached about this alert (not the resident, not `except`), once each. */
-  private followUp(alert: AlertRow, say: FollowUp, except: string): void {
-    const resident = this.deps.residents.getResident(alert.residentId);
-    if (!resident) return;
-    const contacts = this.deps.residents.contactsOf(resident.id);
-    const reached = new Set(this.outbox.ofAlert(alert.id)
-      .filter((r) => r.step !== null && (r.step >= 0 || r.step === STEP_UNANSWERED) && (r.status === 'sent' || r.status === 'delivered'))
-      .map((r) => r.phone));
-    const told = new Set<string>();
-    this.deps.db.transaction(() => {
+  private async followUp(alert: AlertRow, say: FollowUp, except: string): Promise<void> {
+    await this.store.tx(async (tx) => {
+      const resident = await tx.residents.getResident(alert.residentId);
+      if (!resident) return;
+      const contacts = await tx.residents.contactsOf(resident.id);
+      const reached = new Set((await tx.outbox.ofAlert(alert.id))
+        .filter((r) => r.step !== null && (r.step >= 0 || r.step === STEP_UNANSWERED) && (r.status === 'sent' || r.status === 'delivered'))
+        .map((r) => r.phone));
+      const told = new Set<string>();
       for (const c of contacts) {
         if (!reached.has(c.phone) || told.has(c.phone) || c.role === 'resident' || c.name === except) continue;
         told.add(c.phone);
-        this.enqueue(alert, resident, c, STEP_FOLLOW_UP, 'sms', say(this.locale(c, resident), this.subject(alert, resident)));
+        await this.enqueue(tx, alert, resident, c, STEP_FOLLOW_UP, 'sms', say(this.locale(c, resident), this.subject(alert, resident)));
       }
-    })();
+    });
     this.worker?.flush();
   }
 
@@ -364,61 +427,56 @@ export class Notifier {
    * "<name> is handling it" that the others got, so they get it now (still once: the index).
    */
   /** the first step's texts: how long after the step fell due the provider took them */
-  private observeAlarmToSms(row: OutboxRow): void {
+  private async observeAlarmToSms(row: OutboxRow): Promise<void> {
     if (row.alertId === null || row.step !== 0 || row.channel !== 'sms') return;
-    const alert = this.deps.alerts.get(row.alertId);
+    const alert = await this.store.alerts.get(row.alertId);
     const first = alert && this.deps.config.escalation[alert.kind]?.[0];
     if (!alert || !first) return;
     this.deps.metrics.observe('gateway_alarm_to_sms_seconds', (this.deps.clock.now() - (alert.openedAt + first.after)) / 1000, { kind: alert.kind });
   }
 
-  private toldTooLate(row: OutboxRow): void {
+  private async toldTooLate(row: OutboxRow): Promise<void> {
     if (row.alertId === null || row.step === null || row.step < 0) return;
-    const alert = this.deps.alerts.get(row.alertId);
+    const alert = await this.store.alerts.get(row.alertId);
     if (alert?.status === 'acknowledged' && alert.acknowledgedBy) {
       const by = alert.acknowledgedBy;
-      this.followUp(alert, (locale, s) => handledText(locale, by, s), by);
+      await this.followUp(alert, (locale, s) => handledText(locale, by, s), by);
     } else if (alert?.status === 'resolved' && alert.resolvedBy) {
       // closed while this text was on its way: its reader gets the same follow-up as the others
       const by = alert.resolvedBy;
-      const residentContact = this.deps.residents.contactsOf(alert.residentId).find((c) => c.role === 'resident' && c.name === by);
-      if (residentContact && PRE_ALARM_KINDS.has(alert.kind)) this.followUp(alert, residentWellText, by);
-      else if (alert.acknowledgedAt === null) this.followUp(alert, by === SYSTEM ? clearedText : (locale, s) => closedText(locale, by, s), by);
+      const residentContact = (await this.store.residents.contactsOf(alert.residentId)).find((c) => c.role === 'resident' && c.name === by);
+      if (residentContact && PRE_ALARM_KINDS.has(alert.kind)) await this.followUp(alert, residentWellText, by);
+      else if (alert.acknowledgedAt === null) await this.followUp(alert, by === SYSTEM ? clearedText : (locale, s) => closedText(locale, by, s), by);
     }
   }
 
-  private cancelPending(alert: AlertRow): void {
-    for (const row of this.outbox.cancelPending(alert.id)) this.record(row, 'cancelled', {});
+  private async cancelPending(alert: AlertRow): Promise<void> {
+    for (const row of await this.store.outbox.cancelPending(alert.id)) await this.record(row, 'cancelled', {});
   }
 
   /** refused or given up: on the timeline; for an alert text, the caseworkers told and the next step brought forward */
-  private sendFailed(row: OutboxRow, reason: string): void {
-    this.record(row, 'failed', { reason });
+  private async sendFailed(row: OutboxRow, reason: string): Promise<void> {
+    await this.record(row, 'failed', { reason });
     if (row.alertId === null || row.step === null || row.step < 0) return;
-    const alert = this.deps.alerts.get(row.alertId);
-    const resident = this.deps.residents.getResident(row.residentId);
-    const failed = this.contactOf(row);
-    if (alert && resident && failed) {
-      const caseworkers = this.deps.residents.contactsOf(resident.id).filter((c) => c.role === 'caseworker' && c.phone !== row.phone);
-      this.deps.db.transaction(() => {
-        for (const c of caseworkers) {
-          this.enqueue(alert, resident, c, null, 'sms', sendFailedText(this.locale(c, resident), failed, this.subject(alert, resident)));
-        }
-      })();
-      this.worker?.flush();
-    }
-    this.moveOnEarly(row);
-  }
-
-  contactOf(row: OutboxRow): ContactRow | undefined {
-    // contact ids change when the config re-seeds contacts; the phone within a resident does not
-    return this.deps.residents.contactsOf(row.residentId).find((c) => c.phone === row.phone);
+    const alertId = row.alertId;
+    await this.store.tx(async (tx) => {
+      const alert = await tx.alerts.get(alertId);
+      const resident = await tx.residents.getResident(row.residentId);
+      const contacts = await tx.residents.contactsOf(row.residentId);
+      const failed = contactOf(contacts, row);
+      if (!alert || !resident || !failed) return;
+      for (const c of contacts.filter((c) => c.role === 'caseworker' && c.phone !== row.phone)) {
+        await this.enqueue(tx, alert, resident, c, null, 'sms', sendFailedText(this.locale(c, resident), failed, this.subject(alert, resident)));
+      }
+    });
+    this.worker?.flush();
+    await this.moveOnEarly(row);
   }
 
   /** the casefile entry for a text or call: who (name and role, never the number), how, what became of it */
-  private record(row: OutboxRow, status: string, extra: Record<string, unknown>): void {
-    const contact = this.contactOf(row);
-    this.deps.timeline.add(row.residentId, this.deps.clock.now(), 'notification', {
+  private async record(row: OutboxRow, status: string, extra: Record<string, unknown>): Promise<void> {
+    const contact = contactOf(await this.store.residents.contactsOf(row.residentId), row);
+    await this.store.timeline.add(row.residentId, this.deps.clock.now(), 'notification', {
       alertId: row.alertId, outboxId: row.id, contact: contact?.name ?? null, role: contact?.role ?? null,
       channel: row.channel, ...stepFields(row.step), purpose: purposeOf(row), status, ...extra,
     });
@@ -430,4 +488,28 @@ function purposeOf(row: OutboxRow): string {
   if (row.step === STEP_FOLLOW_UP) return 'follow_up';
   if (row.step === STEP_UNANSWERED) return 'unanswered';
   return 'alert';
+}
+
+/** the row's contact: contact ids change when the config re-seeds contacts; the phone within a resident does not */
+export function contactOf(contacts: ContactRow[], row: Pick<OutboxRow, 'phone'>): ContactRow | undefined {
+  return contacts.find((c) => c.phone === row.phone);
+}
+
+/**
+ * What each step of the alert has done so far, from its outbox rows (the durable record): when
+ * it first fired, whom it reached then (repeats tell the same people), and its highest repeat.
+ * A step that reached nobody has no rows, and nothing to repeat.
+ */
+function firedSteps(rows: OutboxRow[], contacts: ContactRow[]): Array<FiredStep<ContactRow> | undefined> {
+  const fired: Array<{ at: number; phones: Set<string>; repeats: number } | undefined> = [];
+  for (const row of rows) {
+    if (row.step === null || row.step < 0) continue;
+    const { step, repeat } = decodeStep(row.step);
+    const f = (fired[step] ??= { at: Infinity, phones: new Set(), repeats: 0 });
+    if (repeat === 0) { f.at = Math.min(f.at, row.createdAt); f.phones.add(row.phone); }
+    f.repeats = Math.max(f.repeats, repeat);
+  }
+  return fired.map((f) => f && f.at !== Infinity
+    ? { at: f.at, repeats: f.repeats, recipients: [...f.phones].flatMap((phone) => contacts.find((c) => c.phone === phone) ?? []) }
+    : undefined);
 }

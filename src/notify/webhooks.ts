@@ -97,13 +97,13 @@ export function twilioWebhooks(deps: WebhookDeps) {
 
     app.post('/twilio/status', { preHandler: verify, config: { public: true } }, async (request, reply) => {
       if (!deps.ready()) return unavailable(reply);
-      deps.inbound.status(flat((request.body ?? {}) as Form), numberParam(request, 'o'));
+      await deps.inbound.status(flat((request.body ?? {}) as Form), numberParam(request, 'o'));
       return reply.code(204).send();
     });
 
     app.post('/twilio/voice', { preHandler: verify, config: { public: true } }, async (request, reply) => {
       if (!deps.ready()) return unavailable(reply);
-      return xml(reply, deps.inbound.voice(flat((request.body ?? {}) as Form), numberParam(request, 'alert')));
+      return xml(reply, await deps.inbound.voice(flat((request.body ?? {}) as Form), numberParam(request, 'alert')));
     });
   };
 }

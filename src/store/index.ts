@@ -7,7 +7,6 @@ export { hashSecret, verifySecret, verifySecretAsync, storedDigest, isLegacyHash
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
 export { absenceRepository, MAX_OPEN_ABSENCES, type AbsenceRepository, type AbsenceRow } from './absences.ts';
-export { userRepository, type UserRepository, type UserRow, type UserRole, type SessionRow } from './users.ts';
 // the async store boundary: ports, both engines, one opener
 export * from './ports.ts';
 export { openStore, type StorageOptions } from './open.ts';

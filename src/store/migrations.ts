@@ -304,4 +304,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX gateway_processes_site ON gateway_processes(site, heartbeat_at);
   `,
+  /* 11: a door's previous contact report, found in one step: activity counts a door only when its state
+         changes (sqlite/tables.ts activitySql), so each contact report looks up the one before it */ `
+  CREATE INDEX events_contact ON events(device_id, at, id) WHERE type = 'state' AND json_extract(payload, '$.contact') IS NOT NULL;
+  `,
 ];

@@ -13,8 +13,10 @@ import type { AlertRow } from './alerts.ts';
 import type { ContactRow, DeviceRow, ResidentRow } from './residents.ts';
 import type { MqttOrigin } from './events.ts';
 import type { TimelinePage, TimelineQuery } from './timeline.ts';
+import type { SessionRow, UserRole, UserRow } from './users.ts';
+import type { AbsenceRow } from './absences.ts';
 
-export type { AlertRow, ContactRow, DeviceRow, ResidentRow, MqttOrigin, TimelinePage, TimelineQuery };
+export type { AlertRow, ContactRow, DeviceRow, ResidentRow, MqttOrigin, TimelinePage, TimelineQuery, SessionRow, UserRole, UserRow, AbsenceRow };
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -215,7 +217,13 @@ export interface OutboxPort {
   ofAlert(alertId: number): Promise<OutboxRow[]>;
   stepRows(alertId: number, step: number): Promise<OutboxRow[]>;
   callOf(alertId: number, phone: string): Promise<OutboxRow | undefined>;
-  newestAlertFor(phone: string, statuses: string[]): Promise<number | null>;
+  /**
+   * The newest alert in one of `statuses` that `phone` was asked about ("Reply 1": an escalation
+   * step or the unanswered notice) by a text or call queued at or before `at` that went out or
+   * may have (sending, sent, delivered, or pending in doubt); never one still queued, failed or
+   * cancelled, which the number never read.
+   */
+  newestAlertFor(phone: string, statuses: string[], at: number): Promise<number | null>;
 }
 
 /** the marker notify/outbox.ts puts before last_error of a row in doubt */
@@ -240,6 +248,8 @@ export interface VisitRow {
   observations: Record<string, string | undefined>;
   recordedBy: string;
   createdAt: number;
+  /** the resident's satisfaction 1-5 asked on a follow-up visit, or null */
+  satisfaction: number | null;
 }
 
 export interface ProblemRow {
@@ -256,6 +266,10 @@ export interface ProblemRow {
   solvedAt: number | null;
   followUpVisitId: number | null;
   satisfaction: number | null;
+  /** the handbook's sub-kind of the category, or null */
+  subcategory: string | null;
+  /** what was done to solve it */
+  resolution: string | null;
 }
 
 export interface PeriodFigures {
@@ -273,17 +287,20 @@ export interface PeriodFigures {
 export interface VisitsPort {
   /** bumps and returns the year's problem counter: two visits never share a number */
   nextProblemSeq(year: number): Promise<number>;
-  insertVisit(v: Omit<VisitRow, 'id'>): Promise<number>;
+  insertVisit(v: Omit<VisitRow, 'id' | 'satisfaction'> & { satisfaction?: number | null }): Promise<number>;
   getVisit(id: number): Promise<VisitRow | undefined>;
   /** newest first, strictly older than (beforeAt, beforeId) */
   visitsOf(residentId: string, limit: number, beforeAt?: number, beforeId?: number): Promise<VisitRow[]>;
   /** each resident's latest visit at or before `now` */
   lastVisits(now: number): Promise<Map<string, number>>;
-  insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction'>): Promise<void>;
+  insertProblem(p: Omit<ProblemRow, 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'subcategory' | 'resolution'> & { subcategory?: string | null }): Promise<void>;
   getProblem(id: string): Promise<ProblemRow | undefined>;
   problemsOfVisits(visitIds: number[]): Promise<ProblemRow[]>;
   problemsOf(residentId: string): Promise<ProblemRow[]>;
-  updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'>): Promise<void>;
+  /** `resolution` not given: none (null) */
+  updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'> & { resolution?: string | null }): Promise<void>;
+  /** open problems past their deadline at `now`, by resident, oldest deadline first */
+  overdueProblems(now: number): Promise<Map<string, Array<{ id: string; urgency: Urgency; deadline: number }>>>;
   /** the visits and problems side of GET /api/reports for [start, end), judged as of `cut` */
   periodFigures(start: number, end: number, cut: number): Promise<PeriodFigures>;
 }
@@ -297,6 +314,57 @@ export interface AuditPort {
   add(at: number, actor: string, action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
   /** newest first, ids below `beforeId` */
   page(limit: number, beforeId?: number): Promise<AuditEntry[]>;
+}
+
+// ---- people who sign in, their sessions ----------------------------------------------------
+
+export interface UsersPort {
+  /** throws StoreConflict when the username or the display name is taken (either case) */
+  create(u: { username: string; displayName: string; role: UserRole; passwordHash: string }, now: number): Promise<UserRow>;
+  get(id: number): Promise<UserRow | undefined>;
+  /** case does not matter */
+  byUsername(username: string): Promise<UserRow | undefined>;
+  /** case does not matter */
+  byDisplayName(name: string): Promise<UserRow | undefined>;
+  /** enabled first, then by display name */
+  list(): Promise<UserRow[]>;
+  update(u: UserRow, now: number): Promise<void>;
+  signedIn(id: number, now: number): Promise<void>;
+  activeAdmins(): Promise<number>;
+  /** `tokenHash`: the SHA-256 of the cookie's value, never the value */
+  createSession(tokenHash: Buffer, userId: number, csrf: string, now: number, expiresAt: number): Promise<void>;
+  session(tokenHash: Buffer): Promise<SessionRow | undefined>;
+  touch(tokenHash: Buffer, now: number): Promise<void>;
+  deleteSession(tokenHash: Buffer): Promise<void>;
+  deleteSessionsOf(userId: number): Promise<void>;
+  deleteOtherSessions(userId: number, keep: Buffer): Promise<void>;
+  /** sessions past their end, or unused since `idleBefore` */
+  purge(now: number, idleBefore: number): Promise<void>;
+}
+
+// ---- answers kept for retried requests (Idempotency-Key) ----------------------------------
+
+export interface IdempotencyPort {
+  /** the answer given to (actor, key) on this route before, if any */
+  remembered(actor: string, key: string, route: string): Promise<{ status: number; body: string } | undefined>;
+  /** the first answer for (actor, key) stays: a second remember is ignored */
+  remember(actor: string, key: string, route: string, status: number, body: string, now: number): Promise<void>;
+  forgetBefore(at: number): Promise<void>;
+}
+
+// ---- planned absences ----------------------------------------------------------------------
+
+export interface AbsencesPort {
+  insert(a: Omit<AbsenceRow, 'id' | 'cancelledAt' | 'cancelledBy'>): Promise<number>;
+  get(id: number): Promise<AbsenceRow | undefined>;
+  /** not cancelled and not yet over at `now`, soonest first */
+  current(residentId: string, now: number): Promise<AbsenceRow[]>;
+  /** newest start first */
+  recent(residentId: string, limit: number): Promise<AbsenceRow[]>;
+  /** true when this call cancelled it */
+  cancel(id: number, by: string, at: number): Promise<boolean>;
+  /** the resident is back: the absence ends now (kept, not cancelled); true when it was still running */
+  endNow(id: number, at: number): Promise<boolean>;
 }
 
 // ---- the site: its processes, and what is overdue -------------------------------------------
@@ -348,9 +416,21 @@ export interface Ports {
   audit: AuditPort;
   site: SitePort;
   inbound: InboundPort;
+  users: UsersPort;
+  idempotency: IdempotencyPort;
+  absences: AbsencesPort;
 }
 
 export type Tx = Ports;
+
+export interface TxOptions {
+  /**
+   * false: this commit may skip its own flush to disk (SQLite under storage.sync: full runs it at
+   * synchronous = NORMAL; PostgreSQL: SET LOCAL synchronous_commit = off). Only for what can be
+   * rebuilt from a durable record: the rules' state and decisions, which the events replay.
+   */
+  durable?: boolean;
+}
 
 export interface Store extends Ports {
   readonly engine: Engine;
@@ -363,7 +443,7 @@ export interface Store extends Ports {
    * must be with ruleState.lock). `fn` may be run again after a serialisation failure or a
    * deadlock, so it must do nothing but store work (announce after tx resolves).
    */
-  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T>;
   /** device events: group commit */
   ingest: Ingest;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
-// People who sign in on the page, and their sessions. A session row holds only the SHA-256 of
-// the cookie's value, so the database file alone signs nobody in; passwords only as a scrypt
-// hash (src/api/users.ts makes and checks it). Also the answers kept for retried requests
-// (Idempotency-Key), so a visit sent again from a phone that lost the answer is recorded once.
+// People who sign in on the page, and their sessions: the SQLite engine's statements behind
+// the `users` port (ports.ts; postgres/tables.ts says the same in its dialect). A session row
+// holds only the SHA-256 of the cookie's value, so the database file alone signs nobody in;
+// passwords only as a scrypt hash (src/api/users.ts makes and checks it).
 import type { Db } from './db.ts';
 
 export type UserRole = 'caseworker' | 'admin';
@@ -52,10 +52,6 @@ export function userRepository(db: Db) {
     deleteSessionsOf: db.prepare(`DELETE FROM sessions WHERE user_id = ?`),
     deleteOtherSessions: db.prepare(`DELETE FROM sessions WHERE user_id = ? AND token_hash != ?`),
     purge: db.prepare(`DELETE FROM sessions WHERE expires_at <= @now OR last_seen_at <= @idleBefore`),
-    remembered: db.prepare(`SELECT status, body FROM idempotency WHERE actor = ? AND key = ? AND route = ?`),
-    remember: db.prepare(`INSERT OR IGNORE INTO idempotency (actor, key, route, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-    forget: db.prepare(`DELETE FROM idempotency WHERE created_at < ?`),
-    audit: db.prepare(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`),
   };
 
   return {
@@ -82,19 +78,6 @@ export function userRepository(db: Db) {
     deleteSessionsOf: (userId: number): void => { s.deleteSessionsOf.run(userId); },
     deleteOtherSessions: (userId: number, keep: Buffer): void => { s.deleteOtherSessions.run(userId, keep); },
     purge: (now: number, idleBefore: number): void => { s.purge.run({ now, idleBefore }); },
-
-    /** the answer given to (actor, key) on this route before, if any */
-    remembered(actor: string, key: string, route: string): { status: number; body: string } | undefined {
-      return s.remembered.get(actor, key, route) as { status: number; body: string } | undefined;
-    },
-    remember(actor: string, key: string, route: string, status: number, body: string, now: number): void {
-      s.remember.run(actor, key, route, status, body, now);
-    },
-    forgetBefore: (at: number): void => { s.forget.run(at); },
-    /** an account change in the audit log, next to the casefile's */
-    audit(at: number, actor: string, action: string, target: string, detail: Record<string, unknown>): void {
-      s.audit.run(at, actor, action, target, JSON.stringify(detail));
-    },
   };
 }
 export type UserRepository = ReturnType<typeof userRepository>;

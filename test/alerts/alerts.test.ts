@@ -97,7 +97,7 @@ describe('alerts end to end', () => {
     const saved = gw.app.stores.db.prepare("SELECT last_event_id AS id FROM rule_state WHERE resident_id = 'r-zhang'").get() as { id: number };
     expect(saved.id).toBeLessThan(gw.app.stores.events.maxId());
     // crash: the rules never get to write what they held in memory
-    gw.app.rules.stop = () => {};
+    gw.app.rules.stop = async () => {};
     await gw.app.stop();
     gw = await startGateway({}, { dir });
     await gw.app.rules.idle();

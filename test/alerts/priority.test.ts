@@ -47,12 +47,17 @@ describe('life-safety alarms first', () => {
       gw = await gatewayWithRoutineHomes();
       const { app } = gw;
       const seen: Array<{ routineJudged: number; outboxRows: number }> = [];
-      // listeners run in order: the notifier's (which puts the texts in the outbox) came first
+      // listeners run in order: the notifier's (which starts the unit of work that puts the texts
+      // in the outbox) came first. Its commit is awaited here in microtasks only, so no timer or
+      // I/O (the routine reports' rules commit among them) can run before it is seen.
       app.alertService.listen({
         alertOpened: (row) => {
-          const routineJudged = Array.from({ length: ROUTINE_RESIDENTS }, (_, r) => app.rules.judgedUpTo(`r-${r}`)).reduce((a, b) => Math.max(a, b), 0);
-          const outboxRows = (app.stores.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE alert_id = ?').get(row.id) as { n: number }).n;
-          seen.push({ routineJudged, outboxRows });
+          void (async () => {
+            let outboxRows = 0;
+            for (let turn = 0; turn < 10_000 && outboxRows === 0; turn++) outboxRows = (await app.store.outbox.ofAlert(row.id)).length;
+            const routineJudged = Array.from({ length: ROUTINE_RESIDENTS }, (_, r) => app.rules.judgedUpTo(`r-${r}`)).reduce((a, b) => Math.max(a, b), 0);
+            seen.push({ routineJudged, outboxRows });
+          })();
         },
       });
       const before = app.rules.judgedUpTo('r-0');

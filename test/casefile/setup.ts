@@ -29,7 +29,7 @@ export async function startWorkspace(extra: Record<string, unknown> = {}, at = D
     residents: stores.residents, timeline: stores.timeline,
     openAlertCounts: () => stores.alerts.openCounts(), health: () => gw.app.health(),
     plugins: casefilePlugins({
-      db: stores.db, residents: stores.residents, timeline: stores.timeline, alerts: stores.alerts,
+      store: gw.app.store, db: stores.db, residents: stores.residents, timeline: stores.timeline, alerts: stores.alerts,
       config: gw.config, clock,
       devicesChanged: (id) => { devicesChanged.push(id); gw.app.loadRegistry(); },
     }),

@@ -51,9 +51,9 @@ it('a notifier killed with SIGKILL during a provider outage delivers once after 
   residents.seedFromConfig(config.residents, config.site.timezone, Date.now());
   const notifier = new Notifier({
     config, clock: systemClock, metrics: new Metrics(), log: createLogger({ level: 'warn' }),
-    db, outboxPort: store.outbox, inbound: store.inbound, alerts, residents, timeline: timelineRepository(db), retry: { baseMs: 100, capMs: 200 },
-    acknowledge: (id, by, at) => alerts.acknowledge(id, by, at),
-    resolve: (id, by, _reason, at) => alerts.resolve(id, by, at),
+    store, retry: { baseMs: 100, capMs: 200 },
+    acknowledge: (id, by, at) => store.alerts.acknowledge(id, by, at),
+    resolve: (id, by, _reason, at) => store.alerts.resolve(id, by, at),
   });
   await notifier.start();
   cleanup.push(() => notifier.stop());

@@ -108,8 +108,8 @@ export interface Harness {
   metrics: Metrics;
   /** the alert service's "open": a row, then notifier.alertOpened */
   open(kind: AlertKind, detail?: Record<string, unknown>): AlertRow;
-  /** the API's acknowledge, through the alert service */
-  acknowledge(alertId: number, by: string): boolean;
+  /** the API's acknowledge, through the alert service; resolves once the notifier has done what it does about it */
+  acknowledge(alertId: number, by: string): Promise<boolean>;
   outbox(): OutboxRow[];
   timelineOf(type?: string): Array<Record<string, unknown>>;
   /** a POST to a Twilio webhook, signed with the auth token unless `signature` is given */
@@ -147,19 +147,22 @@ export async function harness(opts: {
     residents.seedFromConfig(config.residents, config.site.timezone, clock.now());
     metrics = new Metrics();
     scope = clock.scoped();
+    const ports = store;
     notifier = new Notifier({
-      config, log, clock: scope, metrics, db, outboxPort: store.outbox, inbound: store.inbound, alerts, residents, timeline, retry: opts.retry,
-      acknowledge: (id, by, at) => {
-        if (!alerts.acknowledge(id, by, at)) return false;
-        timeline.add(alerts.get(id)!.residentId, at, 'acknowledgement', { alertId: id, by });
+      config, log, clock: scope, metrics, store, retry: opts.retry,
+      acknowledge: async (id, by, at) => {
+        if (!(await ports.alerts.acknowledge(id, by, at))) return false;
+        const row = (await ports.alerts.get(id))!;
+        await ports.timeline.add(row.residentId, at, 'acknowledgement', { alertId: id, by });
         // the real service tells the notifier too; the notifier must take it twice in its stride
-        notifier.alertAcknowledged(alerts.get(id)!, by);
+        notifier.alertAcknowledged(row, by);
         return true;
       },
-      resolve: (id, by, reason, at) => {
-        if (!alerts.resolve(id, by, at)) return false;
-        timeline.add(alerts.get(id)!.residentId, at, 'alert_update', { alertId: id, status: 'resolved', by, reason });
-        notifier.alertResolved(alerts.get(id)!, by);
+      resolve: async (id, by, reason, at) => {
+        if (!(await ports.alerts.resolve(id, by, at))) return false;
+        const row = (await ports.alerts.get(id))!;
+        await ports.timeline.add(row.residentId, at, 'alert_update', { alertId: id, status: 'resolved', by, reason });
+        notifier.alertResolved(row, by);
         return true;
       },
     });
@@ -189,9 +192,10 @@ export async function harness(opts: {
       notifier.alertOpened(row);
       return row;
     },
-    acknowledge(alertId, by) {
-      const ok = alerts.acknowledge(alertId, by, clock.now());
-      if (ok) notifier.alertAcknowledged(alerts.get(alertId)!, by);
+    async acknowledge(alertId, by) {
+      const ok = await store.alerts.acknowledge(alertId, by, clock.now());
+      if (ok) notifier.alertAcknowledged((await store.alerts.get(alertId))!, by);
+      await notifier.settled();
       return ok;
     },
     outbox: () => db.prepare('SELECT id, alert_id AS alertId, phone, channel, step, status, attempts, next_attempt_at AS nextAttemptAt, body FROM outbox ORDER BY id').all() as OutboxRow[],

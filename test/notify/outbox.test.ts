@@ -98,8 +98,8 @@ describe('retries', () => {
     h = await harness();
     h.fake.setOutage({ status: 500 });
     const alert = h.open('smoke');
-    await until(() => h.outbox().every((r) => r.attempts === 1), 'first attempts');
-    h.acknowledge(alert.id, 'li-caseworker');
+    await until(() => h.outbox().length === 2 && h.outbox().every((r) => r.attempts === 1), 'first attempts');
+    await h.acknowledge(alert.id, 'li-caseworker');
     expect(h.outbox().map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
     h.fake.setOutage(null);
     await h.clock.advance(30 * 60_000);

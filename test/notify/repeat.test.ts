@@ -78,7 +78,7 @@ describe('a repeating step', () => {
     await h.clock.advance(5 * MIN);
     await until(() => h.fake.to(PHONES.neighbor).length === 2, 'first repeat');
     await h.clock.advance(MIN);
-    expect(h.acknowledge(alert.id, 'Zhang Wei')).toBe(true);
+    expect(await h.acknowledge(alert.id, 'Zhang Wei')).toBe(true);
     await h.clock.advance(60 * MIN);
     await h.notifier.idle();
     expect(h.fake.to(PHONES.neighbor).filter((m) => m.form.Body.includes('Zhang Wei'))).toHaveLength(1); // "is handling it"

@@ -295,6 +295,26 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.events.activityBuckets('r-zhang', T0, T0 + 3 * q)).toEqual([{ bucket: T0 / q, n: 2 }, { bucket: T0 / q + 1, n: 1 }]);
         expect(await store.events.activityCount('r-chen', T0, T0 + 3 * q)).toBe(1);
       });
+
+      it('counts a door as the rules core does: only when its state changes, so an hourly "closed" check-in is no activity', async () => {
+        await seed();
+        const h = 3_600_000;
+        // first report "closed" (a check-in), three more hourly check-ins, a self-test "open" between them
+        for (let i = 0; i < 4; i++) await store.ingest.append(event('zhang-door', T0 + i * h, { contact: true, battery: 90 }));
+        await store.ingest.append(event('zhang-door', T0 + 2 * h + 5, { contact: false, test: true }));
+        expect(await store.events.activityCount('r-zhang', T0, T0 + 5 * h)).toBe(0);
+        // the door opens and closes: two changes; the next hourly "closed" is none again
+        await store.ingest.append(event('zhang-door', T0 + 4 * h, { contact: false }));
+        await store.ingest.append(event('zhang-door', T0 + 4 * h + 60_000, { contact: true }));
+        await store.ingest.append(event('zhang-door', T0 + 5 * h, { contact: true }));
+        expect(await store.events.activityCount('r-zhang', T0, T0 + 6 * h)).toBe(2);
+        // a window that starts after the opening still knows the door was open before it
+        expect(await store.events.activityCount('r-zhang', T0 + 4 * h + 1, T0 + 6 * h)).toBe(1);
+        expect(await store.events.activityBuckets('r-zhang', T0, T0 + 6 * h)).toEqual([{ bucket: (T0 + 4 * h) / (15 * 60_000), n: 2 }]);
+        // each door by its own reports: another door's first "open" is a change of its own
+        await store.ingest.append(event('zhang-fridge', T0 + 5 * h + 1, { contact: false }));
+        expect(await store.events.activityCount('r-zhang', T0 + 5 * h, T0 + 6 * h)).toBe(1);
+      });
     });
 
     describe('timeline', () => {
@@ -642,17 +662,41 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect((await store.outbox.cancelSettled()).map((r) => r.id)).toEqual([left]);
       });
 
-      it('finds the newest alert a number was asked about', async () => {
+      it('finds the newest alert a number was asked about, by a text that went out (or may have) before the reply', async () => {
         const older = await store.alerts.insert({ residentId: 'r-zhang', kind: 'smoke', conditionKey: 'smoke', deviceId: null, openedAt: T0, detail: {}, escalationDue: null });
         const newer = await store.alerts.insert({ residentId: 'r-zhang', kind: 'emergency', conditionKey: 'emergency', deviceId: null, openedAt: T0 + 100, detail: {}, escalationDue: null });
-        await store.outbox.enqueue(message({ alertId: older, step: 0 }));
-        await store.outbox.enqueue(message({ alertId: newer, step: -1 })); // a follow-up asks nothing
-        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'])).toBe(older);
-        await store.outbox.enqueue(message({ alertId: newer, step: -2 })); // the unanswered notice asks
-        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'])).toBe(newer);
-        await store.alerts.acknowledge(newer, 'Wang', T0 + 200);
-        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'])).toBe(older);
-        expect(await store.outbox.newestAlertFor('+8613800000009', ['open'])).toBeNull();
+        const sent = async (m: ReturnType<typeof message>) => {
+          const id = (await store.outbox.enqueue(m))!;
+          await store.outbox.markSent(id, `SM-${id}`, m.at);
+          return id;
+        };
+        await sent(message({ alertId: older, step: 0 }));
+        await sent(message({ alertId: newer, step: -1, at: T0 + 100 })); // a follow-up asks nothing
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        // the unanswered notice asks; but only once it has gone out, and only for replies after it was queued
+        const notice = (await store.outbox.enqueue(message({ alertId: newer, step: -2, at: T0 + 200 })))!;
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 1000)).toBe(older);
+        await store.outbox.markRetry(notice, T0 + 300, 'timeout', true); // in doubt: it may have been read
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 1000)).toBe(newer);
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 199)).toBe(older);
+        await store.outbox.markSent(notice, 'SM-notice', T0 + 300);
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open', 'acknowledged'], T0 + 1000)).toBe(newer);
+        await store.alerts.acknowledge(newer, 'Wang', T0 + 400);
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        expect(await store.outbox.newestAlertFor('+8613800000009', ['open'], T0 + 1000)).toBeNull();
+        // never read: still queued, failed for good, or cancelled before it went
+        const third = await store.alerts.insert({ residentId: 'r-zhang', kind: 'co', conditionKey: 'co', deviceId: null, openedAt: T0 + 500, detail: {}, escalationDue: null });
+        const queued = (await store.outbox.enqueue(message({ alertId: third, step: 0, at: T0 + 500 })))!;
+        const refused = (await store.outbox.enqueue(message({ alertId: third, step: 1, at: T0 + 500 })))!;
+        await store.outbox.markFailed(refused, 'twilio 21211');
+        await store.outbox.enqueue(message({ alertId: third, step: 2, at: T0 + 500 }));
+        await store.outbox.cancelPending(third);
+        expect(await store.outbox.get(queued)).toMatchObject({ status: 'cancelled' });
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        const sending = (await store.outbox.enqueue(message({ alertId: third, step: 3, at: T0 + 500 })))!;
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(older);
+        await store.outbox.markSending(sending, T0 + 5500); // on its way: the number may be reading it
+        expect(await store.outbox.newestAlertFor('+8613800000001', ['open'], T0 + 1000)).toBe(third);
       });
     });
 
@@ -676,19 +720,29 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         const v2 = await store.visits.insertVisit(visit(T0 + 86_400_000));
         const v3 = await store.visits.insertVisit(visit(T0 + 86_400_000));
         await store.visits.insertVisit(visit(T0 + 5, 'r-chen'));
-        expect(await store.visits.getVisit(v1)).toEqual({ id: v1, ...visit(T0) });
+        expect(await store.visits.getVisit(v1)).toEqual({ id: v1, ...visit(T0), satisfaction: null });
+        const rated = await store.visits.insertVisit({ ...visit(T0 - 10, 'r-chen'), satisfaction: 4 });
+        expect((await store.visits.getVisit(rated))?.satisfaction).toBe(4);
         expect((await store.visits.visitsOf('r-zhang', 2)).map((v) => v.id)).toEqual([v3, v2]);
         expect((await store.visits.visitsOf('r-zhang', 10, T0 + 86_400_000, v3)).map((v) => v.id)).toEqual([v2, v1]);
         expect(await store.visits.lastVisits(T0 + 10)).toEqual(new Map([['r-zhang', T0], ['r-chen', T0 + 5]]));
         const problem = { visitId: v1, residentId: 'r-zhang', description: '水龙头漏水', category: 'livelihood' as const, urgency: 'high' as const, responsible: '李社工', deadline: T0 + 86_400_000, openedAt: T0 };
         await store.visits.insertProblem({ id: 'WT2026001', ...problem });
         await store.visits.insertProblem({ id: 'WT2026002', ...problem, visitId: v2, urgency: 'normal', openedAt: T0 + 86_400_000 });
-        expect(await store.visits.getProblem('WT2026001')).toEqual({ id: 'WT2026001', ...problem, status: 'pending', solvedAt: null, followUpVisitId: null, satisfaction: null });
-        expect((await store.visits.problemsOfVisits([v1, v2])).map((p) => p.id)).toEqual(['WT2026001', 'WT2026002']);
+        expect(await store.visits.getProblem('WT2026001')).toEqual({ id: 'WT2026001', ...problem, status: 'pending', solvedAt: null, followUpVisitId: null, satisfaction: null,
+          subcategory: null, resolution: null });
+        await store.visits.insertProblem({ id: 'WT2026003', ...problem, subcategory: 'housing_repair', deadline: T0 + 10 });
+        expect(await store.visits.getProblem('WT2026003')).toMatchObject({ subcategory: 'housing_repair', resolution: null });
+        // open and past their deadline, per resident, oldest deadline first
+        expect(await store.visits.overdueProblems(T0 + 86_400_001)).toEqual(new Map([['r-zhang', [
+          { id: 'WT2026003', urgency: 'high', deadline: T0 + 10 }, { id: 'WT2026001', urgency: 'high', deadline: T0 + 86_400_000 },
+          { id: 'WT2026002', urgency: 'normal', deadline: T0 + 86_400_000 }]]]));
+        expect((await store.visits.problemsOfVisits([v1, v2])).map((p) => p.id)).toEqual(['WT2026001', 'WT2026002', 'WT2026003']);
         expect(await store.visits.problemsOfVisits([v3])).toEqual([]);
-        expect((await store.visits.problemsOf('r-zhang')).map((p) => p.id)).toEqual(['WT2026002', 'WT2026001']);
-        await store.visits.updateProblem({ id: 'WT2026001', status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王' });
-        expect(await store.visits.getProblem('WT2026001')).toMatchObject({ status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王' });
+        expect((await store.visits.problemsOf('r-zhang')).map((p) => p.id)).toEqual(['WT2026002', 'WT2026003', 'WT2026001']);
+        await store.visits.updateProblem({ id: 'WT2026001', status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王', resolution: '修好了' });
+        expect(await store.visits.getProblem('WT2026001')).toMatchObject({ status: 'solved', solvedAt: T0 + 3_600_000, followUpVisitId: v2, satisfaction: 5, responsible: '王', resolution: '修好了' });
+        expect([...(await store.visits.overdueProblems(T0 + 86_400_001)).get('r-zhang')!].map((p) => p.id)).toEqual(['WT2026003', 'WT2026002']);
         const err = await store.visits.insertProblem({ id: 'WT2026001', ...problem }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(StoreConflict);
       });
@@ -722,6 +776,98 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(page[1]).toMatchObject({ actor: 'ops-admin', target: 'zhang-new', at: new Date(T0 + 1).toISOString(), detail: {} });
         const older = await store.audit.page(10, page[1].id);
         expect(older).toEqual([{ id: older[0].id, at: new Date(T0).toISOString(), actor: 'ops-admin', action: 'device.create', target: 'zhang-new', detail: { residentId: 'r-zhang', kind: 'smoke' } }]);
+      });
+    });
+
+    describe('people: users, sessions, answers kept for retried requests', () => {
+      const li = { username: 'li', displayName: '李社工', role: 'caseworker' as const, passwordHash: 'scrypt$x' };
+      const hash = (n: number) => Buffer.alloc(32, n);
+
+      it('creates, finds (any case), lists enabled people first, updates; a taken name is a StoreConflict', async () => {
+        const u = await store.users.create(li, T0);
+        expect(u).toEqual({ id: u.id, username: 'li', displayName: '李社工', role: 'caseworker', passwordHash: 'scrypt$x', disabled: false,
+          createdAt: T0, updatedAt: T0, lastSignInAt: null });
+        const admin = await store.users.create({ username: 'Ops', displayName: 'Admin Ops', role: 'admin', passwordHash: 'h' }, T0 + 1);
+        expect((await store.users.byUsername('LI'))?.id).toBe(u.id);
+        expect((await store.users.byUsername('ops'))?.id).toBe(admin.id);
+        expect((await store.users.byDisplayName('admin ops'))?.id).toBe(admin.id);
+        expect(await store.users.byUsername('nobody')).toBeUndefined();
+        await expect(store.users.create({ ...li, username: 'LI', displayName: 'other' }, T0)).rejects.toBeInstanceOf(StoreConflict);
+        await expect(store.users.create({ ...li, username: 'li2', displayName: 'ADMIN OPS' }, T0)).rejects.toBeInstanceOf(StoreConflict);
+        expect(await store.users.activeAdmins()).toBe(1);
+        await store.users.update({ ...admin, disabled: true, displayName: 'Admin X' }, T0 + 5);
+        expect(await store.users.get(admin.id)).toMatchObject({ disabled: true, displayName: 'Admin X', updatedAt: T0 + 5, createdAt: T0 + 1 });
+        expect(await store.users.activeAdmins()).toBe(0);
+        await store.users.create({ ...li, username: 'zhou', displayName: 'Zhou' }, T0);
+        expect((await store.users.list()).map((x) => x.displayName)).toEqual(['Zhou', '李社工', 'Admin X']);
+        await store.users.signedIn(u.id, T0 + 9);
+        expect((await store.users.get(u.id))?.lastSignInAt).toBe(T0 + 9);
+        expect(await store.users.get(9999)).toBeUndefined();
+      });
+
+      it('keeps sessions by the hash of their token: touch, end one, all of a person, all but one, purge stale ones', async () => {
+        const u = await store.users.create(li, T0);
+        const other = await store.users.create({ ...li, username: 'zhou', displayName: 'Zhou' }, T0);
+        await store.users.createSession(hash(1), u.id, 'csrf-1', T0, T0 + 1000);
+        await store.users.createSession(hash(2), u.id, 'csrf-2', T0, T0 + 1000);
+        await store.users.createSession(hash(3), u.id, 'csrf-3', T0, T0 + 1000);
+        await store.users.createSession(hash(4), other.id, 'csrf-4', T0, T0 + 50);
+        expect(await store.users.session(hash(1))).toEqual({ userId: u.id, csrf: 'csrf-1', createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 1000 });
+        expect(await store.users.session(hash(9))).toBeUndefined();
+        await store.users.touch(hash(1), T0 + 10);
+        expect((await store.users.session(hash(1)))?.lastSeenAt).toBe(T0 + 10);
+        await store.users.deleteSession(hash(3));
+        expect(await store.users.session(hash(3))).toBeUndefined();
+        await store.users.deleteOtherSessions(u.id, hash(1));
+        expect(await store.users.session(hash(1))).toBeDefined();
+        expect(await store.users.session(hash(2))).toBeUndefined();
+        // expired (hash 4), and idle since before T0 + 5 (none: hash 1 was seen at T0 + 10)
+        await store.users.purge(T0 + 60, T0 + 5);
+        expect(await store.users.session(hash(4))).toBeUndefined();
+        expect(await store.users.session(hash(1))).toBeDefined();
+        await store.users.purge(T0 + 60, T0 + 11);
+        expect(await store.users.session(hash(1))).toBeUndefined();
+        await store.users.createSession(hash(5), u.id, 'c', T0, T0 + 1000);
+        await store.users.deleteSessionsOf(u.id);
+        expect(await store.users.session(hash(5))).toBeUndefined();
+      });
+
+      it('remembers the first answer per (actor, key) on its route, and forgets old ones', async () => {
+        await store.idempotency.remember('user:1', 'key-0001', 'visit:r-zhang', 201, '{"id":1}', T0);
+        await store.idempotency.remember('user:1', 'key-0001', 'visit:r-zhang', 201, '{"id":2}', T0 + 1);
+        expect(await store.idempotency.remembered('user:1', 'key-0001', 'visit:r-zhang')).toEqual({ status: 201, body: '{"id":1}' });
+        expect(await store.idempotency.remembered('user:1', 'key-0001', 'visit:r-chen')).toBeUndefined();
+        expect(await store.idempotency.remembered('user:2', 'key-0001', 'visit:r-zhang')).toBeUndefined();
+        await store.idempotency.remember('user:1', 'key-0002', 'visit:r-chen', 201, '{}', T0 + 100);
+        await store.idempotency.forgetBefore(T0 + 50);
+        expect(await store.idempotency.remembered('user:1', 'key-0001', 'visit:r-zhang')).toBeUndefined();
+        expect(await store.idempotency.remembered('user:1', 'key-0002', 'visit:r-chen')).toEqual({ status: 201, body: '{}' });
+      });
+    });
+
+    describe('planned absences', () => {
+      const away = (startsAt: number, endsAt: number, residentId = 'r-zhang') =>
+        ({ residentId, startsAt, endsAt, note: 'at her daughter', setBy: 'Li', via: 'api' as const, createdAt: T0 });
+
+      it('lists the current ones soonest first and the recent ones newest first; cancels and ends each once', async () => {
+        await seed();
+        const later = await store.absences.insert(away(T0 + 5000, T0 + 9000));
+        const now = await store.absences.insert(away(T0, T0 + 3000));
+        const over = await store.absences.insert(away(T0 - 9000, T0 - 1000));
+        await store.absences.insert(away(T0, T0 + 3000, 'r-chen'));
+        expect(await store.absences.get(now)).toEqual({ id: now, ...away(T0, T0 + 3000), cancelledAt: null, cancelledBy: null });
+        expect((await store.absences.current('r-zhang', T0)).map((a) => a.id)).toEqual([now, later]);
+        expect((await store.absences.recent('r-zhang', 2)).map((a) => a.id)).toEqual([later, now]);
+        expect((await store.absences.recent('r-zhang', 10)).map((a) => a.id)).toEqual([later, now, over]);
+        expect(await store.absences.cancel(later, 'Wang', T0 + 1)).toBe(true);
+        expect(await store.absences.cancel(later, 'Wang', T0 + 2)).toBe(false);
+        expect(await store.absences.get(later)).toMatchObject({ cancelledAt: T0 + 1, cancelledBy: 'Wang' });
+        expect(await store.absences.endNow(now, T0 + 100)).toBe(true);
+        expect(await store.absences.endNow(now, T0 + 200)).toBe(false);
+        expect(await store.absences.endNow(over, T0 + 200)).toBe(false);
+        expect((await store.absences.get(now))?.endsAt).toBe(T0 + 100);
+        expect(await store.absences.current('r-zhang', T0 + 100)).toEqual([]);
+        expect(await store.absences.get(9999)).toBeUndefined();
       });
     });
 
@@ -785,6 +931,16 @@ export function storeContract(engine: string, harness: EngineHarness): void {
     });
 
     describe('unit of work', () => {
+      it('one that need not be durable ({ durable: false }) commits and rolls back like any other, and the next durable one is as before', async () => {
+        await seed();
+        await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 1 }, 1, T0); }, { durable: false });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        await expect(store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 2 }, 2, T0); throw new Error('no'); }, { durable: false })).rejects.toThrow('no');
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 3 }, 3, T0); });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 3 }, lastEventId: 3 });
+      });
+
       it('commits everything together, or nothing when its function throws', async () => {
         await seed();
         const id = await store.tx(async (tx) => {

@@ -5,7 +5,7 @@
 // (migrations.ts), applied under an advisory lock so processes starting together migrate once.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { SchemaTooNew, type Store, type Tx } from '../ports.ts';
+import { SchemaTooNew, type Store, type Tx, type TxOptions } from '../ports.ts';
 import { PG_MIGRATIONS } from './migrations.ts';
 import { clientSql, inTransaction, poolSql, types } from './sql.ts';
 import { tables } from './tables.ts';
@@ -73,10 +73,14 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
     pool,
     ...outside,
     ingest,
-    tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    tx<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
       // as on SQLite: a unit of work inside another is a mistake, not a second transaction
       if (inside.getStore()) return Promise.reject(selfWait());
-      return inTransaction(pool, (client) => inside.run(true, () => fn(tables(clientSql(client)))));
+      return inTransaction(pool, async (client) => {
+        // the commit returns before the server's WAL flush: only for what a durable record rebuilds
+        if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
+        return inside.run(true, () => fn(tables(clientSql(client))));
+      });
     },
     async close() {
       if (closed) return;

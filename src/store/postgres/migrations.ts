@@ -309,4 +309,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX gateway_processes_site ON gateway_processes(site, heartbeat_at);
   `,
+  /* 11: a door's previous contact report, found in one step (postgres/tables.ts previousContact) */ `
+  CREATE INDEX events_contact ON events(device_id, at, id) WHERE type = 'state' AND (payload::jsonb -> 'contact') IS NOT NULL;
+  `,
 ];

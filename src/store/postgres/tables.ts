@@ -6,10 +6,11 @@ import { eventFromRow } from '../events.ts';
 import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
   AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
-  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports,
+  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
+import { byResident } from '../grouping.ts';
 
 const BUCKET_MS = 15 * 60_000;
 
@@ -101,12 +102,21 @@ export function residentsTable(sql: Sql): ResidentsPort {
   };
 }
 
-/** activity as the casefile counts it (sqlite/tables.ts ACTIVITY), on the payload parsed once as p */
+/**
+ * activity as the rules core counts it (sqlite/tables.ts activitySql says why), on the payload
+ * parsed once as p; `before` is the contact of the door's previous non-test report, if any
+ */
 const ACTIVE = `COALESCE((p ->> 'test')::boolean, false) = false AND (
-  (p -> 'contact') IS NOT NULL AND p -> 'contact' <> 'null'::jsonb
+  (p -> 'contact') IS NOT NULL AND p -> 'contact' <> 'null'::jsonb AND p -> 'contact' <> COALESCE(before, 'true'::jsonb)
   OR p -> 'occupancy' = 'true'::jsonb
   OR (jsonb_typeof(p -> 'action') = 'string' AND p ->> 'action' NOT LIKE '%release'))`;
-const stateEvents = `(SELECT at, payload::jsonb AS p FROM events WHERE resident_id = $1 AND at >= $2 AND at < $3 AND type = 'state') e`;
+const previousContact = `CASE WHEN e.payload::jsonb -> 'contact' IS NOT NULL THEN (SELECT b.payload::jsonb -> 'contact' FROM events b
+    WHERE b.device_id = e.device_id AND b.type = 'state' AND (b.payload::jsonb -> 'contact') IS NOT NULL AND (b.at, b.id) < (e.at, e.id)
+      AND b.resident_id = e.resident_id AND b.payload::jsonb -> 'contact' <> 'null'::jsonb
+      AND COALESCE((b.payload::jsonb ->> 'test')::boolean, false) = false
+    ORDER BY b.at DESC, b.id DESC LIMIT 1) END`;
+const stateEvents = `(SELECT e.at, e.payload::jsonb AS p, ${previousContact} AS before FROM events e
+  WHERE e.resident_id = $1 AND e.at >= $2 AND e.at < $3 AND e.type = 'state') e`;
 
 export function eventsTable(sql: Sql): EventsPort {
   const cols = `e.id, e.at, e.device_id, e.resident_id, e.type, e.source, e.payload, d.kind`;
@@ -278,16 +288,18 @@ export function outboxTable(sql: Sql): OutboxPort {
     stepRows: (alertId, step) => sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 AND step = $2 ORDER BY id`, [alertId, step]),
     callOf: async (alertId, phone) => (await sql.rows<OutboxRow>(`SELECT ${outboxCols} FROM outbox WHERE alert_id = $1 AND phone = $2 AND channel = 'call'
       ORDER BY id DESC LIMIT 1`, [alertId, phone]))[0],
-    newestAlertFor: async (phone, statuses) => (await sql.rows<{ id: number }>(`SELECT a.id FROM outbox o JOIN alerts a ON a.id = o.alert_id
+    newestAlertFor: async (phone, statuses, at) => (await sql.rows<{ id: number }>(`SELECT a.id FROM outbox o JOIN alerts a ON a.id = o.alert_id
       WHERE o.phone = $1 AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED}) AND a.status = ANY($2::text[])
-      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`, [phone, statuses]))[0]?.id ?? null,
+        AND (o.status IN ('sending', 'sent', 'delivered') OR (o.status = 'pending' AND o.last_error LIKE '${IN_DOUBT}%'))
+        AND o.created_at <= $3
+      ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`, [phone, statuses, at], 'outbox.newestAlert'))[0]?.id ?? null,
   };
 }
 
 const visitCols = `id, resident_id AS "residentId", visitor, at, ended_at AS "endedAt", purpose, notes, observations,
-  recorded_by AS "recordedBy", created_at AS "createdAt"`;
+  recorded_by AS "recordedBy", created_at AS "createdAt", satisfaction`;
 const problemCols = `id, visit_id AS "visitId", resident_id AS "residentId", description, category, urgency, responsible,
-  deadline, status, opened_at AS "openedAt", solved_at AS "solvedAt", follow_up_visit_id AS "followUpVisitId", satisfaction`;
+  deadline, status, opened_at AS "openedAt", solved_at AS "solvedAt", follow_up_visit_id AS "followUpVisitId", satisfaction, subcategory, resolution`;
 const visitFromRow = (row: any): VisitRow => ({ ...row, observations: JSON.parse(row.observations) });
 
 export function visitsTable(sql: Sql): VisitsPort {
@@ -295,26 +307,28 @@ export function visitsTable(sql: Sql): VisitsPort {
   return {
     nextProblemSeq: async (year) => (await sql.rows<{ seq: number }>(`INSERT INTO problem_seq (year, seq) VALUES ($1, 1)
       ON CONFLICT (year) DO UPDATE SET seq = problem_seq.seq + 1 RETURNING seq`, [year]))[0].seq,
-    insertVisit: async (v) => (await sql.rows<{ id: number }>(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [v.residentId, v.visitor, v.at, v.endedAt, v.purpose, v.notes, JSON.stringify(v.observations), v.recordedBy, v.createdAt]))[0].id,
+    insertVisit: async (v) => (await sql.rows<{ id: number }>(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [v.residentId, v.visitor, v.at, v.endedAt, v.purpose, v.notes, JSON.stringify(v.observations), v.recordedBy, v.createdAt, v.satisfaction ?? null]))[0].id,
     getVisit: async (id) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE id = $1`, [id])).map(visitFromRow)[0],
     visitsOf: async (residentId, limit, beforeAt = 8.64e15, beforeId = 0) => (await sql.rows(`SELECT ${visitCols} FROM visits WHERE resident_id = $1
       AND (at, id) < ($2::bigint, $3::bigint) ORDER BY at DESC, id DESC LIMIT $4`, [residentId, beforeAt, beforeId, limit])).map(visitFromRow),
     lastVisits: async (now) => new Map((await sql.rows<{ residentId: string; at: number }>(
       `SELECT resident_id AS "residentId", MAX(at) AS at FROM visits WHERE at <= $1 GROUP BY resident_id`, [now])).map((r) => [r.residentId, r.at])),
     insertProblem: async (p) => {
-      await sql.rows(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)`,
-      [p.id, p.visitId, p.residentId, p.description, p.category, p.urgency, p.responsible, p.deadline, p.openedAt]);
+      await sql.rows(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at, subcategory)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)`,
+      [p.id, p.visitId, p.residentId, p.description, p.category, p.urgency, p.responsible, p.deadline, p.openedAt, p.subcategory ?? null]);
     },
     getProblem: async (id) => (await sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE id = $1`, [id]))[0],
     problemsOfVisits: (visitIds) => sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE visit_id = ANY($1::bigint[]) ORDER BY id`, [visitIds]),
     problemsOf: (residentId) => sql.rows<ProblemRow>(`SELECT ${problemCols} FROM problems WHERE resident_id = $1 ORDER BY opened_at DESC, id DESC`, [residentId]),
     updateProblem: async (p) => {
-      await sql.rows(`UPDATE problems SET status = $2, solved_at = $3, follow_up_visit_id = $4, satisfaction = $5, responsible = $6 WHERE id = $1`,
-        [p.id, p.status, p.solvedAt, p.followUpVisitId, p.satisfaction, p.responsible]);
+      await sql.rows(`UPDATE problems SET status = $2, solved_at = $3, follow_up_visit_id = $4, satisfaction = $5, responsible = $6, resolution = $7 WHERE id = $1`,
+        [p.id, p.status, p.solvedAt, p.followUpVisitId, p.satisfaction, p.responsible, p.resolution ?? null]);
     },
+    overdueProblems: async (now) => byResident(await sql.rows(`SELECT id, resident_id AS "residentId", urgency, deadline FROM problems
+      WHERE status != 'solved' AND deadline < $1 ORDER BY deadline, id`, [now])),
     periodFigures: async (start, end, cut) => {
       const v = (await sql.rows<{ visits: number; residentsVisited: number }>(`SELECT COUNT(*)::int AS visits,
         COUNT(DISTINCT resident_id)::int AS "residentsVisited" FROM visits WHERE at >= $1 AND at < $2`, [start, end]))[0];
@@ -349,7 +363,7 @@ export function tables(sql: Sql): Ports {
   return {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
-    inbound: inboundTable(sql),
+    inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
   };
 }
 
@@ -385,5 +399,69 @@ export function inboundTable(sql: Sql): InboundPort {
     // ON CONFLICT waits for a concurrent insert of the same sid to commit or roll back: one process wins
     firstTime: async (sid, at) => (await sql.count('INSERT INTO inbound_messages (sid, at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING',
       [sid, at], 'inbound.remember')) === 1,
+  };
+}
+
+// SQLite's users columns are UNIQUE COLLATE NOCASE; here the unique indexes are on lower(...),
+// so the look-ups compare lower(...) too, and lists sort by code point as SQLite does
+const userCols = `id, username, display_name AS "displayName", role, password_hash AS "passwordHash", disabled,
+  created_at AS "createdAt", updated_at AS "updatedAt", last_sign_in_at AS "lastSignInAt"`;
+
+export function usersTable(sql: Sql): UsersPort {
+  const one = async (text: string, params: unknown[], name?: string) => (await sql.rows<UserRow>(text, params, name))[0];
+  return {
+    create: async (u, now) => (await one(`INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${userCols}`, [u.username, u.displayName, u.role, u.passwordHash, now]))!,
+    get: (id) => one(`SELECT ${userCols} FROM users WHERE id = $1`, [id], 'users.get'),
+    byUsername: (username) => one(`SELECT ${userCols} FROM users WHERE lower(username) = lower($1)`, [username], 'users.byUsername'),
+    byDisplayName: (name) => one(`SELECT ${userCols} FROM users WHERE lower(display_name) = lower($1)`, [name]),
+    list: () => sql.rows<UserRow>(`SELECT ${userCols} FROM users ORDER BY disabled, lower(display_name) COLLATE "C", id`),
+    update: async (u, now) => {
+      await sql.rows(`UPDATE users SET display_name = $2, role = $3, password_hash = $4, disabled = $5, updated_at = $6 WHERE id = $1`,
+        [u.id, u.displayName, u.role, u.passwordHash, u.disabled, now]);
+    },
+    signedIn: async (id, now) => { await sql.rows(`UPDATE users SET last_sign_in_at = $2 WHERE id = $1`, [id, now]); },
+    activeAdmins: async () => (await sql.rows<{ n: number }>(`SELECT COUNT(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`))[0].n,
+    createSession: async (tokenHash, userId, csrf, now, expiresAt) => {
+      await sql.rows(`INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)`,
+        [tokenHash, userId, csrf, now, expiresAt]);
+    },
+    session: async (tokenHash) => (await sql.rows<SessionRow>(`SELECT user_id AS "userId", csrf, created_at AS "createdAt",
+      last_seen_at AS "lastSeenAt", expires_at AS "expiresAt" FROM sessions WHERE token_hash = $1`, [tokenHash], 'sessions.get'))[0],
+    touch: async (tokenHash, now) => { await sql.rows(`UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1`, [tokenHash, now], 'sessions.touch'); },
+    deleteSession: async (tokenHash) => { await sql.rows(`DELETE FROM sessions WHERE token_hash = $1`, [tokenHash]); },
+    deleteSessionsOf: async (userId) => { await sql.rows(`DELETE FROM sessions WHERE user_id = $1`, [userId]); },
+    deleteOtherSessions: async (userId, keep) => { await sql.rows(`DELETE FROM sessions WHERE user_id = $1 AND token_hash != $2`, [userId, keep]); },
+    purge: async (now, idleBefore) => { await sql.rows(`DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2`, [now, idleBefore]); },
+  };
+}
+
+export function idempotencyTable(sql: Sql): IdempotencyPort {
+  return {
+    remembered: async (actor, key, route) => (await sql.rows<{ status: number; body: string }>(
+      `SELECT status, body FROM idempotency WHERE actor = $1 AND key = $2 AND route = $3`, [actor, key, route]))[0],
+    remember: async (actor, key, route, status, body, now) => {
+      await sql.rows(`INSERT INTO idempotency (actor, key, route, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (actor, key) DO NOTHING`, [actor, key, route, status, body, now]);
+    },
+    forgetBefore: async (at) => { await sql.rows(`DELETE FROM idempotency WHERE created_at < $1`, [at]); },
+  };
+}
+
+const absenceCols = `id, resident_id AS "residentId", starts_at AS "startsAt", ends_at AS "endsAt", note, set_by AS "setBy", via,
+  created_at AS "createdAt", cancelled_at AS "cancelledAt", cancelled_by AS "cancelledBy"`;
+
+export function absencesTable(sql: Sql): AbsencesPort {
+  return {
+    insert: async (a) => (await sql.rows<{ id: number }>(`INSERT INTO absences (resident_id, starts_at, ends_at, note, set_by, via, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, [a.residentId, a.startsAt, a.endsAt, a.note, a.setBy, a.via, a.createdAt]))[0].id,
+    get: async (id) => (await sql.rows<AbsenceRow>(`SELECT ${absenceCols} FROM absences WHERE id = $1`, [id]))[0],
+    current: (residentId, now) => sql.rows<AbsenceRow>(`SELECT ${absenceCols} FROM absences WHERE resident_id = $1 AND cancelled_at IS NULL
+      AND ends_at > $2 ORDER BY starts_at, id`, [residentId, now], 'absences.current'),
+    recent: (residentId, limit) => sql.rows<AbsenceRow>(`SELECT ${absenceCols} FROM absences WHERE resident_id = $1
+      ORDER BY starts_at DESC, id DESC LIMIT $2`, [residentId, limit]),
+    cancel: async (id, by, at) => (await sql.count(`UPDATE absences SET cancelled_at = $1, cancelled_by = $2 WHERE id = $3 AND cancelled_at IS NULL`,
+      [at, by, id])) > 0,
+    endNow: async (id, at) => (await sql.count(`UPDATE absences SET ends_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1`, [at, id])) > 0,
   };
 }

@@ -5,14 +5,19 @@
 import { openDatabase, type Db, type OpenOptions } from '../db.ts';
 import { MIGRATIONS } from '../migrations.ts';
 import { eventRepository } from '../events.ts';
-import { StoreConflict, type Ingest, type Ports, type Store, type Tx } from '../ports.ts';
+import { StoreConflict, type Ingest, type Ports, type Store, type Tx, type TxOptions } from '../ports.ts';
 import { Gate } from './gate.ts';
 import {
-  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable, type Sync,
+  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable,
+  usersTable, idempotencyTable, absencesTable, type Sync,
 } from './tables.ts';
 
 export interface SqliteStore extends Store {
-  /** the raw connection, for the callers not yet on the ports (until they move) */
+  /**
+   * The connection, for the callers not yet on the ports (until they move), guarded: a statement
+   * that writes throws while a unit of work holds the connection, since it would land inside that
+   * transaction and be committed or rolled back with it (a loud error, never a silent join).
+   */
   readonly db: Db;
   /**
    * ingest.lastError for a synchronous caller (the gateway's health check until it awaits):
@@ -66,6 +71,9 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     audit: auditTable(db),
     site: siteTable(db),
     inbound: inboundTable(db),
+    users: usersTable(db),
+    idempotency: idempotencyTable(db),
+    absences: absencesTable(db),
   };
   // outside a unit of work each call waits for the gate; inside, the unit holds it already
   const outside = asyncPorts(sync, (fn) => gate.run(fn));
@@ -90,21 +98,29 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
   return {
     engine: 'sqlite',
     schemaVersion: MIGRATIONS.length,
-    db,
+    db: guarded(db, gate),
     ...outside,
     ingest,
     ingestLastError: () => (gate.busy || closed ? lastSeen : (lastSeen = events.lastError())),
-    tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    tx<T>(fn: (tx: Tx) => Promise<T>, txOptions: TxOptions = {}): Promise<T> {
+      // under sync: full a commit that need not be durable skips its fsync (the next durable
+      // commit's carries it to disk); under sync: normal none pays one anyway
+      const relaxed = txOptions.durable === false && options.sync === 'full';
       return gate.hold(async () => {
-        // IMMEDIATE: the write lock now, not at the first write (no upgrade deadlock with a reader)
-        db.exec('BEGIN IMMEDIATE');
+        if (relaxed) db.pragma('synchronous = NORMAL');
         try {
-          const result = await fn(inside);
-          db.exec('COMMIT');
-          return result;
-        } catch (err) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw err;
+          // IMMEDIATE: the write lock now, not at the first write (no upgrade deadlock with a reader)
+          db.exec('BEGIN IMMEDIATE');
+          try {
+            const result = await fn(inside);
+            db.exec('COMMIT');
+            return result;
+          } catch (err) {
+            if (db.inTransaction) db.exec('ROLLBACK');
+            throw err;
+          }
+        } finally {
+          if (relaxed) db.pragma('synchronous = FULL');
         }
       });
     },
@@ -117,4 +133,54 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
       await gate.run(() => db.close());
     },
   };
+}
+
+/** better-sqlite3's methods that run a statement */
+const RUNS = new Set<PropertyKey>(['run', 'get', 'all', 'iterate']);
+
+/**
+ * The connection as the synchronous callers see it: every write (a statement that is not
+ * read-only, exec, pragma, a transaction function) throws while a unit of work holds the gate.
+ * Reads go through: they cannot change what the open transaction commits.
+ */
+export function guarded(db: Db, gate: Gate): Db {
+  const check = (what: string) => {
+    if (gate.busy) {
+      throw new Error(`store: a synchronous ${what} while a unit of work holds the SQLite connection would join its transaction; this caller must move onto the store's ports`);
+    }
+  };
+  const statement = <S extends object>(stmt: S): S => {
+    const proxy: S = new Proxy(stmt, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (RUNS.has(prop) && !(target as { readonly?: boolean }).readonly) check('write');
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result === target ? proxy : result;
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop === 'prepare') return (sql: string) => statement(target.prepare(sql));
+      if (prop === 'exec') return (sql: string) => { check('exec'); return target.exec(sql); };
+      // a pragma that sets something (synchronous = NORMAL) writes; one that asks does not
+      if (prop === 'pragma') return (...args: Parameters<Db['pragma']>) => { if (args[0].includes('=')) check('pragma'); return target.pragma(...args); };
+      if (prop === 'transaction') {
+        return (fn: (...a: unknown[]) => unknown) => {
+          const tx = target.transaction(fn);
+          const run = ((...a: unknown[]) => { check('transaction'); return tx(...a); }) as typeof tx;
+          for (const mode of ['deferred', 'immediate', 'exclusive'] as const) {
+            run[mode] = ((...a: unknown[]) => { check('transaction'); return tx[mode](...a); }) as typeof tx;
+          }
+          return run;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -8,10 +8,13 @@ import { residentRepository } from '../residents.ts';
 import { alertRepository } from '../alerts.ts';
 import { timelineRepository } from '../timeline.ts';
 import { ruleStateRepository } from '../rule-state.ts';
+import { userRepository } from '../users.ts';
+import { absenceRepository } from '../absences.ts';
+import { byResident, type OverdueProblem } from '../grouping.ts';
 import type { EventRepository } from '../events.ts';
 import type {
   AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
-  VisitRow, VisitsPort, NewContact, PeriodFigures,
+  VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 
@@ -19,15 +22,27 @@ import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 export type Sync<P> = { [K in keyof P]: P[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 /**
- * Activity is a person moving about: a door contact report (opened or closed), occupancy seen,
- * or a button press. Self-tests and the "release" that ends a held button are not; smoke,
- * battery and availability reports are the device's state, not the resident's.
- * (casefile/activity.ts ACTIVITY_SQL; postgres/tables.ts says the same in its dialect)
+ * Activity is a person moving about, as the rules core counts it (rules/devices.ts onContact):
+ * a door contact report that changes the door's state (opened or closed; a device's first
+ * report counts only when it is "open"), occupancy seen, or a button press. So a door's hourly
+ * check-in that repeats "closed" is not activity, here or for inactivity. Self-tests and the
+ * "release" that ends a held button are not; smoke, battery and availability reports are the
+ * device's state, not the resident's. `e` names the events row being judged; its door's previous
+ * report is the latest non-test contact report of that device before it (index events_contact, migration 11).
+ * (postgres/tables.ts says the same in its dialect; the contract suite holds both to it)
  */
-const ACTIVITY = `type = 'state' AND COALESCE(json_extract(payload, '$.test'), 0) = 0 AND (
-  json_extract(payload, '$.contact') IS NOT NULL
-  OR json_extract(payload, '$.occupancy') = 1
-  OR (json_extract(payload, '$.action') IS NOT NULL AND json_extract(payload, '$.action') NOT LIKE '%release'))`;
+export function activitySql(e = 'events'): string {
+  const contact = (row: string) => `json_extract(${row}.payload, '$.contact')`;
+  const notTest = (row: string) => `COALESCE(json_extract(${row}.payload, '$.test'), 0) = 0`;
+  return `${e}.type = 'state' AND ${notTest(e)} AND (
+  (${contact(e)} IS NOT NULL AND ${contact(e)} != COALESCE((SELECT ${contact('b')} FROM events b INDEXED BY events_contact
+      WHERE b.device_id = ${e}.device_id AND b.type = 'state' AND ${contact('b')} IS NOT NULL AND (b.at, b.id) < (${e}.at, ${e}.id)
+        AND b.resident_id = ${e}.resident_id AND ${notTest('b')}
+      ORDER BY b.at DESC, b.id DESC LIMIT 1), 1))
+  OR json_extract(${e}.payload, '$.occupancy') = 1
+  OR (json_extract(${e}.payload, '$.action') IS NOT NULL AND json_extract(${e}.payload, '$.action') NOT LIKE '%release'))`;
+}
+const ACTIVITY = activitySql();
 export const BUCKET_MS = 15 * 60_000;
 
 const contactCols = `id, resident_id AS residentId, name, phone, role, on_call AS onCall, locale`;
@@ -141,6 +156,8 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     callOf: db.prepare(`SELECT ${outboxCols} FROM outbox WHERE alert_id = ? AND phone = ? AND channel = 'call' ORDER BY id DESC LIMIT 1`),
     newestAlert: db.prepare(`SELECT a.id AS id FROM outbox o JOIN alerts a ON a.id = o.alert_id
       WHERE o.phone = @phone AND (o.step >= 0 OR o.step = ${STEP_UNANSWERED})
+        AND (o.status IN ('sending', 'sent', 'delivered') OR (o.status = 'pending' AND o.last_error LIKE '${IN_DOUBT}%'))
+        AND o.created_at <= @at
         AND a.status IN (SELECT value FROM json_each(@statuses))
       ORDER BY a.opened_at DESC, a.id DESC LIMIT 1`),
   };
@@ -176,17 +193,17 @@ export function outboxTable(db: Db): Sync<OutboxPort> {
     ofAlert: (alertId) => s.ofAlert.all(alertId) as OutboxRow[],
     stepRows: (alertId, step) => s.stepRows.all(alertId, step) as OutboxRow[],
     callOf: (alertId, phone) => s.callOf.get(alertId, phone) as OutboxRow | undefined,
-    newestAlertFor(phone, statuses) {
-      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses) }) as { id: number } | undefined;
+    newestAlertFor(phone, statuses, at) {
+      const row = s.newestAlert.get({ phone, statuses: JSON.stringify(statuses), at }) as { id: number } | undefined;
       return row?.id ?? null;
     },
   };
 }
 
 const visitCols = `id, resident_id AS residentId, visitor, at, ended_at AS endedAt, purpose, notes, observations,
-  recorded_by AS recordedBy, created_at AS createdAt`;
+  recorded_by AS recordedBy, created_at AS createdAt, satisfaction`;
 const problemCols = `id, visit_id AS visitId, resident_id AS residentId, description, category, urgency, responsible,
-  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction`;
+  deadline, status, opened_at AS openedAt, solved_at AS solvedAt, follow_up_visit_id AS followUpVisitId, satisfaction, subcategory, resolution`;
 
 function visitFromRow(row: any): VisitRow {
   return { ...row, observations: JSON.parse(row.observations) };
@@ -195,10 +212,10 @@ function visitFromRow(row: any): VisitRow {
 export function visitsTable(db: Db): Sync<VisitsPort> {
   const s = {
     nextSeq: db.prepare(`INSERT INTO problem_seq (year, seq) VALUES (?, 1) ON CONFLICT(year) DO UPDATE SET seq = seq + 1 RETURNING seq`),
-    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at)
-      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt)`),
-    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, urgency, responsible, deadline, status, opened_at)
-      VALUES (@id, @visitId, @residentId, @description, @category, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
+    insertVisit: db.prepare(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
+      VALUES (@residentId, @visitor, @at, @endedAt, @purpose, @notes, @observations, @recordedBy, @createdAt, @satisfaction)`),
+    insertProblem: db.prepare(`INSERT INTO problems (id, visit_id, resident_id, description, category, subcategory, urgency, responsible, deadline, status, opened_at)
+      VALUES (@id, @visitId, @residentId, @description, @category, @subcategory, @urgency, @responsible, @deadline, 'pending', @openedAt)`),
     getVisit: db.prepare(`SELECT ${visitCols} FROM visits WHERE id = ?`),
     visitsOf: db.prepare(`SELECT ${visitCols} FROM visits WHERE resident_id = @residentId
       AND (at < @at OR (at = @at AND id < @id)) ORDER BY at DESC, id DESC LIMIT @limit`),
@@ -206,7 +223,8 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
     problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
     getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
     updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
-      satisfaction = @satisfaction, responsible = @responsible WHERE id = @id`),
+      satisfaction = @satisfaction, responsible = @responsible, resolution = @resolution WHERE id = @id`),
+    overdueProblems: db.prepare(`SELECT id, resident_id AS residentId, urgency, deadline FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline, id`),
     lastVisits: db.prepare(`SELECT resident_id AS residentId, MAX(at) AS at FROM visits WHERE at <= ? GROUP BY resident_id`),
     // the period report (casefile/reports.ts)
     visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= ? AND at < ?`),
@@ -218,7 +236,7 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
   };
   return {
     nextProblemSeq: (year) => (s.nextSeq.get(year) as { seq: number }).seq,
-    insertVisit: (v) => Number(s.insertVisit.run({ ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid),
+    insertVisit: (v) => Number(s.insertVisit.run({ satisfaction: null, ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid),
     getVisit: (id) => {
       const row = s.getVisit.get(id);
       return row ? visitFromRow(row) : undefined;
@@ -226,11 +244,12 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
     visitsOf: (residentId, limit, beforeAt = 8.64e15, beforeId = 0) =>
       s.visitsOf.all({ residentId, limit, at: beforeAt, id: beforeId }).map(visitFromRow),
     lastVisits: (now) => new Map((s.lastVisits.all(now) as Array<{ residentId: string; at: number }>).map((r) => [r.residentId, r.at])),
-    insertProblem: (p) => { s.insertProblem.run(p); },
+    insertProblem: (p) => { s.insertProblem.run({ subcategory: null, ...p }); },
     getProblem: (id) => s.getProblem.get(id) as ProblemRow | undefined,
     problemsOfVisits: (visitIds) => s.problemsOfVisits.all(JSON.stringify(visitIds)) as ProblemRow[],
     problemsOf: (residentId) => s.problemsOf.all(residentId) as ProblemRow[],
-    updateProblem: (p) => { s.updateProblem.run(p); },
+    updateProblem: (p) => { s.updateProblem.run({ ...p, resolution: p.resolution ?? null }); },
+    overdueProblems: (now) => byResident(s.overdueProblems.all(now) as OverdueProblem[]),
     periodFigures(start, end, cut): PeriodFigures {
       const v = s.visits.get(start, end) as { visits: number; residentsVisited: number };
       const due = s.due.get(start, cut) as { due: number; onTime: number };
@@ -291,4 +310,24 @@ export function siteTable(db: Db): Sync<SitePort> {
 export function inboundTable(db: Db): Sync<InboundPort> {
   const remember = db.prepare('INSERT INTO inbound_messages (sid, at) VALUES (?, ?) ON CONFLICT (sid) DO NOTHING');
   return { firstTime: (sid, at) => remember.run(sid, at).changes === 1 };
+}
+
+export function usersTable(db: Db): Sync<UsersPort> {
+  return userRepository(db);
+}
+
+export function idempotencyTable(db: Db): Sync<IdempotencyPort> {
+  const remembered = db.prepare(`SELECT status, body FROM idempotency WHERE actor = ? AND key = ? AND route = ?`);
+  const remember = db.prepare(`INSERT INTO idempotency (actor, key, route, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (actor, key) DO NOTHING`);
+  const forget = db.prepare(`DELETE FROM idempotency WHERE created_at < ?`);
+  return {
+    remembered: (actor, key, route) => remembered.get(actor, key, route) as { status: number; body: string } | undefined,
+    remember: (actor, key, route, status, body, now) => { remember.run(actor, key, route, status, body, now); },
+    forgetBefore: (at) => { forget.run(at); },
+  };
+}
+
+export function absencesTable(db: Db): Sync<AbsencesPort> {
+  return absenceRepository(db);
 }
