@@ -22,7 +22,7 @@ import { demoRoutes } from './api/demo.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
-import { absenceRepository, ruleStateRepository } from './store/index.ts';
+import { ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 import { SiteMonitor } from './site.ts';
 
@@ -130,7 +130,7 @@ export class App {
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
-            absenceSms: (contacts, text) => this.absences?.sms(contacts, text) ?? null,
+            absenceSms: async (contacts, text) => (await this.absences?.sms(contacts, text)) ?? null,
             unanswered: (alertId) => liveAlerts.changed(alertId, 'unanswered'),
           });
           this.alertService.listen(this.notifier);
@@ -148,7 +148,7 @@ export class App {
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.absences = new Absences({
-            db, absences: absenceRepository(db), residents, timeline: this.stores.timeline, now: () => this.clock.now(),
+            store: this.store, residents, now: () => this.clock.now(),
             toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
           });
           this.onEvent((event) => this.rules.onEvent(event));

@@ -4,7 +4,7 @@
 // rules core's long-absence check). Every change is on the casefile timeline and goes to the
 // rules core; the absences table is the record.
 import type { FastifyInstance } from 'fastify';
-import type { Db, AbsenceRepository, AbsenceRow, ContactRow, ResidentRepository, TimelineRepository } from '../store/index.ts';
+import type { AbsenceRow, ContactRow, ResidentRepository, Store } from '../store/index.ts';
 import { MAX_OPEN_ABSENCES } from '../store/index.ts';
 import type { PlannedAbsence } from '../rules/state.ts';
 import { DAY, localTime, wallToEpoch } from '../time/index.ts';
@@ -18,10 +18,9 @@ export const MAX_ABSENCE_MS = 180 * DAY;
 // a missing resident or absence a 404, as every casefile route answers
 
 export interface AbsenceDeps {
-  db: Db;
-  absences: AbsenceRepository;
+  /** the absences and the timeline, written together in one unit of work */
+  store: Pick<Store, 'tx' | 'absences'>;
   residents: ResidentRepository;
-  timeline: TimelineRepository;
   now(): number;
   /** the rules core hears of it (after the commit) */
   toRules(residentId: string, change: { planned: PlannedAbsence } | { cancelled: string }): void;
@@ -52,8 +51,7 @@ export class Absences {
   }
 
   /** Plan an absence [from, until); `from` defaults to now. */
-  plan(residentId: string, input: { from?: number; until: number; note?: string }, setBy: string, via: 'api' | 'sms'): AbsenceRow {
-    const { db, absences, timeline } = this.deps;
+  async plan(residentId: string, input: { from?: number; until: number; note?: string }, setBy: string, via: 'api' | 'sms'): Promise<AbsenceRow> {
     this.timezoneOf(residentId);
     const now = this.deps.now();
     const from = input.from ?? now;
@@ -62,45 +60,49 @@ export class Absences {
     if (!(until > from)) throw invalid('until: must be after from', 'absence_ends_before_start');
     if (from < now - DAY) throw invalid('from: at most a day in the past', 'absence_starts_too_early');
     if (until - from > MAX_ABSENCE_MS) throw invalid('until: an absence is at most 180 days', 'absence_too_long', { maxDays: MAX_ABSENCE_MS / DAY });
-    const row = db.transaction(() => {
-      if (absences.current(residentId, now).length >= MAX_OPEN_ABSENCES) throw invalid(`at most ${MAX_OPEN_ABSENCES} absences not yet over`, 'absence_limit', { max: MAX_OPEN_ABSENCES });
-      const id = absences.insert({ residentId, startsAt: from, endsAt: until, note: input.note ?? '', setBy, via, createdAt: now });
-      timeline.add(residentId, now, 'absence_planned', { absenceId: id, from: iso(from), until: iso(until), by: setBy, via });
-      return absences.get(id)!;
-    })();
+    const row = await this.deps.store.tx(async (tx) => {
+      if ((await tx.absences.current(residentId, now)).length >= MAX_OPEN_ABSENCES) throw invalid(`at most ${MAX_OPEN_ABSENCES} absences not yet over`, 'absence_limit', { max: MAX_OPEN_ABSENCES });
+      const id = await tx.absences.insert({ residentId, startsAt: from, endsAt: until, note: input.note ?? '', setBy, via, createdAt: now });
+      await tx.timeline.add(residentId, now, 'absence_planned', { absenceId: id, from: iso(from), until: iso(until), by: setBy, via });
+      return (await tx.absences.get(id))!;
+    });
     this.deps.toRules(residentId, { planned: { id: String(row.id), from: row.startsAt, until: row.endsAt } });
     return row;
   }
 
-  cancel(residentId: string, id: number, by: string): AbsenceRow {
-    const { db, absences, timeline } = this.deps;
+  async cancel(residentId: string, id: number, by: string): Promise<AbsenceRow> {
     const now = this.deps.now();
-    const row = absences.get(id);
-    if (!row || row.residentId !== residentId) throw notFound(`no absence ${id} for ${residentId}`, 'absence_not_found', { id });
-    const changed = db.transaction(() => {
-      if (!absences.cancel(id, by, now)) return false;
-      timeline.add(residentId, now, 'absence_cancelled', { absenceId: id, by });
-      return true;
-    })();
+    const { changed, row } = await this.deps.store.tx(async (tx) => {
+      const before = await tx.absences.get(id);
+      if (!before || before.residentId !== residentId) throw notFound(`no absence ${id} for ${residentId}`, 'absence_not_found', { id });
+      if (!(await tx.absences.cancel(id, by, now))) return { changed: false, row: before };
+      await tx.timeline.add(residentId, now, 'absence_cancelled', { absenceId: id, by });
+      return { changed: true, row: (await tx.absences.get(id))! };
+    });
     if (changed) this.deps.toRules(residentId, { cancelled: String(id) });
-    return absences.get(id)!;
+    return row;
   }
 
   /** The resident is back (they or the family said so): absences under way end now. */
-  backNow(residentId: string, by: string, via: 'api' | 'sms'): AbsenceRow[] {
-    const { db, absences, timeline } = this.deps;
+  async backNow(residentId: string, by: string, via: 'api' | 'sms'): Promise<AbsenceRow[]> {
     const now = this.deps.now();
-    const ended = db.transaction(() => absences.current(residentId, now).filter((a) => a.startsAt <= now && absences.endNow(a.id, now)))();
-    for (const a of ended) {
-      timeline.add(residentId, now, 'absence_ended', { absenceId: a.id, by, via });
-      this.deps.toRules(residentId, { planned: { id: String(a.id), from: a.startsAt, until: now } });
-    }
+    // the absences that end and their timeline entries commit together; the rules hear after
+    const ended = await this.deps.store.tx(async (tx) => {
+      const out: AbsenceRow[] = [];
+      for (const a of await tx.absences.current(residentId, now)) {
+        if (a.startsAt > now || !(await tx.absences.endNow(a.id, now))) continue;
+        await tx.timeline.add(residentId, now, 'absence_ended', { absenceId: a.id, by, via });
+        out.push(a);
+      }
+      return out;
+    });
+    for (const a of ended) this.deps.toRules(residentId, { planned: { id: String(a.id), from: a.startsAt, until: now } });
     return ended;
   }
 
-  list(residentId: string): AbsenceRow[] {
+  async list(residentId: string): Promise<AbsenceRow[]> {
     this.timezoneOf(residentId);
-    return this.deps.absences.recent(residentId, 50);
+    return this.deps.store.absences.recent(residentId, 50);
   }
 
   /**
@@ -108,7 +110,7 @@ export class Absences {
    * "外出<n>天"; "BACK", "回来了", "到家了". Returns the answer to text back, or null when the
    * message is not one of them (it is then an ordinary reply).
    */
-  sms(contacts: ContactRow[], text: string): string | null {
+  async sms(contacts: ContactRow[], text: string): Promise<string | null> {
     const words = text.normalize('NFKC').trim().replace(/[.!?。！？]+$/u, '');
     const away = /^(away|外出|出门)\s*(.*)$/iu.exec(words);
     const back = /^(back|home|回来了?|到家了?|已回家|已到家)$/iu.test(words);
@@ -125,7 +127,7 @@ export class Absences {
     const contact = allowed.find((c) => c.residentId === residentId)!;
     const by = `${contact.name} (${contact.role})`;
     if (back) {
-      const ended = this.backNow(residentId, by, 'sms');
+      const ended = await this.backNow(residentId, by, 'sms');
       if (zh) return ended.length ? `已记录${resident.name}已回家。` : `${resident.name}目前没有登记外出。`;
       return ended.length ? `Noted: ${resident.name} is back home.` : `No absence is planned for ${resident.name}.`;
     }
@@ -134,7 +136,7 @@ export class Absences {
       return zh ? '请写明回家日期，例如“外出 12月20日”或“外出 3天”。' : 'Please give the day of return, e.g. "AWAY 12-20" or "AWAY 3d".';
     }
     try {
-      const row = this.plan(residentId, { until }, by, 'sms');
+      const row = await this.plan(residentId, { until }, by, 'sms');
       const day = localDate(row.endsAt - 1, resident.timezone);
       return zh ? `已登记${resident.name}外出至${day}。回家后请回复“回来了”。` : `Noted: ${resident.name} away until ${day}. Reply BACK when home.`;
     } catch (err) {
@@ -229,7 +231,7 @@ export async function absenceRoutes(app: FastifyInstance, absences: Absences, re
   }, async (request, reply) => {
     const tz = timezone(request.params.id);
     const b = request.body;
-    const row = absences.plan(request.params.id, {
+    const row = await absences.plan(request.params.id, {
       from: b.from === undefined ? undefined : parseTime(b.from, tz, false, 'from'), until: parseTime(b.until, tz, true, 'until'), note: b.note,
     }, request.caller!.displayName ?? request.caller!.name, 'api');
     return reply.code(201).send(absences.view(row));
@@ -241,7 +243,7 @@ export async function absenceRoutes(app: FastifyInstance, absences: Absences, re
       params: residentIdParams,
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: absenceSchema } } }, ...errors(401, 404) },
     },
-  }, async (request) => ({ items: absences.list(request.params.id).map((a) => absences.view(a)) }));
+  }, async (request) => ({ items: (await absences.list(request.params.id)).map((a) => absences.view(a)) }));
 
   app.delete<{ Params: { id: string; absenceId: number } }>('/api/residents/:id/absences/:absenceId', {
     schema: {
@@ -249,5 +251,5 @@ export async function absenceRoutes(app: FastifyInstance, absences: Absences, re
       params: { type: 'object', required: ['id', 'absenceId'], properties: { ...residentIdParams.properties, absenceId: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 } } },
       response: { 200: absenceSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => absences.view(absences.cancel(request.params.id, request.params.absenceId, request.caller!.displayName ?? request.caller!.name)));
+  }, async (request) => absences.view(await absences.cancel(request.params.id, request.params.absenceId, request.caller!.displayName ?? request.caller!.name)));
 }

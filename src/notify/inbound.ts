@@ -55,7 +55,7 @@ export class Inbound {
       return messageTwiml(replies.unknownNumber());
     }
     // a planned absence from the resident or the family ("AWAY 12-20", "外出 3天", "BACK")
-    const absence = this.deps.absenceSms?.(contacts, text);
+    const absence = await this.deps.absenceSms?.(contacts, text);
     if (absence) {
       metrics.inc('gateway_notify_replies_total', { action: 'absence' });
       return messageTwiml(absence);

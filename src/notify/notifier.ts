@@ -47,7 +47,7 @@ export interface NotifierDeps {
   /** retry timing; tests shorten it */
   retry?: Partial<RetryPolicy>;
   /** an absence keyword ("AWAY 12-20", "BACK") from a contact: the answer to text back, or null when it is none */
-  absenceSms?(contacts: ContactRow[], text: string): string | null;
+  absenceSms?(contacts: ContactRow[], text: string): Promise<string | null>;
   /** an alert was marked unanswered (called once its transaction has committed) */
   unanswered?(alertId: number): void;
 }

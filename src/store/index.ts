@@ -6,7 +6,7 @@ export { timelineRepository, type TimelineRepository, type TimelineItem, type Ti
 export { hashSecret, verifySecret, verifySecretAsync, storedDigest, isLegacyHash, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
 export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
-export { absenceRepository, MAX_OPEN_ABSENCES, type AbsenceRepository, type AbsenceRow } from './absences.ts';
+export { MAX_OPEN_ABSENCES, type AbsenceRow } from './absences.ts';
 // the async store boundary: ports, both engines, one opener
 export * from './ports.ts';
 export { openStore, type StorageOptions } from './open.ts';
