@@ -2,12 +2,31 @@
 // night door, device offline, battery low, tamper, and the facts about activity that
 // inactivity.ts judges.
 import { DEFAULT_EMERGENCY_ACTIONS, HAZARDS, type DeviceEvent, type DeviceSpec, type Readings } from '../domain/types.ts';
-import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
+import { autoResolve, raise, record, release, update, writableDevice, type Ctx } from './alerts.ts';
 import {
   BATTERY_LOW_PERCENT, BATTERY_OK_PERCENT, DEFAULT_OFFLINE_AFTER_MS, DEFAULT_SUPERVISION_MS, PRESENCE_MS,
   freshDevice, type DeviceState, type HomeState, type ResidentRulesConfig,
 } from './state.ts';
 import { addMsInWindow } from '../time/index.ts';
+
+/**
+ * `<kind>:<device>`, the key of a condition of one device. Kept once made: every event looks up
+ * several of these for its device, and offline supervision one for every device of the home, and
+ * a string built anew must be hashed again for each lookup.
+ */
+const conditionKeys = new Map<string, Map<string, string>>();
+let conditionKeysKept = 0;
+export function conditionKey(kind: string, deviceId: string): string {
+  let ofKind = conditionKeys.get(kind);
+  if (ofKind === undefined) conditionKeys.set(kind, ofKind = new Map());
+  let key = ofKind.get(deviceId);
+  if (key === undefined) {
+    key = `${kind}:${deviceId}`;
+    // bounded by the configured devices in practice; the bound guards against a stream of strangers
+    if (conditionKeysKept++ < 100_000) ofKind.set(deviceId, key);
+  }
+  return key;
+}
 
 /** What an event tells inactivity.ts about the resident moving about. */
 export interface ActivityFacts {
@@ -43,8 +62,9 @@ export function emergencyAction(spec: DeviceSpec, r: Readings): string | null {
   return allowed.some((x) => x.toLowerCase() === word) ? a : null;
 }
 
+/** The device's state in the working copy, ready to be written. */
 export function deviceState(ctx: Ctx, deviceId: string, at: number): DeviceState {
-  let dev = ctx.state.devices[deviceId];
+  let dev = writableDevice(ctx, deviceId);
   if (!dev) ctx.state.devices[deviceId] = dev = freshDevice(at);
   return dev;
 }
@@ -53,7 +73,7 @@ export function deviceState(ctx: Ctx, deviceId: string, at: number): DeviceState
 function heard(ctx: Ctx, deviceId: string, dev: DeviceState, at: number): void {
   dev.lastSeen = Math.max(dev.lastSeen, at);
   dev.offlineSince = null;
-  const key = `device_offline:${deviceId}`;
+  const key = conditionKey('device_offline', deviceId);
   if (ctx.state.latched[key]) {
     release(ctx, key);
     autoResolve(ctx, key, 'back online');
@@ -104,7 +124,7 @@ export function onDeviceEvent(ctx: Ctx, spec: ResidentRulesConfig['devices'][num
 // A hazard that clears says so but stays open until a person resolves it: a fire
 // that stopped smoking, a CO level that fell, a leak that dried are still worth a look.
 function onHazard(ctx: Ctx, id: string, r: Readings, reading: (typeof HAZARDS)[number]['reading'], kind: (typeof HAZARDS)[number]['alert']): void {
-  const key = `${kind}:${id}`;
+  const key = conditionKey(kind, id);
   if (r[reading] === true && !ctx.state.latched[key]) {
     raise(ctx, key, kind, id, { [reading]: true }, `${kind === 'water_leak' ? 'leak' : kind} again`);
   } else if (r[reading] === false && ctx.state.latched[key]) {
@@ -116,7 +136,7 @@ function onHazard(ctx: Ctx, id: string, r: Readings, reading: (typeof HAZARDS)[n
 // Low at battery_low or <= 10 %; ok again at battery_low false with >= 20 %. The gap between
 // the two stops a battery hovering at 10-11 % from opening an alert every report.
 function onBattery(ctx: Ctx, id: string, r: Readings): void {
-  const key = `battery_low:${id}`;
+  const key = conditionKey('battery_low', id);
   const pct = typeof r.battery === 'number' ? r.battery : null;
   const low = r.battery_low === true || (pct !== null && pct <= BATTERY_LOW_PERCENT);
   const ok = !low && (pct === null ? r.battery_low === false : pct >= BATTERY_OK_PERCENT);
@@ -129,7 +149,7 @@ function onBattery(ctx: Ctx, id: string, r: Readings): void {
 }
 
 function onTamper(ctx: Ctx, id: string, r: Readings): void {
-  const key = `tamper:${id}`;
+  const key = conditionKey('tamper', id);
   if (r.tamper === true && !ctx.state.latched[key]) {
     raise(ctx, key, 'tamper', id, { tamper: true }, 'tampered again');
   } else if (r.tamper === false && ctx.state.latched[key]) {
@@ -173,6 +193,18 @@ function onContact(ctx: Ctx, spec: DeviceSpec, dev: DeviceState, r: Readings, at
 // ---- timers ----
 
 export interface Timer { due: number; fire: (ctx: Ctx) => void }
+
+/**
+ * When the device is overdue (silent past its supervision, or reported unavailable past the
+ * grace), or Infinity if it is not supervised now. offlineTimer's due, without building the timer:
+ * the core asks this of every device on every event.
+ */
+export function offlineDue(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): number {
+  const dev = state.devices[spec.id];
+  if (!dev || state.latched[conditionKey('device_offline', spec.id)]) return Infinity;
+  const silentDue = dev.lastSeen + (spec.supervisionMs ?? DEFAULT_SUPERVISION_MS);
+  return dev.offlineSince === null ? silentDue : Math.min(silentDue, dev.offlineSince + (cfg.rules.offline?.after ?? DEFAULT_OFFLINE_AFTER_MS));
+}
 
 export function offlineTimer(cfg: ResidentRulesConfig, state: HomeState, spec: ResidentRulesConfig['devices'][number]): Timer | null {
   const dev = state.devices[spec.id];

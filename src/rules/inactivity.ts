@@ -294,7 +294,7 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId:
   // stuck, or someone else's (the flush a few seconds after sitting down is no such thing)
   for (const d of cfg.devices) {
     const dev = s.devices[d.id];
-    if ((d.kind === 'motion' || d.kind === 'presence') && d.id !== deviceId && dev?.occupiedSince != null && at - dev.occupiedSince > PRESENCE_MS && roomClass(d.room) !== room) dev.occupiedSince = null;
+    if ((d.kind === 'motion' || d.kind === 'presence') && d.id !== deviceId && dev?.occupiedSince != null && at - dev.occupiedSince > PRESENCE_MS && roomClass(d.room) !== room) s.devices[d.id] = { ...dev, occupiedSince: null };
   }
   // where the resident is while the silence lasts: on a bed or seat that is still occupied, else where the activity was
   const where = occupiedRoom(cfg, s, at) ?? room;
@@ -415,8 +415,7 @@ export function onVisit(ctx: Ctx, start: number, end: number): void {
       s.activity.gapIncident = true;
     }
   }
-  s.visits.push({ start, end });
-  s.visits.sort((x, y) => x.start - y.start || x.end - y.end);
+  s.visits = [...s.visits, { start, end }].sort((x, y) => x.start - y.start || x.end - y.end);
 }
 
 /** Visits that are over become plain facts: the resident was seen at their end. */
@@ -426,8 +425,8 @@ export function foldEndedVisits(state: HomeState, now: number): void {
   state.visits = state.visits.filter((v) => v.end > now);
   for (const v of ended) {
     state.activity.silenceFrom = Math.max(state.activity.silenceFrom, v.end);
-    for (const dev of Object.values(state.devices)) {
-      if (dev.countFrom !== null && v.end > dev.countFrom) dev.countFrom = v.end;
+    for (const [id, dev] of Object.entries(state.devices)) {
+      if (dev.countFrom !== null && v.end > dev.countFrom) state.devices[id] = { ...dev, countFrom: v.end };
     }
   }
 }
