@@ -11,7 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { EventRepository, ResidentRepository, RuleStateRepository, Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
+import { initialState, decide, rulesConfigFor, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
 
 const DRAIN_DELAY_MS = 2;
@@ -117,13 +117,7 @@ export class RulesRuntime {
     for (const r of residents.listResidents()) {
       seen.add(r.id);
       const rooms = new Map(residents.devicesOf(r.id).map((d) => [d.id, d.room]));
-      const cfg: ResidentRulesConfig = {
-        residentId: r.id, timezone: r.timezone, rules: r.rules,
-        devices: registry.ofResident(r.id).map((d) => ({
-          id: d.id, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs ?? undefined, ...(rooms.get(d.id) ? { room: rooms.get(d.id)! } : {}),
-          ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
-        })),
-      };
+      const cfg = rulesConfigFor(r, registry.ofResident(r.id).map((d) => ({ ...d, room: rooms.get(d.id) })));
       const existing = this.homes.get(r.id);
       if (existing) { existing.cfg = cfg; continue; }
       const saved = ruleState.get(r.id);

@@ -53,6 +53,7 @@
 //                       heard, so a fresh gateway does not alarm on history it never saw.
 // ---------------------------------------------------------------------------------------------
 export { initialState, decide, nextDue } from './core.ts';
+export { rulesConfigFor, isEntrance, type RulesDeviceSource } from './config.ts';
 export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
 export { replay, type OpenedAlert } from './replay.ts';
