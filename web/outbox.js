@@ -9,6 +9,15 @@ import { api, currentUser, describeError, ApiError, NetworkError, Unauthorized }
 
 const KEY = 'gw.outbox';
 const RETRY_MS = 30_000;
+/** a phone that says it is online but could not reach the gateway tries again soon, doubling up to RETRY_MS */
+const SOON_MS = 2_000;
+let soonMs = SOON_MS;
+let soonTimer = null;
+function retrySoon() {
+  if (soonTimer !== null) return;
+  soonTimer = setTimeout(() => { soonTimer = null; outboxSync.flush(); }, soonMs);
+  soonMs = Math.min(RETRY_MS, soonMs * 2);
+}
 const listeners = new Set();
 
 function load() {
@@ -59,10 +68,14 @@ async function send(item) {
   try {
     const visit = await api('POST', `/api/residents/${item.residentId}/visits`, item.body, { 'idempotency-key': item.key });
     remove(item.key);
+    soonMs = SOON_MS;
     return { state: 'sent', visit };
   } catch (err) {
     if (err instanceof NetworkError || err instanceof Unauthorized || err.status >= 500 || err.status === 429) {
       update(item.key, { state: 'pending', lastTry: new Date().toISOString() });
+      // back online a moment ago (the network not quite there yet), or the gateway restarting:
+      // soon, not in 30 s
+      if (err instanceof NetworkError && navigator.onLine !== false) retrySoon();
       return { state: 'queued' };
     }
     update(item.key, { state: 'failed', error: { status: err.status, code: err.code, params: err.params } });
@@ -72,7 +85,7 @@ async function send(item) {
   }
 }
 
-/** sends what waits: now, when the phone comes online, and every 30 s */
+/** sends what waits: now, when the phone comes online, and every 30 s (sooner after a failed try while online) */
 export const outboxSync = {
   timer: null,
   start() {

@@ -195,8 +195,14 @@ describe('the caseworker page, live', () => {
     await publish('zhang-button', 'button-secret', { action: 'hold' });
     const missed = await waitFor(() => gw.app.stores.alerts.unresolved().find((a) => a.residentId === 'r-zhang' && a.kind === 'emergency'), 5000, 'the emergency');
 
+    // the first try after coming back fails as if the network were not quite there yet: the phone
+    // tries again within seconds, not at its 30 s round
+    let posts = 0;
+    await page.route('**/api/residents/r-chen/visits', (route) => (route.request().method() === 'POST' && posts++ === 0 ? route.abort('internetdisconnected') : route.continue()));
     await context.setOffline(false);
     await page.waitForSelector('#outbox', { state: 'hidden', timeout: 10_000 });
+    expect(posts).toBe(2);
+    await page.unroute('**/api/residents/r-chen/visits');
     await page.waitForSelector(`.banner[data-alert="${missed.id}"]`, { timeout: 10_000 });
     await waitFor(() => (gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen') as { n: number }).n === 1, 5000, 'the visit');
     const visit = gw.app.stores.db.prepare('SELECT visitor, notes, ended_at - at AS ms, recorded_by AS recordedBy FROM visits WHERE resident_id = ?').get('r-chen');
