@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 // file always runs somewhere.
 const PURE = [
   // not bench/evaluate.test.ts: pure, but a synthetic month of homes takes most of a minute
-  'test/rules/{alerts,equivalence,hazards,inactivity,learned,restart,scheduler}.test.ts', 'test/time/**/*.test.ts', 'test/properties/**/*.test.ts',
+  'test/rules/{alerts,equivalence,hazards,inactivity,learned,receiver,restart,scheduler}.test.ts', 'test/time/**/*.test.ts', 'test/properties/**/*.test.ts',
   'test/devices/corpus.test.ts', 'test/devices/dialect.test.ts',
   'test/serial/jsonl.test.ts', 'test/serial/lines.test.ts', 'test/serial/rflink.test.ts', 'test/serial/rtl433-corpus.test.ts',
   'test/notify/plan.test.ts', 'test/notify/templates.test.ts',

@@ -208,8 +208,9 @@ export class App {
               },
               idFieldSets: () => this.registry.jsonlIdFieldSets(),
               ingest: async (deviceId, readings, meta) => { await this.router.ingestReadings(deviceId, readings, meta.source); },
-              onOutage: (info) => this.receiverOutage(serialConfig.protocol, info.path, info.reason, true),
-              onRecovered: (info) => this.receiverOutage(serialConfig.protocol, info.path, `back after ${Math.round(info.downForMs / 1000)} s`, false),
+              // the outage alert of every home it serves is the rules core's decision (replay has it too)
+              onOutage: (info) => this.rules.onReceiver(serialConfig.protocol, info.path, true, info.reason),
+              onRecovered: (info) => this.rules.onReceiver(serialConfig.protocol, info.path, false, `back after ${Math.round(info.downForMs / 1000)} s`),
               count: (reason) => metrics.inc('gateway_serial_lines_ignored_total', { reason }),
               clock: this.clock,
             });
@@ -305,29 +306,6 @@ export class App {
       zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
       ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,
     })));
-  }
-
-  /**
-   * A receiver that went silent or was unplugged is an outage for every resident with a device
-   * on it: one device_offline alert each (the caseworker hears through its escalation policy),
-   * resolved when the receiver is heard again.
-   */
-  private receiverOutage(protocol: 'rflink' | 'jsonl', path: string, reason: string, down: boolean): void {
-    const key = `receiver_offline:${path}`;
-    const residents = new Set(this.registry.all().filter((d) => (protocol === 'jsonl' ? d.jsonl : d.rflink)).map((d) => d.residentId));
-    const now = this.clock.now();
-    this.store.tx(async (tx) => {
-      const announce: Array<() => void> = [];
-      // in id order, as the rules lock them
-      for (const residentId of [...residents].sort()) {
-        await tx.ruleState.lock(residentId);
-        announce.push(await this.alertService.apply(tx, residentId, [down
-          ? { type: 'open', key, kind: 'device_offline', detail: { receiver: path, reason } }
-          : { type: 'resolve', key, reason }], now));
-      }
-      return announce;
-    }).then((announce) => { for (const a of announce) a(); })
-      .catch((err) => this.log.error({ err, path }, 'could not record a receiver outage'));
   }
 
   /** a device taken out of the config or deleted through the API leaves no alert open behind it */

@@ -11,7 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { EventRepository, ResidentRepository, RuleStateRepository, Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, rulesConfigFor, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
+import { initialState, decide, rulesConfigFor, receiverServes, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
 
 const DRAIN_DELAY_MS = 2;
@@ -149,6 +149,15 @@ export class RulesRuntime {
 
   onPersonAction(residentId: string, action: 'acknowledged' | 'resolved', key: string): void {
     this.enqueue(residentId, { type: action, key });
+  }
+
+  /**
+   * A serial receiver went down or came back: the core decides the outage alert of every home with
+   * a device it may hear (rules/devices.ts onReceiver), in the same units of work as the rest.
+   */
+  onReceiver(protocol: 'rflink' | 'jsonl', path: string, down: boolean, reason: string): void {
+    const residents = new Set(this.deps.registry.all().filter((d) => receiverServes(protocol, d)).map((d) => d.residentId));
+    for (const residentId of [...residents].sort()) this.enqueue(residentId, { type: 'receiver', path, down, reason });
   }
 
   private enqueue(residentId: string, input: RuleInput, eventId?: number): void {

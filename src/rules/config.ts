@@ -34,3 +34,12 @@ export function rulesConfigFor(
     })),
   };
 }
+
+/**
+ * Does a receiver of this protocol serve the device? A device names its radio by an RFLink or a
+ * jsonl key, not by a port, so every receiver of that protocol may be the one that hears it: an
+ * outage of any of them is an outage for the device's home (the live runtime and replay both ask here).
+ */
+export function receiverServes(protocol: 'rflink' | 'jsonl', device: { rflink?: string | null; jsonl?: string | null }): boolean {
+  return Boolean(protocol === 'jsonl' ? device.jsonl : device.rflink);
+}

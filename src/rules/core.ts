@@ -1,6 +1,6 @@
 // decide(), nextDue() and initialState(): the rules listed at the top of index.ts, wired.
 import { personAcknowledged, personResolved, copyState, writableAlerts, writableLatched, type Ctx } from './alerts.ts';
-import { nightDoorTimer, offlineDue, offlineTimer, onDeviceEvent, type Timer } from './devices.ts';
+import { nightDoorTimer, offlineDue, offlineTimer, onDeviceEvent, onReceiver, type Timer } from './devices.ts';
 import {
   INACTIVITY_KEY, awayTimer, foldEndedAbsences, foldEndedVisits, inactivityTimer, onActivity, onPersonAcknowledged,
   onPersonResolved, onPlannedAbsence, onPlannedAbsenceCancelled, onVisit,
@@ -141,6 +141,9 @@ export function decide(cfg: ResidentRulesConfig, state0: HomeState, input: RuleI
       break;
     case 'absence_cancelled':
       onPlannedAbsenceCancelled(ctx, input.id);
+      break;
+    case 'receiver':
+      onReceiver(ctx, input.path, input.down, input.reason);
       break;
   }
   // an input can make something due at once (an offline grace of 0s, a visit that ended); a tick

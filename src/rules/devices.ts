@@ -190,6 +190,26 @@ function onContact(ctx: Ctx, spec: DeviceSpec, dev: DeviceState, r: Readings, at
   return facts;
 }
 
+/** `receiver_offline:<path>`, the key of a serial receiver's outage in each home it serves */
+export function receiverKey(path: string): string { return `receiver_offline:${path}`; }
+
+/**
+ * A serial receiver that went silent or was unplugged: the home's devices on it cannot be heard,
+ * one device_offline alert (no device of its own; the caseworker hears through that kind's
+ * escalation). Reported again while its alert is open: an update. Back: resolved, even if
+ * acknowledged (the fact settles it, as a device heard again does). A person resolving it while
+ * the receiver is still down does not reopen it for the same outage.
+ */
+export function onReceiver(ctx: Ctx, path: string, down: boolean, reason: string): void {
+  const key = receiverKey(path);
+  if (down) {
+    if (!ctx.state.latched[key] || ctx.state.alerts[key]) raise(ctx, key, 'device_offline', null, { receiver: path, reason }, 'still offline');
+    return;
+  }
+  release(ctx, key);
+  autoResolve(ctx, key, reason);
+}
+
 // ---- timers ----
 
 export interface Timer { due: number; fire: (ctx: Ctx) => void }

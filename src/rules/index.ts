@@ -26,6 +26,11 @@
 //                       battery-device timeout; all our kinds are battery devices). Any message
 //                       from the device itself (state or availability online) -> resolve
 //                       'back online', even if acknowledged: the fact settles it.
+// receiver_offline:    input 'receiver' {path, down, reason}, handed to every home with a device
+//   <path>              on that serial receiver (config.ts receiverServes): down -> a device_offline
+//                       alert {receiver, reason} (no deviceId); down again while open -> update
+//                       'still offline'; back -> resolve with its reason, even if acknowledged. A
+//                       person resolving it during the outage does not reopen it for that outage.
 // battery_low:<dev>     battery_low:true or battery <= 10 %. Resolves 'battery ok' at
 //                       battery_low:false (or >= 20 % when a level is given): the gap stops a
 //                       battery at 10-11 % flapping.
@@ -53,7 +58,7 @@
 //                       heard, so a fresh gateway does not alarm on history it never saw.
 // ---------------------------------------------------------------------------------------------
 export { initialState, decide, nextDue } from './core.ts';
-export { rulesConfigFor, isEntrance, type RulesDeviceSource } from './config.ts';
+export { rulesConfigFor, receiverServes, isEntrance, type RulesDeviceSource } from './config.ts';
 export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
 export { replay, type OpenedAlert } from './replay.ts';

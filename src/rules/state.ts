@@ -26,7 +26,9 @@ export type RuleInput =
   | { type: 'resolved'; key: string }
   /** a planned absence entered or changed (same id replaces) */
   | { type: 'absence'; absence: PlannedAbsence }
-  | { type: 'absence_cancelled'; id: string };
+  | { type: 'absence_cancelled'; id: string }
+  /** a serial receiver serving one of the home's devices went down (unplugged, silent) or came back */
+  | { type: 'receiver'; path: string; down: boolean; reason: string };
 
 /** The resident is away from `from` until `until` (epoch ms), as a person said. */
 export interface PlannedAbsence { id: string; from: number; until: number }

@@ -67,6 +67,7 @@ export function home(cfg: ResidentRulesConfig, start: number | string, state0?: 
     resolve(key: string) { return step({ type: 'resolved', key }); },
     plan(absence: { id: string; from: number; until: number }) { return step({ type: 'absence', absence }); },
     cancel(id: string) { return step({ type: 'absence_cancelled', id }); },
+    receiver(path: string, down: boolean, reason: string) { return step({ type: 'receiver', path, down, reason }); },
     opened(key?: string): Opened[] { return log.filter((d): d is Opened => d.type === 'open' && (key === undefined || d.key === key)); },
     ofKey(key: string) { return log.filter((d) => 'key' in d && d.key === key).map((d) => d.type === 'update' ? `update:${d.note}` : d.type === 'resolve' ? `resolve:${d.reason}` : d.type); },
     records() { return log.filter((d) => d.type === 'record').map((d) => (d as { note: string }).note); },

@@ -53,7 +53,7 @@ const readingsOf: Record<string, fc.Arbitrary<Readings>> = {
   button: fc.record({ action: fc.constantFrom('single', 'double', 'hold', 'release', 'arm') }),
   smoke: fc.oneof(fc.record({ smoke: fc.boolean() }), fc.record({ smoke: fc.boolean(), battery_low: fc.boolean(), tamper: fc.boolean() }), fc.constant({ test: true })),
 };
-const KEYS = ['inactivity', 'absence', 'smoke:smoke', 'night_door:door', 'device_offline:bed-mat', 'emergency:btn', 'battery_low:pir-living', 'tamper:smoke'];
+const KEYS = ['inactivity', 'absence', 'smoke:smoke', 'night_door:door', 'device_offline:bed-mat', 'emergency:btn', 'battery_low:pir-living', 'tamper:smoke', 'receiver_offline:/dev/ttyUSB0'];
 
 type Step = { dt: number; input: (at: number) => RuleInput };
 const deviceIds = [...DEVICES.map((d) => d.id), 'stranger'];
@@ -68,6 +68,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...KEYS).map((key): Step['input'] => () => ({ type: 'resolved', key })) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('a', 'b'), fc.integer({ min: -HOUR, max: 2 * 24 * HOUR }), fc.integer({ min: -HOUR, max: 3 * 24 * HOUR })).map(([id, from, len]): Step['input'] => (at) => ({ type: 'absence', absence: { id, from: at + from, until: at + from + len } })) },
   { weight: 1, arbitrary: fc.constantFrom('a', 'b').map((id): Step['input'] => () => ({ type: 'absence_cancelled', id })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('/dev/ttyUSB0', '/dev/ttyACM0'), fc.boolean()).map(([path, down]): Step['input'] => () => ({ type: 'receiver', path, down, reason: down ? 'unplugged' : 'back' })) },
   { weight: 1, arbitrary: fc.constant((): RuleInput => ({ type: 'tick' })) },
 ).chain((input) => fc.oneof(fc.integer({ min: 0, max: 5 * MIN }), fc.integer({ min: 0, max: 3 * HOUR }), fc.integer({ min: 0, max: 30 * HOUR })).map((dt) => ({ dt, input })));
 

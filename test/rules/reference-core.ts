@@ -4,7 +4,7 @@
 // for decision and state for state (test/rules/equivalence.test.ts). It reuses the rules
 // themselves (devices.ts, inactivity.ts): what it pins is how decide() copies and schedules.
 import { personAcknowledged, personResolved, type Ctx } from '../../src/rules/alerts.ts';
-import { nightDoorTimer, offlineTimer, onDeviceEvent, type Timer } from '../../src/rules/devices.ts';
+import { nightDoorTimer, offlineTimer, onDeviceEvent, onReceiver, type Timer } from '../../src/rules/devices.ts';
 import {
   INACTIVITY_KEY, awayTimer, foldEndedAbsences, foldEndedVisits, inactivityTimer, onActivity, onPersonAcknowledged,
   onPersonResolved, onPlannedAbsence, onPlannedAbsenceCancelled, onVisit,
@@ -72,6 +72,9 @@ export function referenceDecide(cfg: ResidentRulesConfig, state0: HomeState, inp
       break;
     case 'absence_cancelled':
       onPlannedAbsenceCancelled(ctx, input.id);
+      break;
+    case 'receiver':
+      onReceiver(ctx, input.path, input.down, input.reason);
       break;
   }
   runTimers(ctx);

@@ -4,6 +4,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ensureSocat, PtyPair, RadioSide } from './pty.ts';
 import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import { ruleStateRepository } from '../../src/store/index.ts';
+import type { HomeState } from '../../src/rules/index.ts';
 
 let pty: PtyPair;
 let radio: RadioSide | undefined;
@@ -54,6 +56,10 @@ describe('RFLink receiver in the gateway', () => {
     const outage = await waitFor(() => app.stores.alerts.list('open').find((a) => a.conditionKey === `receiver_offline:${pty.a}`), 10_000, 'outage alert');
     expect(outage).toMatchObject({ kind: 'device_offline', residentId: 'r-wu' });
     expect(app.stores.timeline.page('r-wu', { limit: 50, types: ['alert'] }).items.some((i) => i.kind === 'device_offline')).toBe(true);
+    // the rules core decided it (so replay can): the resident's saved state holds the open outage
+    await app.rules.idle();
+    const saved = ruleStateRepository(app.stores.db).get('r-wu')?.state as HomeState | undefined;
+    expect(saved?.alerts[`receiver_offline:${pty.a}`]).toMatchObject({ kind: 'device_offline', deviceId: null });
 
     await pty.plug();
     radio = await RadioSide.open(pty.b);
