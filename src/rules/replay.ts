@@ -6,11 +6,17 @@ import { decide, initialState, nextDue } from './core.ts';
 import { RuleScheduler, virtualClock } from './scheduler.ts';
 import type { HomeState, ResidentRulesConfig, RuleInput } from './state.ts';
 
+/** a receiver outage or recovery as the log records it (the input 'receiver' at its time) */
+export type ReceiverChange = Extract<RuleInput, { type: 'receiver' }> & { at: number };
+
 export interface OpenedAlert { key: string; kind: string; openedAt: number; resolvedAt: number | null }
 
-/** Replay events through the core with ticks from a virtual clock; `pauses` get the state as of that moment. */
+/**
+ * Replay events (and receiver outages) through the core with ticks from a virtual clock; `pauses`
+ * get the state as of that moment.
+ */
 export function replay(
-  cfg: ResidentRulesConfig, events: DeviceEvent[], start: number, until: number,
+  cfg: ResidentRulesConfig, events: ReadonlyArray<DeviceEvent | ReceiverChange>, start: number, until: number,
   pauses: Array<{ at: number; take: (state: HomeState) => void }> = [], state0?: HomeState,
   /** called after each event is judged, with the state as of then (the state a log cut right after it ends in) */
   afterEvent?: (index: number, state: HomeState) => void,
@@ -47,7 +53,7 @@ export function replay(
       waits[w++].take(state);
     }
     clock.advanceTo(event.at);
-    apply({ type: 'event', event }, event.at);
+    apply(event.type === 'receiver' ? { type: 'receiver', path: event.path, down: event.down, reason: event.reason } : { type: 'event', event }, event.at);
     afterEvent?.(index, state);
   });
   for (; w < waits.length; w++) {
