@@ -16,7 +16,7 @@ const PURE = [
 /** one real part on loopback (the notifier with SQLite and a Twilio-compatible server, a pty) */
 const ADAPTER = [
   'test/notify/escalation.test.ts', 'test/notify/outbox.test.ts', 'test/notify/repeat.test.ts', 'test/notify/replies.test.ts',
-  'test/serial/receiver.pty.test.ts', 'test/store/**/*.test.ts',
+  'test/serial/receiver.pty.test.ts', 'test/store/**/*.test.ts', 'test/alerts/removed-devices.test.ts',
 ];
 /** killed processes, a store that cannot commit, a provider that fails */
 const FAULT = ['test/faults/**/*.test.ts', 'test/**/crash.test.ts', 'test/broker/store-faults.test.ts'];

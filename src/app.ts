@@ -153,7 +153,7 @@ export class App {
           });
           this.onEvent((event) => this.rules.onEvent(event));
           await this.rules.start();
-          await this.closeAlertsOfRemovedDevices();
+          await this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now());
         },
         stop: () => this.rules?.stop(),
       },
@@ -238,7 +238,7 @@ export class App {
                 config, clock: this.clock,
                 devicesChanged: (deviceId) => {
                   this.loadRegistry(); this.credentialsChanged(deviceId);
-                  this.closeAlertsOfRemovedDevices().catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
+                  this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now()).catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
                 },
                 residentsChanged: () => this.rules.reload(),
                 visitRecorded: (v) => {
@@ -306,14 +306,6 @@ export class App {
       zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
       ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,
     })));
-  }
-
-  /** a device taken out of the config or deleted through the API leaves no alert open behind it */
-  private async closeAlertsOfRemovedDevices(): Promise<void> {
-    const now = this.clock.now();
-    for (const alert of await this.store.alerts.unresolved()) {
-      if (alert.deviceId && !this.registry.get(alert.deviceId)) await this.alertService.resolve(alert.id, 'system', 'device removed', now);
-    }
   }
 
   health(): string | null {

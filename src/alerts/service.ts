@@ -99,6 +99,20 @@ export class AlertService {
       () => ({ type: 'alert_resolved', data: { by, reason, ...(note ? { note } : {}) } }));
   }
 
+  /**
+   * A device taken out of the config or deleted through the API leaves no alert open behind it:
+   * every unresolved alert of a device `exists` no longer knows is resolved by the system, with
+   * its casefile entry ("device removed"), the rules and listeners told. Alerts of no device (an
+   * inactivity, a receiver outage) are not its business. Returns how many it closed.
+   */
+  async closeOfRemovedDevices(exists: (deviceId: string) => boolean, at: number): Promise<number> {
+    let closed = 0;
+    for (const alert of await this.deps.store.alerts.unresolved()) {
+      if (alert.deviceId && !exists(alert.deviceId) && await this.resolve(alert.id, 'system', 'device removed', at)) closed++;
+    }
+    return closed;
+  }
+
   /** the change, its casefile entry in the same unit of work, then (after commit) the rules and listeners told */
   private async personActs(
     alertId: number, action: 'acknowledged' | 'resolved', at: number, by: string,
