@@ -180,7 +180,9 @@ export class App {
               return fromConfig ? { digest: fromConfig } : undefined;
             },
             upgradeHash: (id, previous, next) => {
-              this.stores.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(next, id, previous);
+              // in the background: the device is already let in; a failed upgrade is tried again at its next login
+              this.store.residents.upgradeSecretHash(id, previous, next)
+                .catch((err: unknown) => log.warn({ err, deviceId: id }, 'device secret hash upgrade failed'));
             },
           });
           this.broker = new EmbeddedBroker({

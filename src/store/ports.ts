@@ -53,6 +53,8 @@ export interface ResidentsPort {
   listDevices(): Promise<DeviceRow[]>;
   devicesOf(residentId: string): Promise<DeviceRow[]>;
   getDevice(id: string): Promise<DeviceRow | undefined>;
+  /** a device's stored secret hash re-hashed (stronger parameters) only while it is still `previous`; false when it was not */
+  upgradeSecretHash(id: string, previous: string, next: string): Promise<boolean>;
 }
 
 // ---- device events -------------------------------------------------------------------------

@@ -13,7 +13,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
  * at any merge without touching this file.
  */
 const PHASE_B: Record<string, string> = {
-  'src/app.ts': 'a device secret upgrade',
 };
 
 /** still on the synchronous repositories / raw SQL; each moves onto the ports in its own step */

@@ -156,6 +156,17 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.residents.deleteDevice('zhang-new')).toBe(false);
       });
 
+      it("a device's secret hash is upgraded only while it is still the one the check saw", async () => {
+        await seed();
+        await store.residents.upsertDevice({ id: 'zhang-new', residentId: 'r-zhang', kind: 'smoke', entrance: false, secretHash: 'old$1', zigbee2mqtt: null, rflink: null, jsonl: null, supervisionMs: null });
+        expect(await store.residents.upgradeSecretHash('zhang-new', 'old$1', 'new$1')).toBe(true);
+        expect((await store.residents.getDevice('zhang-new'))!.secretHash).toBe('new$1');
+        // a second upgrade from the same old hash (another connection raced it, or the API set a new secret) changes nothing
+        expect(await store.residents.upgradeSecretHash('zhang-new', 'old$1', 'new$2')).toBe(false);
+        expect((await store.residents.getDevice('zhang-new'))!.secretHash).toBe('new$1');
+        expect(await store.residents.upgradeSecretHash('nobody', 'old$1', 'new$1')).toBe(false);
+      });
+
       it('deleting a resident takes contacts, devices, visits and their problems; alerts and events stay as history', async () => {
         await seed();
         const visitId = await store.visits.insertVisit({ residentId: 'r-zhang', visitor: 'Li', at: T0, endedAt: null, purpose: 'routine', notes: '', observations: {}, recordedBy: 'li', createdAt: T0 });

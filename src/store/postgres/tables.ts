@@ -99,6 +99,8 @@ export function residentsTable(sql: Sql): ResidentsPort {
     listDevices: async () => (await sql.rows(`SELECT ${deviceCols} FROM devices ORDER BY id`)).map(deviceFromRow),
     devicesOf: async (residentId) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE resident_id = $1 ORDER BY id`, [residentId])).map(deviceFromRow),
     getDevice: async (id) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE id = $1`, [id], 'devices.get')).map(deviceFromRow)[0],
+    upgradeSecretHash: async (id, previous, next) =>
+      (await sql.count(`UPDATE devices SET secret_hash = $1 WHERE id = $2 AND secret_hash = $3`, [next, id, previous])) === 1,
   };
 }
 

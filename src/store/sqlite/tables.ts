@@ -58,6 +58,7 @@ export function residentsTable(db: Db): Sync<ResidentsPort> {
     updateContact: db.prepare(`UPDATE contacts SET name = @name, phone = @phone, role = @role, on_call = @onCall, locale = @locale WHERE id = @id`),
     deleteContact: db.prepare(`DELETE FROM contacts WHERE id = ?`),
     deleteDevice: db.prepare(`DELETE FROM devices WHERE id = ?`),
+    upgradeSecretHash: db.prepare(`UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?`),
     contactsOf: db.prepare(`SELECT ${contactCols} FROM contacts WHERE resident_id = ? ORDER BY position, id`),
   };
   return {
@@ -80,6 +81,7 @@ export function residentsTable(db: Db): Sync<ResidentsPort> {
     listDevices: base.listDevices,
     devicesOf: base.devicesOf,
     getDevice: base.getDevice,
+    upgradeSecretHash: (id, previous, next) => s.upgradeSecretHash.run(next, id, previous).changes === 1,
   };
 }
 
