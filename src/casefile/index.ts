@@ -54,7 +54,7 @@ export function createCasefile(deps: CasefileDeps) {
     knockDay,
     visits,
     profiles,
-    referrals: referralService({ db: deps.db, repo, timeline: deps.timeline, timeZone: site.timeZone, now: deps.now }),
+    referrals: referralService({ store: deps.store, timeZone: site.timeZone, now: deps.now }),
     photos: photoService({ db: deps.db, repo, dir: deps.photoDir, now: deps.now }),
     reminders: reminderService({ db: deps.db, residents: deps.residents, repo, profiles, timeZone: site.timeZone, knockDay }),
     rounds: roundService({ db: deps.db, residents: deps.residents, repo, visits, timeZone: site.timeZone, knockDay, now: deps.now }),

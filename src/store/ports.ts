@@ -300,6 +300,8 @@ export interface VisitsPort {
   problemsOfVisits(visitIds: number[]): Promise<ProblemRow[]>;
   problemsOf(residentId: string): Promise<ProblemRow[]>;
   /** `resolution` not given: none (null) */
+  /** a pending problem is in progress (a referral started it); false when it was not pending */
+  startProblem(id: string): Promise<boolean>;
   updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'> & { resolution?: string | null }): Promise<void>;
   /** open problems past their deadline at `now`, by resident, oldest deadline first */
   overdueProblems(now: number): Promise<Map<string, Array<{ id: string; urgency: Urgency; deadline: number }>>>;
@@ -394,6 +396,23 @@ export interface SitePort {
   overdue(cut: number): Promise<Overdue>;
 }
 
+// ---- referrals of problems to departments --------------------------------------------------
+
+export interface ReferralRow {
+  id: number; problemId: string; department: string; note: string; referredAt: number; referredBy: string;
+  takenBy: string | null; takenAt: number | null; answer: string | null; answeredAt: number | null;
+}
+
+export interface ReferralsPort {
+  /** its new id */
+  insert(r: Pick<ReferralRow, 'problemId' | 'department' | 'note' | 'referredAt' | 'referredBy'>): Promise<number>;
+  get(id: number): Promise<ReferralRow | undefined>;
+  /** a problem's referrals, oldest first */
+  of(problemId: string): Promise<ReferralRow[]>;
+  /** who at the department took it and when, its answer and when; false when there is no such referral */
+  update(r: Pick<ReferralRow, 'id' | 'takenBy' | 'takenAt' | 'answer' | 'answeredAt'>): Promise<boolean>;
+}
+
 // ---- inbound messages ----------------------------------------------------------------------
 
 export interface InboundPort {
@@ -421,6 +440,7 @@ export interface Ports {
   users: UsersPort;
   idempotency: IdempotencyPort;
   absences: AbsencesPort;
+  referrals: ReferralsPort;
 }
 
 export type Tx = Ports;

@@ -20,7 +20,6 @@ const STILL_ALLOWED: Record<string, string> = {
   'src/casefile/activity.ts': 'activity counts (events)',
   'src/casefile/photos.ts': 'photos metadata',
   'src/casefile/profile.ts': 'resident_profiles, appointments',
-  'src/casefile/referrals.ts': 'referrals',
   'src/casefile/reminders.ts': 'reminders (visits, appointments, birthdays)',
   'src/casefile/report-series.ts': 'the report per day or week (date bucketing)',
   'src/casefile/reports.ts': 'the period report',

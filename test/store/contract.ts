@@ -725,6 +725,33 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 3));
       });
 
+      it("referrals of a problem: in order, taken and answered; a referral starts a pending problem, never a solved one", async () => {
+        await seed();
+        const visitId = await store.visits.insertVisit(visit(T0));
+        await store.visits.insertProblem({ id: 'WT2026009', visitId, residentId: 'r-zhang', description: '低保复核', category: 'livelihood', urgency: 'normal', responsible: 'Li', deadline: T0 + 86_400_000, openedAt: T0 });
+        const first = await store.tx(async (tx) => {
+          const id = await tx.referrals.insert({ problemId: 'WT2026009', department: 'civil_affairs', note: '请复核', referredAt: T0 + 10, referredBy: 'li' });
+          expect(await tx.visits.startProblem('WT2026009')).toBe(true);
+          return id;
+        });
+        const second = await store.referrals.insert({ problemId: 'WT2026009', department: 'health', note: '', referredAt: T0 + 5, referredBy: 'li' });
+        expect(await store.visits.startProblem('WT2026009')).toBe(false);
+        expect((await store.visits.getProblem('WT2026009'))!.status).toBe('in_progress');
+        expect(await store.referrals.get(first)).toEqual({
+          id: first, problemId: 'WT2026009', department: 'civil_affairs', note: '请复核', referredAt: T0 + 10, referredBy: 'li',
+          takenBy: null, takenAt: null, answer: null, answeredAt: null,
+        });
+        expect((await store.referrals.of('WT2026009')).map((r) => r.id)).toEqual([second, first]);
+        expect(await store.referrals.update({ id: first, takenBy: '王科长', takenAt: T0 + 20, answer: '已复核', answeredAt: T0 + 30 })).toBe(true);
+        expect(await store.referrals.get(first)).toMatchObject({ takenBy: '王科长', takenAt: T0 + 20, answer: '已复核', answeredAt: T0 + 30 });
+        expect(await store.referrals.update({ id: 999_999, takenBy: 'x', takenAt: 1, answer: null, answeredAt: null })).toBe(false);
+        expect(await store.referrals.get(999_999)).toBeUndefined();
+        expect(await store.referrals.of('WT-none')).toEqual([]);
+        await store.visits.updateProblem({ id: 'WT2026009', status: 'solved', solvedAt: T0 + 40, followUpVisitId: null, satisfaction: null, responsible: 'Li' });
+        expect(await store.visits.startProblem('WT2026009')).toBe(false);
+        expect((await store.visits.getProblem('WT2026009'))!.status).toBe('solved');
+      });
+
       it('records visits with their problems; pages newest first; follows problems to solved', async () => {
         await seed();
         const v1 = await store.visits.insertVisit(visit(T0));
