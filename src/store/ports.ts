@@ -413,6 +413,24 @@ export interface ReferralsPort {
   update(r: Pick<ReferralRow, 'id' | 'takenBy' | 'takenAt' | 'answer' | 'answeredAt'>): Promise<boolean>;
 }
 
+// ---- photos of visits and problems (the row; the file lives beside the database) ----------
+
+export interface PhotoRow {
+  id: string; residentId: string; visitId: number | null; problemId: string | null;
+  width: number; height: number; bytes: number; createdAt: number; createdBy: string;
+}
+
+export interface PhotosPort {
+  insert(p: PhotoRow): Promise<void>;
+  get(id: string): Promise<PhotoRow | undefined>;
+  /** oldest first */
+  ofVisit(visitId: number): Promise<PhotoRow[]>;
+  ofProblem(problemId: string): Promise<PhotoRow[]>;
+  delete(id: string): Promise<boolean>;
+  /** every photo's id (the start-up sweep of files whose row went) */
+  ids(): Promise<string[]>;
+}
+
 // ---- inbound messages ----------------------------------------------------------------------
 
 export interface InboundPort {
@@ -441,6 +459,7 @@ export interface Ports {
   idempotency: IdempotencyPort;
   absences: AbsencesPort;
   referrals: ReferralsPort;
+  photos: PhotosPort;
 }
 
 export type Tx = Ports;

@@ -752,6 +752,30 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect((await store.visits.getProblem('WT2026009'))!.status).toBe('solved');
       });
 
+      it("photos' rows: of a visit or a problem, oldest first; deleted once; gone with their visit", async () => {
+        await seed();
+        const visitId = await store.visits.insertVisit(visit(T0));
+        await store.visits.insertProblem({ id: 'WT2026010', visitId, residentId: 'r-zhang', description: '墙面渗水', category: 'livelihood', urgency: 'normal', responsible: 'Li', deadline: T0 + 86_400_000, openedAt: T0 });
+        const photo = (id: string, at: number, target: { visitId: number | null; problemId: string | null }) => ({
+          id, residentId: 'r-zhang', ...target, width: 1600, height: 1200, bytes: 123_456, createdAt: at, createdBy: 'li',
+        });
+        await store.tx(async (tx) => {
+          await tx.photos.insert(photo('b'.repeat(32), T0 + 2, { visitId, problemId: null }));
+          await tx.photos.insert(photo('a'.repeat(32), T0 + 2, { visitId, problemId: null }));
+        });
+        await store.photos.insert(photo('c'.repeat(32), T0 + 1, { visitId, problemId: null }));
+        await store.photos.insert(photo('d'.repeat(32), T0, { visitId: null, problemId: 'WT2026010' }));
+        expect((await store.photos.ofVisit(visitId)).map((p) => p.id[0])).toEqual(['c', 'a', 'b']);
+        expect(await store.photos.ofProblem('WT2026010')).toEqual([photo('d'.repeat(32), T0, { visitId: null, problemId: 'WT2026010' })]);
+        expect(await store.photos.get('a'.repeat(32))).toEqual(photo('a'.repeat(32), T0 + 2, { visitId, problemId: null }));
+        expect(await store.photos.get('e'.repeat(32))).toBeUndefined();
+        expect([...await store.photos.ids()].sort()).toEqual(['a', 'b', 'c', 'd'].map((c) => c.repeat(32)));
+        expect(await store.photos.delete('c'.repeat(32))).toBe(true);
+        expect(await store.photos.delete('c'.repeat(32))).toBe(false);
+        expect(await store.residents.deleteResident('r-zhang')).toBe(true);
+        expect(await store.photos.ids()).toEqual([]);
+      });
+
       it('records visits with their problems; pages newest first; follows problems to solved', async () => {
         await seed();
         const v1 = await store.visits.insertVisit(visit(T0));

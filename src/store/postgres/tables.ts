@@ -6,7 +6,7 @@ import { eventFromRow } from '../events.ts';
 import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
   AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
-  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow, ReferralsPort, ReferralRow,
+  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow, ReferralsPort, ReferralRow, PhotosPort, PhotoRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
@@ -367,7 +367,7 @@ export function tables(sql: Sql): Ports {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
-    referrals: referralsTable(sql),
+    referrals: referralsTable(sql), photos: photosTable(sql),
   };
 }
 
@@ -466,6 +466,23 @@ export function referralsTable(sql: Sql): ReferralsPort {
     of: (problemId) => sql.rows<ReferralRow>(`SELECT ${referralCols} FROM referrals WHERE problem_id = $1 ORDER BY referred_at, id`, [problemId]),
     update: async (r) => (await sql.count(`UPDATE referrals SET taken_by = $1, taken_at = $2, answer = $3, answered_at = $4 WHERE id = $5`,
       [r.takenBy, r.takenAt, r.answer, r.answeredAt, r.id])) === 1,
+  };
+}
+
+const photoCols = `id, resident_id AS "residentId", visit_id AS "visitId", problem_id AS "problemId", width, height, bytes,
+  created_at AS "createdAt", created_by AS "createdBy"`;
+
+export function photosTable(sql: Sql): PhotosPort {
+  return {
+    insert: async (p) => {
+      await sql.rows(`INSERT INTO photos (id, resident_id, visit_id, problem_id, width, height, bytes, created_at, created_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [p.id, p.residentId, p.visitId, p.problemId, p.width, p.height, p.bytes, p.createdAt, p.createdBy]);
+    },
+    get: async (id) => (await sql.rows<PhotoRow>(`SELECT ${photoCols} FROM photos WHERE id = $1`, [id]))[0],
+    ofVisit: (visitId) => sql.rows<PhotoRow>(`SELECT ${photoCols} FROM photos WHERE visit_id = $1 ORDER BY created_at, id`, [visitId]),
+    ofProblem: (problemId) => sql.rows<PhotoRow>(`SELECT ${photoCols} FROM photos WHERE problem_id = $1 ORDER BY created_at, id`, [problemId]),
+    delete: async (id) => (await sql.count(`DELETE FROM photos WHERE id = $1`, [id])) === 1,
+    ids: async () => (await sql.rows<{ id: string }>(`SELECT id FROM photos`)).map((r) => r.id),
   };
 }
 

@@ -14,7 +14,7 @@ import { byResident, type OverdueProblem } from '../grouping.ts';
 import type { EventRepository } from '../events.ts';
 import type {
   AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
-  VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort, ReferralsPort, ReferralRow,
+  VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort, ReferralsPort, ReferralRow, PhotosPort, PhotoRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 
@@ -347,6 +347,28 @@ export function referralsTable(db: Db): Sync<ReferralsPort> {
     get: (id) => s.get.get(id) as ReferralRow | undefined,
     of: (problemId) => s.of.all(problemId) as ReferralRow[],
     update: (r) => s.update.run({ id: r.id, takenBy: r.takenBy, takenAt: r.takenAt, answer: r.answer, answeredAt: r.answeredAt }).changes === 1,
+  };
+}
+
+const photoCols = `id, resident_id AS residentId, visit_id AS visitId, problem_id AS problemId, width, height, bytes, created_at AS createdAt, created_by AS createdBy`;
+
+export function photosTable(db: Db): Sync<PhotosPort> {
+  const s = {
+    insert: db.prepare(`INSERT INTO photos (id, resident_id, visit_id, problem_id, width, height, bytes, created_at, created_by)
+      VALUES (@id, @residentId, @visitId, @problemId, @width, @height, @bytes, @createdAt, @createdBy)`),
+    get: db.prepare(`SELECT ${photoCols} FROM photos WHERE id = ?`),
+    ofVisit: db.prepare(`SELECT ${photoCols} FROM photos WHERE visit_id = ? ORDER BY created_at, id`),
+    ofProblem: db.prepare(`SELECT ${photoCols} FROM photos WHERE problem_id = ? ORDER BY created_at, id`),
+    delete: db.prepare(`DELETE FROM photos WHERE id = ?`),
+    ids: db.prepare(`SELECT id FROM photos`).pluck(),
+  };
+  return {
+    insert: (p) => { s.insert.run(p); },
+    get: (id) => s.get.get(id) as PhotoRow | undefined,
+    ofVisit: (visitId) => s.ofVisit.all(visitId) as PhotoRow[],
+    ofProblem: (problemId) => s.ofProblem.all(problemId) as PhotoRow[],
+    delete: (id) => s.delete.run(id).changes === 1,
+    ids: () => s.ids.all() as string[],
   };
 }
 
