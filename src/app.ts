@@ -22,7 +22,6 @@ import { demoRoutes } from './api/demo.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
-import { ruleStateRepository } from './store/index.ts';
 import type { DeviceEvent } from './domain/types.ts';
 import { SiteMonitor } from './site.ts';
 
@@ -141,10 +140,9 @@ export class App {
       {
         name: 'rules',
         start: async () => {
-          const { db, events, residents } = this.stores;
+          const { residents } = this.stores;
           this.rules = new RulesRuntime({
-            store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), residents, registry: this.registry, events,
-            ruleState: ruleStateRepository(db), alerts: this.alertService,
+            store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), registry: this.registry, alerts: this.alertService,
           });
           this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
           this.absences = new Absences({
@@ -180,7 +178,9 @@ export class App {
               return fromConfig ? { digest: fromConfig } : undefined;
             },
             upgradeHash: (id, previous, next) => {
-              this.stores.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?').run(next, id, previous);
+              // in the background: the device is already let in; a failed upgrade is tried again at its next login
+              this.store.residents.upgradeSecretHash(id, previous, next)
+                .catch((err: unknown) => log.warn({ err, deviceId: id }, 'device secret hash upgrade failed'));
             },
           });
           this.broker = new EmbeddedBroker({
@@ -240,7 +240,9 @@ export class App {
                   this.loadRegistry(); this.credentialsChanged(deviceId);
                   this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now()).catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
                 },
-                residentsChanged: () => this.rules.reload(),
+                residentsChanged: () => {
+                  this.rules.reload().catch((err: unknown) => log.error({ err }, 'rules: could not reload the residents'));
+                },
                 visitRecorded: (v) => {
                   this.rules.onVisit(v.residentId, v.at, v.until);
                   this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });

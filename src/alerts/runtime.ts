@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
-import type { EventRepository, ResidentRepository, RuleStateRepository, Store, Tx } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
 import { initialState, decide, rulesConfigFor, receiverServes, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
 import type { AlertService } from './service.ts';
@@ -37,11 +37,7 @@ export interface RulesRuntimeDeps {
   store: Store;
   clock: Clock;
   log: Logger;
-  residents: ResidentRepository;
   registry: DeviceRegistry;
-  /** the restart's catch-up and the residents' saved state are read synchronously at start and reload */
-  events: EventRepository;
-  ruleState: RuleStateRepository;
   alerts: AlertService;
 }
 
@@ -62,6 +58,10 @@ export class RulesRuntime {
   /** the groups drained and not yet committed, one after another */
   private commits: Promise<void> = Promise.resolve();
   private committing = 0;
+  /** the reloads asked for, one after another */
+  private reloading: Promise<void> = Promise.resolve();
+  /** while start() reads the store: what is handed to the rules meanwhile, in order */
+  private held: Array<{ residentId: string; input: RuleInput; eventId?: number }> | null = null;
 
   constructor(private readonly deps: RulesRuntimeDeps) {}
 
@@ -77,13 +77,34 @@ export class RulesRuntime {
   }
 
   async start(): Promise<void> {
-    const { clock, events } = this.deps;
+    const { clock } = this.deps;
     this.scheduler = new RuleScheduler(clock, (residentId) => this.enqueue(residentId, { type: 'tick' }));
-    this.reload();
+    // what arrives while the start-up reads are awaited waits behind the catch-up, so an event
+    // committed before the restart is never judged after a newer one
+    const held: Array<{ residentId: string; input: RuleInput; eventId?: number }> = [];
+    this.held = held;
+    try {
+      await this.catchUp();
+    } finally {
+      this.held = null;
+    }
+    if (this.queue.length) this.deps.log.info({ events: this.queue.length }, 'judging events committed before the restart');
+    for (const h of held) this.enqueue(h.residentId, h.input, h.eventId);
+    this.drain();
+    await this.idle();
+    for (const home of this.homes.values()) this.scheduler.reschedule(home.cfg, home.state);
+    // a tick on start judges every silence that ran on while the gateway was down
+    for (const id of this.homes.keys()) this.enqueue(id, { type: 'tick' });
+  }
+
+  /** the residents and their saved state, then the events committed but not yet judged */
+  private async catchUp(): Promise<void> {
+    const { events } = this.deps.store;
+    await this.reload();
     // catch up on events committed but not yet judged (a crash between commit and rules)
-    let cursor = Math.min(...[...this.homes.values()].map((h) => h.lastEventId), events.maxId());
+    let cursor = Math.min(...[...this.homes.values()].map((h) => h.lastEventId), await events.maxId());
     for (;;) {
-      const batch = events.after(cursor, 1000);
+      const batch = await events.after(cursor, 1000);
       if (!batch.length) break;
       for (const event of batch) {
         const home = this.homes.get(event.residentId);
@@ -91,12 +112,6 @@ export class RulesRuntime {
       }
       cursor = batch[batch.length - 1].id!;
     }
-    if (this.queue.length) this.deps.log.info({ events: this.queue.length }, 'judging events committed before the restart');
-    this.drain();
-    await this.idle();
-    for (const home of this.homes.values()) this.scheduler.reschedule(home.cfg, home.state);
-    // a tick on start judges every silence that ran on while the gateway was down
-    for (const id of this.homes.keys()) this.enqueue(id, { type: 'tick' });
   }
 
   async stop(): Promise<void> {
@@ -109,22 +124,38 @@ export class RulesRuntime {
     this.scheduler = null;
   }
 
-  /** (re)builds each resident's rules config from the store; keeps running state */
-  reload(): void {
-    const { residents, registry, ruleState, clock } = this.deps;
-    const seen = new Set<string>();
+  /**
+   * (Re)builds each resident's rules config from the store; keeps running state. The reads are
+   * awaited first and the homes changed in one synchronous step after them; reloads run one
+   * after another, so a later one never lands before an earlier one.
+   */
+  reload(): Promise<void> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<void> {
+    const { registry, clock } = this.deps;
+    const { residents, ruleState, events } = this.deps.store;
+    const read: Array<{ id: string; cfg: ResidentRulesConfig; saved: Awaited<ReturnType<typeof ruleState.get>> | null }> = [];
     let newestEvent: number | undefined;
-    for (const r of residents.listResidents()) {
-      seen.add(r.id);
-      const rooms = new Map(residents.devicesOf(r.id).map((d) => [d.id, d.room]));
+    for (const r of await residents.listResidents()) {
+      const rooms = new Map((await residents.devicesOf(r.id)).map((d) => [d.id, d.room]));
       const cfg = rulesConfigFor(r, registry.ofResident(r.id).map((d) => ({ ...d, room: rooms.get(d.id) })));
-      const existing = this.homes.get(r.id);
-      if (existing) { existing.cfg = cfg; continue; }
-      const saved = ruleState.get(r.id);
+      const saved = this.homes.has(r.id) ? null : await ruleState.get(r.id);
       // a resident new to the store starts at the last event id, so old history is not replayed
-      this.homes.set(r.id, saved
+      if (!this.homes.has(r.id) && !saved) newestEvent ??= await events.maxId();
+      read.push({ id: r.id, cfg, saved });
+    }
+    const seen = new Set<string>();
+    for (const { id, cfg, saved } of read) {
+      seen.add(id);
+      const existing = this.homes.get(id);
+      if (existing) { existing.cfg = cfg; continue; }
+      this.homes.set(id, saved
         ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId }
-        : { cfg, state: initialState(cfg, clock.now()), lastEventId: (newestEvent ??= this.deps.events.maxId()) });
+        : { cfg, state: initialState(cfg, clock.now()), lastEventId: newestEvent ?? await events.maxId() });
     }
     for (const id of [...this.homes.keys()]) if (!seen.has(id)) { this.homes.delete(id); this.scheduler?.schedule(id, null); }
   }
@@ -161,6 +192,7 @@ export class RulesRuntime {
   }
 
   private enqueue(residentId: string, input: RuleInput, eventId?: number): void {
+    if (this.held) { this.held.push({ residentId, input, eventId }); return; }
     if (!this.homes.has(residentId)) return;
     // judged at the moment it happened (an event at its own time, a tick when it fell due),
     // not when the queue drains: live and replay then decide alike

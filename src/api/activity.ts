@@ -27,6 +27,6 @@ export async function activityRoutes(app: FastifyInstance, deps: { casefile: Cas
   }, async (request, reply) => {
     const r = deps.residents.getResident(request.params.id);
     if (!r) return reply.code(404).send({ error: `no resident ${request.params.id}` });
-    return deps.casefile.activity.byHour(r.id, r.timezone, request.query.days, deps.now());
+    return await deps.casefile.activity.byHour(r.id, r.timezone, request.query.days, deps.now());
   });
 }

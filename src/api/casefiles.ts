@@ -62,7 +62,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
       contacts: deps.residents.contactsOf(r.id).map(contactView),
       devices: deps.residents.devicesOf(r.id).map(deviceView),
       openAlerts: deps.alerts.ofResident(r.id, 50).filter((a) => a.status !== 'resolved').map((a) => ({ id: a.id, kind: a.kind, status: a.status, openedAt: new Date(a.openedAt).toISOString() })),
-      openProblems: open.map((p) => ({ ...p, referrals: casefile.referrals.of(p.id) })),
+      openProblems: await Promise.all(open.map(async (p) => ({ ...p, referrals: await casefile.referrals.of(p.id) }))),
       appointments: casefile.profiles.appointmentsOf(r.id, localDate(now, casefile.site.timeZone)),
       lastVisit: lastVisit && { id: lastVisit.id, at: lastVisit.at, visitor: lastVisit.visitor, purpose: lastVisit.purpose },
       warmth: casefile.warmth({ residentId: r.id }),

@@ -39,21 +39,21 @@ export async function photoRoutes(app: FastifyInstance, casefile: Casefile): Pro
 
   app.get<{ Params: { id: number } }>('/api/visits/:id/photos', {
     schema: { summary: "A visit's photos", tags, security: bearer, params: visitParams, response: { ...list, ...errors(400, 401, 404) } },
-  }, async (request) => ({ items: casefile.photos.ofVisit(request.params.id) }));
+  }, async (request) => ({ items: await casefile.photos.ofVisit(request.params.id) }));
 
   app.get<{ Params: { id: string } }>('/api/problems/:id/photos', {
     schema: { summary: "A problem's photos", tags, security: bearer, params: problemParams, response: { ...list, ...errors(400, 401, 404) } },
-  }, async (request) => ({ items: casefile.photos.ofProblem(request.params.id) }));
+  }, async (request) => ({ items: await casefile.photos.ofProblem(request.params.id) }));
 
   app.get<{ Params: { id: string } }>('/api/photos/:id', {
     schema: { summary: 'The photo (image/jpeg)', tags, security: bearer, params: photoParams, response: errors(400, 401, 404) },
   }, async (request, reply) => reply
     .headers({ 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff', 'content-disposition': 'inline' })
-    .type('image/jpeg').send(casefile.photos.read(request.params.id)));
+    .type('image/jpeg').send(await casefile.photos.read(request.params.id)));
 
   app.delete<{ Params: { id: string } }>('/api/photos/:id', {
     schema: { summary: 'Delete a photo (who took it, or an admin)', tags, security: bearer, params: photoParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } },
-  }, async (request, reply) => { casefile.photos.remove(request.params.id, { name: personName(request.caller), role: request.caller!.role }); return reply.code(204).send(); });
+  }, async (request, reply) => { await casefile.photos.remove(request.params.id, { name: personName(request.caller), role: request.caller!.role }); return reply.code(204).send(); });
 }
 
 function bodyOf(body: unknown): Buffer {

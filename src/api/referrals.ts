@@ -29,13 +29,13 @@ export async function referralRoutes(app: FastifyInstance, casefile: Casefile): 
       },
       response: { 201: referralSchema, ...errors(400, 401, 404, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(casefile.referrals.refer(request.params.id, request.body, personName(request.caller))));
+  }, async (request, reply) => reply.code(201).send(await casefile.referrals.refer(request.params.id, request.body, personName(request.caller))));
 
   app.get<{ Params: { id: string } }>('/api/problems/:id/referrals', {
     schema: { summary: "A problem's referrals", tags, security: bearer, params: problemParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: referralSchema } } }, ...errors(400, 401, 404) } },
   }, async (request) => {
     await casefile.visits.getProblem(request.params.id);
-    return { items: casefile.referrals.of(request.params.id) };
+    return { items: await casefile.referrals.of(request.params.id) };
   });
 
   app.patch<{ Params: { id: number }; Body: ReferralPatch }>('/api/referrals/:id', {
@@ -48,5 +48,5 @@ export async function referralRoutes(app: FastifyInstance, casefile: Casefile): 
       },
       response: { 200: referralSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => casefile.referrals.update(request.params.id, request.body, personName(request.caller)));
+  }, async (request) => await casefile.referrals.update(request.params.id, request.body, personName(request.caller)));
 }

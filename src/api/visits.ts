@@ -183,7 +183,7 @@ export async function visitRoutes(app: FastifyInstance, casefile: Casefile, opts
       params: { type: 'object', properties: { id: problemId }, required: ['id'] },
       response: { 200: problemSchema, ...errors(400, 401, 404) },
     },
-  }, async (request) => ({ ...(await casefile.visits.getProblem(request.params.id)), referrals: casefile.referrals.of(request.params.id) }));
+  }, async (request) => ({ ...(await casefile.visits.getProblem(request.params.id)), referrals: await casefile.referrals.of(request.params.id) }));
 
   app.patch<{ Params: { id: string }; Body: ProblemPatch }>('/api/problems/:id', {
     schema: {

@@ -36,7 +36,7 @@ export interface CasefileDeps {
 
 export function createCasefile(deps: CasefileDeps) {
   const repo = casefileRepository(deps.db);
-  const activity = activityRepository(deps.db);
+  const activity = activityRepository(deps.store.events);
   const reports = reportRepository(deps.db);
   const site = {
     timeZone: deps.site.timezone, holidays: new Set(deps.site.holidays), workdays: new Set(deps.site.workdays ?? []),
@@ -54,8 +54,8 @@ export function createCasefile(deps: CasefileDeps) {
     knockDay,
     visits,
     profiles,
-    referrals: referralService({ db: deps.db, repo, timeline: deps.timeline, timeZone: site.timeZone, now: deps.now }),
-    photos: photoService({ db: deps.db, repo, dir: deps.photoDir, now: deps.now }),
+    referrals: referralService({ store: deps.store, timeZone: site.timeZone, now: deps.now }),
+    photos: photoService({ store: deps.store, dir: deps.photoDir, now: deps.now }),
     reminders: reminderService({ db: deps.db, residents: deps.residents, repo, profiles, timeZone: site.timeZone, knockDay }),
     rounds: roundService({ db: deps.db, residents: deps.residents, repo, visits, timeZone: site.timeZone, knockDay, now: deps.now }),
     warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
@@ -79,7 +79,6 @@ export type Casefile = ReturnType<typeof createCasefile>;
 export { CasefileError } from './errors.ts';
 export { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
 export { DEFAULT_VISIT_CYCLE_MS, DEVICE_SILENCE_MS, LOW_ACTIVITY_RATIO, MIN_USUAL_WEEKLY } from './planning.ts';
-export { ACTIVITY_SQL } from './activity.ts';
 export type { VisitInput, ProblemInput, ProblemPatch, ProblemView } from './visits.ts';
 export type { ProblemCategory, ProblemStatus, Observations } from './repository.ts';
 export type { ResidentFields } from './validate.ts';

@@ -6,8 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, chmodSync 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type SharpModule from 'sharp';
-import type { Db } from '../store/index.ts';
-import type { CasefileRepository } from './repository.ts';
+import type { PhotoRow, Store } from '../store/index.ts';
 import { conflict, forbidden, invalid, notFound, tooLarge } from './errors.ts';
 
 /** the largest upload taken, before it is sized down */
@@ -18,8 +17,6 @@ export const MAX_EDGE_PX = 1600;
 export const MAX_PHOTOS_PER_ITEM = 12;
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'] as const;
 
-interface PhotoRow { id: string; residentId: string; visitId: number | null; problemId: string | null; width: number; height: number; bytes: number; createdAt: number; createdBy: string }
-const cols = `id, resident_id AS residentId, visit_id AS visitId, problem_id AS problemId, width, height, bytes, created_at AS createdAt, created_by AS createdBy`;
 const ID_RE = /^[a-f0-9]{32}$/;
 
 // libvips is loaded with the first photo, not at start: a restart after a crash must be quick
@@ -30,27 +27,21 @@ export function photoView(p: PhotoRow) {
   return { ...p, createdAt: new Date(p.createdAt).toISOString(), url: `/api/photos/${p.id}` };
 }
 
-export function photoService(deps: { db: Db; repo: CasefileRepository; dir: string; now(): number }) {
-  const { db, repo, dir } = deps;
+export function photoService(deps: { store: Store; dir: string; now(): number }) {
+  const { store, dir } = deps;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const s = {
-    insert: db.prepare(`INSERT INTO photos (id, resident_id, visit_id, problem_id, width, height, bytes, created_at, created_by)
-      VALUES (@id, @residentId, @visitId, @problemId, @width, @height, @bytes, @createdAt, @createdBy)`),
-    get: db.prepare(`SELECT ${cols} FROM photos WHERE id = ?`),
-    ofVisit: db.prepare(`SELECT ${cols} FROM photos WHERE visit_id = ? ORDER BY created_at, id`),
-    ofProblem: db.prepare(`SELECT ${cols} FROM photos WHERE problem_id = ? ORDER BY created_at, id`),
-    delete: db.prepare(`DELETE FROM photos WHERE id = ?`),
-    ids: db.prepare(`SELECT id FROM photos`),
-  };
   const file = (id: string) => join(dir, `${id}.jpg`);
 
-  // files whose row went (a resident, visit or problem deleted) go too
-  const known = new Set((s.ids.all() as Array<{ id: string }>).map((r) => r.id));
-  for (const name of readdirSync(dir)) {
-    const id = name.replace(/\.jpg$/, '');
-    if (name.endsWith('.jpg') && !known.has(id)) rmSync(join(dir, name), { force: true });
-  }
+  // files whose row went (a resident, visit or problem deleted) go too; an upload waits for the
+  // sweep, so a new photo's file is never taken for one whose row went
+  const swept = (async () => {
+    const known = new Set(await store.photos.ids());
+    for (const name of readdirSync(dir)) {
+      const id = name.replace(/\.jpg$/, '');
+      if (name.endsWith('.jpg') && !known.has(id)) rmSync(join(dir, name), { force: true });
+    }
+  })().catch(() => undefined); // an unreadable store: files stay until the next start's sweep
 
   async function shrink(body: Buffer) {
     if (body.length > MAX_PHOTO_BYTES) throw tooLarge(`a photo may be at most ${MAX_PHOTO_BYTES / 1024 / 1024} MB`, 'photo_too_large', { maxMb: MAX_PHOTO_BYTES / 1024 / 1024 });
@@ -72,54 +63,56 @@ export function photoService(deps: { db: Db; repo: CasefileRepository; dir: stri
   async function add(target: { residentId: string; visitId: number | null; problemId: string | null }, existing: number, body: Buffer, actor: string) {
     if (existing >= MAX_PHOTOS_PER_ITEM) throw conflict(`at most ${MAX_PHOTOS_PER_ITEM} photos each`, 'photo_limit', { max: MAX_PHOTOS_PER_ITEM });
     const { data, width, height } = await shrink(body);
+    await swept;
     const id = randomBytes(16).toString('hex');
     writeFileSync(file(id), data, { mode: 0o600 });
     const now = deps.now();
     try {
-      db.transaction(() => {
-        s.insert.run({ id, ...target, width, height, bytes: data.length, createdAt: now, createdBy: actor });
-        repo.audit(now, actor, 'photo.add', id, { residentId: target.residentId, visitId: target.visitId, problemId: target.problemId });
-      })();
+      const row = await store.tx(async (tx) => {
+        await tx.photos.insert({ id, ...target, width, height, bytes: data.length, createdAt: now, createdBy: actor });
+        await tx.audit.add(now, actor, 'photo.add', id, { residentId: target.residentId, visitId: target.visitId, problemId: target.problemId });
+        return (await tx.photos.get(id))!;
+      });
+      return photoView(row);
     } catch (err) {
       rmSync(file(id), { force: true });
       throw err;
     }
-    return photoView(s.get.get(id) as PhotoRow);
   }
 
   return {
     async addToVisit(visitId: number, body: Buffer, actor: string) {
-      const v = repo.getVisit(visitId);
+      const v = await store.visits.getVisit(visitId);
       if (!v) throw notFound(`no visit ${visitId}`, 'visit_not_found', { id: visitId });
-      return add({ residentId: v.residentId, visitId, problemId: null }, s.ofVisit.all(visitId).length, body, actor);
+      return add({ residentId: v.residentId, visitId, problemId: null }, (await store.photos.ofVisit(visitId)).length, body, actor);
     },
     async addToProblem(problemId: string, body: Buffer, actor: string) {
-      const p = repo.getProblem(problemId);
+      const p = await store.visits.getProblem(problemId);
       if (!p) throw notFound(`no problem ${problemId}`, 'problem_not_found', { id: problemId });
-      return add({ residentId: p.residentId, visitId: null, problemId }, s.ofProblem.all(problemId).length, body, actor);
+      return add({ residentId: p.residentId, visitId: null, problemId }, (await store.photos.ofProblem(problemId)).length, body, actor);
     },
-    ofVisit(visitId: number) {
-      if (!repo.getVisit(visitId)) throw notFound(`no visit ${visitId}`, 'visit_not_found', { id: visitId });
-      return (s.ofVisit.all(visitId) as PhotoRow[]).map(photoView);
+    async ofVisit(visitId: number) {
+      if (!(await store.visits.getVisit(visitId))) throw notFound(`no visit ${visitId}`, 'visit_not_found', { id: visitId });
+      return (await store.photos.ofVisit(visitId)).map(photoView);
     },
-    ofProblem(problemId: string) {
-      if (!repo.getProblem(problemId)) throw notFound(`no problem ${problemId}`, 'problem_not_found', { id: problemId });
-      return (s.ofProblem.all(problemId) as PhotoRow[]).map(photoView);
+    async ofProblem(problemId: string) {
+      if (!(await store.visits.getProblem(problemId))) throw notFound(`no problem ${problemId}`, 'problem_not_found', { id: problemId });
+      return (await store.photos.ofProblem(problemId)).map(photoView);
     },
     /** the JPEG bytes */
-    read(id: string): Buffer {
-      if (!ID_RE.test(id) || !s.get.get(id)) throw notFound(`no photo ${id}`, 'photo_not_found');
+    async read(id: string): Promise<Buffer> {
+      if (!ID_RE.test(id) || !(await store.photos.get(id))) throw notFound(`no photo ${id}`, 'photo_not_found');
       return readFileSync(file(id));
     },
     /** the uploader or an admin */
-    remove(id: string, caller: { name: string; role: string }) {
-      const p = ID_RE.test(id) ? (s.get.get(id) as PhotoRow | undefined) : undefined;
+    async remove(id: string, caller: { name: string; role: string }): Promise<void> {
+      const p = ID_RE.test(id) ? await store.photos.get(id) : undefined;
       if (!p) throw notFound(`no photo ${id}`, 'photo_not_found');
       if (caller.role !== 'admin' && caller.name !== p.createdBy) throw forbidden('only who took a photo, or an admin, may delete it', 'photo_not_yours', { by: p.createdBy });
-      db.transaction(() => {
-        s.delete.run(id);
-        repo.audit(deps.now(), caller.name, 'photo.delete', id, { residentId: p.residentId });
-      })();
+      await store.tx(async (tx) => {
+        await tx.photos.delete(id);
+        await tx.audit.add(deps.now(), caller.name, 'photo.delete', id, { residentId: p.residentId });
+      });
       rmSync(file(id), { force: true });
     },
   };

@@ -43,7 +43,7 @@ export interface PlanningDeps {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function dueVisits(deps: PlanningDeps, now: number, filter: { area?: string } = {}) {
+export async function dueVisits(deps: PlanningDeps, now: number, filter: { area?: string } = {}) {
   const lastVisits = deps.repo.lastVisits(now);
   const overdue = deps.repo.overdueProblems(now);
   const items = [];
@@ -76,8 +76,8 @@ export function dueVisits(deps: PlanningDeps, now: number, filter: { area?: stri
       });
     }
 
-    const lastWeek = deps.activity.count(r.id, now - 7 * DAY_MS, now);
-    const usualWeekly = deps.activity.count(r.id, now - 35 * DAY_MS, now - 7 * DAY_MS) / 4;
+    const lastWeek = await deps.activity.count(r.id, now - 7 * DAY_MS, now);
+    const usualWeekly = (await deps.activity.count(r.id, now - 35 * DAY_MS, now - 7 * DAY_MS)) / 4;
     if (usualWeekly >= MIN_USUAL_WEEKLY && lastWeek < usualWeekly * LOW_ACTIVITY_RATIO) {
       reasons.push({ code: 'low_activity', score: 60, lastWeek, usualWeekly: Math.round(usualWeekly * 10) / 10 });
     }

@@ -7,8 +7,11 @@
 //   where it started
 import type { Db, ResidentRepository } from '../store/index.ts';
 import type { CasefileRepository } from './repository.ts';
-import { ACTIVITY_SQL } from './activity.ts';
+import { activitySql } from '../store/sqlite/tables.ts';
 import { DEFAULT_VISIT_CYCLE_MS, MIN_USUAL_WEEKLY } from './planning.ts';
+
+/** activity as the rules core counts it (a door only when its state changes): the store's one definition */
+const ACTIVITY_SQL = activitySql('events');
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;

@@ -53,6 +53,8 @@ export interface ResidentsPort {
   listDevices(): Promise<DeviceRow[]>;
   devicesOf(residentId: string): Promise<DeviceRow[]>;
   getDevice(id: string): Promise<DeviceRow | undefined>;
+  /** a device's stored secret hash re-hashed (stronger parameters) only while it is still `previous`; false when it was not */
+  upgradeSecretHash(id: string, previous: string, next: string): Promise<boolean>;
 }
 
 // ---- device events -------------------------------------------------------------------------
@@ -298,6 +300,8 @@ export interface VisitsPort {
   problemsOfVisits(visitIds: number[]): Promise<ProblemRow[]>;
   problemsOf(residentId: string): Promise<ProblemRow[]>;
   /** `resolution` not given: none (null) */
+  /** a pending problem is in progress (a referral started it); false when it was not pending */
+  startProblem(id: string): Promise<boolean>;
   updateProblem(p: Pick<ProblemRow, 'id' | 'status' | 'solvedAt' | 'followUpVisitId' | 'satisfaction' | 'responsible'> & { resolution?: string | null }): Promise<void>;
   /** open problems past their deadline at `now`, by resident, oldest deadline first */
   overdueProblems(now: number): Promise<Map<string, Array<{ id: string; urgency: Urgency; deadline: number }>>>;
@@ -392,6 +396,41 @@ export interface SitePort {
   overdue(cut: number): Promise<Overdue>;
 }
 
+// ---- referrals of problems to departments --------------------------------------------------
+
+export interface ReferralRow {
+  id: number; problemId: string; department: string; note: string; referredAt: number; referredBy: string;
+  takenBy: string | null; takenAt: number | null; answer: string | null; answeredAt: number | null;
+}
+
+export interface ReferralsPort {
+  /** its new id */
+  insert(r: Pick<ReferralRow, 'problemId' | 'department' | 'note' | 'referredAt' | 'referredBy'>): Promise<number>;
+  get(id: number): Promise<ReferralRow | undefined>;
+  /** a problem's referrals, oldest first */
+  of(problemId: string): Promise<ReferralRow[]>;
+  /** who at the department took it and when, its answer and when; false when there is no such referral */
+  update(r: Pick<ReferralRow, 'id' | 'takenBy' | 'takenAt' | 'answer' | 'answeredAt'>): Promise<boolean>;
+}
+
+// ---- photos of visits and problems (the row; the file lives beside the database) ----------
+
+export interface PhotoRow {
+  id: string; residentId: string; visitId: number | null; problemId: string | null;
+  width: number; height: number; bytes: number; createdAt: number; createdBy: string;
+}
+
+export interface PhotosPort {
+  insert(p: PhotoRow): Promise<void>;
+  get(id: string): Promise<PhotoRow | undefined>;
+  /** oldest first */
+  ofVisit(visitId: number): Promise<PhotoRow[]>;
+  ofProblem(problemId: string): Promise<PhotoRow[]>;
+  delete(id: string): Promise<boolean>;
+  /** every photo's id (the start-up sweep of files whose row went) */
+  ids(): Promise<string[]>;
+}
+
 // ---- inbound messages ----------------------------------------------------------------------
 
 export interface InboundPort {
@@ -419,6 +458,8 @@ export interface Ports {
   users: UsersPort;
   idempotency: IdempotencyPort;
   absences: AbsencesPort;
+  referrals: ReferralsPort;
+  photos: PhotosPort;
 }
 
 export type Tx = Ports;

@@ -156,6 +156,17 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.residents.deleteDevice('zhang-new')).toBe(false);
       });
 
+      it("a device's secret hash is upgraded only while it is still the one the check saw", async () => {
+        await seed();
+        await store.residents.upsertDevice({ id: 'zhang-new', residentId: 'r-zhang', kind: 'smoke', entrance: false, secretHash: 'old$1', zigbee2mqtt: null, rflink: null, jsonl: null, supervisionMs: null });
+        expect(await store.residents.upgradeSecretHash('zhang-new', 'old$1', 'new$1')).toBe(true);
+        expect((await store.residents.getDevice('zhang-new'))!.secretHash).toBe('new$1');
+        // a second upgrade from the same old hash (another connection raced it, or the API set a new secret) changes nothing
+        expect(await store.residents.upgradeSecretHash('zhang-new', 'old$1', 'new$2')).toBe(false);
+        expect((await store.residents.getDevice('zhang-new'))!.secretHash).toBe('new$1');
+        expect(await store.residents.upgradeSecretHash('nobody', 'old$1', 'new$1')).toBe(false);
+      });
+
       it('deleting a resident takes contacts, devices, visits and their problems; alerts and events stay as history', async () => {
         await seed();
         const visitId = await store.visits.insertVisit({ residentId: 'r-zhang', visitor: 'Li', at: T0, endedAt: null, purpose: 'routine', notes: '', observations: {}, recordedBy: 'li', createdAt: T0 });
@@ -712,6 +723,57 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         const other = await peer();
         const seqs = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).tx((tx) => tx.visits.nextProblemSeq(2026))));
         expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 3));
+      });
+
+      it("referrals of a problem: in order, taken and answered; a referral starts a pending problem, never a solved one", async () => {
+        await seed();
+        const visitId = await store.visits.insertVisit(visit(T0));
+        await store.visits.insertProblem({ id: 'WT2026009', visitId, residentId: 'r-zhang', description: '低保复核', category: 'livelihood', urgency: 'normal', responsible: 'Li', deadline: T0 + 86_400_000, openedAt: T0 });
+        const first = await store.tx(async (tx) => {
+          const id = await tx.referrals.insert({ problemId: 'WT2026009', department: 'civil_affairs', note: '请复核', referredAt: T0 + 10, referredBy: 'li' });
+          expect(await tx.visits.startProblem('WT2026009')).toBe(true);
+          return id;
+        });
+        const second = await store.referrals.insert({ problemId: 'WT2026009', department: 'health', note: '', referredAt: T0 + 5, referredBy: 'li' });
+        expect(await store.visits.startProblem('WT2026009')).toBe(false);
+        expect((await store.visits.getProblem('WT2026009'))!.status).toBe('in_progress');
+        expect(await store.referrals.get(first)).toEqual({
+          id: first, problemId: 'WT2026009', department: 'civil_affairs', note: '请复核', referredAt: T0 + 10, referredBy: 'li',
+          takenBy: null, takenAt: null, answer: null, answeredAt: null,
+        });
+        expect((await store.referrals.of('WT2026009')).map((r) => r.id)).toEqual([second, first]);
+        expect(await store.referrals.update({ id: first, takenBy: '王科长', takenAt: T0 + 20, answer: '已复核', answeredAt: T0 + 30 })).toBe(true);
+        expect(await store.referrals.get(first)).toMatchObject({ takenBy: '王科长', takenAt: T0 + 20, answer: '已复核', answeredAt: T0 + 30 });
+        expect(await store.referrals.update({ id: 999_999, takenBy: 'x', takenAt: 1, answer: null, answeredAt: null })).toBe(false);
+        expect(await store.referrals.get(999_999)).toBeUndefined();
+        expect(await store.referrals.of('WT-none')).toEqual([]);
+        await store.visits.updateProblem({ id: 'WT2026009', status: 'solved', solvedAt: T0 + 40, followUpVisitId: null, satisfaction: null, responsible: 'Li' });
+        expect(await store.visits.startProblem('WT2026009')).toBe(false);
+        expect((await store.visits.getProblem('WT2026009'))!.status).toBe('solved');
+      });
+
+      it("photos' rows: of a visit or a problem, oldest first; deleted once; gone with their visit", async () => {
+        await seed();
+        const visitId = await store.visits.insertVisit(visit(T0));
+        await store.visits.insertProblem({ id: 'WT2026010', visitId, residentId: 'r-zhang', description: '墙面渗水', category: 'livelihood', urgency: 'normal', responsible: 'Li', deadline: T0 + 86_400_000, openedAt: T0 });
+        const photo = (id: string, at: number, target: { visitId: number | null; problemId: string | null }) => ({
+          id, residentId: 'r-zhang', ...target, width: 1600, height: 1200, bytes: 123_456, createdAt: at, createdBy: 'li',
+        });
+        await store.tx(async (tx) => {
+          await tx.photos.insert(photo('b'.repeat(32), T0 + 2, { visitId, problemId: null }));
+          await tx.photos.insert(photo('a'.repeat(32), T0 + 2, { visitId, problemId: null }));
+        });
+        await store.photos.insert(photo('c'.repeat(32), T0 + 1, { visitId, problemId: null }));
+        await store.photos.insert(photo('d'.repeat(32), T0, { visitId: null, problemId: 'WT2026010' }));
+        expect((await store.photos.ofVisit(visitId)).map((p) => p.id[0])).toEqual(['c', 'a', 'b']);
+        expect(await store.photos.ofProblem('WT2026010')).toEqual([photo('d'.repeat(32), T0, { visitId: null, problemId: 'WT2026010' })]);
+        expect(await store.photos.get('a'.repeat(32))).toEqual(photo('a'.repeat(32), T0 + 2, { visitId, problemId: null }));
+        expect(await store.photos.get('e'.repeat(32))).toBeUndefined();
+        expect([...await store.photos.ids()].sort()).toEqual(['a', 'b', 'c', 'd'].map((c) => c.repeat(32)));
+        expect(await store.photos.delete('c'.repeat(32))).toBe(true);
+        expect(await store.photos.delete('c'.repeat(32))).toBe(false);
+        expect(await store.residents.deleteResident('r-zhang')).toBe(true);
+        expect(await store.photos.ids()).toEqual([]);
       });
 
       it('records visits with their problems; pages newest first; follows problems to solved', async () => {

@@ -6,7 +6,7 @@ import { eventFromRow } from '../events.ts';
 import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
   AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
-  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow,
+  ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow, ReferralsPort, ReferralRow, PhotosPort, PhotoRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
@@ -99,6 +99,8 @@ export function residentsTable(sql: Sql): ResidentsPort {
     listDevices: async () => (await sql.rows(`SELECT ${deviceCols} FROM devices ORDER BY id`)).map(deviceFromRow),
     devicesOf: async (residentId) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE resident_id = $1 ORDER BY id`, [residentId])).map(deviceFromRow),
     getDevice: async (id) => (await sql.rows(`SELECT ${deviceCols} FROM devices WHERE id = $1`, [id], 'devices.get')).map(deviceFromRow)[0],
+    upgradeSecretHash: async (id, previous, next) =>
+      (await sql.count(`UPDATE devices SET secret_hash = $1 WHERE id = $2 AND secret_hash = $3`, [next, id, previous])) === 1,
   };
 }
 
@@ -305,6 +307,7 @@ const visitFromRow = (row: any): VisitRow => ({ ...row, observations: JSON.parse
 export function visitsTable(sql: Sql): VisitsPort {
   const count = async (text: string, params: unknown[]) => (await sql.rows<{ n: number }>(text, params))[0].n;
   return {
+    startProblem: async (id) => (await sql.count(`UPDATE problems SET status = 'in_progress' WHERE id = $1 AND status = 'pending'`, [id])) === 1,
     nextProblemSeq: async (year) => (await sql.rows<{ seq: number }>(`INSERT INTO problem_seq (year, seq) VALUES ($1, 1)
       ON CONFLICT (year) DO UPDATE SET seq = problem_seq.seq + 1 RETURNING seq`, [year]))[0].seq,
     insertVisit: async (v) => (await sql.rows<{ id: number }>(`INSERT INTO visits (resident_id, visitor, at, ended_at, purpose, notes, observations, recorded_by, created_at, satisfaction)
@@ -364,6 +367,7 @@ export function tables(sql: Sql): Ports {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
+    referrals: referralsTable(sql), photos: photosTable(sql),
   };
 }
 
@@ -450,6 +454,37 @@ export function idempotencyTable(sql: Sql): IdempotencyPort {
 
 const absenceCols = `id, resident_id AS "residentId", starts_at AS "startsAt", ends_at AS "endsAt", note, set_by AS "setBy", via,
   created_at AS "createdAt", cancelled_at AS "cancelledAt", cancelled_by AS "cancelledBy"`;
+
+const referralCols = `id, problem_id AS "problemId", department, note, referred_at AS "referredAt", referred_by AS "referredBy",
+  taken_by AS "takenBy", taken_at AS "takenAt", answer, answered_at AS "answeredAt"`;
+
+export function referralsTable(sql: Sql): ReferralsPort {
+  return {
+    insert: async (r) => (await sql.rows<{ id: number }>(`INSERT INTO referrals (problem_id, department, note, referred_at, referred_by)
+      VALUES ($1, $2, $3, $4, $5) RETURNING id`, [r.problemId, r.department, r.note, r.referredAt, r.referredBy]))[0].id,
+    get: async (id) => (await sql.rows<ReferralRow>(`SELECT ${referralCols} FROM referrals WHERE id = $1`, [id]))[0],
+    of: (problemId) => sql.rows<ReferralRow>(`SELECT ${referralCols} FROM referrals WHERE problem_id = $1 ORDER BY referred_at, id`, [problemId]),
+    update: async (r) => (await sql.count(`UPDATE referrals SET taken_by = $1, taken_at = $2, answer = $3, answered_at = $4 WHERE id = $5`,
+      [r.takenBy, r.takenAt, r.answer, r.answeredAt, r.id])) === 1,
+  };
+}
+
+const photoCols = `id, resident_id AS "residentId", visit_id AS "visitId", problem_id AS "problemId", width, height, bytes,
+  created_at AS "createdAt", created_by AS "createdBy"`;
+
+export function photosTable(sql: Sql): PhotosPort {
+  return {
+    insert: async (p) => {
+      await sql.rows(`INSERT INTO photos (id, resident_id, visit_id, problem_id, width, height, bytes, created_at, created_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [p.id, p.residentId, p.visitId, p.problemId, p.width, p.height, p.bytes, p.createdAt, p.createdBy]);
+    },
+    get: async (id) => (await sql.rows<PhotoRow>(`SELECT ${photoCols} FROM photos WHERE id = $1`, [id]))[0],
+    ofVisit: (visitId) => sql.rows<PhotoRow>(`SELECT ${photoCols} FROM photos WHERE visit_id = $1 ORDER BY created_at, id`, [visitId]),
+    ofProblem: (problemId) => sql.rows<PhotoRow>(`SELECT ${photoCols} FROM photos WHERE problem_id = $1 ORDER BY created_at, id`, [problemId]),
+    delete: async (id) => (await sql.count(`DELETE FROM photos WHERE id = $1`, [id])) === 1,
+    ids: async () => (await sql.rows<{ id: string }>(`SELECT id FROM photos`)).map((r) => r.id),
+  };
+}
 
 export function absencesTable(sql: Sql): AbsencesPort {
   return {

@@ -9,7 +9,7 @@ import { StoreConflict, type Ingest, type Ports, type Store, type Tx, type TxOpt
 import { Gate } from './gate.ts';
 import {
   alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable,
-  usersTable, idempotencyTable, absencesTable, type Sync,
+  usersTable, idempotencyTable, absencesTable, referralsTable, photosTable, type Sync,
 } from './tables.ts';
 
 export interface SqliteStore extends Store {
@@ -74,6 +74,8 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     users: usersTable(db),
     idempotency: idempotencyTable(db),
     absences: absencesTable(db),
+    referrals: referralsTable(db),
+    photos: photosTable(db),
   };
   // outside a unit of work each call waits for the gate; inside, the unit holds it already
   const outside = asyncPorts(sync, (fn) => gate.run(fn));

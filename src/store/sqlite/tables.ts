@@ -14,7 +14,7 @@ import { byResident, type OverdueProblem } from '../grouping.ts';
 import type { EventRepository } from '../events.ts';
 import type {
   AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
-  VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort,
+  VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort, ReferralsPort, ReferralRow, PhotosPort, PhotoRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 
@@ -58,6 +58,7 @@ export function residentsTable(db: Db): Sync<ResidentsPort> {
     updateContact: db.prepare(`UPDATE contacts SET name = @name, phone = @phone, role = @role, on_call = @onCall, locale = @locale WHERE id = @id`),
     deleteContact: db.prepare(`DELETE FROM contacts WHERE id = ?`),
     deleteDevice: db.prepare(`DELETE FROM devices WHERE id = ?`),
+    upgradeSecretHash: db.prepare(`UPDATE devices SET secret_hash = ? WHERE id = ? AND secret_hash = ?`),
     contactsOf: db.prepare(`SELECT ${contactCols} FROM contacts WHERE resident_id = ? ORDER BY position, id`),
   };
   return {
@@ -80,6 +81,7 @@ export function residentsTable(db: Db): Sync<ResidentsPort> {
     listDevices: base.listDevices,
     devicesOf: base.devicesOf,
     getDevice: base.getDevice,
+    upgradeSecretHash: (id, previous, next) => s.upgradeSecretHash.run(next, id, previous).changes === 1,
   };
 }
 
@@ -222,6 +224,7 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
     problemsOfVisits: db.prepare(`SELECT ${problemCols} FROM problems WHERE visit_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     problemsOf: db.prepare(`SELECT ${problemCols} FROM problems WHERE resident_id = ? ORDER BY opened_at DESC, id DESC`),
     getProblem: db.prepare(`SELECT ${problemCols} FROM problems WHERE id = ?`),
+    startProblem: db.prepare(`UPDATE problems SET status = 'in_progress' WHERE id = ? AND status = 'pending'`),
     updateProblem: db.prepare(`UPDATE problems SET status = @status, solved_at = @solvedAt, follow_up_visit_id = @followUpVisitId,
       satisfaction = @satisfaction, responsible = @responsible, resolution = @resolution WHERE id = @id`),
     overdueProblems: db.prepare(`SELECT id, resident_id AS residentId, urgency, deadline FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline, id`),
@@ -236,6 +239,7 @@ export function visitsTable(db: Db): Sync<VisitsPort> {
   };
   return {
     nextProblemSeq: (year) => (s.nextSeq.get(year) as { seq: number }).seq,
+    startProblem: (id) => s.startProblem.run(id).changes === 1,
     insertVisit: (v) => Number(s.insertVisit.run({ satisfaction: null, ...v, observations: JSON.stringify(v.observations) }).lastInsertRowid),
     getVisit: (id) => {
       const row = s.getVisit.get(id);
@@ -325,6 +329,46 @@ export function idempotencyTable(db: Db): Sync<IdempotencyPort> {
     remembered: (actor, key, route) => remembered.get(actor, key, route) as { status: number; body: string } | undefined,
     remember: (actor, key, route, status, body, now) => { remember.run(actor, key, route, status, body, now); },
     forgetBefore: (at) => { forget.run(at); },
+  };
+}
+
+const referralCols = `id, problem_id AS problemId, department, note, referred_at AS referredAt, referred_by AS referredBy,
+  taken_by AS takenBy, taken_at AS takenAt, answer, answered_at AS answeredAt`;
+
+export function referralsTable(db: Db): Sync<ReferralsPort> {
+  const s = {
+    insert: db.prepare(`INSERT INTO referrals (problem_id, department, note, referred_at, referred_by) VALUES (?, ?, ?, ?, ?)`),
+    get: db.prepare(`SELECT ${referralCols} FROM referrals WHERE id = ?`),
+    of: db.prepare(`SELECT ${referralCols} FROM referrals WHERE problem_id = ? ORDER BY referred_at, id`),
+    update: db.prepare(`UPDATE referrals SET taken_by = @takenBy, taken_at = @takenAt, answer = @answer, answered_at = @answeredAt WHERE id = @id`),
+  };
+  return {
+    insert: (r) => Number(s.insert.run(r.problemId, r.department, r.note, r.referredAt, r.referredBy).lastInsertRowid),
+    get: (id) => s.get.get(id) as ReferralRow | undefined,
+    of: (problemId) => s.of.all(problemId) as ReferralRow[],
+    update: (r) => s.update.run({ id: r.id, takenBy: r.takenBy, takenAt: r.takenAt, answer: r.answer, answeredAt: r.answeredAt }).changes === 1,
+  };
+}
+
+const photoCols = `id, resident_id AS residentId, visit_id AS visitId, problem_id AS problemId, width, height, bytes, created_at AS createdAt, created_by AS createdBy`;
+
+export function photosTable(db: Db): Sync<PhotosPort> {
+  const s = {
+    insert: db.prepare(`INSERT INTO photos (id, resident_id, visit_id, problem_id, width, height, bytes, created_at, created_by)
+      VALUES (@id, @residentId, @visitId, @problemId, @width, @height, @bytes, @createdAt, @createdBy)`),
+    get: db.prepare(`SELECT ${photoCols} FROM photos WHERE id = ?`),
+    ofVisit: db.prepare(`SELECT ${photoCols} FROM photos WHERE visit_id = ? ORDER BY created_at, id`),
+    ofProblem: db.prepare(`SELECT ${photoCols} FROM photos WHERE problem_id = ? ORDER BY created_at, id`),
+    delete: db.prepare(`DELETE FROM photos WHERE id = ?`),
+    ids: db.prepare(`SELECT id FROM photos`).pluck(),
+  };
+  return {
+    insert: (p) => { s.insert.run(p); },
+    get: (id) => s.get.get(id) as PhotoRow | undefined,
+    ofVisit: (visitId) => s.ofVisit.all(visitId) as PhotoRow[],
+    ofProblem: (problemId) => s.ofProblem.all(problemId) as PhotoRow[],
+    delete: (id) => s.delete.run(id).changes === 1,
+    ids: () => s.ids.all() as string[],
   };
 }
 
