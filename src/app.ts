@@ -32,6 +32,8 @@ export interface AppOptions {
   sender?: SmsSender;
   /** the live stream's limits (tests shorten a stream's life) */
   live?: LiveHubOptions;
+  /** routine device reports at the store at once (life-safety ones never wait); 0: no bound, the benchmarks' baseline */
+  routineInFlight?: number;
 }
 
 interface Part { name: string; start(): Promise<void> | void; stop(): Promise<void> | void }
@@ -163,6 +165,7 @@ export class App {
             append: (event, origin) => this.store.ingest.append(event, origin),
             onEvent: (event) => { for (const l of this.eventListeners) l(event); },
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
+            admission: { routineInFlight: this.opts.routineInFlight },
           });
           const configSecrets = this.configSecrets;
           for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));
