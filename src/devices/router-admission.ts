@@ -18,7 +18,13 @@ import type { Metrics } from '../metrics.ts';
 import { isLifeSafety } from '../alerts/runtime.ts';
 
 /** routine reports at the store at once, by default: a group commit and its rules turn stay a few milliseconds */
-export const ROUTINE_IN_FLIGHT = 128;
+export const ROUTINE_IN_FLIGHT = 256;
+/**
+ * a waiting device's reports released together before the next device's turn: a client's whole
+ * read (a device keeping 16 in flight) is answered at once, so it sends its next ones while the
+ * others are committed, rather than every client waiting until all are half answered
+ */
+export const TURN = 32;
 
 type Append = (event: DeviceEvent, origin?: MqttOrigin) => Promise<number>;
 
@@ -49,9 +55,16 @@ export function createAdmission(append: Append, metrics: Metrics, options: Admis
   metrics.gauge('gateway_ingest_devices_waiting', () => waiting.size);
   metrics.describe('gateway_ingest_held_total', 'Routine device reports that waited for their turn at the store');
 
+  // released once a group's answers have all run (they are microtasks of one commit), so the room
+  // a commit made is shared out in turns, not a slot at a time to whoever is first
+  let releasing = false;
+  const releaseNow = () => { releasing = false; release(); };
   const settled = () => {
     inFlight--;
-    if (queued) release();
+    if (queued && !releasing) {
+      releasing = true;
+      queueMicrotask(releaseNow);
+    }
   };
 
   function send(event: DeviceEvent, origin: MqttOrigin | undefined): Promise<number> {
@@ -65,15 +78,15 @@ export function createAdmission(append: Append, metrics: Metrics, options: Admis
     send(w.event, w.origin).then(w.resolve, w.reject);
   }
 
-  /** one report of each waiting device in turn, while there is room */
+  /** up to TURN reports of each waiting device in turn, while there is room */
   function release(): void {
     while (queued && inFlight < limit) {
       const [deviceId, list] = waiting.entries().next().value as [string, Waiting[]];
       waiting.delete(deviceId);
-      const w = list.shift()!;
-      queued--;
+      const n = Math.min(list.length, TURN, limit - inFlight);
+      queued -= n;
+      for (const w of list.splice(0, n)) forward(w);
       if (list.length) waiting.set(deviceId, list);
-      forward(w);
     }
   }
 

@@ -53,11 +53,12 @@ describe('store admission', () => {
 
   it('takes the waiting devices in turn: one flooding device does not make another wait behind all of it', async () => {
     const store = fakeStore();
-    const admission = createAdmission((e) => store.append(e), new Metrics(), { routineInFlight: 10 });
+    const admission = createAdmission((e) => store.append(e), new Metrics(), { routineInFlight: 64 });
     const flood = Array.from({ length: 500 }, () => admission.append(ev('flood', { occupancy: true })));
     const quiet = admission.append(ev('quiet', { contact: false }));
+    expect(store.pending.map((p) => p.event.deviceId)).not.toContain('quiet');
     await store.commit();
-    // the first release after the commit: one of each waiting device, the quiet one among them
+    // the first release after the commit: a turn of each waiting device, the quiet one among them
     expect(store.pending.map((p) => p.event.deviceId)).toContain('quiet');
     await store.commit();
     await quiet;
