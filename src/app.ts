@@ -15,6 +15,7 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { twilioWebhooks } from './api/twilio.ts';
 import { Absences, absenceRoutes } from './api/absences.ts';
 import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
@@ -251,7 +252,7 @@ export class App {
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               (scope) => absenceRoutes(scope, this.absences, this.stores.residents),
-              this.notifier.routes,
+              twilioWebhooks({ config, log: log.child({ module: 'notify' }), metrics: this.metrics, inbound: this.notifier.inbound, ready: () => this.notifier.ready }),
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {
                 users: this.stores.users, audit: this.store.audit, now: () => this.clock.now(), log: log.child({ module: 'users' }),
