@@ -22,6 +22,7 @@ import { stepFields, STEP_FOLLOW_UP, STEP_UNANSWERED, type OutboxRow } from './o
 import { DeliveryWorker, type RetryPolicy } from './delivery.ts';
 import { createSender, type SmsSender } from './senders.ts';
 import { Inbound } from './inbound.ts';
+import type { EventBus } from '../bus.ts';
 
 
 export interface NotifierDeps {
@@ -46,8 +47,12 @@ export interface NotifierDeps {
   retry?: Partial<RetryPolicy>;
   /** an absence keyword ("AWAY 12-20", "BACK") from a contact: the answer to text back, or null when it is none */
   absenceSms?(contacts: ContactRow[], text: string): Promise<string | null>;
-  /** an alert was marked unanswered (called once its transaction has committed) */
-  unanswered?(alertId: number): void;
+  /**
+   * The gateway's bus: from start() to stop() the notifier hears alerts opened, acknowledged and
+   * resolved there, and tells it when an alert went unanswered. Without one (a notifier on its
+   * own), its alertOpened/alertAcknowledged/alertResolved are called directly.
+   */
+  bus?: EventBus;
 }
 
 export class Notifier {
@@ -67,7 +72,7 @@ export class Notifier {
     const flush = () => this.worker?.flush();
     this.escalation = new EscalationRunner({
       config: deps.config, log: this.log, clock: deps.clock, metrics: deps.metrics, store: deps.store,
-      canCall: () => Boolean(this.sender?.call), flush, unanswered: deps.unanswered,
+      canCall: () => Boolean(this.sender?.call), flush, unanswered: (alertId) => deps.bus?.emit('alertUnanswered', alertId),
     }, (due) => this.track(due));
     this.followUps = new FollowUps({ store: deps.store, now: () => deps.clock.now(), flush });
     this.inbound = new Inbound(deps, this.log, {
@@ -116,6 +121,9 @@ export class Notifier {
     });
     this.running = true;
     this.escalation.start();
+    deps.bus?.on('alertOpened', this, (alert) => this.alertOpened(alert));
+    deps.bus?.on('alertAcknowledged', this, (alert, by) => this.alertAcknowledged(alert, by));
+    deps.bus?.on('alertResolved', this, (alert, by) => this.alertResolved(alert, by));
     // an alert acknowledged or resolved while the notifier was down sends no more steps
     for (const row of await this.store.outbox.cancelSettled()) await this.record(row, 'cancelled', {});
     // resume: due escalations first (they queue rows), then every pending row; done before the
@@ -126,6 +134,7 @@ export class Notifier {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.deps.bus?.removeListeners(this);
     this.escalation.stop();
     await this.settled();
     await this.worker?.stop();
