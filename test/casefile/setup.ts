@@ -1,6 +1,6 @@
-// The casefile's HTTP side on a real gateway: startGateway() on a clock the test can set (its
-// timers are real ones, each due when the test clock says it is), the real app's routes asked
-// through inject(), no second server.
+// The casefile's HTTP side on a real gateway: built on a clock the test can set (its timers are
+// real ones, each due when the test clock says it is), the real app's routes asked through
+// inject(), no port opened.
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { systemClock, type Clock } from '../../src/clock.ts';
 import { startGateway, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
@@ -26,9 +26,10 @@ export class SettableClock implements Clock {
   setTimer(at: number, fn: () => void) { return systemClock.setTimer(Date.now() + Math.max(0, at - this.t), fn); }
 }
 
-export async function startWorkspace(extra: Record<string, unknown> = {}, at = Date.parse('2026-03-04T02:00:00Z')): Promise<Workspace> {
+/** the gateway built, its routes through inject(); `listen` also opens its ports (a test that connects devices) */
+export async function startWorkspace(extra: Record<string, unknown> = {}, at = Date.parse('2026-03-04T02:00:00Z'), opts: { listen?: boolean } = {}): Promise<Workspace> {
   const clock = new SettableClock(at);
-  const gw = await startGateway(extra, { clock });
+  const gw = await startGateway(extra, { clock, listen: opts.listen ?? false });
   const devicesChanged: string[] = [];
   gw.app.bus.on('deviceChanged', devicesChanged, (id) => devicesChanged.push(id));
   const http = gw.app.http;
