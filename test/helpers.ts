@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { parseConfig, type Config } from '../src/config/index.ts';
 import { buildApp, type App, type AppOptions } from '../src/app.ts';
+import { FakeTwilio } from './notify/fake-twilio.ts';
 import { createLogger } from '../src/log.ts';
 
 export const CASEWORKER_TOKEN = 'test-caseworker-token';
@@ -86,6 +87,28 @@ export async function startGateway(extra: Record<string, unknown> = {}, opts: Ap
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface TextingGateway extends TestGateway {
+  /** the Twilio-compatible server the gateway's real twilio package sends to */
+  fake: FakeTwilio;
+}
+
+/**
+ * A whole gateway whose texts and calls go through the real twilio package to a FakeTwilio
+ * started for it (`extra` adds to or overrides the test config); stop() ends both.
+ */
+export async function startTextingGateway(
+  account: { accountSid: string; authToken: string; from?: string }, extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string } = {},
+): Promise<TextingGateway> {
+  const fake = await new FakeTwilio().start();
+  try {
+    const gw = await startGateway({ ...fake.gatewayConfig(account), ...extra }, opts);
+    return { ...gw, fake, async stop() { await gw.stop(); await fake.stop(); } };
+  } catch (err) {
+    await fake.stop();
+    throw err;
+  }
 }
 
 /** polls until check() returns a truthy value, or fails after timeoutMs */
