@@ -19,6 +19,13 @@ function time<T>(fn: () => T): { ms: number; value: T } {
   return { ms: performance.now() - t0, value };
 }
 
+/** the same for what answers with a promise: until it has settled */
+async function timeAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
 export async function yearBench(opts: { residents?: number; eventsPerDay?: number } = {}) {
   const residentsN = opts.residents ?? 1000;
   const perDay = opts.eventsPerDay ?? 8;
@@ -73,15 +80,15 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
       pages.push(time(() => timeline.page(id, { limit: 50 })).ms);
     }
     pages.sort((a, b) => a - b);
-    const month = time(() => casefile.report('2026-10-01', '2026-10-31'));
-    const year = time(() => casefile.report('2025-11-28', '2026-11-27'));
-    const due = time(() => casefile.dueVisits());
-    const dueArea = time(() => casefile.dueVisits({ area: 'area-3' }));
-    const seriesMonth = time(() => casefile.reportSeries('2026-10-01', '2026-10-31'));
-    const seriesYear = time(() => casefile.reportSeries('2025-11-28', '2026-11-27'));
+    const month = await timeAsync(() => casefile.report('2026-10-01', '2026-10-31'));
+    const year = await timeAsync(() => casefile.report('2025-11-28', '2026-11-27'));
+    const due = await timeAsync(() => casefile.dueVisits());
+    const dueArea = await timeAsync(() => casefile.dueVisits({ area: 'area-3' }));
+    const seriesMonth = await timeAsync(() => casefile.reportSeries('2026-10-01', '2026-10-31'));
+    const seriesYear = await timeAsync(() => casefile.reportSeries('2025-11-28', '2026-11-27'));
     const reminders = time(() => casefile.reminders.reminders('2026-11-20', '2026-11-27', end));
     const warnings = time(() => casefile.warnings.warnings(end));
-    const warmth = time(() => casefile.warmth({}));
+    const warmth = await timeAsync(() => casefile.warmth({}));
     const events = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     const round = (x: number) => Math.round(x * 100) / 100;
     return {

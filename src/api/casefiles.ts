@@ -65,7 +65,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
       openProblems: await Promise.all(open.map(async (p) => ({ ...p, referrals: await casefile.referrals.of(p.id) }))),
       appointments: casefile.profiles.appointmentsOf(r.id, localDate(now, casefile.site.timeZone)),
       lastVisit: lastVisit && { id: lastVisit.id, at: lastVisit.at, visitor: lastVisit.visitor, purpose: lastVisit.purpose },
-      warmth: casefile.warmth({ residentId: r.id }),
+      warmth: await casefile.warmth({ residentId: r.id }),
     };
   });
 

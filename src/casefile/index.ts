@@ -37,7 +37,7 @@ export interface CasefileDeps {
 export function createCasefile(deps: CasefileDeps) {
   const repo = casefileRepository(deps.db);
   const activity = activityRepository(deps.store.events);
-  const reports = reportRepository(deps.db);
+  const reports = reportRepository(deps.store.casefileReports);
   const site = {
     timeZone: deps.site.timezone, holidays: new Set(deps.site.holidays), workdays: new Set(deps.site.workdays ?? []),
     official: (deps.site.calendar ?? 'cn') === 'cn',
@@ -46,8 +46,8 @@ export function createCasefile(deps: CasefileDeps) {
     store: deps.store, residents: deps.residents, site, now: deps.now, visitRecorded: deps.visitRecorded,
   });
   const profiles = profileService({ db: deps.db, residents: deps.residents, timeline: deps.timeline, repo, now: deps.now });
-  const warmth = warmthRepository(deps.db);
-  const series = reportSeriesRepository(deps.db);
+  const warmth = warmthRepository(deps.store.casefileReports);
+  const series = reportSeriesRepository(deps.store.casefileReports);
   const knockDay = deps.site.knockDay;
   return {
     site,
@@ -68,7 +68,7 @@ export function createCasefile(deps: CasefileDeps) {
     dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.residents, alerts: deps.alerts, repo, activity }, deps.now(), filter),
     report: (from: string, to: string, area?: string) => reports.report(from, to, site.timeZone, deps.now(), area ?? null),
     /** the report per day or week and per area (the reports screen's charts and CSV) */
-    reportSeries(from: string, to: string, area?: string) {
+    async reportSeries(from: string, to: string, area?: string) {
       validSpan(from, to);
       return series.series(from, to, site.timeZone, deps.now(), area ?? null);
     },

@@ -19,11 +19,8 @@ const PHASE_B: Record<string, string> = {
 const STILL_ALLOWED: Record<string, string> = {
   'src/casefile/profile.ts': 'resident_profiles, appointments',
   'src/casefile/reminders.ts': 'reminders (visits, appointments, birthdays)',
-  'src/casefile/report-series.ts': 'the report per day or week (date bucketing)',
-  'src/casefile/reports.ts': 'the period report',
   'src/casefile/repository.ts': 'getVisit/getProblem/lastVisits/overdueProblems/audit for the modules above',
   'src/casefile/rounds.ts': 'rounds, round_doors',
-  'src/casefile/warmth.ts': 'the warmth index',
   'src/casefile/warnings.ts': 'warnings',
 };
 
