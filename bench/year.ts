@@ -86,7 +86,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     const dueArea = await timeAsync(() => casefile.dueVisits({ area: 'area-3' }));
     const seriesMonth = await timeAsync(() => casefile.reportSeries('2026-10-01', '2026-10-31'));
     const seriesYear = await timeAsync(() => casefile.reportSeries('2025-11-28', '2026-11-27'));
-    const reminders = time(() => casefile.reminders.reminders('2026-11-20', '2026-11-27', end));
+    const reminders = await timeAsync(() => casefile.reminders.reminders('2026-11-20', '2026-11-27', end));
     const warnings = time(() => casefile.warnings.warnings(end));
     const warmth = await timeAsync(() => casefile.warmth({}));
     const events = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;

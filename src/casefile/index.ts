@@ -45,7 +45,7 @@ export function createCasefile(deps: CasefileDeps) {
   const visits = visitService({
     store: deps.store, residents: deps.residents, site, now: deps.now, visitRecorded: deps.visitRecorded,
   });
-  const profiles = profileService({ db: deps.db, residents: deps.residents, timeline: deps.timeline, repo, now: deps.now });
+  const profiles = profileService({ store: deps.store, now: deps.now });
   const warmth = warmthRepository(deps.store.casefileReports);
   const series = reportSeriesRepository(deps.store.casefileReports);
   const knockDay = deps.site.knockDay;

@@ -66,7 +66,7 @@ export function reminderService(deps: ReminderDeps) {
   };
 
   return {
-    reminders(from: string, to: string, now: number) {
+    async reminders(from: string, to: string, now: number) {
       validSpan(from, to);
       const tz = deps.timeZone;
       const start = startOfDay(from, tz);
@@ -114,7 +114,7 @@ export function reminderService(deps: ReminderDeps) {
         items.push({ kind: 'festival', residentId: null, due: f.date, date: f.date, sortAt: startOfDay(f.date, tz), festival: f.code, lunarDate: f.lunar, residentIds: everyone });
       }
 
-      for (const a of deps.profiles.appointmentsIn(from, to)) {
+      for (const a of await deps.profiles.appointmentsIn(from, to)) {
         items.push({
           kind: 'follow_up_appointment', residentId: a.residentId, due: a.date, date: a.date, sortAt: startOfDay(a.date, tz),
           appointmentId: a.id, appointmentKind: a.kind, time: a.time, place: a.place, note: a.note,
