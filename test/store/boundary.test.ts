@@ -19,7 +19,6 @@ const PHASE_B: Record<string, string> = {
 const STILL_ALLOWED: Record<string, string> = {
   'src/casefile/reminders.ts': 'reminders (visits, appointments, birthdays)',
   'src/casefile/repository.ts': 'getVisit/getProblem/lastVisits/overdueProblems/audit for the modules above',
-  'src/casefile/rounds.ts': 'rounds, round_doors',
   'src/casefile/warnings.ts': 'warnings',
 };
 
