@@ -56,7 +56,7 @@ export function createCasefile(deps: CasefileDeps) {
     profiles,
     referrals: referralService({ store: deps.store, timeZone: site.timeZone, now: deps.now }),
     photos: photoService({ store: deps.store, dir: deps.photoDir, now: deps.now }),
-    reminders: reminderService({ db: deps.db, residents: deps.residents, repo, profiles, timeZone: site.timeZone, knockDay }),
+    reminders: reminderService({ store: deps.store, profiles, timeZone: site.timeZone, knockDay }),
     rounds: roundService({ store: deps.store, visits, timeZone: site.timeZone, knockDay, now: deps.now }),
     warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
     warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
