@@ -87,7 +87,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     const seriesMonth = await timeAsync(() => casefile.reportSeries('2026-10-01', '2026-10-31'));
     const seriesYear = await timeAsync(() => casefile.reportSeries('2025-11-28', '2026-11-27'));
     const reminders = await timeAsync(() => casefile.reminders.reminders('2026-11-20', '2026-11-27', end));
-    const warnings = time(() => casefile.warnings.warnings(end));
+    const warnings = await timeAsync(() => casefile.warnings.warnings(end));
     const warmth = await timeAsync(() => casefile.warmth({}));
     const events = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     const round = (x: number) => Math.round(x * 100) / 100;

@@ -1,7 +1,6 @@
 // The casefile: visits, problems (WT ids, deadlines), visit planning, reports and provisioning.
 // "One person, one file". Transport-free: src/api/ turns these into routes.
 import type { Db, ResidentRepository, TimelineRepository, AlertRepository, Store } from '../store/index.ts';
-import { casefileRepository } from './repository.ts';
 import { visitService } from './visits.ts';
 import { activityRepository } from './activity.ts';
 import { dueVisits } from './planning.ts';
@@ -35,7 +34,6 @@ export interface CasefileDeps {
 }
 
 export function createCasefile(deps: CasefileDeps) {
-  const repo = casefileRepository(deps.db);
   const activity = activityRepository(deps.store.events);
   const reports = reportRepository(deps.store.casefileReports);
   const site = {
@@ -58,14 +56,14 @@ export function createCasefile(deps: CasefileDeps) {
     photos: photoService({ store: deps.store, dir: deps.photoDir, now: deps.now }),
     reminders: reminderService({ store: deps.store, profiles, timeZone: site.timeZone, knockDay }),
     rounds: roundService({ store: deps.store, visits, timeZone: site.timeZone, knockDay, now: deps.now }),
-    warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
+    warnings: warningService({ store: deps.store }),
     warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
     provisioning: provisioningService({
       store: deps.store, alerts: deps.alerts, bridgeUsernames: new Set(deps.bridgeUsernames),
       siteTimeZone: site.timeZone, configSecret: deps.configSecret, now: deps.now, devicesChanged: deps.devicesChanged, residentsChanged: deps.residentsChanged,
     }),
     activity,
-    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.residents, alerts: deps.alerts, repo, activity }, deps.now(), filter),
+    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.residents, alerts: deps.alerts, visits: deps.store.visits, activity }, deps.now(), filter),
     report: (from: string, to: string, area?: string) => reports.report(from, to, site.timeZone, deps.now(), area ?? null),
     /** the report per day or week and per area (the reports screen's charts and CSV) */
     async reportSeries(from: string, to: string, area?: string) {

@@ -4,7 +4,7 @@
 // past their deadline. Filterable by area: the list a caseworker takes out in the morning.
 import type { AlertRepository, ResidentRepository } from '../store/index.ts';
 import type { ActivityRepository } from './activity.ts';
-import type { CasefileRepository } from './repository.ts';
+import type { VisitsPort } from '../store/index.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -37,15 +37,15 @@ const OTHER_ALERT_SCORE = 50;
 export interface PlanningDeps {
   residents: ResidentRepository;
   alerts: AlertRepository;
-  repo: CasefileRepository;
+  visits: Pick<VisitsPort, 'lastVisits' | 'overdueProblems'>;
   activity: ActivityRepository;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function dueVisits(deps: PlanningDeps, now: number, filter: { area?: string } = {}) {
-  const lastVisits = deps.repo.lastVisits(now);
-  const overdue = deps.repo.overdueProblems(now);
+  const lastVisits = await deps.visits.lastVisits(now);
+  const overdue = await deps.visits.overdueProblems(now);
   const items = [];
   for (const r of deps.residents.listResidents()) {
     if (filter.area && r.area !== filter.area) continue;

@@ -12,6 +12,8 @@ import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import { reportRepository } from '../../src/casefile/reports.ts';
 import { reportSeriesRepository } from '../../src/casefile/report-series.ts';
 import { warmthRepository } from '../../src/casefile/warmth.ts';
+import { warningService } from '../../src/casefile/warnings.ts';
+import type { DeviceEvent } from '../../src/domain/types.ts';
 import { createDatabase, dropDatabase } from '../store/pg.ts';
 
 const TZ = 'Europe/Berlin';
@@ -20,7 +22,7 @@ const NOW = utc('2026-04-10T12:00:00Z');
 
 const config = parseConfig({
   residents: [
-    { id: 'r-a', name: 'A', area: 'north', devices: [{ id: 'a-button', kind: 'button', secret: 'a-secret' }] },
+    { id: 'r-a', name: 'A', area: 'north', devices: [{ id: 'a-button', kind: 'button', secret: 'a-secret' }, { id: 'a-door', kind: 'door', secret: 'a-door-secret' }] },
     { id: 'r-b', name: 'B', area: 'south', devices: [{ id: 'b-button', kind: 'button', secret: 'b-secret' }] },
   ],
 });
@@ -38,6 +40,19 @@ async function fill(store: Store): Promise<void> {
     id: 'WT2026001', visitId: v1, residentId: 'r-a', description: 'x', category: 'health', urgency: 'normal', responsible: 'li',
     deadline: utc('2026-03-29T21:59:59Z'), openedAt: utc('2026-03-28T23:00:00Z'), // 00:00 on the 29th: the day's first instant
   });
+  // four weeks before NOW: A's presses fall 40, 30, 20, 10 a week (a decline), beside 50 hourly
+  // "closed" check-ins of A's door each week, which are no activity (counted, they would flatten
+  // the fall to 90, 80, 70, 60 and hide it)
+  const week = 7 * 86_400_000;
+  const appends: Array<Promise<number>> = [];
+  const at = (w: number, i: number) => NOW - (4 - w) * week + 60_000 + i * 3_600_000;
+  const event = (deviceId: string, kind: 'button' | 'door', t: number, readings: DeviceEvent['readings']): DeviceEvent =>
+    ({ at: t, deviceId, residentId: 'r-a', kind, source: 'mqtt', type: 'state', readings });
+  for (let w = 0; w < 4; w++) {
+    for (let i = 0; i < 50; i++) appends.push(store.ingest.append(event('a-door', 'door', at(w, i), { contact: true })));
+    for (let i = 0; i < 40 - 10 * w; i++) appends.push(store.ingest.append(event('a-button', 'button', at(w, i) + 1000, { action: 'single' })));
+  }
+  await Promise.all(appends);
   await store.alerts.insert({ residentId: 'r-b', kind: 'emergency', conditionKey: 'sos', deviceId: 'b-button', /* 23:59 on the 29th */ openedAt: utc('2026-03-29T21:59:00Z'), detail: {}, escalationDue: null });
 }
 
@@ -65,6 +80,7 @@ beforeAll(async () => {
       days: await series.series('2026-03-27', '2026-03-31', TZ, NOW, null),
       weeks: await series.series('2026-01-01', '2026-04-05', TZ, NOW, null),
       warmth: await warmth.index({}, TZ, NOW),
+      warnings: await warningService({ store }).warnings(NOW),
     });
   }
 });
@@ -98,6 +114,15 @@ describe('reports on both engines across a daylight-saving change', () => {
         ['2026-03-23', 3], ['2026-03-30', 1],
       ]);
       expect(r.warmth, e.name).toEqual({ index: 4, stars: 4, ratings: 2, history: [{ month: '2026-03', index: 4, ratings: 2 }] });
+    }
+  });
+
+  it("warns of A's falling activity (check-ins not counted), the overdue problem and who was not visited for long", () => {
+    for (const e of engines) {
+      const w = (results.get(e.name) as { warnings: { counts: Record<string, number>; items: Array<Record<string, unknown>> } }).warnings;
+      expect(w.counts, e.name).toEqual({ activity_decline: 1, problem_overdue: 1 });
+      expect(w.items.find((i) => i.code === 'activity_decline'), e.name).toMatchObject({ residentId: 'r-a', weekly: [40, 30, 20, 10] });
+      expect(w.items.find((i) => i.code === 'problem_overdue'), e.name).toMatchObject({ residentId: 'r-a', problemId: 'WT2026001' });
     }
   });
 
