@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openSqliteStore, residentRepository, timelineRepository, alertRepository } from '../src/store/index.ts';
+import { openSqliteStore, residentRepository, timelineRepository } from '../src/store/index.ts';
 import { createCasefile } from '../src/casefile/index.ts';
 import { prng } from './prng.ts';
 
@@ -71,7 +71,7 @@ export async function yearBench(opts: { residents?: number; eventsPerDay?: numbe
     db.exec('ANALYZE');
     const timeline = timelineRepository(db);
     const casefile = createCasefile({
-      store, db, residents, timeline, alerts: alertRepository(db), site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'], knockDay: 'wednesday' },
+      store, site: { timezone: 'Asia/Shanghai', holidays: ['2026-10-01', '2026-10-02'], knockDay: 'wednesday' },
       bridgeUsernames: [], configSecret: () => undefined, now: () => end, devicesChanged: () => {}, photoDir: join(dir, 'photos'),
     });
     const pages: number[] = [];

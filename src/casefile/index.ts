@@ -1,6 +1,6 @@
 // The casefile: visits, problems (WT ids, deadlines), visit planning, reports and provisioning.
 // "One person, one file". Transport-free: src/api/ turns these into routes.
-import type { Db, ResidentRepository, TimelineRepository, AlertRepository, Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { visitService } from './visits.ts';
 import { activityRepository } from './activity.ts';
 import { dueVisits } from './planning.ts';
@@ -16,12 +16,8 @@ import { warmthRepository } from './warmth.ts';
 import { reportSeriesRepository } from './report-series.ts';
 
 export interface CasefileDeps {
-  /** the store's ports; `db` serves the casefile tables not yet behind them */
+  /** the store's ports: every casefile table is behind them */
   store: Store;
-  db: Db;
-  residents: ResidentRepository;
-  timeline: TimelineRepository;
-  alerts: AlertRepository;
   site: { timezone: string; holidays: readonly string[]; workdays?: readonly string[]; calendar?: 'cn' | 'weekends'; knockDay?: string };
   bridgeUsernames: readonly string[];
   configSecret(deviceId: string): string | undefined;
@@ -41,7 +37,7 @@ export function createCasefile(deps: CasefileDeps) {
     official: (deps.site.calendar ?? 'cn') === 'cn',
   };
   const visits = visitService({
-    store: deps.store, residents: deps.residents, site, now: deps.now, visitRecorded: deps.visitRecorded,
+    store: deps.store, site, now: deps.now, visitRecorded: deps.visitRecorded,
   });
   const profiles = profileService({ store: deps.store, now: deps.now });
   const warmth = warmthRepository(deps.store.casefileReports);
@@ -59,11 +55,11 @@ export function createCasefile(deps: CasefileDeps) {
     warnings: warningService({ store: deps.store }),
     warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
     provisioning: provisioningService({
-      store: deps.store, alerts: deps.alerts, bridgeUsernames: new Set(deps.bridgeUsernames),
+      store: deps.store, bridgeUsernames: new Set(deps.bridgeUsernames),
       siteTimeZone: site.timeZone, configSecret: deps.configSecret, now: deps.now, devicesChanged: deps.devicesChanged, residentsChanged: deps.residentsChanged,
     }),
     activity,
-    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.residents, alerts: deps.alerts, visits: deps.store.visits, activity }, deps.now(), filter),
+    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.store.residents, alerts: deps.store.alerts, visits: deps.store.visits, activity }, deps.now(), filter),
     report: (from: string, to: string, area?: string) => reports.report(from, to, site.timeZone, deps.now(), area ?? null),
     /** the report per day or week and per area (the reports screen's charts and CSV) */
     async reportSeries(from: string, to: string, area?: string) {
