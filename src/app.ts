@@ -336,9 +336,10 @@ export class App {
     })));
   }
 
-  health(): string | null {
+  /** null when healthy, else why not: the store's own answer, the same call on either engine */
+  async health(): Promise<string | null> {
     if (!this.ready) return 'starting';
-    const storeError = this.store.ingestLastError();
+    const storeError = await this.store.ingest.lastError();
     if (storeError) return `store: ${storeError.message}`;
     return null;
   }
