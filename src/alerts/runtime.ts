@@ -30,7 +30,12 @@ export function isLifeSafety(event: DeviceEvent): boolean {
 /** the longest a judged-but-undecided state waits to be written (its events replay on restart) */
 const SAVE_EVERY_MS = 5000;
 
-interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number }
+/**
+ * A resident's state as this process last judged or read it: a cache of the rule_state row.
+ * `version` is the row's version it was read at or saved as; the deciding unit of work checks it
+ * against the locked row and reloads a copy another process has moved past.
+ */
+interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number; version: number }
 
 export interface RulesRuntimeDeps {
   /** the deciding unit of work */
@@ -154,8 +159,8 @@ export class RulesRuntime {
       const existing = this.homes.get(id);
       if (existing) { existing.cfg = cfg; continue; }
       this.homes.set(id, saved
-        ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId }
-        : { cfg, state: initialState(cfg, clock.now()), lastEventId: newestEvent ?? await events.maxId() });
+        ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId, version: saved.version }
+        : { cfg, state: initialState(cfg, clock.now()), lastEventId: newestEvent ?? await events.maxId(), version: 0 });
     }
     for (const id of [...this.homes.keys()]) if (!seen.has(id)) { this.homes.delete(id); this.scheduler?.schedule(id, null); }
   }
@@ -268,33 +273,46 @@ export class RulesRuntime {
     const now = clock.now();
     if (!items.length && !this.dirty.size) return;
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
-    const before = new Map<string, { state: HomeState; lastEventId: number }>();
-    for (const { residentId } of items) {
-      if (before.has(residentId)) continue;
-      const home = this.homes.get(residentId);
-      if (home) before.set(residentId, { state: home.state, lastEventId: home.lastEventId });
+    const before = new Map<string, { state: HomeState; lastEventId: number; version: number }>();
+    for (const id of new Set([...items.map((i) => i.residentId), ...this.dirty])) {
+      const home = this.homes.get(id);
+      if (home) before.set(id, { state: home.state, lastEventId: home.lastEventId, version: home.version });
     }
     const restore = () => { for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved); };
     // every home this group writes, in id order: two groups (or two processes) lock alike, never crosswise
-    const locked = [...new Set([...before.keys(), ...this.dirty])].filter((id) => this.homes.has(id)).sort();
+    const locked = [...before.keys()].sort();
+    // several processes share the rows: each decision is written (another process judges next
+    // from the row, not from this one's memory)
+    const shared = store.engine !== 'sqlite';
     let touched = new Set<string>();
     let announcements: Array<() => void> = [];
     let saved = false;
     const decide = async (tx: Tx) => {
-      for (const id of locked) await tx.ruleState.lock(id);
+      const rows = new Map<string, Awaited<ReturnType<Tx['ruleState']['lock']>>>();
+      for (const id of locked) rows.set(id, await tx.ruleState.lock(id));
       // judged on the state as it was before this group (again, if the unit of work runs again)
       restore();
+      // memory is a cache of the locked row: a copy another process has saved past is read again
+      // (what this process judged and did not save is then judged by whoever saved, or again below)
+      for (const id of locked) {
+        const row = rows.get(id);
+        const home = this.homes.get(id)!;
+        if ((row?.version ?? 0) === home.version || !row) continue;
+        const fresh = { state: row.state as HomeState, lastEventId: row.lastEventId, version: row.version };
+        before.set(id, fresh);
+        Object.assign(home, fresh);
+      }
       touched = new Set();
       announcements = [];
       const decided = this.judge(items, touched);
       const mustSave = decided.length > 0 || items.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
-        || now - this.lastSave >= SAVE_EVERY_MS || this.stopping;
+        || now - this.lastSave >= SAVE_EVERY_MS || this.stopping || shared;
       saved = mustSave;
       if (!mustSave) return;
       for (const d of decided) announcements.push(await this.deps.alerts.apply(tx, d.residentId, d.decisions, d.at));
       for (const id of this.dirty) {
         const home = this.homes.get(id);
-        if (home) await tx.ruleState.save(id, home.state, home.lastEventId, now);
+        if (home) home.version = await tx.ruleState.save(id, home.state, home.lastEventId, now);
       }
     };
     try {

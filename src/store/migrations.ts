@@ -308,4 +308,8 @@ export const MIGRATIONS: readonly string[] = [
          changes (sqlite/tables.ts activitySql), so each contact report looks up the one before it */ `
   CREATE INDEX events_contact ON events(device_id, at, id) WHERE type = 'state' AND json_extract(payload, '$.contact') IS NOT NULL;
   `,
+  /* 12: the rules' state carries a version, bumped by every save: a process judging from its own copy in
+         memory checks it against the locked row and reloads a stale copy (several processes on one site) */ `
+  ALTER TABLE rule_state ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -143,15 +143,18 @@ export interface AlertsPort {
 
 // ---- the rules core's state ----------------------------------------------------------------
 
-export interface RuleStateRow { state: unknown; lastEventId: number }
+/** `version` is bumped by every save (0: never saved): a copy in memory with another version is stale */
+export interface RuleStateRow { state: unknown; lastEventId: number; version: number }
 
 export interface RuleStatePort {
   get(residentId: string): Promise<RuleStateRow | undefined>;
-  save(residentId: string, state: unknown, lastEventId: number, now: number): Promise<void>;
+  /** writes the state and returns its new version (the previous one + 1) */
+  save(residentId: string, state: unknown, lastEventId: number, now: number): Promise<number>;
   /**
    * Inside a transaction: takes the resident's decision lock until commit and returns the
-   * state as stored. Two transactions that lock one resident run one after the other, on any
-   * engine and across processes (PostgreSQL: a row lock, SELECT ... FOR UPDATE).
+   * state as stored, with its version (undefined: never saved, version 0). Two transactions
+   * that lock one resident run one after the other, on any engine and across processes
+   * (PostgreSQL: a row lock, SELECT ... FOR UPDATE).
    */
   lock(residentId: string): Promise<RuleStateRow | undefined>;
 }

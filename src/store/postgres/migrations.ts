@@ -312,4 +312,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   /* 11: a door's previous contact report, found in one step (postgres/tables.ts previousContact) */ `
   CREATE INDEX events_contact ON events(device_id, at, id) WHERE type = 'state' AND (payload::jsonb -> 'contact') IS NOT NULL;
   `,
+  /* 12: the rules' state carries a version, bumped by every save (a stale copy in memory is reloaded) */ `
+  ALTER TABLE rule_state ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+  `,
 ];

@@ -209,27 +209,30 @@ export function alertsTable(sql: Sql): AlertsPort {
 }
 
 export function ruleStateTable(sql: Sql): RuleStatePort {
-  const fromRow = (row: { state: string; lastEventId: number } | undefined) => {
+  type Row = { state: string; lastEventId: number; version: number };
+  const fromRow = (row: Row | undefined) => {
     if (!row) return undefined;
     const state = JSON.parse(row.state);
-    // a row made by lock() before any save holds no state yet
-    return state === null ? undefined : { state, lastEventId: row.lastEventId };
+    // a row made by lock() before any save holds no state yet (version 0)
+    return state === null ? undefined : { state, lastEventId: row.lastEventId, version: Number(row.version) };
   };
+  const cols = `state, last_event_id AS "lastEventId", version`;
   return {
-    get: async (residentId) => fromRow((await sql.rows<{ state: string; lastEventId: number }>(
-      `SELECT state, last_event_id AS "lastEventId" FROM rule_state WHERE resident_id = $1`, [residentId], 'rule_state.get'))[0]),
-    save: async (residentId, state, lastEventId, now) => {
-      await sql.rows(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at`,
-      [residentId, JSON.stringify(state), lastEventId, now], 'rule_state.save');
-    },
+    get: async (residentId) => fromRow((await sql.rows<Row>(
+      `SELECT ${cols} FROM rule_state WHERE resident_id = $1`, [residentId], 'rule_state.get'))[0]),
+    save: async (residentId, state, lastEventId, now) => Number((await sql.rows<{ version: number }>(
+      `INSERT INTO rule_state (resident_id, state, last_event_id, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+        ON CONFLICT (resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at,
+          version = rule_state.version + 1
+        RETURNING version`,
+      [residentId, JSON.stringify(state), lastEventId, now], 'rule_state.save'))[0].version),
     lock: async (residentId) => {
       // the row must exist to be locked: a resident's first decision makes it (state null until
       // saved), and a second transaction's insert of the same key waits on the first's
       await sql.rows(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES ($1, 'null', 0, 0)
         ON CONFLICT (resident_id) DO NOTHING`, [residentId], 'rule_state.make');
-      return fromRow((await sql.rows<{ state: string; lastEventId: number }>(
-        `SELECT state, last_event_id AS "lastEventId" FROM rule_state WHERE resident_id = $1 FOR UPDATE`, [residentId], 'rule_state.lock'))[0]);
+      return fromRow((await sql.rows<Row>(
+        `SELECT ${cols} FROM rule_state WHERE resident_id = $1 FOR UPDATE`, [residentId], 'rule_state.lock'))[0]);
     },
   };
 }
