@@ -159,6 +159,27 @@ export interface RuleStatePort {
   lock(residentId: string): Promise<RuleStateRow | undefined>;
 }
 
+// ---- the events the rules have still to judge ------------------------------------------------
+
+/**
+ * Every event the ingest stores is put in its resident's inbox in the same transaction; the
+ * rules' deciding unit of work, holding the resident's lock (ruleState.lock), takes the rows,
+ * judges those events and removes them with the state it saves. So an event stored by one
+ * process is judged by whichever process decides next for that home, even if the first dies
+ * before judging it, and none is judged twice.
+ */
+export interface InboxPort {
+  /** the resident's events waiting, by id (oldest first), at most `limit` */
+  take(residentId: string, limit: number): Promise<number[]>;
+  /** judged: gone from the inbox */
+  remove(residentId: string, eventIds: readonly number[]): Promise<void>;
+  /**
+   * the residents with events waiting (the restart's catch-up drains each); with `storedBefore`,
+   * only those with an event stored (its `at`) before then: left by a process that died
+   */
+  residents(storedBefore?: number): Promise<string[]>;
+}
+
 // ---- the outbox ----------------------------------------------------------------------------
 
 export type Channel = 'sms' | 'call';
@@ -463,6 +484,7 @@ export interface Ports {
   absences: AbsencesPort;
   referrals: ReferralsPort;
   photos: PhotosPort;
+  inbox: InboxPort;
 }
 
 export type Tx = Ports;

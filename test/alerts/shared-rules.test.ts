@@ -6,7 +6,7 @@
 // alert the first already opened, or writes over the first's update.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.ts';
-import type { Clock } from '../../src/clock.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { Metrics } from '../../src/metrics.ts';
@@ -53,7 +53,7 @@ async function database(): Promise<string> {
   return url;
 }
 
-async function process(url: string): Promise<Process> {
+async function process(url: string, clock: Clock = still): Promise<Process> {
   const store = await openPostgresStore({ url, poolSize: 3 });
   const log = createLogger({ level: 'silent' });
   const registry = new DeviceRegistry();
@@ -62,7 +62,7 @@ async function process(url: string): Promise<Process> {
     ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
   })));
   const alerts = new AlertService({ store, escalation: config().escalation, log, metrics: new Metrics() });
-  const rules = new RulesRuntime({ store, clock: still, log, registry, alerts });
+  const rules = new RulesRuntime({ store, clock, log, registry, alerts });
   await rules.start();
   cleanup.push(async () => { await rules.stop(); await store.close(); });
   return { store, rules };
@@ -94,6 +94,18 @@ function morning(): DeviceEvent[] {
     ev('zhang-smoke', 'smoke', 12, { smoke: true, battery: 35 }),
     ev('zhang-door', 'door', 13, { contact: false }),
   ];
+}
+
+/** a process that stores events and dies before its rules judge them: its store only, closed after */
+async function storesThenDies(url: string, events: DeviceEvent[]): Promise<number[]> {
+  const store = await openPostgresStore({ url, poolSize: 2 });
+  try {
+    const ids: number[] = [];
+    for (const e of events) ids.push(await store.ingest.append({ ...e, readings: { ...e.readings } }));
+    return ids;
+  } finally {
+    await store.close();
+  }
 }
 
 /** each event stored through `by(i)`'s store and handed to that process's rules, one after another */
@@ -130,4 +142,51 @@ describe('one home judged by two processes of a site (PostgreSQL)', () => {
     // and each process's memory, read again from the row at its next decision, agrees
     expect((await b.store.ruleState.get('r-zhang'))!.version).toBeGreaterThanOrEqual(morning().length);
   });
+
+  it('events one process stored and died before judging are judged by another, each once: at its start, and at its next decision for that home', async () => {
+    const [shared, alone] = await Promise.all([database(), database()]);
+    const events = morning();
+    // A stores the first half and dies before judging any; B starts and drains the inbox
+    await storesThenDies(shared, events.slice(0, 7));
+    const b = await process(shared);
+    await settled(b);
+    expect(await b.store.inbox.residents()).toEqual([]);
+    expect((await outcome(b.store)).alerts.map((x) => x.kind).sort()).toEqual(['emergency', 'smoke']);
+    // A' stores some more and dies; B judges them, in order, before the next event it is handed itself
+    await storesThenDies(shared, events.slice(7, 12));
+    await judge(events.slice(12), () => b);
+    expect(await b.store.inbox.residents()).toEqual([]);
+
+    const one = await process(alone);
+    await judge(events, () => one);
+    const expected = await outcome(one.store);
+    const got = await outcome(b.store);
+    expect(got.alerts).toEqual(expected.alerts);
+    expect(got.state).toEqual(expected.state);
+    // each alert once on the timeline too
+    const timeline = (await b.store.timeline.page('r-zhang', { limit: 100 })).items.filter((i: { type: string }) => i.type === 'alert');
+    expect(timeline.length).toBe(expected.alerts.length);
+  });
+
+  it('an alarm a dying process stored is judged by a live one within seconds, with no event of its own for that home', async () => {
+    const url = await database();
+    const b = await process(url, systemClock);
+    await settled(b);
+    const at = Date.now();
+    const [id] = await storesThenDies(url, [{ at, deviceId: 'zhang-button', residentId: 'r-zhang', kind: 'button', source: 'mqtt', type: 'state', readings: { action: 'sos' } }]);
+    const deadline = Date.now() + 10_000;
+    let opened: Array<{ kind: string; openedAt: number }> = [];
+    while (Date.now() < deadline && !opened.length) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      opened = (await b.store.alerts.list(undefined, 10)).map((a) => ({ kind: a.kind, openedAt: a.openedAt }));
+    }
+    expect(opened).toEqual([{ kind: 'emergency', openedAt: at }]);
+    expect(Date.now() - at).toBeLessThan(ORPHAN_BOUND_MS);
+    await settled(b);
+    expect(await b.store.inbox.residents()).toEqual([]);
+    expect((await b.store.ruleState.get('r-zhang'))!.lastEventId).toBe(id);
+  });
 });
+
+/** found after ORPHAN_AFTER_MS, looked for every ORPHANS_EVERY_MS (2 s each): well inside this */
+const ORPHAN_BOUND_MS = 8000;

@@ -619,6 +619,38 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('event inbox', () => {
+      it('every stored event waits in its home\'s inbox, committed with it; a resend adds none; taken in id order, removed once judged', async () => {
+        await seed();
+        const a = await store.ingest.append(event('zhang-door', T0, { contact: false }), { session: 'c:1:zhang-door', messageId: 1, dup: false });
+        // the moment its append resolves, another connection sees the event in the inbox
+        const other = await peer();
+        expect(await other.inbox.take('r-zhang', 10)).toEqual([a]);
+        const [b, c, d, dup] = await Promise.all([
+          store.ingest.append(event('chen-motion', T0 + 1, { occupancy: true })),
+          store.ingest.append(event('zhang-smoke', T0 + 2, { smoke: true })),
+          store.ingest.append(event('zhang-button', T0 + 3, { action: 'sos' })),
+          store.ingest.append(event('zhang-door', T0 + 4, { contact: false }), { session: 'c:1:zhang-door', messageId: 1, dup: true }),
+        ]);
+        expect(dup).toBe(-a);
+        expect(await store.inbox.residents()).toEqual(['r-chen', 'r-zhang']);
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([a, c, d]);
+        expect(await store.inbox.take('r-zhang', 2)).toEqual([a, c]);
+        expect(await store.inbox.take('r-chen', 10)).toEqual([b]);
+        // removed in a unit of work that rolls back: still there
+        await expect(store.tx(async (tx) => { await tx.inbox.remove('r-zhang', [a, c]); throw new Error('no'); })).rejects.toThrow('no');
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([a, c, d]);
+        await store.tx(async (tx) => { await tx.ruleState.lock('r-zhang'); await tx.inbox.remove('r-zhang', [a, c]); });
+        await store.inbox.remove('r-zhang', [a]); // twice: nothing more happens
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([d]);
+        await store.inbox.remove('r-chen', [b]);
+        await store.inbox.remove('r-zhang', []);
+        expect(await store.inbox.residents()).toEqual(['r-zhang']);
+        // the events themselves stay: the inbox is only what is left to judge
+        expect((await store.events.after(0)).map((e) => e.id)).toEqual([a, b, c, d]);
+      });
+    });
+
     describe('outbox', () => {
       const message = (over: Partial<Parameters<Store['outbox']['enqueue']>[0]> = {}) => ({
         alertId: 1, residentId: 'r-zhang', contactId: 1, phone: '+8613800000001', channel: 'sms' as const, step: 0, body: '烟雾报警', at: T0, ...over,

@@ -370,7 +370,7 @@ export function tables(sql: Sql): Ports {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
-    referrals: referralsTable(sql), photos: photosTable(sql),
+    referrals: referralsTable(sql), photos: photosTable(sql), inbox: inboxTable(sql),
   };
 }
 
@@ -501,5 +501,21 @@ export function absencesTable(sql: Sql): AbsencesPort {
     cancel: async (id, by, at) => (await sql.count(`UPDATE absences SET cancelled_at = $1, cancelled_by = $2 WHERE id = $3 AND cancelled_at IS NULL`,
       [at, by, id])) > 0,
     endNow: async (id, at) => (await sql.count(`UPDATE absences SET ends_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1`, [at, id])) > 0,
+  };
+}
+
+// ---- the events the rules have still to judge (inbox) ----------------------------------------
+
+export function inboxTable(sql: Sql): import('../ports.ts').InboxPort {
+  return {
+    take: async (residentId, limit) => (await sql.rows<{ id: number }>(
+      `SELECT event_id AS id FROM event_inbox WHERE resident_id = $1 ORDER BY event_id LIMIT $2`, [residentId, limit], 'inbox.take')).map((r) => Number(r.id)),
+    remove: async (residentId, eventIds) => {
+      if (eventIds.length) await sql.rows(`DELETE FROM event_inbox WHERE resident_id = $1 AND event_id = ANY($2::bigint[])`, [residentId, eventIds], 'inbox.remove');
+    },
+    residents: async (storedBefore) => (storedBefore === undefined
+      ? await sql.rows<{ r: string }>(`SELECT DISTINCT resident_id AS r FROM event_inbox ORDER BY resident_id`)
+      : await sql.rows<{ r: string }>(`SELECT DISTINCT i.resident_id AS r FROM event_inbox i JOIN events e ON e.id = i.event_id WHERE e.at < $1
+          ORDER BY i.resident_id`, [storedBefore], 'inbox.left')).map((x) => x.r),
   };
 }
