@@ -330,6 +330,8 @@ export class RulesRuntime {
     let announcements: Array<() => void> = [];
     let saved = false;
     let more = new Set<string>();
+    /** homes whose copy was read again from the row: their timers follow the state read */
+    let reread = new Set<string>();
     const decide = async (tx: Tx) => {
       const rows = new Map<string, Awaited<ReturnType<Tx['ruleState']['lock']>>>();
       for (const id of locked) rows.set(id, await tx.ruleState.lock(id));
@@ -337,6 +339,7 @@ export class RulesRuntime {
       restore();
       // memory is a cache of the locked row: a copy another process has saved past is read again
       // (what this process judged and did not save is still in the inbox: judged again below)
+      reread = new Set();
       for (const id of locked) {
         const row = rows.get(id);
         const home = this.homes.get(id)!;
@@ -344,6 +347,7 @@ export class RulesRuntime {
         const fresh = { state: row.state as HomeState, lastEventId: row.lastEventId, version: row.version, pending: new Set<number>() };
         before.set(id, fresh);
         Object.assign(home, fresh, { pending: new Set<number>() });
+        reread.add(id);
       }
       more = new Set();
       const plan = await this.plan(tx, items, [...due].sort(), more);
@@ -386,7 +390,7 @@ export class RulesRuntime {
       this.saveTimer = setTimeout(() => { this.saveTimer = null; this.drain(); }, SAVE_EVERY_MS);
       this.saveTimer.unref();
     }
-    for (const id of touched) {
+    for (const id of new Set([...touched, ...reread])) {
       const home = this.homes.get(id)!;
       this.scheduler?.reschedule(home.cfg, home.state);
     }
