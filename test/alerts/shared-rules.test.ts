@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.ts';
 import { DeviceRegistry } from '../../src/devices/index.ts';
 import { AlertService } from '../../src/alerts/service.ts';
 import { RulesRuntime } from '../../src/alerts/runtime.ts';
+import { EventBus } from '../../src/bus.ts';
 import { createDatabase, dropDatabase } from '../store/pg.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0); // 09:00 in Shanghai: no night-door window
@@ -61,7 +62,7 @@ async function process(url: string, clock: Clock = still): Promise<Process> {
     id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs,
     ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
   })));
-  const alerts = new AlertService({ store, escalation: config().escalation, log, metrics: new Metrics() });
+  const alerts = new AlertService({ store, escalation: config().escalation, log, metrics: new Metrics(), bus: new EventBus(log) });
   const rules = new RulesRuntime({ store, clock, log, registry, alerts });
   await rules.start();
   cleanup.push(async () => { await rules.stop(); await store.close(); });
