@@ -421,9 +421,12 @@ export class RulesRuntime {
     for (const id of [...new Set([...queued.keys(), ...residents])]) {
       const home = this.homes.get(id);
       if (!home) continue;
-      const taken = await tx.inbox.take(id, INBOX_BATCH);
-      if (taken.length === INBOX_BATCH) more.add(id);
-      const waiting = taken.filter((e) => !home.pending.has(e));
+      // past what this process has judged and not yet saved (those rows wait for that save):
+      // a single process ingests and judges in id order, and on PostgreSQL every group saves
+      let judged = 0;
+      for (const e of home.pending) if (e > judged) judged = e;
+      const waiting = await tx.inbox.take(id, INBOX_BATCH, judged);
+      if (waiting.length === INBOX_BATCH) more.add(id);
       const inInbox = new Set(waiting);
       const mine = queued.get(id) ?? [];
       const known = new Map<number, (typeof this.queue)[number]>();

@@ -169,8 +169,8 @@ export interface RuleStatePort {
  * before judging it, and none is judged twice.
  */
 export interface InboxPort {
-  /** the resident's events waiting, by id (oldest first), at most `limit` */
-  take(residentId: string, limit: number): Promise<number[]>;
+  /** the resident's events waiting with an id above `afterId`, by id (oldest first), at most `limit` */
+  take(residentId: string, limit: number, afterId?: number): Promise<number[]>;
   /** judged: gone from the inbox */
   remove(residentId: string, eventIds: readonly number[]): Promise<void>;
   /**

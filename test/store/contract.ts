@@ -636,6 +636,8 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.inbox.residents()).toEqual(['r-chen', 'r-zhang']);
         expect(await store.inbox.take('r-zhang', 10)).toEqual([a, c, d]);
         expect(await store.inbox.take('r-zhang', 2)).toEqual([a, c]);
+        expect(await store.inbox.take('r-zhang', 10, a)).toEqual([c, d]);
+        expect(await store.inbox.take('r-zhang', 10, d)).toEqual([]);
         expect(await store.inbox.take('r-chen', 10)).toEqual([b]);
         // removed in a unit of work that rolls back: still there
         await expect(store.tx(async (tx) => { await tx.inbox.remove('r-zhang', [a, c]); throw new Error('no'); })).rejects.toThrow('no');

@@ -508,8 +508,9 @@ export function absencesTable(sql: Sql): AbsencesPort {
 
 export function inboxTable(sql: Sql): import('../ports.ts').InboxPort {
   return {
-    take: async (residentId, limit) => (await sql.rows<{ id: number }>(
-      `SELECT event_id AS id FROM event_inbox WHERE resident_id = $1 ORDER BY event_id LIMIT $2`, [residentId, limit], 'inbox.take')).map((r) => Number(r.id)),
+    take: async (residentId, limit, afterId = 0) => (await sql.rows<{ id: number }>(
+      `SELECT event_id AS id FROM event_inbox WHERE resident_id = $1 AND event_id > $3 ORDER BY event_id LIMIT $2`, [residentId, limit, afterId], 'inbox.take'))
+      .map((r) => Number(r.id)),
     remove: async (residentId, eventIds) => {
       if (eventIds.length) await sql.rows(`DELETE FROM event_inbox WHERE resident_id = $1 AND event_id = ANY($2::bigint[])`, [residentId, eventIds], 'inbox.remove');
     },
