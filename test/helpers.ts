@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { parseConfig, type Config } from '../src/config/index.ts';
 import { buildApp, type App, type AppOptions } from '../src/app.ts';
+import { FakeTwilio } from './notify/fake-twilio.ts';
 import { createLogger } from '../src/log.ts';
 
 export const CASEWORKER_TOKEN = 'test-caseworker-token';
@@ -59,17 +60,23 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string } = {}): Promise<TestGateway> {
+/**
+ * A whole gateway on a temporary folder. `listen: false` builds it only (every part made, every
+ * route ready for `app.http.inject()`) and opens no port: for tests that ask only its HTTP routes.
+ */
+export async function startGateway(extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string; listen?: boolean } = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
   const config = parseConfig(baseConfig(dir, extra), {});
   const logs = new LogCapture();
   const app = buildApp(config, { log: createLogger({ level: 'debug', destination: logs }), ...opts });
-  await app.start();
-  const mqttUrl = `mqtt://127.0.0.1:${app.mqttPort()}`;
+  if (opts.listen === false) await app.build();
+  else await app.start();
+  const mqttUrl = opts.listen === false ? '' : `mqtt://127.0.0.1:${app.mqttPort()}`;
   const clients: MqttClient[] = [];
   return {
     app, config, dir, logs, mqttUrl,
     async connect(username, password, clientOpts = {}) {
+      if (!mqttUrl) throw new Error('this gateway was only built (listen: false): it has no MQTT port');
       const client = await mqtt.connectAsync(mqttUrl, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...clientOpts });
       clients.push(client);
       return client;
@@ -80,6 +87,28 @@ export async function startGateway(extra: Record<string, unknown> = {}, opts: Ap
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface TextingGateway extends TestGateway {
+  /** the Twilio-compatible server the gateway's real twilio package sends to */
+  fake: FakeTwilio;
+}
+
+/**
+ * A whole gateway whose texts and calls go through the real twilio package to a FakeTwilio
+ * started for it (`extra` adds to or overrides the test config); stop() ends both.
+ */
+export async function startTextingGateway(
+  account: { accountSid: string; authToken: string; from?: string }, extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string } = {},
+): Promise<TextingGateway> {
+  const fake = await new FakeTwilio().start();
+  try {
+    const gw = await startGateway({ ...fake.gatewayConfig(account), ...extra }, opts);
+    return { ...gw, fake, async stop() { await gw.stop(); await fake.stop(); } };
+  } catch (err) {
+    await fake.stop();
+    throw err;
+  }
 }
 
 /** polls until check() returns a truthy value, or fails after timeoutMs */

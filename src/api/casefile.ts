@@ -43,7 +43,7 @@ export function casefileFor(deps: CasefilePluginDeps): Casefile {
   for (const r of deps.config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, d.secret);
   return createCasefile({
     configSecret: (id) => configSecrets.get(id),
-    store: deps.store, db: deps.db, residents: deps.residents, timeline: deps.timeline, alerts: deps.alerts,
+    store: deps.store,
     site: deps.config.site, bridgeUsernames: deps.config.mqtt.bridges.map((b) => b.username),
     now: () => deps.clock.now(), devicesChanged: deps.devicesChanged,
     residentsChanged: deps.residentsChanged, visitRecorded: deps.visitRecorded,

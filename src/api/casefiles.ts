@@ -58,14 +58,14 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
         id: r.id, name: r.name, address: r.address, timezone: r.timezone, locale: r.locale, area: r.area, birthday: r.birthday,
         visitCycleMs: r.visitCycleMs, source: r.source,
       },
-      profile: casefile.profiles.get(r.id),
+      profile: await casefile.profiles.get(r.id),
       contacts: deps.residents.contactsOf(r.id).map(contactView),
       devices: deps.residents.devicesOf(r.id).map(deviceView),
       openAlerts: deps.alerts.ofResident(r.id, 50).filter((a) => a.status !== 'resolved').map((a) => ({ id: a.id, kind: a.kind, status: a.status, openedAt: new Date(a.openedAt).toISOString() })),
       openProblems: await Promise.all(open.map(async (p) => ({ ...p, referrals: await casefile.referrals.of(p.id) }))),
-      appointments: casefile.profiles.appointmentsOf(r.id, localDate(now, casefile.site.timeZone)),
+      appointments: await casefile.profiles.appointmentsOf(r.id, localDate(now, casefile.site.timeZone)),
       lastVisit: lastVisit && { id: lastVisit.id, at: lastVisit.at, visitor: lastVisit.visitor, purpose: lastVisit.purpose },
-      warmth: casefile.warmth({ residentId: r.id }),
+      warmth: await casefile.warmth({ residentId: r.id }),
     };
   });
 
@@ -86,7 +86,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
 
   app.get<{ Params: { id: string } }>('/api/residents/:id/appointments', {
     schema: { summary: 'Follow-up appointments (复诊日), by date', tags, security: bearer, params: residentIdParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: appointmentSchema } } }, ...errors(400, 401, 404) } },
-  }, async (request) => ({ items: casefile.profiles.appointmentsOf(request.params.id) }));
+  }, async (request) => ({ items: await casefile.profiles.appointmentsOf(request.params.id) }));
 
   app.post<{ Params: { id: string }; Body: AppointmentInput }>('/api/residents/:id/appointments', {
     schema: {
@@ -100,11 +100,11 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
       },
       response: { 201: appointmentSchema, ...errors(400, 401, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(casefile.profiles.addAppointment(request.params.id, request.body, personName(request.caller))));
+  }, async (request, reply) => reply.code(201).send(await casefile.profiles.addAppointment(request.params.id, request.body, personName(request.caller))));
 
   app.delete<{ Params: { id: number } }>('/api/appointments/:id', {
     schema: { summary: 'Remove an appointment', tags, security: bearer, params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] }, response: { 204: { type: 'null' }, ...errors(400, 401, 404) } },
-  }, async (request, reply) => { casefile.profiles.deleteAppointment(request.params.id, personName(request.caller)); return reply.code(204).send(); });
+  }, async (request, reply) => { await casefile.profiles.deleteAppointment(request.params.id, personName(request.caller)); return reply.code(204).send(); });
 
   app.get<{ Params: { id: string } }>('/api/residents/:id/warmth', {
     schema: { summary: "A resident's service-warmth index (1-5) with its monthly history", tags, security: bearer, params: residentIdParams, response: { 200: warmthSchema, ...errors(400, 401, 404) } },

@@ -19,7 +19,7 @@ export interface HttpDeps extends ResidentRoutesDeps {
   log: Logger;
   metrics: Metrics;
   /** null when healthy, else why not */
-  health(): string | null;
+  health(): string | null | Promise<string | null>;
   /** which site this process belongs to, who else is alive, what is overdue (site.ts) */
   siteDetail?(): unknown;
   /** people who sign in on the page: their session cookie is a second credential kind */
@@ -69,7 +69,7 @@ async function healthRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void>
     schema: { summary: 'ok once broker and store are ready (no auth)', tags: ['health'], response: { 200: status, 503: status } },
     config: { public: true },
   }, async (_request, reply) => {
-    const problem = deps.health();
+    const problem = await deps.health();
     if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
     return { status: 'ok' };
   });
@@ -81,7 +81,7 @@ async function healthRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void>
       schema: { summary: 'health, the site this process belongs to, the other processes alive, overdue work (admin)', tags: ['health'], security: bearer, response: errors(401, 403) },
       config: { roles: ['admin'] },
     }, async (_request, reply) => {
-      const problem = deps.health();
+      const problem = await deps.health();
       return reply.code(problem ? 503 : 200).send({ status: problem ? 'unavailable' : 'ok', ...(problem ? { reason: problem } : {}), ...(siteDetail() as object) });
     });
   }

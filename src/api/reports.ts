@@ -69,8 +69,8 @@ export async function reportRoutes(app: FastifyInstance, casefile: Casefile): Pr
     },
   }, async (request, reply) => {
     const { from, to, area: oneArea, by } = request.query;
-    const total = casefile.report(from, to, oneArea);
-    const series = casefile.reportSeries(from, to, oneArea);
+    const total = await casefile.report(from, to, oneArea);
+    const series = await casefile.reportSeries(from, to, oneArea);
     const rows: unknown[][] = [];
     if (by === 'day') {
       rows.push([series.unit, 'visits', 'problemsOpened', 'problemsSolved', 'alerts']);

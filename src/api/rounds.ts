@@ -31,7 +31,7 @@ export async function roundRoutes(app: FastifyInstance, deps: { casefile: Casefi
     },
   }, async (request) => {
     validSpan(request.query.from, request.query.to);
-    return { items: rounds.list(request.query.from, request.query.to) };
+    return { items: await rounds.list(request.query.from, request.query.to) };
   });
 
   app.post<{ Body: { date?: string; area?: string } }>('/api/rounds', {
@@ -40,7 +40,7 @@ export async function roundRoutes(app: FastifyInstance, deps: { casefile: Casefi
       body: { type: 'object', additionalProperties: false, properties: { date: day, area: text(100, 1) } },
       response: errors(400, 401, 409),
     },
-  }, async (request, reply) => reply.code(201).send(rounds.create(request.body ?? {}, personName(request.caller), deps.now())));
+  }, async (request, reply) => reply.code(201).send(await rounds.create(request.body ?? {}, personName(request.caller), deps.now())));
 
   app.get<{ Params: { id: number } }>('/api/rounds/:id', {
     schema: { summary: 'A round: its doors, progress and findings', tags, security: bearer, params: roundParams, response: errors(400, 401, 404) },

@@ -1,7 +1,6 @@
 // The casefile: visits, problems (WT ids, deadlines), visit planning, reports and provisioning.
 // "One person, one file". Transport-free: src/api/ turns these into routes.
-import type { Db, ResidentRepository, TimelineRepository, AlertRepository, Store } from '../store/index.ts';
-import { casefileRepository } from './repository.ts';
+import type { Store } from '../store/index.ts';
 import { visitService } from './visits.ts';
 import { activityRepository } from './activity.ts';
 import { dueVisits } from './planning.ts';
@@ -17,12 +16,8 @@ import { warmthRepository } from './warmth.ts';
 import { reportSeriesRepository } from './report-series.ts';
 
 export interface CasefileDeps {
-  /** the store's ports; `db` serves the casefile tables not yet behind them */
+  /** the store's ports: every casefile table is behind them */
   store: Store;
-  db: Db;
-  residents: ResidentRepository;
-  timeline: TimelineRepository;
-  alerts: AlertRepository;
   site: { timezone: string; holidays: readonly string[]; workdays?: readonly string[]; calendar?: 'cn' | 'weekends'; knockDay?: string };
   bridgeUsernames: readonly string[];
   configSecret(deviceId: string): string | undefined;
@@ -35,19 +30,18 @@ export interface CasefileDeps {
 }
 
 export function createCasefile(deps: CasefileDeps) {
-  const repo = casefileRepository(deps.db);
   const activity = activityRepository(deps.store.events);
-  const reports = reportRepository(deps.db);
+  const reports = reportRepository(deps.store.casefileReports);
   const site = {
     timeZone: deps.site.timezone, holidays: new Set(deps.site.holidays), workdays: new Set(deps.site.workdays ?? []),
     official: (deps.site.calendar ?? 'cn') === 'cn',
   };
   const visits = visitService({
-    store: deps.store, residents: deps.residents, site, now: deps.now, visitRecorded: deps.visitRecorded,
+    store: deps.store, site, now: deps.now, visitRecorded: deps.visitRecorded,
   });
-  const profiles = profileService({ db: deps.db, residents: deps.residents, timeline: deps.timeline, repo, now: deps.now });
-  const warmth = warmthRepository(deps.db);
-  const series = reportSeriesRepository(deps.db);
+  const profiles = profileService({ store: deps.store, now: deps.now });
+  const warmth = warmthRepository(deps.store.casefileReports);
+  const series = reportSeriesRepository(deps.store.casefileReports);
   const knockDay = deps.site.knockDay;
   return {
     site,
@@ -56,19 +50,19 @@ export function createCasefile(deps: CasefileDeps) {
     profiles,
     referrals: referralService({ store: deps.store, timeZone: site.timeZone, now: deps.now }),
     photos: photoService({ store: deps.store, dir: deps.photoDir, now: deps.now }),
-    reminders: reminderService({ db: deps.db, residents: deps.residents, repo, profiles, timeZone: site.timeZone, knockDay }),
-    rounds: roundService({ db: deps.db, residents: deps.residents, repo, visits, timeZone: site.timeZone, knockDay, now: deps.now }),
-    warnings: warningService({ db: deps.db, residents: deps.residents, repo }),
+    reminders: reminderService({ store: deps.store, profiles, timeZone: site.timeZone, knockDay }),
+    rounds: roundService({ store: deps.store, visits, timeZone: site.timeZone, knockDay, now: deps.now }),
+    warnings: warningService({ store: deps.store }),
     warmth: (scope: { residentId?: string; area?: string }) => warmth.index(scope, site.timeZone, deps.now()),
     provisioning: provisioningService({
-      store: deps.store, alerts: deps.alerts, bridgeUsernames: new Set(deps.bridgeUsernames),
+      store: deps.store, bridgeUsernames: new Set(deps.bridgeUsernames),
       siteTimeZone: site.timeZone, configSecret: deps.configSecret, now: deps.now, devicesChanged: deps.devicesChanged, residentsChanged: deps.residentsChanged,
     }),
     activity,
-    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.residents, alerts: deps.alerts, repo, activity }, deps.now(), filter),
+    dueVisits: (filter: { area?: string } = {}) => dueVisits({ residents: deps.store.residents, alerts: deps.store.alerts, visits: deps.store.visits, activity }, deps.now(), filter),
     report: (from: string, to: string, area?: string) => reports.report(from, to, site.timeZone, deps.now(), area ?? null),
     /** the report per day or week and per area (the reports screen's charts and CSV) */
-    reportSeries(from: string, to: string, area?: string) {
+    async reportSeries(from: string, to: string, area?: string) {
       validSpan(from, to);
       return series.series(from, to, site.timeZone, deps.now(), area ?? null);
     },

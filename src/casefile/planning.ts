@@ -2,9 +2,8 @@
 // Two sources: the resident's visit cycle has lapsed, or the devices say something is off
 // (alerts, silent devices, much less activity than the resident's own usual), or problems are
 // past their deadline. Filterable by area: the list a caseworker takes out in the morning.
-import type { AlertRepository, ResidentRepository } from '../store/index.ts';
+import type { AlertsPort, ResidentsPort, VisitsPort } from '../store/index.ts';
 import type { ActivityRepository } from './activity.ts';
-import type { CasefileRepository } from './repository.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -35,23 +34,23 @@ const ALERT_SCORE: Record<string, number> = { smoke: 100, co: 100, gas: 100, eme
 const OTHER_ALERT_SCORE = 50;
 
 export interface PlanningDeps {
-  residents: ResidentRepository;
-  alerts: AlertRepository;
-  repo: CasefileRepository;
+  residents: Pick<ResidentsPort, 'listResidents' | 'devicesOf'>;
+  alerts: Pick<AlertsPort, 'ofResident'>;
+  visits: Pick<VisitsPort, 'lastVisits' | 'overdueProblems'>;
   activity: ActivityRepository;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function dueVisits(deps: PlanningDeps, now: number, filter: { area?: string } = {}) {
-  const lastVisits = deps.repo.lastVisits(now);
-  const overdue = deps.repo.overdueProblems(now);
+  const lastVisits = await deps.visits.lastVisits(now);
+  const overdue = await deps.visits.overdueProblems(now);
   const items = [];
-  for (const r of deps.residents.listResidents()) {
+  for (const r of await deps.residents.listResidents()) {
     if (filter.area && r.area !== filter.area) continue;
     const reasons: DueReason[] = [];
 
-    const alerts = deps.alerts.ofResident(r.id, 100);
+    const alerts = await deps.alerts.ofResident(r.id, 100);
     const open = alerts.filter((a) => a.status !== 'resolved');
     if (open.length) {
       // an acknowledged alert has someone on it already: it weighs half
@@ -67,7 +66,7 @@ export async function dueVisits(deps: PlanningDeps, now: number, filter: { area?
     }
 
     // never heard from counts too: a device that has not reported since it was set up protects nobody
-    const silent = deps.residents.devicesOf(r.id).filter((d) =>
+    const silent = (await deps.residents.devicesOf(r.id)).filter((d) =>
       d.availability === 'offline' || d.lastSeen === null || now - d.lastSeen > (d.supervisionMs ?? DEVICE_SILENCE_MS));
     if (silent.length) {
       reasons.push({

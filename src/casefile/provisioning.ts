@@ -3,7 +3,7 @@
 // Every change is written to audit_log with who, what and when (never a secret).
 // A resident touched through the API gets source 'api': from then on the API, not the config
 // file, is its source of truth.
-import type { AlertRepository, ContactRow, DeviceRow, ResidentRow, Store, Tx } from '../store/index.ts';
+import type { ContactRow, DeviceRow, ResidentRow, Store, Tx } from '../store/index.ts';
 import { generateSecret, hashSecret, StoreConflict } from '../store/index.ts';
 import { parseContact, parseDevice, parseResidentFields, type ResidentFields } from './validate.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -11,7 +11,6 @@ import { conflict, invalid, notFound } from './errors.ts';
 export interface ProvisioningDeps {
   /** residents, contacts, devices and the audit log: through the store's ports, each change one unit of work */
   store: Store;
-  alerts: AlertRepository;
   /** usernames the broker keeps for bridges: a device may not take one */
   bridgeUsernames: ReadonlySet<string>;
   /** a resident created without a timezone lives in the site's */
@@ -157,7 +156,7 @@ export function provisioningService(deps: ProvisioningDeps) {
     /** contacts, devices and visits go with the resident; alerts and device events stay as history */
     async deleteResident(id: string, actor: string): Promise<void> {
       await mustResident(id);
-      const ongoing = deps.alerts.ofResident(id, 1000).filter((a) => a.status !== 'resolved');
+      const ongoing = (await deps.store.alerts.ofResident(id, 1000)).filter((a) => a.status !== 'resolved');
       if (ongoing.length) throw conflict(`resident ${id} has ${ongoing.length} alert(s) not resolved; resolve them first`, 'resident_has_alerts', { count: ongoing.length });
       const devices = (await residents.devicesOf(id)).map((d) => d.id);
       await change(actor, 'resident.delete', id, null, { devices }, (tx) => tx.residents.deleteResident(id));

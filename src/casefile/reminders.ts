@@ -6,8 +6,7 @@
 // - the knock-on-door day (site.knockDay) with the residents on that round, by area
 // Days are whole days of site.timezone; `due` is an ISO instant for what falls due at a moment
 // (deadlines, visits) and a date YYYY-MM-DD for what falls on a day.
-import type { Db, ResidentRepository } from '../store/index.ts';
-import type { CasefileRepository } from './repository.ts';
+import type { Store } from '../store/index.ts';
 import type { ProfileService } from './profile.ts';
 import { addDays, isCivilDate, localDate, startOfDay, weekday, type CivilDate } from './calendar.ts';
 import { festivalsBetween } from './festivals.ts';
@@ -21,9 +20,7 @@ export const MAX_REMINDER_DAYS = 366;
 const WEEKDAY_INDEX: Record<string, number> = { sunday: 0, monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6 };
 
 export interface ReminderDeps {
-  db: Db;
-  residents: ResidentRepository;
-  repo: CasefileRepository;
+  store: Store;
   profiles: ProfileService;
   timeZone: string;
   knockDay?: string;
@@ -59,26 +56,21 @@ function anniversary(birthday: string, year: number): CivilDate {
 }
 
 export function reminderService(deps: ReminderDeps) {
-  const s = {
-    openProblems: deps.db.prepare(`SELECT id, resident_id AS residentId, description, category, subcategory, urgency, responsible, deadline, status
-      FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline, id`),
-    roundsOn: deps.db.prepare(`SELECT id, date, area FROM rounds WHERE date >= ? AND date <= ?`),
-  };
-
+  const { store } = deps;
   return {
-    reminders(from: string, to: string, now: number) {
+    async reminders(from: string, to: string, now: number) {
       validSpan(from, to);
       const tz = deps.timeZone;
       const start = startOfDay(from, tz);
       const end = startOfDay(addDays(to, 1), tz);
       const today = localDate(now, tz);
       const items: Array<Record<string, unknown> & { kind: string; residentId: string | null; due: string; date: string; sortAt: number }> = [];
-      const residents = deps.residents.listResidents();
+      const residents = await store.residents.listResidents();
       const byArea = [...residents].sort((a, b) => (a.area ?? '\uffff').localeCompare(b.area ?? '\uffff') || a.name.localeCompare(b.name));
 
       // deadlines: passed, within 24 h, or inside the span
       const horizon = Math.max(end, now + DAY_MS);
-      for (const p of s.openProblems.all(horizon) as Array<{ id: string; residentId: string; description: string; category: string; subcategory: string | null; urgency: string; responsible: string; deadline: number; status: string }>) {
+      for (const p of await store.casefileReports.openProblemsBefore(horizon)) {
         items.push({
           kind: 'problem_deadline', residentId: p.residentId, due: new Date(p.deadline).toISOString(), date: localDate(p.deadline, tz), sortAt: p.deadline,
           problemId: p.id, description: p.description, category: p.category, subcategory: p.subcategory, urgency: p.urgency,
@@ -87,7 +79,7 @@ export function reminderService(deps: ReminderDeps) {
       }
 
       // visits due by cycle: the next one falls in the span or is already late
-      const lastVisits = deps.repo.lastVisits(now);
+      const lastVisits = await store.visits.lastVisits(now);
       for (const r of residents) {
         const cycle = r.visitCycleMs ?? DEFAULT_VISIT_CYCLE_MS;
         const last = lastVisits.get(r.id);
@@ -114,7 +106,7 @@ export function reminderService(deps: ReminderDeps) {
         items.push({ kind: 'festival', residentId: null, due: f.date, date: f.date, sortAt: startOfDay(f.date, tz), festival: f.code, lunarDate: f.lunar, residentIds: everyone });
       }
 
-      for (const a of deps.profiles.appointmentsIn(from, to)) {
+      for (const a of await deps.profiles.appointmentsIn(from, to)) {
         items.push({
           kind: 'follow_up_appointment', residentId: a.residentId, due: a.date, date: a.date, sortAt: startOfDay(a.date, tz),
           appointmentId: a.id, appointmentKind: a.kind, time: a.time, place: a.place, note: a.note,
@@ -122,7 +114,8 @@ export function reminderService(deps: ReminderDeps) {
       }
 
       if (deps.knockDay) {
-        const rounds = s.roundsOn.all(from, to) as Array<{ id: number; date: string; area: string | null }>;
+        // oldest first within a day
+        const rounds = (await store.rounds.list(from, to)).sort((a, b) => a.id - b.id);
         const areas = new Map<string, string[]>();
         for (const r of byArea) {
           const key = r.area ?? '';

@@ -1,22 +1,11 @@
 // The report over time and by area, for the reports screen's charts and CSV: per day (spans up
 // to 62 days) or per week (Monday-based) of site.timezone, and per area.
-import type { Db } from '../store/index.ts';
+import type { CasefileReportsPort, DatedRow } from '../store/index.ts';
 import { addDays, startOfDay, weekday } from './calendar.ts';
 
-const AREA = `AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`;
-
-export function reportSeriesRepository(db: Db) {
-  const s = {
-    visits: db.prepare(`SELECT at, resident_id AS residentId FROM visits WHERE at >= @start AND at < @end ${AREA}`),
-    opened: db.prepare(`SELECT opened_at AS at, resident_id AS residentId FROM problems WHERE opened_at >= @start AND opened_at < @end ${AREA}`),
-    solved: db.prepare(`SELECT solved_at AS at, resident_id AS residentId FROM problems WHERE solved_at >= @start AND solved_at < @end ${AREA}`),
-    alerts: db.prepare(`SELECT opened_at AS at, resident_id AS residentId FROM alerts WHERE opened_at >= @start AND opened_at < @end ${AREA}`),
-    residents: db.prepare(`SELECT id, area FROM residents WHERE @area IS NULL OR area = @area`),
-    overdue: db.prepare(`SELECT resident_id AS residentId FROM problems WHERE opened_at < @cut AND deadline < @cut AND (solved_at IS NULL OR solved_at > @cut) ${AREA}`),
-  };
-
+export function reportSeriesRepository(port: CasefileReportsPort) {
   return {
-    series(from: string, to: string, timeZone: string, now: number, area: string | null) {
+    async series(from: string, to: string, timeZone: string, now: number, area: string | null) {
       const start = startOfDay(from, timeZone);
       const end = startOfDay(addDays(to, 1), timeZone);
       const cut = Math.max(start, Math.min(end, now));
@@ -36,7 +25,7 @@ export function reportSeriesRepository(db: Db) {
         return buckets.get(keys[lo]);
       };
 
-      const residents = s.residents.all({ area }) as Array<{ id: string; area: string | null }>;
+      const residents = await port.residentAreas(area);
       const areaOf = new Map(residents.map((r) => [r.id, r.area ?? '']));
       const areas = new Map<string, { residents: number; visits: number; visited: Set<string>; problemsOpened: number; problemsSolved: number; problemsOverdue: number; alerts: number }>();
       const areaRow = (id: string) => {
@@ -47,7 +36,7 @@ export function reportSeriesRepository(db: Db) {
       };
       for (const r of residents) areaRow(r.id).residents++;
 
-      const count = (rows: Array<{ at: number; residentId: string }>, field: 'visits' | 'problemsOpened' | 'problemsSolved' | 'alerts') => {
+      const count = (rows: DatedRow[], field: 'visits' | 'problemsOpened' | 'problemsSolved' | 'alerts') => {
         for (const row of rows) {
           if (!areaOf.has(row.residentId)) continue; // a deleted resident's alerts stay as history, outside any area
           const b = bucketAt(row.at);
@@ -57,12 +46,11 @@ export function reportSeriesRepository(db: Db) {
           if (field === 'visits') a.visited.add(row.residentId);
         }
       };
-      const range = { start, end, area };
-      count(s.visits.all(range) as never, 'visits');
-      count(s.opened.all(range) as never, 'problemsOpened');
-      count(s.solved.all(range) as never, 'problemsSolved');
-      count(s.alerts.all(range) as never, 'alerts');
-      for (const p of s.overdue.all({ cut, area }) as Array<{ residentId: string }>) if (areaOf.has(p.residentId)) areaRow(p.residentId).problemsOverdue++;
+      count(await port.datedRows('visits', start, end, area), 'visits');
+      count(await port.datedRows('opened', start, end, area), 'problemsOpened');
+      count(await port.datedRows('solved', start, end, area), 'problemsSolved');
+      count(await port.datedRows('alerts', start, end, area), 'alerts');
+      for (const residentId of await port.overdueAt(cut, area)) if (areaOf.has(residentId)) areaRow(residentId).problemsOverdue++;
 
       return {
         unit,

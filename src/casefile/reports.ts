@@ -1,7 +1,7 @@
 // Period reports (GET /api/reports): visits and coverage, problems and their
 // deadlines, and how fast alerts were answered against the telecare norms (60 s and 180 s).
 // Days are whole local days of site.timezone, `from` and `to` both included.
-import type { Db } from '../store/index.ts';
+import type { CasefileReportsPort } from '../store/index.ts';
 import { addDays, isCivilDate, inCalendar, startOfDay, CALENDAR_FIRST, CALENDAR_LAST } from './calendar.ts';
 import { invalid } from './errors.ts';
 
@@ -21,23 +21,9 @@ function median(sorted: number[]): number | null {
 const NORM_180_MS = 180_000;
 const AUTOMATIC_RESOLVERS = new Set(['rules', 'system', 'gateway', 'auto', 'device']);
 
-export function reportRepository(db: Db) {
-  const s = {
-    // @area: one area's residents only (NULL: everyone)
-    visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= @start AND at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
-    residents: db.prepare(`SELECT COUNT(*) AS n FROM residents WHERE @area IS NULL OR area = @area`),
-    opened: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at >= @start AND opened_at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
-    solved: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE solved_at >= @start AND solved_at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
-    overdue: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at < @cut AND deadline < @cut
-      AND (solved_at IS NULL OR solved_at > @cut) AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
-    due: db.prepare(`SELECT COUNT(*) AS due, COALESCE(SUM(solved_at IS NOT NULL AND solved_at <= deadline), 0) AS onTime
-      FROM problems WHERE deadline >= @start AND deadline < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
-    alerts: db.prepare(`SELECT opened_at AS openedAt, acknowledged_at AS acknowledgedAt, resolved_at AS resolvedAt, resolved_by AS resolvedBy
-      FROM alerts WHERE opened_at >= @start AND opened_at < @end AND (@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`),
-  };
-
+export function reportRepository(port: CasefileReportsPort) {
   return {
-    report(from: string, to: string, timeZone: string, now: number, area: string | null = null) {
+    async report(from: string, to: string, timeZone: string, now: number, area: string | null = null) {
       if (!isCivilDate(from)) throw invalid('from: expected a date like 2026-03-01', 'invalid_date');
       if (!isCivilDate(to)) throw invalid('to: expected a date like 2026-03-31', 'invalid_date');
       if (!inCalendar(from)) throw invalid(`from: expected a date from ${CALENDAR_FIRST} to ${CALENDAR_LAST}`, 'date_out_of_range', { min: CALENDAR_FIRST, max: CALENDAR_LAST });
@@ -48,11 +34,8 @@ export function reportRepository(db: Db) {
       // a period reaching into the future is judged as of now
       const cut = Math.max(start, Math.min(end, now));
 
-      const v = s.visits.get({ start, end, area }) as { visits: number; residentsVisited: number };
-      const residents = (s.residents.get({ area }) as { n: number }).n;
-      const due = s.due.get({ start, end: cut, area }) as { due: number; onTime: number };
-
-      const alerts = s.alerts.all({ start, end, area }) as Array<{ openedAt: number; acknowledgedAt: number | null; resolvedAt: number | null; resolvedBy: string | null }>;
+      const f = await port.periodFigures(start, end, cut, area);
+      const alerts = await port.alertsOpened(start, end, area);
       const answerSeconds: number[] = [];
       let counted = 0;
       for (const a of alerts) {
@@ -68,15 +51,15 @@ export function reportRepository(db: Db) {
 
       return {
         from, to, timezone: timeZone, ...(area === null ? {} : { area }),
-        visits: v.visits,
-        residentsVisited: v.residentsVisited,
-        residents,
-        coverage: percent(v.residentsVisited, residents) ?? 0,
-        problemsOpened: (s.opened.get({ start, end, area }) as { n: number }).n,
-        problemsSolved: (s.solved.get({ start, end, area }) as { n: number }).n,
-        problemsOverdue: (s.overdue.get({ cut, area }) as { n: number }).n,
-        problemsDue: due.due,
-        onTimeRate: percent(due.onTime, due.due),
+        visits: f.visits,
+        residentsVisited: f.residentsVisited,
+        residents: f.residents,
+        coverage: percent(f.residentsVisited, f.residents) ?? 0,
+        problemsOpened: f.problemsOpened,
+        problemsSolved: f.problemsSolved,
+        problemsOverdue: f.problemsOverdue,
+        problemsDue: f.problemsDue,
+        onTimeRate: percent(f.problemsOnTime, f.problemsDue),
         alerts: {
           total: alerts.length,
           answerable: counted,

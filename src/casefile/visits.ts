@@ -1,7 +1,7 @@
 // Recording visits and the problems found on them, and following problems to their solution
 // ("one person, one file"). Each visit and problem also goes on the casefile timeline,
 // so the history a caseworker reads before a visit shows them next to the device events.
-import type { ResidentRepository, Store, Tx } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 import { problemDeadline, problemId, problemYear, type SiteCalendar, type Urgency } from './deadlines.ts';
 import type { Observations, ProblemCategory, ProblemRow, ProblemStatus, VisitRow } from './repository.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -46,7 +46,6 @@ export interface ProblemPatch {
 export interface VisitServiceDeps {
   /** visits, problems, the WT counter, timeline and audit: through the store's ports, written in one unit of work */
   store: Store;
-  residents: ResidentRepository;
   site: SiteCalendar;
   now(): number;
   /**
@@ -149,7 +148,7 @@ export function visitService(deps: VisitServiceDeps) {
 
   return {
     async recordVisit(residentId: string, input: VisitInput, actor: string) {
-      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
+      if (!await deps.store.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       const at = parseTime('at', input.at, deps.site.timeZone);
       const endedAt = input.endedAt === undefined ? null : parseTime('endedAt', input.endedAt, deps.site.timeZone);
       if (endedAt !== null && endedAt < at) throw invalid('endedAt: a visit cannot end before it starts', 'visit_ends_before_start');
@@ -172,7 +171,7 @@ export function visitService(deps: VisitServiceDeps) {
 
     /** newest first; `before` is an ISO time or the `nextBefore` cursor of the previous page */
     async listVisits(residentId: string, limit: number, before?: string) {
-      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
+      if (!await deps.store.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       let beforeAt = 8.64e15;
       let beforeId = 0;
       if (before) {
@@ -189,7 +188,7 @@ export function visitService(deps: VisitServiceDeps) {
     },
 
     async problemsOf(residentId: string, status?: ProblemStatus | 'open' | 'overdue') {
-      if (!deps.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
+      if (!await deps.store.residents.getResident(residentId)) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
       const now = deps.now();
       return (await store.visits.problemsOf(residentId)).map((p) => problemView(p, now)).filter((p) =>
         !status ? true : status === 'open' ? p.status !== 'solved' : status === 'overdue' ? p.overdue : p.status === status);

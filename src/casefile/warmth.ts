@@ -1,7 +1,7 @@
 // The service-warmth index (服务温度指数): the mean of the 1-5 satisfaction ratings residents
 // gave when a problem was solved and on follow-up visits, with a month-by-month history. One
 // resident's, an area's or the whole site's.
-import type { Db } from '../store/index.ts';
+import type { CasefileReportsPort } from '../store/index.ts';
 import { localDate } from './calendar.ts';
 
 export interface WarmthIndex {
@@ -16,20 +16,11 @@ export interface WarmthIndex {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-export function warmthRepository(db: Db) {
-  // ratings by when they were given: a problem's when it was solved, a visit's when it took place
-  const ratings = db.prepare(`
-    SELECT p.solved_at AS at, p.satisfaction AS rating FROM problems p JOIN residents r ON r.id = p.resident_id
-      WHERE p.status = 'solved' AND p.satisfaction IS NOT NULL AND p.solved_at IS NOT NULL
-        AND (@residentId IS NULL OR p.resident_id = @residentId) AND (@area IS NULL OR r.area = @area) AND p.solved_at <= @now
-    UNION ALL
-    SELECT v.at AS at, v.satisfaction AS rating FROM visits v JOIN residents r ON r.id = v.resident_id
-      WHERE v.satisfaction IS NOT NULL
-        AND (@residentId IS NULL OR v.resident_id = @residentId) AND (@area IS NULL OR r.area = @area) AND v.at <= @now`);
-
+export function warmthRepository(port: CasefileReportsPort) {
   return {
-    index(scope: { residentId?: string; area?: string }, timeZone: string, now: number, months = 12): WarmthIndex {
-      const rows = ratings.all({ residentId: scope.residentId ?? null, area: scope.area ?? null, now }) as Array<{ at: number; rating: number }>;
+    async index(scope: { residentId?: string; area?: string }, timeZone: string, now: number, months = 12): Promise<WarmthIndex> {
+      // ratings by when they were given: a problem's when it was solved, a visit's when it took place
+      const rows = await port.ratings({ residentId: scope.residentId ?? null, area: scope.area ?? null }, now);
       const byMonth = new Map<string, { sum: number; n: number }>();
       let sum = 0;
       for (const r of rows) {

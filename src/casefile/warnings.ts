@@ -5,13 +5,8 @@
 // - problem_cluster: several problems of one category in one area within 30 days
 // - activity_decline: a resident's activity falling week after week for 4 weeks, to well below
 //   where it started
-import type { Db, ResidentRepository } from '../store/index.ts';
-import type { CasefileRepository } from './repository.ts';
-import { activitySql } from '../store/sqlite/tables.ts';
+import type { Store } from '../store/index.ts';
 import { DEFAULT_VISIT_CYCLE_MS, MIN_USUAL_WEEKLY } from './planning.ts';
-
-/** activity as the rules core counts it (a door only when its state changes): the store's one definition */
-const ACTIVITY_SQL = activitySql('events');
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -23,24 +18,14 @@ export const DECLINE_RATIO = 0.6;
 
 const SEVERITY = { problem_overdue: 3, activity_decline: 3, long_unvisited: 2, problem_cluster: 2 } as const;
 
-export function warningService(deps: { db: Db; residents: ResidentRepository; repo: CasefileRepository }) {
-  const s = {
-    created: deps.db.prepare(`SELECT id, created_at AS createdAt FROM residents`),
-    overdue: deps.db.prepare(`SELECT id, resident_id AS residentId, category, urgency, responsible, deadline FROM problems
-      WHERE status != 'solved' AND deadline < ? ORDER BY deadline`),
-    cluster: deps.db.prepare(`SELECT r.area AS area, p.category AS category, COUNT(*) AS n, GROUP_CONCAT(p.id) AS ids,
-      COUNT(DISTINCT p.resident_id) AS residents FROM problems p JOIN residents r ON r.id = p.resident_id
-      WHERE p.opened_at >= ? AND p.opened_at <= ? AND r.area IS NOT NULL GROUP BY r.area, p.category HAVING COUNT(*) >= ? ORDER BY n DESC`),
-    weekly: deps.db.prepare(`SELECT resident_id AS residentId, CAST((@now - at) / ${WEEK_MS} AS INTEGER) AS week, COUNT(*) AS n FROM events
-      WHERE at > @from AND at <= @now AND ${ACTIVITY_SQL} GROUP BY resident_id, week`),
-  };
-
+export function warningService(deps: { store: Store }) {
+  const { store } = deps;
   return {
-    warnings(now: number, area?: string) {
-      const residents = deps.residents.listResidents().filter((r) => !area || r.area === area);
+    async warnings(now: number, area?: string) {
+      const residents = (await store.residents.listResidents()).filter((r) => !area || r.area === area);
       const byId = new Map(residents.map((r) => [r.id, r]));
-      const created = new Map((s.created.all() as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]));
-      const lastVisits = deps.repo.lastVisits(now);
+      const created = new Map((await store.casefileReports.residentAreas(null)).map((r) => [r.id, r.createdAt]));
+      const lastVisits = await store.visits.lastVisits(now);
       const items: Array<Record<string, unknown> & { code: keyof typeof SEVERITY; severity: number }> = [];
       const who = (id: string) => ({ residentId: id, name: byId.get(id)?.name, area: byId.get(id)?.area ?? null });
 
@@ -58,7 +43,7 @@ export function warningService(deps: { db: Db; residents: ResidentRepository; re
         }
       }
 
-      for (const p of s.overdue.all(now) as Array<{ id: string; residentId: string; category: string; urgency: string; responsible: string; deadline: number }>) {
+      for (const p of await store.casefileReports.openProblemsBefore(now)) {
         if (!byId.has(p.residentId)) continue;
         items.push({
           code: 'problem_overdue', severity: SEVERITY.problem_overdue, ...who(p.residentId), problemId: p.id, category: p.category,
@@ -66,17 +51,18 @@ export function warningService(deps: { db: Db; residents: ResidentRepository; re
         });
       }
 
-      for (const c of s.cluster.all(now - CLUSTER_DAYS * DAY_MS, now, CLUSTER_MIN) as Array<{ area: string; category: string; n: number; ids: string; residents: number }>) {
+      for (const c of await store.casefileReports.problemClusters(now - CLUSTER_DAYS * DAY_MS, now, CLUSTER_MIN)) {
         if (area && c.area !== area) continue;
         items.push({
           code: 'problem_cluster', severity: SEVERITY.problem_cluster, residentId: null, area: c.area, category: c.category,
-          problems: c.n, residents: c.residents, problemIds: c.ids.split(',').sort(), days: CLUSTER_DAYS,
+          problems: c.n, residents: c.residents, problemIds: c.ids, days: CLUSTER_DAYS,
         });
       }
 
-      // weeks counted back from now: 0 is the last 7 days, 3 the oldest
+      // weeks counted back from now: 0 is the last 7 days, 3 the oldest; activity as the rules
+      // core counts it (a door only when its state changes), the store's one definition
       const weeks = new Map<string, number[]>();
-      for (const w of s.weekly.all({ now, from: now - 4 * WEEK_MS }) as Array<{ residentId: string; week: number; n: number }>) {
+      for (const w of await store.casefileReports.weeklyActivity(now - 4 * WEEK_MS, now)) {
         const counts = weeks.get(w.residentId) ?? [0, 0, 0, 0];
         if (w.week >= 0 && w.week < 4) counts[w.week] = w.n;
         weeks.set(w.residentId, counts);

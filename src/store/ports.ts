@@ -465,6 +465,92 @@ export interface InboundPort {
   firstTime(sid: string, at: number): Promise<boolean>;
 }
 
+// ---- the casefile's reports, profiles, appointments, rounds (the rest of the casefile) ------
+// (one block, kept apart from the ports above so that merges with other work stay easy)
+
+/** `area` null: every resident; else only the residents of that area */
+export type AreaFilter = string | null;
+
+/** a row dated at a moment, of one resident (the report series counts them per day or week) */
+export interface DatedRow { at: number; residentId: string }
+
+export interface AnsweredAlertRow { openedAt: number; acknowledgedAt: number | null; resolvedAt: number | null; resolvedBy: string | null }
+
+/** an open problem as reminders and warnings list it */
+export interface OpenProblemRow {
+  id: string; residentId: string; description: string; category: ProblemCategory; subcategory: string | null;
+  urgency: Urgency; responsible: string; deadline: number; status: ProblemStatus;
+}
+
+export interface ProblemCluster { area: string; category: ProblemCategory; n: number; residents: number; ids: string[] }
+
+export interface CasefileReportsPort {
+  /** GET /api/reports's figures for [start, end) judged as of `cut`, and how many residents (of the area) there are */
+  periodFigures(start: number, end: number, cut: number, area: AreaFilter): Promise<PeriodFigures & { residents: number }>;
+  /** alerts opened in [start, end) of the area's residents (a deleted resident's alert: only when area is null) */
+  alertsOpened(start: number, end: number, area: AreaFilter): Promise<AnsweredAlertRow[]>;
+  /** the residents (of the area) with their area */
+  residentAreas(area: AreaFilter): Promise<Array<{ id: string; area: string | null; createdAt: number }>>;
+  /** visits, problems opened, problems solved, alerts opened in [start, end) of the area's residents */
+  datedRows(what: 'visits' | 'opened' | 'solved' | 'alerts', start: number, end: number, area: AreaFilter): Promise<DatedRow[]>;
+  /** the resident of each problem open at `cut` and past its deadline then */
+  overdueAt(cut: number, area: AreaFilter): Promise<string[]>;
+  /** satisfaction ratings given at or before `now`: a problem's when it was solved, a visit's when it took place */
+  ratings(scope: { residentId: string | null; area: AreaFilter }, now: number): Promise<Array<{ at: number; rating: number }>>;
+  /** problems not solved whose deadline is before `before`, by deadline */
+  openProblemsBefore(before: number): Promise<OpenProblemRow[]>;
+  /** areas where at least `min` problems of one category were opened in [from, to], most first */
+  problemClusters(from: number, to: number, min: number): Promise<ProblemCluster[]>;
+  /**
+   * activity (as events.activityBuckets counts it) of every resident per week counted back
+   * from `now`: week 0 is (now - 7 days, now], only events after `from`
+   */
+  weeklyActivity(from: number, now: number): Promise<Array<{ residentId: string; week: number; n: number }>>;
+}
+
+export interface ProfileRow {
+  category: string | null; household: string; health: string; difficulties: string; notes: string;
+  updatedAt: number | null; updatedBy: string | null;
+}
+
+export interface AppointmentRow {
+  id: number; residentId: string; date: string; time: string | null; kind: string; place: string; note: string; createdBy: string; createdAt: number;
+}
+
+export interface ProfilesPort {
+  get(residentId: string): Promise<ProfileRow | undefined>;
+  /** the whole profile written (inserted or replaced) */
+  put(residentId: string, p: Omit<ProfileRow, 'updatedAt' | 'updatedBy'> & { updatedAt: number; updatedBy: string }): Promise<void>;
+  /** each resident's category, where one is set */
+  categories(): Promise<Map<string, string>>;
+  insertAppointment(a: Omit<AppointmentRow, 'id'>): Promise<number>;
+  appointment(id: number): Promise<AppointmentRow | undefined>;
+  /** a resident's, from `fromDate` on, by date and time */
+  appointmentsOf(residentId: string, fromDate: string): Promise<AppointmentRow[]>;
+  /** everyone's on dates from..to, by date and time */
+  appointmentsIn(from: string, to: string): Promise<AppointmentRow[]>;
+  deleteAppointment(id: number): Promise<boolean>;
+}
+
+export interface RoundRow { id: number; date: string; area: string | null; createdBy: string; createdAt: number }
+export interface RoundDoorRow {
+  residentId: string; status: 'pending' | 'seen' | 'no_answer'; visitId: number | null;
+  checklist: Record<string, string>; note: string; at: number | null; by: string | null;
+}
+
+export interface RoundsPort {
+  /** the round and a pending door for each resident, atomically; its id */
+  insert(r: Omit<RoundRow, 'id'>, residentIds: string[]): Promise<number>;
+  get(id: number): Promise<RoundRow | undefined>;
+  /** the round of that date and area (null: every area), if any */
+  find(date: string, area: string | null): Promise<number | undefined>;
+  /** dates from..to, newest first */
+  list(from: string, to: string): Promise<RoundRow[]>;
+  doors(roundId: number): Promise<RoundDoorRow[]>;
+  door(roundId: number, residentId: string): Promise<RoundDoorRow | undefined>;
+  updateDoor(roundId: number, d: RoundDoorRow): Promise<boolean>;
+}
+
 // ---- the whole store -----------------------------------------------------------------------
 
 /** what a unit of work sees: every table, all in one transaction */
@@ -485,6 +571,10 @@ export interface Ports {
   referrals: ReferralsPort;
   photos: PhotosPort;
   inbox: InboxPort;
+  // the rest of the casefile
+  casefileReports: CasefileReportsPort;
+  profiles: ProfilesPort;
+  rounds: RoundsPort;
 }
 
 export type Tx = Ports;

@@ -3,8 +3,8 @@
 // alert acknowledged and the others told, all on the casefile timeline.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import twilio from 'twilio';
-import { FakeTwilio } from '../notify/fake-twilio.ts';
-import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+import type { FakeTwilio } from '../notify/fake-twilio.ts';
+import { startTextingGateway, waitFor, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
 
 const AUTH_TOKEN = 'e2e-twilio-auth-token';
 const SID = 'AC' + 'e2e0'.repeat(8);
@@ -13,13 +13,10 @@ const NEIGHBOR = '+8613800000001';
 const FAMILY = '+8613800000002';
 
 let fake: FakeTwilio;
-let gw: TestGateway;
+let gw: TextingGateway;
 beforeAll(async () => {
-  fake = new FakeTwilio();
-  await fake.start();
-  gw = await startGateway({
+  gw = await startTextingGateway({ accountSid: SID, authToken: AUTH_TOKEN }, {
     http: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC_URL },
-    ...fake.gatewayConfig({ accountSid: SID, authToken: AUTH_TOKEN }),
     escalation: { smoke: [{ notify: ['neighbor', 'family'], after: '0s' }, { notify: ['caseworker'], after: '2m' }] },
     residents: [{
       id: 'r-zhang', name: 'Zhang Xiuying', address: 'Building 3, Room 601', timezone: 'Asia/Shanghai', locale: 'en',
@@ -30,8 +27,9 @@ beforeAll(async () => {
       devices: [{ id: 'zhang-smoke', kind: 'smoke', secret: 'smoke-secret' }],
     }],
   });
+  fake = gw.fake;
 });
-afterAll(async () => { await gw?.stop(); await fake?.stop(); });
+afterAll(async () => { await gw?.stop(); });
 
 function signedForm(path: string, form: Record<string, string>) {
   const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_URL + path, form);

@@ -4,8 +4,8 @@
 // process and event-loop metrics; and the route's access (a token, unless http.publicMetrics).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Metrics } from '../../src/metrics.ts';
-import { FakeTwilio } from '../notify/fake-twilio.ts';
-import { startGateway, waitFor, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+import type { FakeTwilio } from '../notify/fake-twilio.ts';
+import { startTextingGateway, waitFor, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
 import { rawHttp } from '../security/net.ts';
 
 /** the value of one sample line, e.g. sample(text, 'gateway_x_total{reason="a"}') */
@@ -59,16 +59,14 @@ describe('Metrics (prom-client underneath)', () => {
 describe('GET /metrics on the running gateway', () => {
   const NEIGHBOR = '+8613800000001';
   let fake: FakeTwilio;
-  let gw: TestGateway;
+  let gw: TextingGateway;
   beforeAll(async () => {
-    fake = new FakeTwilio();
-    await fake.start();
-    gw = await startGateway({
-      ...fake.gatewayConfig({ accountSid: 'AC' + 'ab12'.repeat(8), authToken: 'metrics-auth-token' }),
+    gw = await startTextingGateway({ accountSid: 'AC' + 'ab12'.repeat(8), authToken: 'metrics-auth-token' }, {
       escalation: { smoke: [{ notify: ['neighbor'], after: '0s' }] },
     });
+    fake = gw.fake;
   });
-  afterAll(async () => { await gw?.stop(); await fake?.stop(); });
+  afterAll(async () => { await gw?.stop(); });
 
   it('has the latency histograms, the counters under their names, and process metrics, to a token holder', async () => {
     const text = fake.nextMessageTo(NEIGHBOR);

@@ -2,8 +2,8 @@
 // once, so it cannot acknowledge a newer alert and stop that alert's escalation.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import twilio from 'twilio';
-import { FakeTwilio } from '../notify/fake-twilio.ts';
-import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import type { FakeTwilio } from '../notify/fake-twilio.ts';
+import { startTextingGateway, waitFor, type TextingGateway } from '../helpers.ts';
 import { rawHttp, MqttRaw } from './net.ts';
 
 const AUTH_TOKEN = 'security-twilio-auth-token';
@@ -12,12 +12,10 @@ const PUBLIC_URL = 'https://gateway.example.org';
 const NEIGHBOR = '+8613800000001';
 
 let fake: FakeTwilio;
-let gw: TestGateway;
+let gw: TextingGateway;
 beforeAll(async () => {
-  fake = await new FakeTwilio().start();
-  gw = await startGateway({
+  gw = await startTextingGateway({ accountSid: SID, authToken: AUTH_TOKEN }, {
     http: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC_URL },
-    ...fake.gatewayConfig({ accountSid: SID, authToken: AUTH_TOKEN }),
     escalation: {
       smoke: [{ notify: ['neighbor'], after: '0s' }, { notify: ['caseworker'], after: '2m' }],
       emergency: [{ notify: ['neighbor'], after: '0s' }, { notify: ['caseworker'], after: '2m' }],
@@ -28,8 +26,9 @@ beforeAll(async () => {
       devices: [{ id: 'zhang-smoke', kind: 'smoke', secret: 'smoke-secret' }, { id: 'zhang-button', kind: 'button', secret: 'button-secret' }],
     }],
   });
+  fake = gw.fake;
 });
-afterAll(async () => { await gw?.stop(); await fake?.stop(); });
+afterAll(async () => { await gw?.stop(); });
 
 async function signedReply(form: Record<string, string>) {
   const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_URL + '/twilio/sms', form);

@@ -891,6 +891,199 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('the rest of the casefile: reports, warnings, profiles, appointments, rounds', () => {
+      const day = 86_400_000;
+      const AREA = '幸福社区 3号楼';
+      const visit = (at: number, residentId = 'r-zhang', satisfaction: number | null = null) => ({
+        residentId, visitor: '李社工', at, endedAt: null, purpose: 'routine', notes: '', observations: {}, recordedBy: 'li', createdAt: at, satisfaction,
+      });
+      const problem = (id: string, visitId: number, residentId: string, openedAt: number, deadline: number, category: 'health' | 'livelihood' = 'health') => ({
+        id, visitId, residentId, description: `d-${id}`, category, urgency: 'normal' as const, responsible: 'Li', deadline, openedAt,
+      });
+      const solve = (id: string, solvedAt: number, satisfaction: number | null = null) =>
+        store.visits.updateProblem({ id, status: 'solved', solvedAt, followUpVisitId: null, satisfaction, responsible: 'Li' });
+      const alert = (residentId: string, openedAt: number, key: string) =>
+        store.alerts.insert({ residentId, kind: 'smoke', conditionKey: key, deviceId: null, openedAt, detail: {}, escalationDue: null });
+
+      it("the period report's figures, the series' dated rows and the alerts, for everyone or one area's residents", async () => {
+        await seed();
+        const zv = await store.visits.insertVisit(visit(T0));
+        await store.visits.insertVisit(visit(T0 + 1));
+        const cv = await store.visits.insertVisit(visit(T0 + 2, 'r-chen'));
+        await store.visits.insertVisit(visit(T0 + 10 * day));
+        await store.visits.insertProblem(problem('WT2026001', zv, 'r-zhang', T0, T0 + day)); // solved in time
+        await store.visits.insertProblem(problem('WT2026002', zv, 'r-zhang', T0, T0 + day)); // overdue
+        await store.visits.insertProblem(problem('WT2026003', cv, 'r-chen', T0 + 5, T0 + 2 * day)); // chen's, overdue
+        await solve('WT2026001', T0 + 100);
+        const a1 = await alert('r-zhang', T0 + 7, 'smoke:1');
+        await store.alerts.acknowledge(a1, 'Wang', T0 + 30_007);
+        await alert('r-chen', T0 + 8, 'smoke:2');
+        await alert('r-zhang', T0 + 8 * day, 'smoke:3');
+        const week = [T0, T0 + 7 * day, T0 + 7 * day] as const;
+        expect(await store.casefileReports.periodFigures(...week, null)).toEqual({
+          visits: 3, residentsVisited: 2, residents: 2, problemsOpened: 3, problemsSolved: 1, problemsOverdue: 2, problemsDue: 3, problemsOnTime: 1,
+        });
+        expect(await store.casefileReports.periodFigures(...week, AREA)).toEqual({
+          visits: 2, residentsVisited: 1, residents: 1, problemsOpened: 2, problemsSolved: 1, problemsOverdue: 1, problemsDue: 2, problemsOnTime: 1,
+        });
+        expect(await store.casefileReports.periodFigures(...week, 'nowhere')).toEqual({
+          visits: 0, residentsVisited: 0, residents: 0, problemsOpened: 0, problemsSolved: 0, problemsOverdue: 0, problemsDue: 0, problemsOnTime: 0,
+        });
+        const sortAt = <R extends { at?: number; openedAt?: number; residentId?: string }>(rows: R[]) =>
+          [...rows].sort((a, b) => (a.at ?? a.openedAt ?? 0) - (b.at ?? b.openedAt ?? 0) || String(a.residentId).localeCompare(String(b.residentId)));
+        expect(sortAt(await store.casefileReports.alertsOpened(T0, T0 + 7 * day, null))).toEqual([
+          { openedAt: T0 + 7, acknowledgedAt: T0 + 30_007, resolvedAt: null, resolvedBy: null },
+          { openedAt: T0 + 8, acknowledgedAt: null, resolvedAt: null, resolvedBy: null },
+        ]);
+        expect(await store.casefileReports.alertsOpened(T0, T0 + 7 * day, AREA)).toHaveLength(1);
+        expect(sortAt(await store.casefileReports.datedRows('visits', T0, T0 + 7 * day, null))).toEqual([
+          { at: T0, residentId: 'r-zhang' }, { at: T0 + 1, residentId: 'r-zhang' }, { at: T0 + 2, residentId: 'r-chen' },
+        ]);
+        expect(sortAt(await store.casefileReports.datedRows('opened', T0, T0 + 7 * day, AREA))).toEqual([
+          { at: T0, residentId: 'r-zhang' }, { at: T0, residentId: 'r-zhang' },
+        ]);
+        expect(await store.casefileReports.datedRows('solved', T0, T0 + 7 * day, null)).toEqual([{ at: T0 + 100, residentId: 'r-zhang' }]);
+        expect(sortAt(await store.casefileReports.datedRows('alerts', T0, T0 + 9 * day, null)).map((r) => r.residentId)).toEqual(['r-zhang', 'r-chen', 'r-zhang']);
+        expect([...await store.casefileReports.overdueAt(T0 + 7 * day, null)].sort()).toEqual(['r-chen', 'r-zhang']);
+        expect(await store.casefileReports.overdueAt(T0 + 7 * day, AREA)).toEqual(['r-zhang']);
+        expect(await store.casefileReports.overdueAt(T0 + day - 1, null)).toEqual([]);
+        const areas = await store.casefileReports.residentAreas(null);
+        expect([...areas].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+          { id: 'r-chen', area: null, createdAt: T0 }, { id: 'r-zhang', area: AREA, createdAt: T0 },
+        ]);
+        expect(await store.casefileReports.residentAreas(AREA)).toEqual([{ id: 'r-zhang', area: AREA, createdAt: T0 }]);
+      });
+
+      it('ratings: a solved problem by when it was solved, a visit by when it took place; of a resident or an area; none after now', async () => {
+        await seed();
+        const zv = await store.visits.insertVisit(visit(T0, 'r-zhang', 4));
+        await store.visits.insertVisit(visit(T0 + 5, 'r-chen', 2));
+        await store.visits.insertVisit(visit(T0 + 6, 'r-chen'));
+        await store.visits.insertProblem(problem('WT2026001', zv, 'r-zhang', T0, T0 + day));
+        await store.visits.insertProblem(problem('WT2026002', zv, 'r-zhang', T0, T0 + day));
+        await solve('WT2026001', T0 + 50, 5);
+        await solve('WT2026002', T0 + 60); // solved, not rated
+        const sorted = (rows: Array<{ at: number; rating: number }>) => [...rows].sort((a, b) => a.at - b.at);
+        expect(sorted(await store.casefileReports.ratings({ residentId: null, area: null }, T0 + 100))).toEqual([
+          { at: T0, rating: 4 }, { at: T0 + 5, rating: 2 }, { at: T0 + 50, rating: 5 },
+        ]);
+        expect(sorted(await store.casefileReports.ratings({ residentId: 'r-chen', area: null }, T0 + 100))).toEqual([{ at: T0 + 5, rating: 2 }]);
+        expect(sorted(await store.casefileReports.ratings({ residentId: null, area: AREA }, T0 + 100))).toEqual([{ at: T0, rating: 4 }, { at: T0 + 50, rating: 5 }]);
+        expect(sorted(await store.casefileReports.ratings({ residentId: null, area: null }, T0 + 49))).toEqual([{ at: T0, rating: 4 }, { at: T0 + 5, rating: 2 }]);
+      });
+
+      it('open problems before a moment, by deadline; clusters of one category in one area', async () => {
+        await seed();
+        const zv = await store.visits.insertVisit(visit(T0));
+        const cv = await store.visits.insertVisit(visit(T0, 'r-chen'));
+        await store.visits.insertProblem({ ...problem('WT2026003', zv, 'r-zhang', T0 + 2, T0 + 3 * day), subcategory: 'housing_repair' });
+        await store.visits.insertProblem(problem('WT2026001', zv, 'r-zhang', T0, T0 + day));
+        await store.visits.insertProblem(problem('WT2026002', zv, 'r-zhang', T0 + 1, T0 + day));
+        await store.visits.insertProblem(problem('WT2026004', zv, 'r-zhang', T0 + 3, T0 + 2 * day, 'livelihood'));
+        await store.visits.insertProblem(problem('WT2026005', cv, 'r-chen', T0, T0 + day)); // no area: in no cluster
+        await store.visits.startProblem('WT2026002');
+        await solve('WT2026004', T0 + 10);
+        const open = await store.casefileReports.openProblemsBefore(T0 + 3 * day + 1);
+        expect(open.map((p) => p.id)).toEqual(['WT2026001', 'WT2026002', 'WT2026005', 'WT2026003']);
+        expect(open[3]).toEqual({
+          id: 'WT2026003', residentId: 'r-zhang', description: 'd-WT2026003', category: 'health', subcategory: 'housing_repair', urgency: 'normal',
+          responsible: 'Li', deadline: T0 + 3 * day, status: 'pending',
+        });
+        expect(open[1].status).toBe('in_progress');
+        expect((await store.casefileReports.openProblemsBefore(T0 + day)).map((p) => p.id)).toEqual([]);
+        expect(await store.casefileReports.problemClusters(T0, T0 + 3, 3)).toEqual([
+          { area: AREA, category: 'health', n: 3, residents: 1, ids: ['WT2026001', 'WT2026002', 'WT2026003'] },
+        ]);
+        // the window's ends are included; one problem fewer is no cluster
+        expect(await store.casefileReports.problemClusters(T0 + 1, T0 + 3, 3)).toEqual([]);
+        expect(await store.casefileReports.problemClusters(T0, T0 + 3, 1)).toHaveLength(2);
+      });
+
+      it('activity per resident and week back from now, counted as the casefile counts it (a door only when it changes)', async () => {
+        await seed();
+        const week = 7 * day;
+        const now = T0 + 4 * week;
+        // zhang: hourly "closed" check-ins every week (never activity), presses falling week by week
+        for (let w = 0; w < 4; w++) {
+          const weekStart = now - (w + 1) * week + 1;
+          for (let i = 0; i < 3; i++) await store.ingest.append(event('zhang-door', weekStart + i * 3_600_000, { contact: true }));
+          for (let i = 0; i < 4 - w; i++) await store.ingest.append(event('zhang-button', weekStart + 10 + i, { action: 'single' }));
+        }
+        // the door opens and closes in the newest week: two changes
+        await store.ingest.append(event('zhang-door', now - 1000, { contact: false }));
+        await store.ingest.append(event('zhang-door', now, { contact: true }));
+        await store.ingest.append(event('zhang-door', now + 1, { contact: false })); // after now: not counted
+        await store.ingest.append(event('chen-motion', now - 2 * week - 5, { occupancy: true }));
+        await store.ingest.append(event('chen-motion', now - 4 * week, { occupancy: true })); // at the window's start: not in it
+        await store.ingest.append(event('zhang-button', now - 2 * week, { action: 'hold_release' }));
+        const rows = await store.casefileReports.weeklyActivity(now - 4 * week, now);
+        const sorted = [...rows].sort((a, b) => a.residentId.localeCompare(b.residentId) || a.week - b.week);
+        expect(sorted).toEqual([
+          { residentId: 'r-chen', week: 2, n: 1 },
+          { residentId: 'r-zhang', week: 0, n: 6 }, { residentId: 'r-zhang', week: 1, n: 3 },
+          { residentId: 'r-zhang', week: 2, n: 2 }, { residentId: 'r-zhang', week: 3, n: 1 },
+        ]);
+      });
+
+      it('profiles: written whole, read back, categories; appointments by date and time, deleted once, gone with their resident', async () => {
+        await seed();
+        expect(await store.profiles.get('r-zhang')).toBeUndefined();
+        const profile = { category: 'elderly_alone', household: '独居', health: '高血压', difficulties: '', notes: '爱下棋', updatedAt: T0, updatedBy: 'admin' };
+        await store.tx(async (tx) => { await tx.profiles.put('r-zhang', profile); });
+        expect(await store.profiles.get('r-zhang')).toEqual(profile);
+        await store.profiles.put('r-zhang', { ...profile, category: null, notes: '', updatedAt: T0 + 1, updatedBy: 'li' });
+        expect(await store.profiles.get('r-zhang')).toEqual({ ...profile, category: null, notes: '', updatedAt: T0 + 1, updatedBy: 'li' });
+        await store.profiles.put('r-chen', { ...profile, category: 'disability' });
+        expect(await store.profiles.categories()).toEqual(new Map([['r-chen', 'disability']]));
+        const appt = (residentId: string, date: string, time: string | null) => ({ residentId, date, time, kind: 'follow_up', place: '社区医院', note: '', createdBy: 'li', createdAt: T0 });
+        const late = await store.profiles.insertAppointment(appt('r-zhang', '2026-03-12', '14:00'));
+        const untimed = await store.profiles.insertAppointment(appt('r-zhang', '2026-03-12', null));
+        const early = await store.profiles.insertAppointment(appt('r-zhang', '2026-03-12', '09:30'));
+        const before = await store.profiles.insertAppointment(appt('r-zhang', '2026-03-01', '10:00'));
+        const chen = await store.profiles.insertAppointment(appt('r-chen', '2026-03-05', null));
+        expect(await store.profiles.appointment(early)).toEqual({ id: early, ...appt('r-zhang', '2026-03-12', '09:30') });
+        expect(await store.profiles.appointment(999_999)).toBeUndefined();
+        expect((await store.profiles.appointmentsOf('r-zhang', '2026-03-02')).map((a) => a.id)).toEqual([untimed, early, late]);
+        expect((await store.profiles.appointmentsOf('r-zhang', '0000-01-01')).map((a) => a.id)).toEqual([before, untimed, early, late]);
+        expect((await store.profiles.appointmentsIn('2026-03-01', '2026-03-05')).map((a) => a.id)).toEqual([before, chen]);
+        expect(await store.profiles.deleteAppointment(before)).toBe(true);
+        expect(await store.profiles.deleteAppointment(before)).toBe(false);
+        expect(await store.residents.deleteResident('r-zhang')).toBe(true);
+        expect(await store.profiles.get('r-zhang')).toBeUndefined();
+        expect((await store.profiles.appointmentsIn('0000-01-01', '9999-12-31')).map((a) => a.id)).toEqual([chen]);
+      });
+
+      it('rounds: the round with a pending door each, all or nothing; found by date and area; doors recorded', async () => {
+        await seed();
+        const round = { date: '2026-03-04', area: null, createdBy: 'li', createdAt: T0 };
+        const id = await store.rounds.insert(round, ['r-zhang', 'r-chen']);
+        const other = await store.tx((tx) => tx.rounds.insert({ ...round, area: AREA }, ['r-zhang']));
+        await store.rounds.insert({ ...round, date: '2026-03-11' }, ['r-chen']);
+        // a door of nobody: no round either
+        const err = await store.rounds.insert({ ...round, date: '2026-03-18' }, ['r-chen', 'r-nobody']).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(Error);
+        expect(await store.rounds.list('2026-03-18', '2026-03-18')).toEqual([]);
+        expect(await store.rounds.get(id)).toEqual({ id, ...round });
+        expect(await store.rounds.get(999_999)).toBeUndefined();
+        expect(await store.rounds.find('2026-03-04', null)).toBe(id);
+        expect(await store.rounds.find('2026-03-04', AREA)).toBe(other);
+        expect(await store.rounds.find('2026-03-04', 'elsewhere')).toBeUndefined();
+        expect((await store.rounds.list('2026-03-01', '2026-03-31')).map((r) => r.date)).toEqual(['2026-03-11', '2026-03-04', '2026-03-04']);
+        expect((await store.rounds.list('2026-03-01', '2026-03-31')).slice(1).map((r) => r.id)).toEqual([other, id]);
+        const pending = { status: 'pending', visitId: null, checklist: {}, note: '', at: null, by: null };
+        expect([...await store.rounds.doors(id)].sort((a, b) => a.residentId.localeCompare(b.residentId))).toEqual([
+          { residentId: 'r-chen', ...pending }, { residentId: 'r-zhang', ...pending },
+        ]);
+        const v = await store.visits.insertVisit(visit(T0 + 5));
+        const seen = { residentId: 'r-zhang', status: 'seen' as const, visitId: v, checklist: { health: 'ok', safety: 'concern' }, note: '门锁坏了', at: T0 + 5, by: 'li' };
+        expect(await store.rounds.updateDoor(id, seen)).toBe(true);
+        expect(await store.rounds.door(id, 'r-zhang')).toEqual(seen);
+        expect(await store.rounds.door(other, 'r-zhang')).toEqual({ residentId: 'r-zhang', ...pending });
+        expect(await store.rounds.door(id, 'r-nobody')).toBeUndefined();
+        expect(await store.rounds.updateDoor(other, { ...seen, residentId: 'r-chen' })).toBe(false);
+      });
+    });
+
     describe('people: users, sessions, answers kept for retried requests', () => {
       const li = { username: 'li', displayName: '李社工', role: 'caseworker' as const, passwordHash: 'scrypt$x' };
       const hash = (n: number) => Buffer.alloc(32, n);

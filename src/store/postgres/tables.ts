@@ -7,6 +7,7 @@ import { parseBefore, pageFromRows, type TimelineRow } from '../timeline.ts';
 import type {
   AlertRow, AlertsPort, SitePort, ProcessRow, InboundPort, AuditPort, ContactRow, DeviceRow, EventsPort, OutboxPort, OutboxRow, ProblemRow, ResidentRow,
   ResidentsPort, RuleStatePort, TimelinePort, VisitRow, VisitsPort, Ports, UsersPort, UserRow, SessionRow, IdempotencyPort, AbsencesPort, AbsenceRow, ReferralsPort, ReferralRow, PhotosPort, PhotoRow,
+  CasefileReportsPort, ProblemCluster, ProfilesPort, ProfileRow, AppointmentRow, RoundsPort, RoundRow, RoundDoorRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
@@ -370,7 +371,8 @@ export function tables(sql: Sql): Ports {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
-    referrals: referralsTable(sql), photos: photosTable(sql), inbox: inboxTable(sql),
+    referrals: referralsTable(sql), photos: photosTable(sql),
+    casefileReports: casefileReportsTable(sql), profiles: profilesTable(sql), rounds: roundsTable(sql), inbox: inboxTable(sql),
   };
 }
 
@@ -518,5 +520,115 @@ export function inboxTable(sql: Sql): import('../ports.ts').InboxPort {
       ? await sql.rows<{ r: string }>(`SELECT DISTINCT resident_id AS r FROM event_inbox ORDER BY resident_id`)
       : await sql.rows<{ r: string }>(`SELECT DISTINCT i.resident_id AS r FROM event_inbox i JOIN events e ON e.id = i.event_id WHERE e.at < $1
           ORDER BY i.resident_id`, [storedBefore], 'inbox.left')).map((x) => x.r),
+  };
+}
+
+// ---- the rest of the casefile: reports, warnings, reminders, profiles, appointments, rounds ----
+
+/** the rows of the area's residents only ($n NULL: everyone's) */
+const ofArea = (n: number) => `($${n}::text IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = $${n}::text))`;
+const WEEK_MS = 7 * 86_400_000;
+/** every resident's state events in ($1, $2], each with its door's previous contact (ACTIVE judges them) */
+const stateEventsOfAll = `(SELECT e.resident_id, e.at, e.payload::jsonb AS p, ${previousContact} AS before FROM events e
+  WHERE e.at > $1 AND e.at <= $2 AND e.type = 'state') e`;
+
+export function casefileReportsTable(sql: Sql): CasefileReportsPort {
+  const n = async (text: string, params: unknown[]) => (await sql.rows<{ n: number }>(text, params))[0].n;
+  const dated = {
+    visits: `SELECT at, resident_id AS "residentId" FROM visits WHERE at >= $1 AND at < $2 AND ${ofArea(3)}`,
+    opened: `SELECT opened_at AS at, resident_id AS "residentId" FROM problems WHERE opened_at >= $1 AND opened_at < $2 AND ${ofArea(3)}`,
+    solved: `SELECT solved_at AS at, resident_id AS "residentId" FROM problems WHERE solved_at >= $1 AND solved_at < $2 AND ${ofArea(3)}`,
+    alerts: `SELECT opened_at AS at, resident_id AS "residentId" FROM alerts WHERE opened_at >= $1 AND opened_at < $2 AND ${ofArea(3)}`,
+  };
+  return {
+    periodFigures: async (start, end, cut, area) => {
+      const v = (await sql.rows<{ visits: number; residentsVisited: number }>(`SELECT COUNT(*)::int AS visits,
+        COUNT(DISTINCT resident_id)::int AS "residentsVisited" FROM visits WHERE at >= $1 AND at < $2 AND ${ofArea(3)}`, [start, end, area]))[0];
+      const due = (await sql.rows<{ due: number; onTime: number }>(`SELECT COUNT(*)::int AS due,
+        COUNT(*) FILTER (WHERE solved_at IS NOT NULL AND solved_at <= deadline)::int AS "onTime"
+        FROM problems WHERE deadline >= $1 AND deadline < $2 AND ${ofArea(3)}`, [start, cut, area]))[0];
+      return {
+        visits: v.visits, residentsVisited: v.residentsVisited,
+        residents: await n(`SELECT COUNT(*)::int AS n FROM residents WHERE $1::text IS NULL OR area = $1::text`, [area]),
+        problemsOpened: await n(`SELECT COUNT(*)::int AS n FROM problems WHERE opened_at >= $1 AND opened_at < $2 AND ${ofArea(3)}`, [start, end, area]),
+        problemsSolved: await n(`SELECT COUNT(*)::int AS n FROM problems WHERE solved_at >= $1 AND solved_at < $2 AND ${ofArea(3)}`, [start, end, area]),
+        problemsOverdue: await n(`SELECT COUNT(*)::int AS n FROM problems WHERE opened_at < $1 AND deadline < $1
+          AND (solved_at IS NULL OR solved_at > $1) AND ${ofArea(2)}`, [cut, area]),
+        problemsDue: due.due, problemsOnTime: due.onTime,
+      };
+    },
+    alertsOpened: (start, end, area) => sql.rows(`SELECT opened_at AS "openedAt", acknowledged_at AS "acknowledgedAt", resolved_at AS "resolvedAt",
+      resolved_by AS "resolvedBy" FROM alerts WHERE opened_at >= $1 AND opened_at < $2 AND ${ofArea(3)}`, [start, end, area]),
+    residentAreas: (area) => sql.rows(`SELECT id, area, created_at AS "createdAt" FROM residents WHERE $1::text IS NULL OR area = $1::text`, [area]),
+    datedRows: (what, start, end, area) => sql.rows(dated[what], [start, end, area]),
+    overdueAt: async (cut, area) => (await sql.rows<{ residentId: string }>(`SELECT resident_id AS "residentId" FROM problems
+      WHERE opened_at < $1 AND deadline < $1 AND (solved_at IS NULL OR solved_at > $1) AND ${ofArea(2)}`, [cut, area])).map((r) => r.residentId),
+    ratings: (scope, now) => sql.rows(`
+      SELECT p.solved_at AS at, p.satisfaction AS rating FROM problems p JOIN residents r ON r.id = p.resident_id
+        WHERE p.status = 'solved' AND p.satisfaction IS NOT NULL AND p.solved_at IS NOT NULL
+          AND ($1::text IS NULL OR p.resident_id = $1::text) AND ($2::text IS NULL OR r.area = $2::text) AND p.solved_at <= $3
+      UNION ALL
+      SELECT v.at AS at, v.satisfaction AS rating FROM visits v JOIN residents r ON r.id = v.resident_id
+        WHERE v.satisfaction IS NOT NULL
+          AND ($1::text IS NULL OR v.resident_id = $1::text) AND ($2::text IS NULL OR r.area = $2::text) AND v.at <= $3`, [scope.residentId, scope.area, now]),
+    openProblemsBefore: (before) => sql.rows(`SELECT id, resident_id AS "residentId", description, category, subcategory, urgency, responsible, deadline, status
+      FROM problems WHERE status != 'solved' AND deadline < $1 ORDER BY deadline, id`, [before]),
+    problemClusters: async (from, to, min) => (await sql.rows<ProblemCluster>(`SELECT r.area AS area, p.category AS category, COUNT(*)::int AS n,
+      array_agg(p.id ORDER BY p.id) AS ids, COUNT(DISTINCT p.resident_id)::int AS residents FROM problems p JOIN residents r ON r.id = p.resident_id
+      WHERE p.opened_at >= $1 AND p.opened_at <= $2 AND r.area IS NOT NULL GROUP BY r.area, p.category HAVING COUNT(*) >= $3
+      ORDER BY n DESC, r.area, p.category`, [from, to, min])).map((c) => ({ ...c, ids: [...c.ids].sort() })),
+    weeklyActivity: (from, now) => sql.rows(`SELECT resident_id AS "residentId", (($2::bigint - at) / ${WEEK_MS})::int AS week, COUNT(*)::int AS n
+      FROM ${stateEventsOfAll} WHERE ${ACTIVE} GROUP BY 1, 2 ORDER BY 1, 2`, [from, now]),
+  };
+}
+
+const appointmentCols = `id, resident_id AS "residentId", date, time, kind, place, note, created_by AS "createdBy", created_at AS "createdAt"`;
+
+export function profilesTable(sql: Sql): ProfilesPort {
+  return {
+    get: async (residentId) => (await sql.rows<ProfileRow>(`SELECT category, household, health, difficulties, notes, updated_at AS "updatedAt",
+      updated_by AS "updatedBy" FROM resident_profiles WHERE resident_id = $1`, [residentId]))[0],
+    put: async (residentId, p) => {
+      await sql.rows(`INSERT INTO resident_profiles (resident_id, category, household, health, difficulties, notes, updated_at, updated_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (resident_id) DO UPDATE SET category = excluded.category, household = excluded.household, health = excluded.health,
+          difficulties = excluded.difficulties, notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      [residentId, p.category, p.household, p.health, p.difficulties, p.notes, p.updatedAt, p.updatedBy]);
+    },
+    categories: async () => new Map((await sql.rows<{ residentId: string; category: string }>(
+      `SELECT resident_id AS "residentId", category FROM resident_profiles WHERE category IS NOT NULL`)).map((r) => [r.residentId, r.category])),
+    insertAppointment: async (a) => (await sql.rows<{ id: number }>(`INSERT INTO appointments (resident_id, date, time, kind, place, note, created_by, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, [a.residentId, a.date, a.time, a.kind, a.place, a.note, a.createdBy, a.createdAt]))[0].id,
+    appointment: async (id) => (await sql.rows<AppointmentRow>(`SELECT ${appointmentCols} FROM appointments WHERE id = $1`, [id]))[0],
+    // time NULL sorts first, as in SQLite
+    appointmentsOf: (residentId, fromDate) => sql.rows(`SELECT ${appointmentCols} FROM appointments WHERE resident_id = $1 AND date >= $2
+      ORDER BY date, time NULLS FIRST, id`, [residentId, fromDate]),
+    appointmentsIn: (from, to) => sql.rows(`SELECT ${appointmentCols} FROM appointments WHERE date >= $1 AND date <= $2
+      ORDER BY date, time NULLS FIRST, id`, [from, to]),
+    deleteAppointment: async (id) => (await sql.count(`DELETE FROM appointments WHERE id = $1`, [id])) === 1,
+  };
+}
+
+const roundCols = `id, date, area, created_by AS "createdBy", created_at AS "createdAt"`;
+const doorCols = `resident_id AS "residentId", status, visit_id AS "visitId", checklist, note, at, "by"`;
+const doorFromRow = (row: any): RoundDoorRow => ({ ...row, checklist: JSON.parse(row.checklist) });
+
+export function roundsTable(sql: Sql): RoundsPort {
+  return {
+    insert: (r, residentIds) => sql.atomic(async (s) => {
+      const id = (await s.rows<{ id: number }>(`INSERT INTO rounds (date, area, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [r.date, r.area, r.createdBy, r.createdAt]))[0].id;
+      await s.rows(`INSERT INTO round_doors (round_id, resident_id) SELECT $1, unnest($2::text[]) AS resident_id`, [id, residentIds]);
+      return id;
+    }),
+    get: async (id) => (await sql.rows<RoundRow>(`SELECT ${roundCols} FROM rounds WHERE id = $1`, [id]))[0],
+    find: async (date, area) => (await sql.rows<{ id: number }>(`SELECT id FROM rounds WHERE date = $1 AND area IS NOT DISTINCT FROM $2::text
+      ORDER BY id LIMIT 1`, [date, area]))[0]?.id,
+    list: (from, to) => sql.rows(`SELECT ${roundCols} FROM rounds WHERE date >= $1 AND date <= $2 ORDER BY date DESC, id DESC`, [from, to]),
+    doors: async (roundId) => (await sql.rows(`SELECT ${doorCols} FROM round_doors WHERE round_id = $1`, [roundId])).map(doorFromRow),
+    door: async (roundId, residentId) => (await sql.rows(`SELECT ${doorCols} FROM round_doors WHERE round_id = $1 AND resident_id = $2`,
+      [roundId, residentId])).map(doorFromRow)[0],
+    updateDoor: async (roundId, d) => (await sql.count(`UPDATE round_doors SET status = $3, visit_id = $4, checklist = $5, note = $6, at = $7, "by" = $8
+      WHERE round_id = $1 AND resident_id = $2`, [roundId, d.residentId, d.status, d.visitId, JSON.stringify(d.checklist), d.note, d.at, d.by])) === 1,
   };
 }

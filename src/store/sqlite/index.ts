@@ -10,6 +10,7 @@ import { Gate } from './gate.ts';
 import {
   alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, inboxTable, siteTable, inboundTable, timelineTable, visitsTable,
   usersTable, idempotencyTable, absencesTable, referralsTable, photosTable, type Sync,
+  casefileReportsTable, profilesTable, roundsTable,
 } from './tables.ts';
 
 export interface SqliteStore extends Store {
@@ -77,6 +78,9 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     referrals: referralsTable(db),
     photos: photosTable(db),
     inbox: inboxTable(db),
+    casefileReports: casefileReportsTable(db),
+    profiles: profilesTable(db),
+    rounds: roundsTable(db),
   };
   // outside a unit of work each call waits for the gate; inside, the unit holds it already
   const outside = asyncPorts(sync, (fn) => gate.run(fn));

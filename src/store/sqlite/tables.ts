@@ -15,6 +15,7 @@ import type { EventRepository } from '../events.ts';
 import type {
   AlertsPort, AuditPort, EventsPort, OutboxPort, OutboxRow, ProblemRow, ProcessRow, ResidentsPort, RuleStatePort, SitePort, InboundPort, TimelinePort,
   VisitRow, VisitsPort, NewContact, PeriodFigures, UsersPort, IdempotencyPort, AbsencesPort, ReferralsPort, ReferralRow, PhotosPort, PhotoRow,
+  CasefileReportsPort, AnsweredAlertRow, DatedRow, OpenProblemRow, ProblemCluster, ProfilesPort, ProfileRow, AppointmentRow, RoundsPort, RoundRow, RoundDoorRow,
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 
@@ -388,5 +389,135 @@ export function inboxTable(db: Db): Sync<import('../ports.ts').InboxPort> {
     take: (residentId, limit, afterId = 0) => take.all(residentId, afterId, limit) as number[],
     remove: (residentId, eventIds) => { if (eventIds.length) remove.run(residentId, JSON.stringify(eventIds)); },
     residents: (storedBefore) => (storedBefore === undefined ? residents.all() : leftBefore.all(storedBefore)) as string[],
+  };
+}
+
+// ---- the rest of the casefile: reports, warnings, reminders, profiles, appointments, rounds ----
+
+/** the rows of the area's residents only (@area NULL: everyone's) */
+const OF_AREA = `(@area IS NULL OR resident_id IN (SELECT id FROM residents WHERE area = @area))`;
+const WEEK_MS = 7 * 86_400_000;
+
+export function casefileReportsTable(db: Db): Sync<CasefileReportsPort> {
+  const s = {
+    visits: db.prepare(`SELECT COUNT(*) AS visits, COUNT(DISTINCT resident_id) AS residentsVisited FROM visits WHERE at >= @start AND at < @end AND ${OF_AREA}`),
+    residents: db.prepare(`SELECT COUNT(*) AS n FROM residents WHERE @area IS NULL OR area = @area`),
+    opened: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at >= @start AND opened_at < @end AND ${OF_AREA}`),
+    solved: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE solved_at >= @start AND solved_at < @end AND ${OF_AREA}`),
+    overdue: db.prepare(`SELECT COUNT(*) AS n FROM problems WHERE opened_at < @cut AND deadline < @cut
+      AND (solved_at IS NULL OR solved_at > @cut) AND ${OF_AREA}`),
+    due: db.prepare(`SELECT COUNT(*) AS due, COALESCE(SUM(solved_at IS NOT NULL AND solved_at <= deadline), 0) AS onTime
+      FROM problems WHERE deadline >= @start AND deadline < @end AND ${OF_AREA}`),
+    alerts: db.prepare(`SELECT opened_at AS openedAt, acknowledged_at AS acknowledgedAt, resolved_at AS resolvedAt, resolved_by AS resolvedBy
+      FROM alerts WHERE opened_at >= @start AND opened_at < @end AND ${OF_AREA}`),
+    residentAreas: db.prepare(`SELECT id, area, created_at AS createdAt FROM residents WHERE @area IS NULL OR area = @area`),
+    dated: {
+      visits: db.prepare(`SELECT at, resident_id AS residentId FROM visits WHERE at >= @start AND at < @end AND ${OF_AREA}`),
+      opened: db.prepare(`SELECT opened_at AS at, resident_id AS residentId FROM problems WHERE opened_at >= @start AND opened_at < @end AND ${OF_AREA}`),
+      solved: db.prepare(`SELECT solved_at AS at, resident_id AS residentId FROM problems WHERE solved_at >= @start AND solved_at < @end AND ${OF_AREA}`),
+      alerts: db.prepare(`SELECT opened_at AS at, resident_id AS residentId FROM alerts WHERE opened_at >= @start AND opened_at < @end AND ${OF_AREA}`),
+    },
+    overdueAt: db.prepare(`SELECT resident_id FROM problems WHERE opened_at < @cut AND deadline < @cut AND (solved_at IS NULL OR solved_at > @cut) AND ${OF_AREA}`).pluck(),
+    ratings: db.prepare(`
+      SELECT p.solved_at AS at, p.satisfaction AS rating FROM problems p JOIN residents r ON r.id = p.resident_id
+        WHERE p.status = 'solved' AND p.satisfaction IS NOT NULL AND p.solved_at IS NOT NULL
+          AND (@residentId IS NULL OR p.resident_id = @residentId) AND (@area IS NULL OR r.area = @area) AND p.solved_at <= @now
+      UNION ALL
+      SELECT v.at AS at, v.satisfaction AS rating FROM visits v JOIN residents r ON r.id = v.resident_id
+        WHERE v.satisfaction IS NOT NULL
+          AND (@residentId IS NULL OR v.resident_id = @residentId) AND (@area IS NULL OR r.area = @area) AND v.at <= @now`),
+    openProblems: db.prepare(`SELECT id, resident_id AS residentId, description, category, subcategory, urgency, responsible, deadline, status
+      FROM problems WHERE status != 'solved' AND deadline < ? ORDER BY deadline, id`),
+    clusters: db.prepare(`SELECT r.area AS area, p.category AS category, COUNT(*) AS n, GROUP_CONCAT(p.id) AS ids,
+      COUNT(DISTINCT p.resident_id) AS residents FROM problems p JOIN residents r ON r.id = p.resident_id
+      WHERE p.opened_at >= ? AND p.opened_at <= ? AND r.area IS NOT NULL GROUP BY r.area, p.category HAVING COUNT(*) >= ? ORDER BY n DESC, r.area, p.category`),
+    weekly: db.prepare(`SELECT resident_id AS residentId, CAST((@now - at) / ${WEEK_MS} AS INTEGER) AS week, COUNT(*) AS n FROM events
+      WHERE at > @from AND at <= @now AND ${ACTIVITY} GROUP BY resident_id, week ORDER BY resident_id, week`),
+  };
+  const n = (stmt: { get(p: unknown): unknown }, p: unknown) => (stmt.get(p) as { n: number }).n;
+  return {
+    periodFigures(start, end, cut, area) {
+      const v = s.visits.get({ start, end, area }) as { visits: number; residentsVisited: number };
+      const due = s.due.get({ start, end: cut, area }) as { due: number; onTime: number };
+      return {
+        visits: v.visits, residentsVisited: v.residentsVisited, residents: n(s.residents, { area }),
+        problemsOpened: n(s.opened, { start, end, area }), problemsSolved: n(s.solved, { start, end, area }),
+        problemsOverdue: n(s.overdue, { cut, area }), problemsDue: due.due, problemsOnTime: due.onTime,
+      };
+    },
+    alertsOpened: (start, end, area) => s.alerts.all({ start, end, area }) as AnsweredAlertRow[],
+    residentAreas: (area) => s.residentAreas.all({ area }) as Array<{ id: string; area: string | null; createdAt: number }>,
+    datedRows: (what, start, end, area) => s.dated[what].all({ start, end, area }) as DatedRow[],
+    overdueAt: (cut, area) => s.overdueAt.all({ cut, area }) as string[],
+    ratings: (scope, now) => s.ratings.all({ residentId: scope.residentId, area: scope.area, now }) as Array<{ at: number; rating: number }>,
+    openProblemsBefore: (before) => s.openProblems.all(before) as OpenProblemRow[],
+    problemClusters: (from, to, min) => (s.clusters.all(from, to, min) as Array<Omit<ProblemCluster, 'ids'> & { ids: string }>)
+      .map((c) => ({ ...c, ids: c.ids.split(',').sort() })),
+    weeklyActivity: (from, now) => s.weekly.all({ from, now }) as Array<{ residentId: string; week: number; n: number }>,
+  };
+}
+
+const appointmentCols = `id, resident_id AS residentId, date, time, kind, place, note, created_by AS createdBy, created_at AS createdAt`;
+
+export function profilesTable(db: Db): Sync<ProfilesPort> {
+  const s = {
+    get: db.prepare(`SELECT category, household, health, difficulties, notes, updated_at AS updatedAt, updated_by AS updatedBy
+      FROM resident_profiles WHERE resident_id = ?`),
+    put: db.prepare(`INSERT INTO resident_profiles (resident_id, category, household, health, difficulties, notes, updated_at, updated_by)
+      VALUES (@residentId, @category, @household, @health, @difficulties, @notes, @updatedAt, @updatedBy)
+      ON CONFLICT(resident_id) DO UPDATE SET category = excluded.category, household = excluded.household, health = excluded.health,
+        difficulties = excluded.difficulties, notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+    categories: db.prepare(`SELECT resident_id AS residentId, category FROM resident_profiles WHERE category IS NOT NULL`),
+    insertAppointment: db.prepare(`INSERT INTO appointments (resident_id, date, time, kind, place, note, created_by, created_at)
+      VALUES (@residentId, @date, @time, @kind, @place, @note, @createdBy, @createdAt)`),
+    appointment: db.prepare(`SELECT ${appointmentCols} FROM appointments WHERE id = ?`),
+    appointmentsOf: db.prepare(`SELECT ${appointmentCols} FROM appointments WHERE resident_id = ? AND date >= ? ORDER BY date, time, id`),
+    appointmentsIn: db.prepare(`SELECT ${appointmentCols} FROM appointments WHERE date >= ? AND date <= ? ORDER BY date, time, id`),
+    deleteAppointment: db.prepare(`DELETE FROM appointments WHERE id = ?`),
+  };
+  return {
+    get: (residentId) => s.get.get(residentId) as ProfileRow | undefined,
+    put: (residentId, p) => { s.put.run({ residentId, ...p }); },
+    categories: () => new Map((s.categories.all() as Array<{ residentId: string; category: string }>).map((r) => [r.residentId, r.category])),
+    insertAppointment: (a) => Number(s.insertAppointment.run(a).lastInsertRowid),
+    appointment: (id) => s.appointment.get(id) as AppointmentRow | undefined,
+    appointmentsOf: (residentId, fromDate) => s.appointmentsOf.all(residentId, fromDate) as AppointmentRow[],
+    appointmentsIn: (from, to) => s.appointmentsIn.all(from, to) as AppointmentRow[],
+    deleteAppointment: (id) => s.deleteAppointment.run(id).changes === 1,
+  };
+}
+
+const roundCols = `id, date, area, created_by AS createdBy, created_at AS createdAt`;
+const doorCols = `resident_id AS residentId, status, visit_id AS visitId, checklist, note, at, by`;
+const doorFromRow = (row: any): RoundDoorRow => ({ ...row, checklist: JSON.parse(row.checklist) });
+
+export function roundsTable(db: Db): Sync<RoundsPort> {
+  const s = {
+    insert: db.prepare(`INSERT INTO rounds (date, area, created_by, created_at) VALUES (?, ?, ?, ?)`),
+    insertDoor: db.prepare(`INSERT INTO round_doors (round_id, resident_id) VALUES (?, ?)`),
+    get: db.prepare(`SELECT ${roundCols} FROM rounds WHERE id = ?`),
+    find: db.prepare(`SELECT id FROM rounds WHERE date = ? AND area IS ? ORDER BY id LIMIT 1`).pluck(),
+    list: db.prepare(`SELECT ${roundCols} FROM rounds WHERE date >= ? AND date <= ? ORDER BY date DESC, id DESC`),
+    doors: db.prepare(`SELECT ${doorCols} FROM round_doors WHERE round_id = ?`),
+    door: db.prepare(`SELECT ${doorCols} FROM round_doors WHERE round_id = ? AND resident_id = ?`),
+    updateDoor: db.prepare(`UPDATE round_doors SET status = @status, visit_id = @visitId, checklist = @checklist, note = @note, at = @at, by = @by
+      WHERE round_id = @roundId AND resident_id = @residentId`),
+  };
+  const insert = db.transaction((r: Omit<RoundRow, 'id'>, residentIds: string[]) => {
+    const id = Number(s.insert.run(r.date, r.area, r.createdBy, r.createdAt).lastInsertRowid);
+    for (const residentId of residentIds) s.insertDoor.run(id, residentId);
+    return id;
+  });
+  return {
+    insert: (r, residentIds) => insert(r, residentIds),
+    get: (id) => s.get.get(id) as RoundRow | undefined,
+    find: (date, area) => s.find.get(date, area) as number | undefined,
+    list: (from, to) => s.list.all(from, to) as RoundRow[],
+    doors: (roundId) => s.doors.all(roundId).map(doorFromRow),
+    door: (roundId, residentId) => {
+      const row = s.door.get(roundId, residentId);
+      return row ? doorFromRow(row) : undefined;
+    },
+    updateDoor: (roundId, d) => s.updateDoor.run({ roundId, ...d, checklist: JSON.stringify(d.checklist) }).changes === 1,
   };
 }
