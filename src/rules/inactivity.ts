@@ -94,7 +94,7 @@ function dueUnder(cfg: ResidentRulesConfig, state: HomeState, j: Judge, from: nu
   if (j.mode === 'fixed') {
     return { due: addMsInWindow(from, j.after, cfg.timezone, j.activeHours), detail: { thresholdMs: j.after, activeHours: j.activeHours.text } };
   }
-  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits);
+  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits, state.activity.lastOutside);
   const learned: Due = { due: s.due, detail: { regime: s.regime, room: s.roomClass, thresholdMs: s.thresholdMs } };
   if (!j.net) return learned;
   const netDue = addMsInWindow(from, j.net.after, cfg.timezone, j.net.activeHours);
