@@ -91,6 +91,11 @@ export function deviceRoomClass(cfg: ResidentRulesConfig, deviceId: string): Roo
   return roomClass(cfg.devices.find((d) => d.id === deviceId)?.room);
 }
 
+/** A motion or presence device in the bedroom (a PIR, a bed mat): going to bed is seen. */
+function seesBed(cfg: ResidentRulesConfig): boolean {
+  return cfg.devices.some((d) => (d.kind === 'motion' || d.kind === 'presence') && d.room === 'bedroom');
+}
+
 interface Due { due: number; detail: Record<string, unknown> }
 
 /** The first moment the silence from `from` is too long under `j`. */
@@ -99,7 +104,7 @@ function dueUnder(cfg: ResidentRulesConfig, state: HomeState, j: Judge, from: nu
   if (j.mode === 'fixed') {
     return { due: addMsInWindow(from, j.after, cfg.timezone, j.activeHours), detail: { thresholdMs: j.after, activeHours: j.activeHours.text } };
   }
-  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits, state.activity.lastOutside);
+  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits, state.activity.lastOutside, !seesBed(cfg));
   const learned: Due = { due: s.due, detail: { regime: s.regime, room: s.roomClass, thresholdMs: s.thresholdMs } };
   if (!j.net) return learned;
   const netDue = addMsInWindow(from, j.net.after, cfg.timezone, j.net.activeHours);

@@ -124,6 +124,10 @@ export const PRIOR_BED_USUAL = 8 * 60;
 export const LATE_NIGHT_MAX_MIN = 5 * 60;
 /** ... but never to more than this after the silence began (a collapse in bed after a late night is found within it) */
 export const LATE_MORNING_MAX_MS = 6 * HOUR;
+/** 19:00, in minutes after 15:00 */
+const EVENING_FROM_15 = 4 * 60;
+/** in a home that cannot see the bed, an evening silence that begins this long before the night window opens is an early night (minutes) */
+export const EARLY_NIGHT_MIN = 90;
 /** nights of the resident's own that weigh as much as the prior night */
 export const PRIOR_NIGHTS = 2;
 /** the night window opens this long before the earliest bedtime seen */
@@ -228,12 +232,16 @@ export function lateNight(b: Baseline, timezone: string, from: number, nightBega
  * Does a silence that began at `from` (last activity in `cls`) begin inside the night? The night
  * runs from the earliest bedtime to the usual waking; in the bedroom, from half an hour before the
  * earliest bedtime (an early night) to the latest waking (a lie-in), later by tonight's lateness
- * (`late`, minutes: see lateNight).
+ * (`late`, minutes: see lateNight). In a home where no sensor sees the bed (`blindBed`), an evening
+ * silence (from 19:00) that begins up to EARLY_NIGHT_MIN before the night window is an early night:
+ * going to bed is seen there only as the last activity elsewhere.
  */
-export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass, late = 0): boolean {
+export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass, late = 0, blindBed = false): boolean {
   const w = nightWindow(b);
   const { minutes } = clock15(from, timezone);
   if (cls === 'bed') return minutes >= w.bed - BEDROOM_LEAD_MIN && minutes < w.wakeLate + late;
+  // no sensor sees the bed: the last sign of life before an early night is wherever it was
+  if (blindBed && minutes >= (EVENING_FROM_15) && minutes >= w.bed - EARLY_NIGHT_MIN && minutes < w.wake) return true;
   return minutes >= w.bed && minutes < w.wake;
 }
 
@@ -275,9 +283,9 @@ export interface SilenceJudgement {
  * When a silence that began at `from`, after activity in `cls`, becomes alarming. `nightBegan`:
  * when the resident was last seen outside the bedroom (a late night moves a morning in bed later).
  */
-export function judgeSilence(b: Baseline, timezone: string, from: number, cls: RoomClass, limits: LearnedLimits, nightBegan?: number): SilenceJudgement {
+export function judgeSilence(b: Baseline, timezone: string, from: number, cls: RoomClass, limits: LearnedLimits, nightBegan?: number, blindBed = false): SilenceJudgement {
   const late = cls === 'bed' ? lateNight(b, timezone, from, nightBegan) : 0;
-  if (isNight(b, timezone, from, cls, late)) {
+  if (isNight(b, timezone, from, cls, late, blindBed)) {
     const w = nightWindow(b);
     const { minutes, day } = clock15(from, timezone);
     // the morning this night ends in, at the latest waking plus the margin (wall clock), later after a late night

@@ -161,6 +161,26 @@ describe("the home's rhythm of sleep", () => {
     expect(usual.at - local(1, 10.5)).toBeLessThan(4 * HOUR);
   });
 
+  it('a home where no sensor sees the bed: an evening silence within 90 min of the night window is an early night; with a bedroom sensor it is the evening\'s', () => {
+    const blind = DEVICES.filter((d) => d.room !== 'bedroom');
+    const night = home(homeConfig(learned(), TZ, blind), local(0, 19.9));
+    night.send('fridge', { contact: false }, local(0, 20)); // the prior's night window opens at 21:00
+    night.at(local(1, 14));
+    const [early] = night.opened('inactivity');
+    expect(early.detail).toMatchObject({ regime: 'night' });
+    expect(early.at).toBe(local(1, 8)); // the ceiling, 12 h
+    // 18:30 is still the day's, whatever the home
+    const day = home(homeConfig(learned(), TZ, blind), local(0, 18.4));
+    day.send('fridge', { contact: false }, local(0, 18.5));
+    day.at(local(1, 14));
+    expect(day.opened('inactivity')[0].detail).toMatchObject({ regime: 'day', room: 'active' });
+    // a home that would have seen them go to bed: the kitchen at 20:00 then nothing is an evening silence
+    const seen = home(cfgOf(), local(0, 19.9));
+    seen.send('fridge', { contact: false }, local(0, 20));
+    seen.at(local(1, 14));
+    expect(seen.opened('inactivity')[0].detail).toMatchObject({ regime: 'day', room: 'active@evening' });
+  });
+
   it('up after a late night and back to the bedroom: a silence that begins after the usual waking with the resident up is no night', () => {
     const h = home(cfgOf(), local(1, 3) - MIN);
     h.send('fridge', { contact: false }, local(1, 3));
