@@ -7,7 +7,9 @@
 //   their usual waking) is sleep. It is alarmed on only when the resident is not up by their
 //   latest waking plus a margin ("not up by 10:00 when they are always up by 9"). Bedtimes and
 //   wakings are learned from the resident's own nights: the first long silence after 18:00 and
-//   the end of the last one before 14:00.
+//   the end of the last one before 14:00. After a night that began later than the usual bedtime
+//   the morning in bed waits by as much (lateNight); in a home where no sensor sees the bed an
+//   evening silence shortly before the night window is an early night.
 //
 // - Day: any other silence. How long it may last depends on where the last activity was (a
 //   device's room): after the kitchen or the bathroom a silence of an hour or two is already
