@@ -15,6 +15,7 @@ import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broke
 import { buildHttp } from './api/index.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { casefilePlugins } from './api/casefile.ts';
+import { twilioWebhooks } from './api/twilio.ts';
 import { Absences, absenceRoutes } from './api/absences.ts';
 import { LiveHub, streamRoutes, type LiveHubOptions } from './api/stream.ts';
 import { userRoutes, callerKeys } from './api/users.ts';
@@ -22,6 +23,7 @@ import { demoRoutes } from './api/demo.ts';
 import { AlertService, RulesRuntime } from './alerts/index.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, type SmsSender } from './notify/index.ts';
+import { EventBus } from './bus.ts';
 import type { DeviceEvent } from './domain/types.ts';
 import { SiteMonitor } from './site.ts';
 
@@ -66,17 +68,16 @@ export class App {
   site!: SiteMonitor;
   absences!: Absences;
   serial: SerialReceiver[] = [];
-  private eventListeners: Array<(event: DeviceEvent) => void> = [];
+  /** what happened, told to the parts that listen (src/bus.ts); each part's listeners go with its stop */
+  readonly bus: EventBus;
   private ready = false;
 
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
     this.clock = opts.clock ?? systemClock;
     this.live = new LiveHub(opts.live);
+    this.bus = new EventBus(this.log.child({ module: 'bus' }));
   }
-
-  /** called after each committed device event (rules, live views) */
-  onEvent(listener: (event: DeviceEvent) => void): void { this.eventListeners.push(listener); }
 
   private parts(): Part[] {
     const { config, log, metrics } = this;
@@ -97,7 +98,8 @@ export class App {
             throw err;
           }
           const storeLog = log.child({ module: 'store' });
-          this.store.ingest.onHealthChange((err) => {
+          this.store.ingest.onHealthChange((err) => this.bus.emit('storeHealth', err));
+          this.bus.on('storeHealth', this.store, (err) => {
             if (err) storeLog.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store cannot commit: withholding PUBACKs until it can');
             else storeLog.info('store commits again');
           });
@@ -105,7 +107,10 @@ export class App {
           this.loadRegistry();
         },
         // what is queued for the next group commit is committed or rejected before the file closes
-        stop: () => this.store?.close(),
+        stop: () => {
+          if (this.store) this.bus.removeListeners(this.store);
+          return this.store?.close();
+        },
       },
       {
         name: 'site',
@@ -121,21 +126,22 @@ export class App {
         name: 'notify',
         start: async () => {
           const { alerts } = this.stores;
-          this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics });
-          const liveAlerts = this.live.alertListener(alerts);
-          this.alertService.listen(liveAlerts);
+          this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics, bus: this.bus });
+          this.live.listenTo(this.bus, alerts);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
             resolve: (alertId, by, reason, at) => this.alertService.resolve(alertId, by, reason, at),
             sender: this.opts.sender,
             absenceSms: async (contacts, text) => (await this.absences?.sms(contacts, text)) ?? null,
-            unanswered: (alertId) => liveAlerts.changed(alertId, 'unanswered'),
+            bus: this.bus,
           });
-          this.alertService.listen(this.notifier);
           await this.notifier.start();
         },
-        stop: () => this.notifier?.stop(),
+        stop: async () => {
+          await this.notifier?.stop();
+          this.bus.removeListeners(this.live);
+        },
       },
       {
         name: 'rules',
@@ -144,16 +150,26 @@ export class App {
           this.rules = new RulesRuntime({
             store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), registry: this.registry, alerts: this.alertService,
           });
-          this.alertService.onPersonAction((residentId, action, key) => this.rules.onPersonAction(residentId, action, key));
+          const rules = this.rules;
+          this.bus.on('deviceEvent', rules, (event) => rules.onEvent(event));
+          this.bus.on('personAction', rules, (residentId, action, key) => rules.onPersonAction(residentId, action, key));
+          // the outage alert of every home it serves is the rules core's decision (replay has it too)
+          this.bus.on('receiver', rules, (r) => rules.onReceiver(r.protocol, r.path, r.down, r.reason));
+          this.bus.on('visitRecorded', rules, (v) => rules.onVisit(v.residentId, v.at, v.until));
+          this.bus.on('residentChanged', rules, () => {
+            rules.reload().catch((err: unknown) => log.error({ err }, 'rules: could not reload the residents'));
+          });
           this.absences = new Absences({
             store: this.store, residents, now: () => this.clock.now(),
             toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
           });
-          this.onEvent((event) => this.rules.onEvent(event));
           await this.rules.start();
           await this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now());
         },
-        stop: () => this.rules?.stop(),
+        stop: () => {
+          if (this.rules) this.bus.removeListeners(this.rules);
+          return this.rules?.stop();
+        },
       },
       {
         name: 'broker',
@@ -161,7 +177,7 @@ export class App {
           this.router = createDeviceRouter({
             registry: this.registry,
             append: (event, origin) => this.store.ingest.append(event, origin),
-            onEvent: (event) => { for (const l of this.eventListeners) l(event); },
+            onEvent: (event) => this.bus.emit('deviceEvent', event),
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
           });
           const configSecrets = this.configSecrets;
@@ -186,11 +202,21 @@ export class App {
           this.broker = new EmbeddedBroker({
             config: config.mqtt, auth, sink: (msg) => this.router.handle(msg), metrics, log: log.child({ module: 'broker' }),
           });
+          // a device provisioned, changed or removed: the registry and its credentials anew, and
+          // the alerts of a device that is gone closed
+          this.bus.on('deviceChanged', this.broker, (deviceId) => {
+            this.loadRegistry(); this.credentialsChanged(deviceId);
+            this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now())
+              .catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
+          });
           metrics.describe('gateway_mqtt_clients_connected', 'MQTT clients connected now');
           metrics.gauge('gateway_mqtt_clients_connected', () => this.broker.connectedClients());
           await this.broker.start();
         },
-        stop: () => this.broker?.stop(),
+        stop: () => {
+          if (this.broker) this.bus.removeListeners(this.broker);
+          return this.broker?.stop();
+        },
       },
       {
         name: 'serial',
@@ -208,9 +234,10 @@ export class App {
               },
               idFieldSets: () => this.registry.jsonlIdFieldSets(),
               ingest: async (deviceId, readings, meta) => { await this.router.ingestReadings(deviceId, readings, meta.source); },
-              // the outage alert of every home it serves is the rules core's decision (replay has it too)
-              onOutage: (info) => this.rules.onReceiver(serialConfig.protocol, info.path, true, info.reason),
-              onRecovered: (info) => this.rules.onReceiver(serialConfig.protocol, info.path, false, `back after ${Math.round(info.downForMs / 1000)} s`),
+              onOutage: (info) => this.bus.emit('receiver', { protocol: serialConfig.protocol, path: info.path, down: true, reason: info.reason }),
+              onRecovered: (info) => this.bus.emit('receiver', {
+                protocol: serialConfig.protocol, path: info.path, down: false, reason: `back after ${Math.round(info.downForMs / 1000)} s`,
+              }),
               count: (reason) => metrics.inc('gateway_serial_lines_ignored_total', { reason }),
               clock: this.clock,
             });
@@ -236,22 +263,14 @@ export class App {
               ...casefilePlugins({
                 store: this.store, db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
                 config, clock: this.clock,
-                devicesChanged: (deviceId) => {
-                  this.loadRegistry(); this.credentialsChanged(deviceId);
-                  this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now()).catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
-                },
-                residentsChanged: () => {
-                  this.rules.reload().catch((err: unknown) => log.error({ err }, 'rules: could not reload the residents'));
-                },
-                visitRecorded: (v) => {
-                  this.rules.onVisit(v.residentId, v.at, v.until);
-                  this.live.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() });
-                },
-                problemChanged: (residentId, problemId) => this.live.publish('problem', residentId, { problemId }),
+                devicesChanged: (deviceId) => this.bus.emit('deviceChanged', deviceId),
+                residentsChanged: (residentId) => this.bus.emit('residentChanged', residentId),
+                visitRecorded: (v) => this.bus.emit('visitRecorded', v),
+                problemChanged: (residentId, problemId) => this.bus.emit('problemChanged', residentId, problemId),
               }),
               (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
               (scope) => absenceRoutes(scope, this.absences, this.stores.residents),
-              this.notifier.routes,
+              twilioWebhooks({ config, log: log.child({ module: 'notify' }), metrics: this.metrics, inbound: this.notifier.inbound, ready: () => this.notifier.ready }),
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {
                 users: this.stores.users, audit: this.store.audit, now: () => this.clock.now(), log: log.child({ module: 'users' }),

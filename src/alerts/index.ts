@@ -1,2 +1,2 @@
-export { AlertService, type AlertListener, type PersonAction } from './service.ts';
+export { AlertService } from './service.ts';
 export { RulesRuntime } from './runtime.ts';

@@ -6,17 +6,7 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AlertRow, Store, Tx } from '../store/index.ts';
 import type { Decision } from '../rules/index.ts';
-
-export interface AlertListener {
-  alertOpened?(alert: AlertRow): void;
-  alertAcknowledged?(alert: AlertRow, by: string): void;
-  alertResolved?(alert: AlertRow, by: string): void;
-  /** a note on an ongoing alert (repeated, cleared, still offline...) */
-  alertUpdated?(alert: AlertRow): void;
-}
-
-/** what the rules need to hear when a person acts on an alert */
-export type PersonAction = (residentId: string, action: 'acknowledged' | 'resolved', conditionKey: string, at: number) => void;
+import type { EventBus } from '../bus.ts';
 
 export interface AlertServiceDeps {
   /** people's acknowledgements and resolutions: a unit of work each, on either engine */
@@ -24,21 +14,17 @@ export interface AlertServiceDeps {
   escalation: Config['escalation'];
   log: Logger;
   metrics: Metrics;
+  /** where alerts opened, updated, acknowledged and resolved are told, and people's actions for the rules (after commit) */
+  bus: EventBus;
 }
 
 /** at most this many notes kept on an alert's detail (the timeline keeps them all) */
 const MAX_NOTES = 20;
 
 export class AlertService {
-  private listeners: AlertListener[] = [];
-  private personAction: PersonAction = () => {};
-
   constructor(private readonly deps: AlertServiceDeps) {
     deps.metrics.describe('gateway_alerts_opened_total', 'Alerts opened, by kind');
   }
-
-  listen(listener: AlertListener): void { this.listeners.push(listener); }
-  onPersonAction(fn: PersonAction): void { this.personAction = fn; }
 
   /**
    * Applies one resident's decisions inside the caller's unit of work (so the rules state and
@@ -65,7 +51,7 @@ export class AlertService {
         const row = (await alerts.get(id))!;
         announce.push(() => {
           this.deps.metrics.inc('gateway_alerts_opened_total', { kind: d.kind });
-          this.emit('alertOpened', row);
+          this.deps.bus.emit('alertOpened', row);
         });
       } else if (d.type === 'open' || d.type === 'update') {
         // an 'open' for a condition that already has an alert (a replay after a restart) is an update
@@ -74,13 +60,13 @@ export class AlertService {
         const notes = [...((ongoing.detail.notes as Array<unknown>) ?? []), { at: new Date(at).toISOString(), note }].slice(-MAX_NOTES);
         await alerts.setDetail(ongoing.id, { ...ongoing.detail, ...(d.detail ?? {}), notes });
         await timeline.add(residentId, at, 'alert_update', { alertId: ongoing.id, kind: ongoing.kind, note });
-        announce.push(() => this.emit('alertUpdated', ongoing));
+        announce.push(() => this.deps.bus.emit('alertUpdated', ongoing));
       } else if (d.type === 'resolve') {
         if (!ongoing) continue;
         if (await alerts.resolve(ongoing.id, 'system', at)) {
           await timeline.add(residentId, at, 'alert_resolved', { alertId: ongoing.id, kind: ongoing.kind, by: 'system', reason: d.reason });
           const row = (await alerts.get(ongoing.id))!;
-          announce.push(() => this.emit('alertResolved', row, 'system'));
+          announce.push(() => this.deps.bus.emit('alertResolved', row, 'system'));
         }
       }
     }
@@ -126,18 +112,8 @@ export class AlertService {
       return row;
     });
     if (!row) return false;
-    this.personAction(row.residentId, action, row.conditionKey, at);
-    this.emit(action === 'acknowledged' ? 'alertAcknowledged' : 'alertResolved', row, by);
+    this.deps.bus.emit('personAction', row.residentId, action, row.conditionKey, at);
+    this.deps.bus.emit(action === 'acknowledged' ? 'alertAcknowledged' : 'alertResolved', row, by);
     return true;
-  }
-
-  private emit(what: keyof AlertListener, row: AlertRow, by?: string): void {
-    for (const l of this.listeners) {
-      try {
-        (l[what] as ((a: AlertRow, b?: string) => void) | undefined)?.call(l, row, by);
-      } catch (err) {
-        this.deps.log.error({ err, alertId: row.id }, `alert listener ${what} failed`);
-      }
-    }
   }
 }

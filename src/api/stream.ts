@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AlertRow, AlertRepository } from '../store/index.ts';
-import type { AlertListener } from '../alerts/index.ts';
+import type { EventBus } from '../bus.ts';
 import { publicAlert } from './alerts.ts';
 import { bearer } from './schemas.ts';
 
@@ -67,19 +67,22 @@ export class LiveHub {
     for (const s of this.subscribers) this.write(s, frame);
   }
 
-  /** the alert service's listener: every change of an alert, as the store has it after the commit */
-  alertListener(alerts: Pick<AlertRepository, 'get'>): AlertListener & { changed(alertId: number, action: string): void } {
+  /**
+   * From now until `bus.removeListeners(this)`: every change of an alert, as the store has it
+   * after the commit, a visit recorded and a problem changed, to the page.
+   */
+  listenTo(bus: EventBus, alerts: Pick<AlertRepository, 'get'>): void {
     const send = (row: AlertRow, action: string, by?: string) => {
       const fresh = alerts.get(row.id) ?? row;
       this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
     };
-    return {
-      alertOpened: (row) => send(row, 'opened'),
-      alertAcknowledged: (row, by) => send(row, 'acknowledged', by),
-      alertResolved: (row, by) => send(row, 'resolved', by),
-      alertUpdated: (row) => send(row, 'updated'),
-      changed: (alertId, action) => { const row = alerts.get(alertId); if (row) send(row, action); },
-    };
+    bus.on('alertOpened', this, (row) => send(row, 'opened'));
+    bus.on('alertAcknowledged', this, (row, by) => send(row, 'acknowledged', by));
+    bus.on('alertResolved', this, (row, by) => send(row, 'resolved', by));
+    bus.on('alertUpdated', this, (row) => send(row, 'updated'));
+    bus.on('alertUnanswered', this, (alertId) => { const row = alerts.get(alertId); if (row) send(row, 'unanswered'); });
+    bus.on('visitRecorded', this, (v) => this.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() }));
+    bus.on('problemChanged', this, (residentId, problemId) => this.publish('problem', residentId, { problemId }));
   }
 
   streams(): number { return this.subscribers.size; }

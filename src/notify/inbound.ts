@@ -2,7 +2,8 @@
 // and delivery reports. The webhook plugin has already checked the signature.
 import type { Logger } from 'pino';
 import type { AlertRow, ContactRow } from '../store/index.ts';
-import { contactOf, type NotifierDeps } from './notifier.ts';
+import { contactOf } from './follow-ups.ts';
+import type { NotifierDeps } from './notifier.ts';
 import { stepFields, type OutboxRow, type OutboxStatus } from './outbox.ts';
 import { PRE_ALARM_KINDS } from './escalation.ts';
 import { replies, type Locale } from './templates.ts';

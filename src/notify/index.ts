@@ -1,5 +1,5 @@
 // Notifications: escalation steps, rosters, the durable outbox and its retries, SMS
-// and voice through the twilio package, en / zh-CN templates, and Twilio's webhooks.
+// and voice through the twilio package, en / zh-CN templates. Twilio's webhooks are routes: api/twilio.ts.
 export { Notifier, type NotifierDeps } from './notifier.ts';
 export { type SmsSender, type SendRef, TwilioSender, LogSender, createSender, BaseUrlRequestClient } from './senders.ts';
 export { STEP_FOLLOW_UP, STEP_UNANSWERED, REPEAT_STRIDE, stepCode, decodeStep, type OutboxRow, type OutboxStatus } from './outbox.ts';

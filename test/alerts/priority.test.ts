@@ -50,15 +50,13 @@ describe('life-safety alarms first', () => {
       // listeners run in order: the notifier's (which starts the unit of work that puts the texts
       // in the outbox) came first. Its commit is awaited here in microtasks only, so no timer or
       // I/O (the routine reports' rules commit among them) can run before it is seen.
-      app.alertService.listen({
-        alertOpened: (row) => {
-          void (async () => {
-            let outboxRows = 0;
-            for (let turn = 0; turn < 10_000 && outboxRows === 0; turn++) outboxRows = (await app.store.outbox.ofAlert(row.id)).length;
-            const routineJudged = Array.from({ length: ROUTINE_RESIDENTS }, (_, r) => app.rules.judgedUpTo(`r-${r}`)).reduce((a, b) => Math.max(a, b), 0);
-            seen.push({ routineJudged, outboxRows });
-          })();
-        },
+      app.bus.on('alertOpened', seen, (row) => {
+        void (async () => {
+          let outboxRows = 0;
+          for (let turn = 0; turn < 10_000 && outboxRows === 0; turn++) outboxRows = (await app.store.outbox.ofAlert(row.id)).length;
+          const routineJudged = Array.from({ length: ROUTINE_RESIDENTS }, (_, r) => app.rules.judgedUpTo(`r-${r}`)).reduce((a, b) => Math.max(a, b), 0);
+          seen.push({ routineJudged, outboxRows });
+        })();
       });
       const before = app.rules.judgedUpTo('r-0');
       // all of it arrives at once, so it is committed in one group and queued for the rules together

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.ts';
 import { openSqliteStore, residentRepository, timelineRepository, type SqliteStore } from '../../src/store/index.ts';
+import { EventBus } from '../../src/bus.ts';
 import { AlertService } from '../../src/alerts/index.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
@@ -25,9 +26,11 @@ describe('AlertService.closeOfRemovedDevices', () => {
     const config = parseConfig(baseConfig(dir), {});
     store = openSqliteStore(config.storage);
     residentRepository(store.db).seedFromConfig(config.residents, config.site.timezone, 0);
-    const service = new AlertService({ store, escalation: config.escalation, log: createLogger({ level: 'silent' }), metrics: new Metrics() });
+    const log = createLogger({ level: 'silent' });
+    const bus = new EventBus(log);
+    const service = new AlertService({ store, escalation: config.escalation, log, metrics: new Metrics(), bus });
     const told: string[] = [];
-    service.onPersonAction((residentId, action, key) => told.push(`${residentId} ${action} ${key}`));
+    bus.on('personAction', told, (residentId, action, key) => told.push(`${residentId} ${action} ${key}`));
     const t0 = Date.parse('2026-11-02T00:00:00Z');
     await store.tx((tx) => service.apply(tx, 'r-zhang', [
       { type: 'open', key: 'smoke:zhang-smoke', kind: 'smoke', deviceId: 'zhang-smoke', detail: { smoke: true } },

@@ -17,6 +17,7 @@ import type { Clock, Timer } from '../../src/clock.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
 import { buildHttp } from '../../src/api/index.ts';
+import { twilioWebhooks } from '../../src/api/twilio.ts';
 import { Notifier, type NotifierDeps, type OutboxRow } from '../../src/notify/index.ts';
 import { LogCapture } from '../helpers.ts';
 import { FakeTwilio } from './fake-twilio.ts';
@@ -169,7 +170,7 @@ export async function harness(opts: {
     await notifier.start();
     http = buildHttp({
       config, log, metrics, residents, timeline, openAlertCounts: () => alerts.openCounts(), health: () => null,
-      plugins: [notifier.routes],
+      plugins: [twilioWebhooks({ config, log, metrics, inbound: notifier.inbound, ready: () => notifier.ready })],
     });
     await http.ready();
   }

@@ -10,8 +10,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Inbound } from './inbound.ts';
-import { emptyTwiml } from './twiml.ts';
+import type { Inbound } from '../notify/inbound.ts';
+import { emptyTwiml } from '../notify/twiml.ts';
 
 export interface WebhookDeps {
   config: Config;
