@@ -1,5 +1,6 @@
-// buildApp wires the parts; start() brings them up in order and stop() takes them down in
-// reverse. Only src/main.ts parses argv, listens for signals and exits.
+// buildApp wires the parts; build() makes them in order (store, site, notify, rules, broker,
+// serial, HTTP routes ready) and start() opens the listeners; stop() takes them down in reverse.
+// Only src/main.ts parses argv, listens for signals and exits.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
@@ -36,7 +37,11 @@ export interface AppOptions {
   live?: LiveHubOptions;
 }
 
-interface Part { name: string; start(): Promise<void> | void; stop(): Promise<void> | void }
+/**
+ * A part of the gateway: `start` builds it (nothing reaches it from outside yet); `listen`, for
+ * the parts that take input (the broker, the serial receivers, HTTP), opens it to the world.
+ */
+interface Part { name: string; start(): Promise<void> | void; listen?(): Promise<void> | void; stop(): Promise<void> | void }
 
 export interface Stores {
   db: Db;
@@ -71,6 +76,7 @@ export class App {
   /** what happened, told to the parts that listen (src/bus.ts); each part's listeners go with its stop */
   readonly bus: EventBus;
   private ready = false;
+  private built = false;
 
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
     this.log = opts.log ?? createLogger();
@@ -211,8 +217,8 @@ export class App {
           });
           metrics.describe('gateway_mqtt_clients_connected', 'MQTT clients connected now');
           metrics.gauge('gateway_mqtt_clients_connected', () => this.broker.connectedClients());
-          await this.broker.start();
         },
+        listen: () => this.broker.start(),
         stop: () => {
           if (this.broker) this.bus.removeListeners(this.broker);
           return this.broker?.stop();
@@ -241,10 +247,10 @@ export class App {
               count: (reason) => metrics.inc('gateway_serial_lines_ignored_total', { reason }),
               clock: this.clock,
             });
-            receiver.start();
             this.serial.push(receiver);
           }
         },
+        listen: () => { for (const receiver of this.serial) void receiver.start(); },
         stop: async () => {
           for (const r of this.serial.splice(0)) await r.stop();
         },
@@ -280,8 +286,9 @@ export class App {
               ...(this.textsToLog() ? [(scope: FastifyInstance) => demoRoutes(scope, { replyAsText: (from, text) => this.notifier.replyAsText(from, text) })] : []),
             ],
           });
-          await this.http.listen({ port: config.http.port, host: config.http.host });
+          await this.http.ready();
         },
+        listen: async () => { await this.http.listen({ port: config.http.port, host: config.http.host }); },
         // open streams would keep close() waiting for ever
         stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
@@ -336,11 +343,32 @@ export class App {
     return null;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Builds every part, in order: the store opened and migrated, the rules restored, the
+   * notifier resumed, the broker and serial receivers made, every HTTP route registered
+   * (`http.ready()`). Nothing listens yet: a test may ask `http.inject()` without a port.
+   */
+  async build(): Promise<void> {
+    if (this.built) return;
     for (const part of this.parts()) {
       try {
         await part.start();
         this.started.push(part);
+      } catch (err) {
+        this.log.error({ err, part: part.name }, 'start failed');
+        await this.stop();
+        throw err;
+      }
+    }
+    this.built = true;
+  }
+
+  /** Builds (if not yet) and opens the broker's listeners, the serial ports and the HTTP port. */
+  async start(): Promise<void> {
+    await this.build();
+    for (const part of this.started) {
+      try {
+        await part.listen?.();
       } catch (err) {
         this.log.error({ err, part: part.name }, 'start failed');
         await this.stop();
@@ -353,6 +381,7 @@ export class App {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.built = false;
     while (this.started.length) {
       const part = this.started.pop()!;
       try {

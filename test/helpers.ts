@@ -59,17 +59,23 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string } = {}): Promise<TestGateway> {
+/**
+ * A whole gateway on a temporary folder. `listen: false` builds it only (every part made, every
+ * route ready for `app.http.inject()`) and opens no port: for tests that ask only its HTTP routes.
+ */
+export async function startGateway(extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string; listen?: boolean } = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
   const config = parseConfig(baseConfig(dir, extra), {});
   const logs = new LogCapture();
   const app = buildApp(config, { log: createLogger({ level: 'debug', destination: logs }), ...opts });
-  await app.start();
-  const mqttUrl = `mqtt://127.0.0.1:${app.mqttPort()}`;
+  if (opts.listen === false) await app.build();
+  else await app.start();
+  const mqttUrl = opts.listen === false ? '' : `mqtt://127.0.0.1:${app.mqttPort()}`;
   const clients: MqttClient[] = [];
   return {
     app, config, dir, logs, mqttUrl,
     async connect(username, password, clientOpts = {}) {
+      if (!mqttUrl) throw new Error('this gateway was only built (listen: false): it has no MQTT port');
       const client = await mqtt.connectAsync(mqttUrl, { username, password, reconnectPeriod: 0, connectTimeout: 5000, ...clientOpts });
       clients.push(client);
       return client;

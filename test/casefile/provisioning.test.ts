@@ -7,7 +7,7 @@ import { countEvents, waitFor } from '../helpers.ts';
 import { verifySecret } from '../../src/store/index.ts';
 
 let ws: Workspace;
-beforeAll(async () => { ws = await startWorkspace(); });
+beforeAll(async () => { ws = await startWorkspace({}, undefined, { listen: true }); });
 afterAll(async () => { await ws?.stop(); });
 
 const newResident = {

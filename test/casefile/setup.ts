@@ -1,9 +1,8 @@
-// The casefile's HTTP side on a real gateway: startGateway() gives the broker and the store; the
-// casefile plugins are mounted on a second Fastify over the same stores (until app.ts wires
-// them), with a clock the test can set.
+// The casefile's HTTP side on a real gateway: built on a clock the test can set (its timers are
+// real ones, each due when the test clock says it is), the real app's routes asked through
+// inject(), no port opened.
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildHttp } from '../../src/api/index.ts';
-import { casefilePlugins } from '../../src/api/casefile.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
 import { startGateway, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 
 export const caseworker = { authorization: `Bearer ${CASEWORKER_TOKEN}` };
@@ -12,29 +11,28 @@ export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 export interface Workspace {
   gw: TestGateway;
   http: FastifyInstance;
-  /** the casefile's clock; set `clock.t` to move it */
+  /** the gateway's clock; set `clock.t` to move it */
   clock: { t: number; now(): number };
+  /** devices provisioned, changed or removed through the API, as the bus told them */
   devicesChanged: string[];
   call(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
-export async function startWorkspace(extra: Record<string, unknown> = {}, at = Date.parse('2026-03-04T02:00:00Z')): Promise<Workspace> {
-  const gw = await startGateway(extra);
-  const clock = { t: at, now() { return this.t; } };
+/** now() is whatever the test set; a timer fires after as long as the test clock has to go to its time */
+export class SettableClock implements Clock {
+  constructor(public t: number) {}
+  now(): number { return this.t; }
+  setTimer(at: number, fn: () => void) { return systemClock.setTimer(Date.now() + Math.max(0, at - this.t), fn); }
+}
+
+/** the gateway built, its routes through inject(); `listen` also opens its ports (a test that connects devices) */
+export async function startWorkspace(extra: Record<string, unknown> = {}, at = Date.parse('2026-03-04T02:00:00Z'), opts: { listen?: boolean } = {}): Promise<Workspace> {
+  const clock = new SettableClock(at);
+  const gw = await startGateway(extra, { clock, listen: opts.listen ?? false });
   const devicesChanged: string[] = [];
-  const { stores } = gw.app;
-  const http = buildHttp({
-    config: gw.config, log: gw.app.log, metrics: gw.app.metrics,
-    residents: stores.residents, timeline: stores.timeline,
-    openAlertCounts: () => stores.alerts.openCounts(), health: () => gw.app.health(),
-    plugins: casefilePlugins({
-      store: gw.app.store, db: stores.db, residents: stores.residents, timeline: stores.timeline, alerts: stores.alerts,
-      config: gw.config, clock,
-      devicesChanged: (id) => { devicesChanged.push(id); gw.app.loadRegistry(); },
-    }),
-  });
-  await http.ready();
+  gw.app.bus.on('deviceChanged', devicesChanged, (id) => devicesChanged.push(id));
+  const http = gw.app.http;
   return {
     gw, http, clock, devicesChanged,
     async call(method, url, body, headers = caseworker) {
@@ -43,6 +41,6 @@ export async function startWorkspace(extra: Record<string, unknown> = {}, at = D
       try { parsed = res.body ? JSON.parse(res.body) : null; } catch { /* not JSON */ }
       return { status: res.statusCode, body: parsed, headers: res.headers };
     },
-    async stop() { await http.close(); await gw.stop(); },
+    async stop() { await gw.stop(); },
   };
 }
