@@ -8,8 +8,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
-  openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type UsersPort,
+  openStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type Store, type UsersPort,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
@@ -43,6 +43,7 @@ export interface AppOptions {
  */
 interface Part { name: string; start(): Promise<void> | void; listen?(): Promise<void> | void; stop(): Promise<void> | void }
 
+/** the synchronous SQLite repositories on the store's connection: for tests on SQLite only (src/ uses the ports) */
 export interface Stores {
   db: Db;
   residents: ResidentRepository;
@@ -59,9 +60,9 @@ export class App {
   readonly live: LiveHub;
   readonly log: Logger;
   readonly clock: Clock;
-  stores!: Stores;
-  /** the store behind its ports; device events are ingested through it, the rest moves onto it part by part */
-  store!: SqliteStore;
+  /** the store behind its ports (SQLite at storage.path, or PostgreSQL at storage.url): everything goes through it */
+  store!: Store;
+  private sqliteStores?: Stores;
   router!: DeviceRouter;
   broker!: BrokerAdapter;
   http!: FastifyInstance;
@@ -91,12 +92,11 @@ export class App {
       {
         name: 'store',
         start: async () => {
-          this.store = openSqliteStore(config.storage);
-          const db = this.store.db;
-          this.stores = {
-            db, residents: residentRepository(db), events: eventRepository(db),
-            timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
-          };
+          this.sqliteStores = undefined;
+          this.store = await openStore(config.storage, {
+            // PostgreSQL: an idle pooled connection cut (the server restarted) is told here, not thrown
+            onConnectionError: (err) => log.warn({ err: { message: err.message } }, 'store: a pooled database connection was lost'),
+          });
           try {
             await this.store.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
             await this.loadRegistry();
@@ -297,6 +297,22 @@ export class App {
         stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
     ];
+  }
+
+  /**
+   * SQLite only, for tests that look at or set up rows directly (countEvents in test/helpers.ts):
+   * the synchronous repositories on the store's guarded connection. Nothing in src/ uses them.
+   */
+  get stores(): Stores {
+    if (!this.sqliteStores) {
+      const db = (this.store as Partial<SqliteStore> | undefined)?.db;
+      if (!db) throw new Error('app.stores: the synchronous repositories exist on SQLite only (and once the store is open)');
+      this.sqliteStores = {
+        db, residents: residentRepository(db), events: eventRepository(db),
+        timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
+      };
+    }
+    return this.sqliteStores;
   }
 
   /** what proves each device now (digest or stored hash), to see when a secret was rotated */
