@@ -33,6 +33,8 @@ export interface LatencyStats {
   load: number;
   /** CPU time of this process (gateway, alarm clients, local Twilio server) per alarm, including any background it handled, ms */
   cpuMsPerAlarm: number;
+  /** where the time went: each segment's p50 and p99, and its mean over the slowest 1 % of alarms */
+  segments: SegmentStats;
 }
 export interface AlarmLatencyResult {
   opts: Required<AlarmLatencyOptions>;
@@ -129,7 +131,22 @@ async function startBackground(port: number, clients: number, rate: number): Pro
   };
 }
 
-async function alarm(mqttUrl: string, r: number, fake: FakeTwilio): Promise<number> {
+/** where one alarm's time went, ms; each from the previous mark except `puback` (from the PUBLISH) */
+export interface AlarmSegments {
+  /** PUBLISH written by the client -> the gateway's authorizePublish (socket read, MQTT parse, the loop's turn) */
+  read: number;
+  /** authorizePublish -> committed (decode, admission, the group commit) */
+  commit: number;
+  /** committed -> SMS request at the Twilio server (rules, alert, outbox, the twilio package, HTTP) */
+  sms: number;
+  /** PUBLISH -> PUBACK at the client */
+  puback: number;
+}
+
+/** the gateway's side of an alarm: when its PUBLISH reached authorizePublish and when it was committed */
+type Marks = Map<string, { sink: number; committed?: number }>;
+
+async function alarm(mqttUrl: string, r: number, fake: FakeTwilio, marks: Marks): Promise<{ total: number; segments: AlarmSegments }> {
   const client: MqttClient = await mqtt.connectAsync(mqttUrl, { username: `smoke-${r}`, password: `secret-smoke-${r}`, reconnectPeriod: 0 });
   try {
     const text = fake.nextMessageTo(phone(r), 10_000).catch((err: Error) => {
@@ -137,59 +154,162 @@ async function alarm(mqttUrl: string, r: number, fake: FakeTwilio): Promise<numb
     });
     const t0 = performance.now();
     await client.publishAsync(`devices/smoke-${r}`, JSON.stringify({ smoke: true, battery: 90 }), { qos: 1 });
+    const puback = performance.now() - t0;
     const received = await text;
-    return received.hrAt - t0;
+    const m = marks.get(`smoke-${r}`);
+    marks.delete(`smoke-${r}`);
+    const sink = m ? m.sink : t0;
+    const committed = m?.committed ?? sink;
+    return { total: received.hrAt - t0, segments: { read: sink - t0, commit: committed - sink, sms: received.hrAt - committed, puback } };
   } finally {
     await client.endAsync(true);
   }
+}
+
+interface Target {
+  name: string;
+  app: ReturnType<typeof buildApp>;
+  fake: FakeTwilio;
+  dir: string;
+  marks: Marks;
+  mqttUrl: string;
+}
+
+async function startTarget(name: string, opts: Required<AlarmLatencyOptions>, routineInFlight: number | undefined): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-alarm-bench-'));
+  const fake = await new FakeTwilio().start();
+  const perPhase = opts.warmup + opts.alarms;
+  // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
+  const app = buildApp(benchConfig(dir, opts.backgroundClients + 3 * perPhase, opts.backgroundClients, fake.url), { log: createLogger({ level: 'error' }), routineInFlight });
+  await app.start();
+  // the timestamps of the breakdown: the broker's sink is the router's handle, read on each call
+  const marks: Marks = new Map();
+  const router = app.router;
+  const handle = router.handle;
+  app.router = {
+    ...router,
+    handle(msg) {
+      if (msg.principal.type === 'device' && msg.principal.deviceId.startsWith('smoke-')) {
+        const m: { sink: number; committed?: number } = { sink: performance.now() };
+        marks.set(msg.principal.deviceId, m);
+        return handle(msg).then((outcome) => { m.committed = performance.now(); return outcome; });
+      }
+      return handle(msg);
+    },
+  };
+  return { name, app, fake, dir, marks, mqttUrl: `mqtt://127.0.0.1:${app.mqttPort()}` };
+}
+
+async function stopTarget(t: Target): Promise<void> {
+  await t.app.stop();
+  await t.fake.stop();
+  rmSync(t.dir, { recursive: true, force: true });
+}
+
+async function runPhase(t: Target, opts: Required<AlarmLatencyOptions>, from: number): Promise<LatencyStats> {
+  const perPhase = opts.warmup + opts.alarms;
+  const latencies: number[] = [];
+  const segments: AlarmSegments[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  const probe = startMachineProbe();
+  let cpu0 = process.cpuUsage();
+  for (let i = 0; i < perPhase; i++) {
+    if (i === opts.warmup) { loop.enable(); cpu0 = process.cpuUsage(); }
+    const one = await alarm(t.mqttUrl, from + i, t.fake, t.marks);
+    if (i >= opts.warmup) { latencies.push(one.total); segments.push(one.segments); }
+    await new Promise((r) => setTimeout(r, opts.gapMs));
+  }
+  loop.disable();
+  const cpu = process.cpuUsage(cpu0);
+  const machine = await probe.stop();
+  return stats(latencies, {
+    loopDelayP99: loop.percentile(99) / 1e6, loopDelayMax: loop.max / 1e6,
+    machineP99: machine.p99, machineMax: machine.max, load: loadAverage(), cpuMsPerAlarm: (cpu.user + cpu.system) / 1000 / latencies.length,
+    segments: segmentStats(latencies, segments),
+  });
+}
+
+function segmentStats(latencies: number[], segments: AlarmSegments[]): SegmentStats {
+  const keys = ['read', 'commit', 'sms', 'puback'] as const;
+  const pick = (p: number, k: typeof keys[number]) => {
+    const sorted = segments.map((s) => s[k]).sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  };
+  // the slowest 1 % of alarms (at least 3): where their time went, on average
+  const slow = latencies.map((l, i) => [l, i] as const).sort((a, b) => b[0] - a[0]).slice(0, Math.max(3, Math.ceil(latencies.length / 100)));
+  const mean = (k: typeof keys[number]) => slow.reduce((a, [, i]) => a + segments[i][k], 0) / slow.length;
+  const out = {} as SegmentStats;
+  for (const k of keys) out[k] = { p50: pick(50, k), p99: pick(99, k), slowest: mean(k) };
+  return out;
+}
+
+export type SegmentStats = Record<keyof AlarmSegments, { p50: number; p99: number; slowest: number }>;
+
+/** the three phases of one target: idle, steady background, flood */
+async function phases(t: Target, opts: Required<AlarmLatencyOptions>, round = 0): Promise<AlarmLatencyResult> {
+  const perPhase = opts.warmup + opts.alarms;
+  const first = opts.backgroundClients + round * 3 * perPhase;
+  const idle = await runPhase(t, opts, first);
+  const background = await startBackground(t.app.mqttPort(), opts.backgroundClients, opts.backgroundRate);
+  await new Promise((r) => setTimeout(r, 1000));
+  const loadedStats = await runPhase(t, opts, first + perPhase);
+  const load = await background.stop();
+  const flood = await startBackground(t.app.mqttPort(), opts.backgroundClients, 0);
+  await new Promise((r) => setTimeout(r, 1500));
+  const saturatedStats = await runPhase(t, opts, first + 2 * perPhase);
+  const floodLoad = await flood.stop();
+  return { opts, idle, loaded: { ...loadedStats, backgroundRate: load.rate }, saturated: { ...saturatedStats, backgroundRate: floodLoad.rate } };
 }
 
 export async function alarmLatencyBench(options: AlarmLatencyOptions = {}): Promise<AlarmLatencyResult> {
   const opts: Required<AlarmLatencyOptions> = {
     alarms: 100, warmup: 10, backgroundRate: 1000, backgroundClients: 50, gapMs: 50, ...options,
   };
-  const dir = mkdtempSync(join(tmpdir(), 'gw-alarm-bench-'));
-  const fake = await new FakeTwilio().start();
-  const perPhase = opts.warmup + opts.alarms;
-  // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
-  const first = opts.backgroundClients;
-  const app = buildApp(benchConfig(dir, first + 3 * perPhase, opts.backgroundClients, fake.url), { log: createLogger({ level: 'error' }) });
-  await app.start();
-  const mqttUrl = `mqtt://127.0.0.1:${app.mqttPort()}`;
+  const t = await startTarget('gateway', opts, undefined);
   try {
-    const run = async (from: number) => {
-      const latencies: number[] = [];
-      const loop = monitorEventLoopDelay({ resolution: 5 });
-      const probe = startMachineProbe();
-      let cpu0 = process.cpuUsage();
-      for (let i = 0; i < perPhase; i++) {
-        if (i === opts.warmup) { loop.enable(); cpu0 = process.cpuUsage(); }
-        const ms = await alarm(mqttUrl, from + i, fake);
-        if (i >= opts.warmup) latencies.push(ms);
-        await new Promise((r) => setTimeout(r, opts.gapMs));
-      }
-      loop.disable();
-      const cpu = process.cpuUsage(cpu0);
-      const machine = await probe.stop();
-      return stats(latencies, {
-        loopDelayP99: loop.percentile(99) / 1e6, loopDelayMax: loop.max / 1e6,
-        machineP99: machine.p99, machineMax: machine.max, load: loadAverage(), cpuMsPerAlarm: (cpu.user + cpu.system) / 1000 / latencies.length,
-      });
-    };
-    const idle = await run(first);
-    const background = await startBackground(app.mqttPort(), opts.backgroundClients, opts.backgroundRate);
-    await new Promise((r) => setTimeout(r, 1000));
-    const loadedStats = await run(first + perPhase);
-    const load = await background.stop();
-    const flood = await startBackground(app.mqttPort(), opts.backgroundClients, 0);
-    await new Promise((r) => setTimeout(r, 1500));
-    const saturatedStats = await run(first + 2 * perPhase);
-    const floodLoad = await flood.stop();
-    return { opts, idle, loaded: { ...loadedStats, backgroundRate: load.rate }, saturated: { ...saturatedStats, backgroundRate: floodLoad.rate } };
+    return await phases(t, opts);
   } finally {
-    await app.stop();
-    await fake.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stopTarget(t);
+  }
+}
+
+/**
+ * The same three phases against the gateway with its store admission (life-safety reports first,
+ * routine ones bounded) and without it (`routineInFlight: 0`, every report read goes to the next
+ * group commit), both in this process, each phase run on one then the other, in turn.
+ */
+export async function alarmLatencyAb(options: AlarmLatencyOptions = {}): Promise<Record<'unbounded' | 'admission', AlarmLatencyResult>> {
+  const opts: Required<AlarmLatencyOptions> = {
+    alarms: 100, warmup: 10, backgroundRate: 1000, backgroundClients: 50, gapMs: 50, ...options,
+  };
+  const perPhase = opts.warmup + opts.alarms;
+  const targets = { unbounded: await startTarget('unbounded', opts, 0), admission: await startTarget('admission', opts, undefined) };
+  const cfg = { ...opts, backgroundClients: opts.backgroundClients };
+  try {
+    const out = {} as Record<'unbounded' | 'admission', Partial<AlarmLatencyResult>>;
+    for (const name of ['unbounded', 'admission'] as const) out[name] = { opts };
+    const first = opts.backgroundClients;
+    for (const name of ['unbounded', 'admission'] as const) out[name].idle = await runPhase(targets[name], cfg, first);
+    for (const name of ['admission', 'unbounded'] as const) {
+      const t = targets[name];
+      const background = await startBackground(t.app.mqttPort(), opts.backgroundClients, opts.backgroundRate);
+      await new Promise((r) => setTimeout(r, 1000));
+      const s = await runPhase(t, cfg, first + perPhase);
+      const load = await background.stop();
+      out[name].loaded = { ...s, backgroundRate: load.rate };
+    }
+    for (const name of ['unbounded', 'admission'] as const) {
+      const t = targets[name];
+      const flood = await startBackground(t.app.mqttPort(), opts.backgroundClients, 0);
+      await new Promise((r) => setTimeout(r, 1500));
+      const s = await runPhase(t, cfg, first + 2 * perPhase);
+      const load = await flood.stop();
+      out[name].saturated = { ...s, backgroundRate: load.rate };
+    }
+    return out as Record<'unbounded' | 'admission', AlarmLatencyResult>;
+  } finally {
+    await stopTarget(targets.unbounded);
+    await stopTarget(targets.admission);
   }
 }
 
@@ -226,8 +346,24 @@ async function runBackground(args: { port: number; clients: number; rate: number
 if (process.argv[2] === '--background') {
   await runBackground(JSON.parse(process.argv[3]));
 } else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await alarmLatencyBench({ alarms: process.argv.includes('--quick') ? 30 : 300 });
-  printAlarmLatency(result);
+  const alarms = process.argv.includes('--quick') ? 30 : 300;
+  if (process.argv.includes('--ab')) {
+    const both = await alarmLatencyAb({ alarms });
+    for (const [name, result] of Object.entries(both)) {
+      console.log(`\n== ${name === 'admission' ? 'with the store admission (life-safety first, routine reports bounded)' : 'without it (routineInFlight 0: every report read joins the next group)'}`);
+      printAlarmLatency(result);
+    }
+    const f = (n: number) => n.toFixed(1);
+    console.log('\nphase        unbounded p50/p99 ms   admission p50/p99 ms   p99 ratio (admission / unbounded)');
+    for (const phase of ['idle', 'loaded', 'saturated'] as const) {
+      const a = both.unbounded[phase];
+      const b = both.admission[phase];
+      console.log(`${phase.padEnd(12)} ${`${f(a.p50)} / ${f(a.p99)}`.padEnd(22)} ${`${f(b.p50)} / ${f(b.p99)}`.padEnd(22)} ${(b.p99 / a.p99).toFixed(2)}x`);
+    }
+    if (process.argv.includes('--json')) console.log(JSON.stringify(both));
+  } else {
+    printAlarmLatency(await alarmLatencyBench({ alarms }));
+  }
 }
 
 export function printAlarmLatency(result: AlarmLatencyResult): void {
@@ -244,4 +380,10 @@ export function printAlarmLatency(result: AlarmLatencyResult): void {
       + `| ${f(r.machineP99)} / ${f(r.machineMax)}`.padEnd(38) + `| ${r.load.toFixed(1).padStart(5)}  ${r.cpuMsPerAlarm.toFixed(1).padStart(12)}  ${goal}`);
   }
   for (const [name, r] of rows) console.log(`${name}: slowest ${r.worst.map((n) => n.toFixed(0)).join(', ')} ms`);
+  console.log('where the time went, ms (p50 / p99 / mean of the slowest 1 %): read = PUBLISH -> authorizePublish, commit = -> committed, sms = -> SMS request; puback = PUBLISH -> PUBACK');
+  for (const [name, r] of rows) {
+    const s = r.segments;
+    const cell = (k: keyof SegmentStats) => `${k} ${s[k].p50.toFixed(1)} / ${s[k].p99.toFixed(1)} / ${s[k].slowest.toFixed(1)}`;
+    console.log(`  ${name.padEnd(30)} ${cell('read')}   ${cell('commit')}   ${cell('sms')}   ${cell('puback')}`);
+  }
 }

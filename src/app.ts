@@ -35,6 +35,8 @@ export interface AppOptions {
   sender?: SmsSender;
   /** the live stream's limits (tests shorten a stream's life) */
   live?: LiveHubOptions;
+  /** routine device reports at the store at once (life-safety ones never wait); 0: no bound, the benchmarks' baseline */
+  routineInFlight?: number;
 }
 
 /**
@@ -183,6 +185,7 @@ export class App {
             append: (event, origin) => this.store.ingest.append(event, origin),
             onEvent: (event) => this.bus.emit('deviceEvent', event),
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
+            admission: { routineInFlight: this.opts.routineInFlight },
           });
           const configSecrets = this.configSecrets;
           for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));

@@ -1,7 +1,10 @@
 // The live side of the rules: feeds committed events and scheduler ticks to the pure core,
 // one resident at a time, and commits the new state together with the alerts it decided.
-// Events are judged in small groups after their own commit; a crash in between loses
-// nothing because start() replays every event after each resident's saved last_event_id.
+// Events are judged in small groups after their own commit; the ingest puts each one in its
+// home's inbox in the same transaction, and the deciding unit of work takes from there what it
+// judges, so a crash in between (or a process of the site that dies) loses nothing: whoever
+// decides next for that home, or start() draining every non-empty inbox, judges it, once.
+// The homes in memory are a cache of the rule_state rows, checked against the locked row's version.
 // Each group is one unit of work of the store: the residents it touches are locked in id order
 // (one decision at a time per home, across processes on PostgreSQL; no deadlock between two
 // groups) before they are judged, and their alerts and state commit together. Groups commit
@@ -30,7 +33,28 @@ export function isLifeSafety(event: DeviceEvent): boolean {
 /** the longest a judged-but-undecided state waits to be written (its events replay on restart) */
 const SAVE_EVERY_MS = 5000;
 
-interface Home { cfg: ResidentRulesConfig; state: HomeState; lastEventId: number }
+/**
+ * A resident's state as this process last judged or read it: a cache of the rule_state row.
+ * `version` is the row's version it was read at or saved as; the deciding unit of work checks it
+ * against the locked row and reloads a copy another process has moved past.
+ */
+interface Home {
+  cfg: ResidentRulesConfig; state: HomeState; lastEventId: number; version: number;
+  /** events judged into `state` and not yet saved: their inbox rows go with the next save */
+  pending: Set<number>;
+}
+type Snapshot = Pick<Home, 'state' | 'lastEventId' | 'version' | 'pending'>;
+
+/**
+ * Several processes (PostgreSQL): how often each looks for events another process stored and did
+ * not judge (it died in between), and how old such an event must be to be taken for one: a live
+ * process judges its own within milliseconds.
+ */
+const ORPHANS_EVERY_MS = 2000;
+const ORPHAN_AFTER_MS = 2000;
+
+/** inbox rows one group takes per home at most (a long backlog drains over several groups) */
+const INBOX_BATCH = 500;
 
 export interface RulesRuntimeDeps {
   /** the deciding unit of work */
@@ -53,8 +77,11 @@ export class RulesRuntime {
   private dirty = new Set<string>();
   private lastSave = 0;
   private saveTimer: NodeJS.Timeout | null = null;
+  private orphanTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
+  /** homes whose inbox the next group drains though nothing is queued for them (the restart's catch-up) */
+  private inboxDue = new Set<string>();
   /** the groups drained and not yet committed, one after another */
   private commits: Promise<void> = Promise.resolve();
   private committing = 0;
@@ -88,30 +115,43 @@ export class RulesRuntime {
     } finally {
       this.held = null;
     }
-    if (this.queue.length) this.deps.log.info({ events: this.queue.length }, 'judging events committed before the restart');
+    if (this.inboxDue.size) this.deps.log.info({ residents: this.inboxDue.size }, 'judging events committed before the restart');
     for (const h of held) this.enqueue(h.residentId, h.input, h.eventId);
     this.drain();
     await this.idle();
     for (const home of this.homes.values()) this.scheduler.reschedule(home.cfg, home.state);
     // a tick on start judges every silence that ran on while the gateway was down
     for (const id of this.homes.keys()) this.enqueue(id, { type: 'tick' });
+    if (this.deps.store.engine !== 'sqlite') this.lookForOrphans();
   }
 
-  /** the residents and their saved state, then the events committed but not yet judged */
+  /** events left in an inbox by a process of the site that died before judging them: judged here */
+  private lookForOrphans(): void {
+    this.orphanTimer = setTimeout(() => {
+      void (async () => {
+        try {
+          const left = await this.deps.store.inbox.residents(this.deps.clock.now() - ORPHAN_AFTER_MS);
+          const mine = left.filter((id) => this.homes.has(id));
+          if (mine.length && !this.stopping) {
+            this.deps.log.info({ residents: mine.length }, 'judging events another process stored and did not judge');
+            for (const id of mine) this.inboxDue.add(id);
+            this.commit([]);
+          }
+        } catch (err) {
+          this.deps.log.warn({ err }, 'rules: could not look for events left unjudged');
+        }
+        if (!this.stopping) this.lookForOrphans();
+      })();
+    }, ORPHANS_EVERY_MS);
+    this.orphanTimer.unref();
+  }
+
+  /** the residents and their saved state, then the homes with events stored but not yet judged */
   private async catchUp(): Promise<void> {
-    const { events } = this.deps.store;
     await this.reload();
-    // catch up on events committed but not yet judged (a crash between commit and rules)
-    let cursor = Math.min(...[...this.homes.values()].map((h) => h.lastEventId), await events.maxId());
-    for (;;) {
-      const batch = await events.after(cursor, 1000);
-      if (!batch.length) break;
-      for (const event of batch) {
-        const home = this.homes.get(event.residentId);
-        if (home && event.id! > home.lastEventId) this.queue.push({ residentId: event.residentId, input: { type: 'event', event }, at: event.at, eventId: event.id });
-      }
-      cursor = batch[batch.length - 1].id!;
-    }
+    // a crash between an event's commit and its judgement, or a process of the site that died:
+    // the events wait in their home's inbox, and the first group drains every non-empty one
+    for (const id of await this.deps.store.inbox.residents()) if (this.homes.has(id)) this.inboxDue.add(id);
   }
 
   async stop(): Promise<void> {
@@ -120,6 +160,8 @@ export class RulesRuntime {
     await this.idle();
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
+    if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    this.orphanTimer = null;
     this.scheduler?.stop();
     this.scheduler = null;
   }
@@ -154,8 +196,8 @@ export class RulesRuntime {
       const existing = this.homes.get(id);
       if (existing) { existing.cfg = cfg; continue; }
       this.homes.set(id, saved
-        ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId }
-        : { cfg, state: initialState(cfg, clock.now()), lastEventId: newestEvent ?? await events.maxId() });
+        ? { cfg, state: saved.state as HomeState, lastEventId: saved.lastEventId, version: saved.version, pending: new Set() }
+        : { cfg, state: initialState(cfg, clock.now()), lastEventId: newestEvent ?? await events.maxId(), version: 0, pending: new Set() });
     }
     for (const id of [...this.homes.keys()]) if (!seen.has(id)) { this.homes.delete(id); this.scheduler?.schedule(id, null); }
   }
@@ -216,9 +258,11 @@ export class RulesRuntime {
    * Judges everything queued, then commits what must be kept in one transaction: the alerts it
    * decided and the state of every resident judged since the last save.
    *
-   * A batch of events that decided nothing is not written at once: replaying those same events
-   * from the saved last_event_id after a crash decides nothing again, so skipping the write loses
-   * nothing but a little replay time, bounded by saving at least every SAVE_EVERY_MS. Decisions
+   * A batch of events that decided nothing is not written at once (SQLite: one process): the
+   * events stay in the inbox until the state that judged them is saved, and judging them again
+   * after a crash decides nothing again, so skipping the write loses nothing but a little replay
+   * time, bounded by saving at least every SAVE_EVERY_MS. On PostgreSQL every group is written:
+   * another process judges next from the row. Decisions
    * and people's actions (acknowledge, resolve, visits), which no event replay can rebuild, are
    * always written before they are announced.
    */
@@ -255,7 +299,7 @@ export class RulesRuntime {
 
   /** judges `items` and commits what must be kept (see drain), after the groups drained before */
   private commit(items: typeof this.queue): void {
-    if (!items.length && !this.dirty.size) return this.wakeIdle();
+    if (!items.length && !this.dirty.size && !this.inboxDue.size) return this.wakeIdle();
     this.committing++;
     this.commits = this.commits
       .then(() => this.commitNow(items))
@@ -266,35 +310,62 @@ export class RulesRuntime {
   private async commitNow(items: typeof this.queue): Promise<void> {
     const { store, log, clock } = this.deps;
     const now = clock.now();
-    if (!items.length && !this.dirty.size) return;
+    // homes whose inbox is to be drained even with nothing queued for them here (the restart's catch-up)
+    const due = this.inboxDue;
+    this.inboxDue = new Set();
+    if (!items.length && !this.dirty.size && !due.size) return;
     // a failed commit must leave memory as the store has it, so the retry judges the same inputs
-    const before = new Map<string, { state: HomeState; lastEventId: number }>();
-    for (const { residentId } of items) {
-      if (before.has(residentId)) continue;
-      const home = this.homes.get(residentId);
-      if (home) before.set(residentId, { state: home.state, lastEventId: home.lastEventId });
+    const before = new Map<string, Snapshot>();
+    for (const id of new Set([...items.map((i) => i.residentId), ...this.dirty, ...due])) {
+      const home = this.homes.get(id);
+      if (home) before.set(id, { state: home.state, lastEventId: home.lastEventId, version: home.version, pending: home.pending });
     }
-    const restore = () => { for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved); };
+    const restore = () => { for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved, { pending: new Set(saved.pending) }); };
     // every home this group writes, in id order: two groups (or two processes) lock alike, never crosswise
-    const locked = [...new Set([...before.keys(), ...this.dirty])].filter((id) => this.homes.has(id)).sort();
+    const locked = [...before.keys()].sort();
+    // several processes share the rows: each decision is written (another process judges next
+    // from the row, not from this one's memory)
+    const shared = store.engine !== 'sqlite';
     let touched = new Set<string>();
     let announcements: Array<() => void> = [];
     let saved = false;
+    let more = new Set<string>();
+    /** homes whose copy was read again from the row: their timers follow the state read */
+    let reread = new Set<string>();
     const decide = async (tx: Tx) => {
-      for (const id of locked) await tx.ruleState.lock(id);
+      const rows = new Map<string, Awaited<ReturnType<Tx['ruleState']['lock']>>>();
+      for (const id of locked) rows.set(id, await tx.ruleState.lock(id));
       // judged on the state as it was before this group (again, if the unit of work runs again)
       restore();
+      // memory is a cache of the locked row: a copy another process has saved past is read again
+      // (what this process judged and did not save is still in the inbox: judged again below)
+      reread = new Set();
+      for (const id of locked) {
+        const row = rows.get(id);
+        const home = this.homes.get(id)!;
+        if ((row?.version ?? 0) === home.version || !row) continue;
+        const fresh = { state: row.state as HomeState, lastEventId: row.lastEventId, version: row.version, pending: new Set<number>() };
+        before.set(id, fresh);
+        Object.assign(home, fresh, { pending: new Set<number>() });
+        reread.add(id);
+      }
+      more = new Set();
+      const plan = await this.plan(tx, items, [...due].sort(), more);
       touched = new Set();
       announcements = [];
-      const decided = this.judge(items, touched);
-      const mustSave = decided.length > 0 || items.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
-        || now - this.lastSave >= SAVE_EVERY_MS || this.stopping;
+      const decided = this.judge(plan, touched);
+      const mustSave = decided.length > 0 || plan.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
+        || now - this.lastSave >= SAVE_EVERY_MS || this.stopping || shared;
       saved = mustSave;
       if (!mustSave) return;
       for (const d of decided) announcements.push(await this.deps.alerts.apply(tx, d.residentId, d.decisions, d.at));
       for (const id of this.dirty) {
         const home = this.homes.get(id);
-        if (home) await tx.ruleState.save(id, home.state, home.lastEventId, now);
+        if (!home) continue;
+        home.version = await tx.ruleState.save(id, home.state, home.lastEventId, now);
+        // the events this state has judged leave the inbox with it
+        await tx.inbox.remove(id, [...home.pending]);
+        home.pending = new Set();
       }
     };
     try {
@@ -306,6 +377,7 @@ export class RulesRuntime {
       restore();
       // put them back and try again shortly: losing them would lose alarms
       this.queue = [...items, ...this.queue];
+      for (const id of due) this.inboxDue.add(id);
       for (const i of items) if (i.input.type === 'event' && isLifeSafety(i.input.event)) this.urgent.add(i.residentId);
       setTimeout(() => this.drain(), 1000).unref();
       return;
@@ -318,11 +390,69 @@ export class RulesRuntime {
       this.saveTimer = setTimeout(() => { this.saveTimer = null; this.drain(); }, SAVE_EVERY_MS);
       this.saveTimer.unref();
     }
-    for (const id of touched) {
+    for (const id of new Set([...touched, ...reread])) {
       const home = this.homes.get(id)!;
       this.scheduler?.reschedule(home.cfg, home.state);
     }
     for (const announce of announcements) announce();
+    if (more.size) {
+      // an inbox longer than one take: the rest in the next group
+      for (const id of more) this.inboxDue.add(id);
+      this.commit([]);
+    }
+  }
+
+  /**
+   * What this group judges, per home: the events its inbox holds that this process has not
+   * judged yet, in id order, with the other inputs queued here (ticks, visits, people's actions)
+   * kept where they came among them. A queued event no longer in the inbox was judged already
+   * (by another process, whose state was read above); an event in the inbox that was not handed
+   * to this process (stored by another, or before a restart) is read from the store.
+   */
+  private async plan(tx: Tx, items: typeof this.queue, residents: readonly string[], more: Set<string>): Promise<typeof this.queue> {
+    const queued = new Map<string, typeof this.queue>();
+    for (const item of items) {
+      let list = queued.get(item.residentId);
+      if (!list) queued.set(item.residentId, list = []);
+      list.push(item);
+    }
+    const plan: typeof this.queue = [];
+    // homes in the order their inputs came, then those only draining their inbox
+    for (const id of [...new Set([...queued.keys(), ...residents])]) {
+      const home = this.homes.get(id);
+      if (!home) continue;
+      // past what this process has judged and not yet saved (those rows wait for that save):
+      // a single process ingests and judges in id order, and on PostgreSQL every group saves
+      let judged = 0;
+      for (const e of home.pending) if (e > judged) judged = e;
+      const waiting = await tx.inbox.take(id, INBOX_BATCH, judged);
+      if (waiting.length === INBOX_BATCH) more.add(id);
+      const inInbox = new Set(waiting);
+      const mine = queued.get(id) ?? [];
+      const known = new Map<number, (typeof this.queue)[number]>();
+      for (const item of mine) if (item.eventId !== undefined) known.set(item.eventId, item);
+      const eventItem = async (eventId: number) => {
+        const item = known.get(eventId);
+        if (item) return item;
+        const event = await tx.events.get(eventId);
+        // a device since removed takes its events' bodies with it: nothing to judge
+        return event ? { residentId: id, input: { type: 'event' as const, event }, at: event.at, eventId } : undefined;
+      };
+      let k = 0;
+      const upTo = async (eventId: number) => {
+        for (; k < waiting.length && waiting[k] <= eventId; k++) {
+          const item = await eventItem(waiting[k]);
+          if (item) plan.push(item);
+          else home.pending.add(waiting[k]);
+        }
+      };
+      for (const item of mine) {
+        if (item.eventId === undefined) { plan.push(item); continue; }
+        if (inInbox.has(item.eventId)) await upTo(item.eventId);
+      }
+      await upTo(Infinity);
+    }
+    return plan;
   }
 
   /** runs the core over the queued inputs in memory; returns the decisions to commit */
@@ -331,10 +461,12 @@ export class RulesRuntime {
     for (const item of items) {
       const home = this.homes.get(item.residentId);
       if (!home) continue;
-      if (item.eventId !== undefined && item.eventId <= home.lastEventId) continue;
       const result = decide(home.cfg, home.state, item.input, item.at);
       home.state = result.state;
-      if (item.eventId !== undefined) home.lastEventId = item.eventId;
+      if (item.eventId !== undefined) {
+        home.pending.add(item.eventId);
+        if (item.eventId > home.lastEventId) home.lastEventId = item.eventId;
+      }
       touched.add(item.residentId);
       this.dirty.add(item.residentId);
       if (result.decisions.length) decided.push({ residentId: item.residentId, decisions: result.decisions, at: item.at });

@@ -6,6 +6,7 @@ import type { MqttOrigin } from '../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeAttribute, decodeAvailability, decodeState } from './dialect.ts';
 import type { DeviceRegistry, RegisteredDevice } from './registry.ts';
+import { createAdmission, type AdmissionOptions } from './router-admission.ts';
 
 /** The native base topic: devices/{id} and devices/{id}/availability */
 export const DEVICE_BASE = 'devices';
@@ -36,6 +37,8 @@ export interface RouterDeps {
   metrics: Metrics;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
   now(): number;
+  /** how many routine reports may wait for their commit at once (life-safety reports never wait) */
+  admission?: AdmissionOptions;
 }
 
 interface Target {
@@ -76,6 +79,7 @@ function targetOf(msg: InboundMessage, registry: DeviceRegistry): Target {
 
 export function createDeviceRouter(deps: RouterDeps) {
   const { registry, metrics, log } = deps;
+  const admission = createAdmission(deps.append, metrics, deps.admission);
   metrics.describe('gateway_messages_accepted_total', 'Device messages committed to the store');
   metrics.describe('gateway_messages_dropped_total', 'Device messages dropped, by reason');
   metrics.describe('gateway_fields_dropped_total', 'Fields left out of a stored report because their value could not be read, by reason');
@@ -99,7 +103,7 @@ export function createDeviceRouter(deps: RouterDeps) {
     const event: DeviceEvent = availabilityNow
       ? { at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source, type: 'availability', availability: availabilityNow }
       : { at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source, type: 'state', readings };
-    return deps.append(event, origin).then((id) => stored(device, source, event, id));
+    return admission.append(event, origin).then((id) => stored(device, source, event, id));
   }
 
   function stored(device: RegisteredDevice, source: EventSource, event: DeviceEvent, id: number): Outcome {
@@ -189,6 +193,9 @@ export function createDeviceRouter(deps: RouterDeps) {
   }
 
   return {
+    /** what the store's admission held back so far, and holds now */
+    admission: admission.stats,
+
     /** A message the broker accepted from an authenticated client; settles after the commit. */
     handle(msg: InboundMessage): Promise<Outcome> {
       try {

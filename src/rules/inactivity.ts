@@ -28,7 +28,10 @@
 // quiet sensors: when most of the devices that report every day have been silent through a
 //   day of the resident's time at home, the silence is the sensors', not the resident's: the learned mode's alert goes to the
 //   caseworker as a `device_offline` alert (reason `sensors_quiet`) instead of an inactivity
-//   alarm to the neighbour. See quietSensors.
+//   alarm to the neighbour. See quietSensors. So does a silence in a home still being installed
+//   (its first days, most of its activity devices never heard yet; see installing), with
+//   `installing: true`: the sensors cannot see the resident yet, and the caseworker who arranged
+//   the installation is the one to call and to finish it.
 import { autoResolve, raise, record, release, update, type Ctx } from './alerts.ts';
 import type { ActivityFacts, Timer } from './devices.ts';
 import { PARAMS, baselineLearned, judgeSilence, learnDay, learnNight, roomClass, type LearnedLimits, type RoomClass } from './learned.ts';
@@ -50,6 +53,8 @@ export const HABIT_MIN_DAYS = 4;
 export const HABIT_SHARE = 0.8;
 /** this share of them at least (and two) quiet at once: the sensors, not the resident */
 export const QUIET_SHARE = 0.75;
+/** a home whose activity devices have mostly (QUIET_SHARE) never shown activity is being installed, in its first this many local days */
+export const INSTALL_DAYS = 3;
 
 type Judge =
   | { mode: 'off' }
@@ -86,6 +91,11 @@ export function deviceRoomClass(cfg: ResidentRulesConfig, deviceId: string): Roo
   return roomClass(cfg.devices.find((d) => d.id === deviceId)?.room);
 }
 
+/** A motion or presence device in the bedroom (a PIR, a bed mat): going to bed is seen. */
+function seesBed(cfg: ResidentRulesConfig): boolean {
+  return cfg.devices.some((d) => (d.kind === 'motion' || d.kind === 'presence') && d.room === 'bedroom');
+}
+
 interface Due { due: number; detail: Record<string, unknown> }
 
 /** The first moment the silence from `from` is too long under `j`. */
@@ -94,7 +104,7 @@ function dueUnder(cfg: ResidentRulesConfig, state: HomeState, j: Judge, from: nu
   if (j.mode === 'fixed') {
     return { due: addMsInWindow(from, j.after, cfg.timezone, j.activeHours), detail: { thresholdMs: j.after, activeHours: j.activeHours.text } };
   }
-  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits);
+  const s = judgeSilence(state.baseline, cfg.timezone, from, state.activity.room, j.limits, state.activity.lastOutside, !seesBed(cfg));
   const learned: Due = { due: s.due, detail: { regime: s.regime, room: s.roomClass, thresholdMs: s.thresholdMs } };
   if (!j.net) return learned;
   const netDue = addMsInWindow(from, j.net.after, cfg.timezone, j.net.activeHours);
@@ -144,7 +154,10 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Tim
       if (j.mode === 'fixed') out.silentInActiveHoursMs = msInWindow(silenceFrom, ctx.now, cfg.timezone, j.activeHours);
       // most daily sensors silent for a day already: a device-health question for the caseworker, not the neighbour
       const quiet = j.mode === 'learned' ? quietSensors(cfg, ctx.state, silenceFrom) : null;
+      // the home still being installed: most of its motion and presence sensors have not shown anything yet
+      const unheard = j.mode === 'learned' && !quiet ? installing(cfg, ctx.state, silenceFrom) : null;
       if (quiet) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', quietDevices: quiet }, 'no activity again');
+      else if (unheard) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', installing: true, quietDevices: unheard }, 'no activity again');
       else raise(ctx, KEY, 'inactivity', null, out, 'no activity again');
     },
   };
@@ -177,6 +190,25 @@ export function quietSensors(cfg: ResidentRulesConfig, state: HomeState, from: n
     if (homeSince(dev.habitAt ?? from, dev.habitAway ?? awayNow) >= QUIET_DEVICE_MS) quiet.push(d.id);
   }
   return quiet.length >= 2 && quiet.length >= QUIET_SHARE * counted ? quiet : null;
+}
+
+/**
+ * The home is still being installed: its first activity was on this local day or the two before
+ * (INSTALL_DAYS), and most of its activity devices (motion, presence, doors other than the
+ * entrance: at least two, and QUIET_SHARE of them) have never shown activity, as when the sensors
+ * are still being fitted, switched on or paired (house B's first two days: 19 of 22 unheard, its
+ * PIRs not yet reporting). A silence then says more about the sensors than about the resident. A
+ * furnished home whose cupboards and appliances have not all been used yet is not installing: in
+ * their first day the other homes here had at most 59 % of theirs unheard. The unheard devices'
+ * ids, or null.
+ */
+export function installing(cfg: ResidentRulesConfig, state: HomeState, from: number): string[] | null {
+  const acts = cfg.devices.filter((d) => d.kind === 'motion' || d.kind === 'presence' || (d.kind === 'door' && d.entrance === false));
+  const unheard = acts.filter((d) => state.devices[d.id]?.habitDays === undefined).map((d) => d.id);
+  if (unheard.length < 2 || unheard.length < QUIET_SHARE * acts.length) return null;
+  let first = Infinity;
+  for (const d of cfg.devices) first = Math.min(first, state.devices[d.id]?.habitFrom ?? Infinity);
+  return Number.isFinite(first) && localTime(from, cfg.timezone).day - first < INSTALL_DAYS ? unheard : null;
 }
 
 /** One more local day with activity from this device (copy-on-write of the device's state). */

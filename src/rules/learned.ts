@@ -7,7 +7,9 @@
 //   their usual waking) is sleep. It is alarmed on only when the resident is not up by their
 //   latest waking plus a margin ("not up by 10:00 when they are always up by 9"). Bedtimes and
 //   wakings are learned from the resident's own nights: the first long silence after 18:00 and
-//   the end of the last one before 14:00.
+//   the end of the last one before 14:00. After a night that began later than the usual bedtime
+//   the morning in bed waits by as much (lateNight); in a home where no sensor sees the bed an
+//   evening silence shortly before the night window is an early night.
 //
 // - Day: any other silence. How long it may last depends on where the last activity was (a
 //   device's room): after the kitchen or the bathroom a silence of an hour or two is already
@@ -118,6 +120,16 @@ export const PRIOR_BED = 6 * 60;
 export const PRIOR_WAKE = 16 * 60 + 30;
 /** latest waking of the prior: 10:00 (late risers are common; sooner alarms come as their nights are learned) */
 export const PRIOR_WAKE_LATE = 19 * 60;
+/** usual bedtime of the prior: 23:00 (a night that began later than the usual bedtime ends later too) */
+export const PRIOR_BED_USUAL = 8 * 60;
+/** a late night moves the morning's deadline by its lateness, up to this much (minutes) */
+export const LATE_NIGHT_MAX_MIN = 5 * 60;
+/** ... but never to more than this after the silence began (a collapse in bed after a late night is found within it) */
+export const LATE_MORNING_MAX_MS = 6 * HOUR;
+/** 19:00, in minutes after 15:00 */
+const EVENING_FROM_15 = 4 * 60;
+/** in a home that cannot see the bed, an evening silence that begins this long before the night window opens is an early night (minutes) */
+export const EARLY_NIGHT_MIN = 90;
 /** nights of the resident's own that weigh as much as the prior night */
 export const PRIOR_NIGHTS = 2;
 /** the night window opens this long before the earliest bedtime seen */
@@ -171,6 +183,8 @@ function age(b: Baseline, to: number): Baseline {
 export interface NightWindow {
   /** minutes after 15:00 */
   bed: number;
+  /** the usual (median) bedtime */
+  bedUsual: number;
   wake: number;
   wakeLate: number;
 }
@@ -181,7 +195,7 @@ function blend(prior: number, own: number, n: number, k: number): number {
 
 export function nightWindow(b: Baseline): NightWindow {
   const n = b.nights.length;
-  if (n === 0) return { bed: PRIOR_BED, wake: PRIOR_WAKE, wakeLate: PRIOR_WAKE_LATE };
+  if (n === 0) return { bed: PRIOR_BED, bedUsual: PRIOR_BED_USUAL, wake: PRIOR_WAKE, wakeLate: PRIOR_WAKE_LATE };
   const beds = b.nights.map((x) => x.bed).sort((p, q) => p - q);
   // a night whose last piece ended before 03:00 tells its bedtime, not its waking
   const wakes = b.nights.map((x) => x.wake).filter((w) => w >= 12 * 60).sort((p, q) => p - q);
@@ -189,20 +203,47 @@ export function nightWindow(b: Baseline): NightWindow {
   const median = nw ? wakes[Math.floor((nw - 1) / 2)] : PRIOR_WAKE;
   return {
     bed: blend(PRIOR_BED, beds[0] - BED_LEAD_MIN, n, PRIOR_NIGHTS),
+    bedUsual: blend(PRIOR_BED_USUAL, beds[Math.floor((n - 1) / 2)], n, PRIOR_NIGHTS),
     wake: blend(PRIOR_WAKE, median, nw, PRIOR_NIGHTS),
     wakeLate: blend(PRIOR_WAKE_LATE, nw ? wakes[nw - 1] : PRIOR_WAKE_LATE, nw, PRIOR_NIGHTS),
   };
 }
 
 /**
+ * How much later than usual tonight's sleep began, minutes (0 to LATE_NIGHT_MAX_MIN): `nightBegan`
+ * is when the resident was last seen outside the bedroom; when that was tonight, the bedtime is it or
+ * the start of tonight's first piece of sleep already learned (a trip to the bathroom at 04:00 ends a
+ * piece). A resident who came home at 03:00 sleeps into the late morning; one who went to bed at
+ * their usual time and lies still at 11:00 does not; nor one who was up this morning and went back
+ * to the bedroom.
+ */
+export function lateNight(b: Baseline, timezone: string, from: number, nightBegan: number | undefined): number {
+  if (nightBegan === undefined || nightBegan > from) return 0;
+  const w = nightWindow(b);
+  const f = clock15(from, timezone);
+  const began = clock15(nightBegan, timezone);
+  const last = b.nights[b.nights.length - 1];
+  // up since (seen outside the bedroom after 06:00): a silence in bed now is no longer the night's
+  if (began.day !== f.day || began.minutes < 3 * 60 || began.minutes >= 15 * 60) return 0;
+  // the night's first piece of sleep, when a trip outside the bedroom (to the bathroom at 04:00) ended one already
+  const bed = last && last.day === f.day ? Math.min(began.minutes, last.bed) : began.minutes;
+  return Math.max(0, Math.min(LATE_NIGHT_MAX_MIN, bed - w.bedUsual));
+}
+
+/**
  * Does a silence that began at `from` (last activity in `cls`) begin inside the night? The night
  * runs from the earliest bedtime to the usual waking; in the bedroom, from half an hour before the
- * earliest bedtime (an early night) to the latest waking (a lie-in).
+ * earliest bedtime (an early night) to the latest waking (a lie-in), later by tonight's lateness
+ * (`late`, minutes: see lateNight). In a home where no sensor sees the bed (`blindBed`), an evening
+ * silence (from 19:00) that begins up to EARLY_NIGHT_MIN before the night window is an early night:
+ * going to bed is seen there only as the last activity elsewhere.
  */
-export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass): boolean {
+export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass, late = 0, blindBed = false): boolean {
   const w = nightWindow(b);
   const { minutes } = clock15(from, timezone);
-  if (cls === 'bed') return minutes >= w.bed - BEDROOM_LEAD_MIN && minutes < w.wakeLate;
+  if (cls === 'bed') return minutes >= w.bed - BEDROOM_LEAD_MIN && minutes < w.wakeLate + late;
+  // no sensor sees the bed: the last sign of life before an early night is wherever it was
+  if (blindBed && minutes >= (EVENING_FROM_15) && minutes >= w.bed - EARLY_NIGHT_MIN && minutes < w.wake) return true;
   return minutes >= w.bed && minutes < w.wake;
 }
 
@@ -240,14 +281,19 @@ export interface SilenceJudgement {
   thresholdMs: number;
 }
 
-/** When a silence that began at `from`, after activity in `cls`, becomes alarming. */
-export function judgeSilence(b: Baseline, timezone: string, from: number, cls: RoomClass, limits: LearnedLimits): SilenceJudgement {
-  if (isNight(b, timezone, from, cls)) {
+/**
+ * When a silence that began at `from`, after activity in `cls`, becomes alarming. `nightBegan`:
+ * when the resident was last seen outside the bedroom (a late night moves a morning in bed later).
+ */
+export function judgeSilence(b: Baseline, timezone: string, from: number, cls: RoomClass, limits: LearnedLimits, nightBegan?: number, blindBed = false): SilenceJudgement {
+  const late = cls === 'bed' ? lateNight(b, timezone, from, nightBegan) : 0;
+  if (isNight(b, timezone, from, cls, late, blindBed)) {
     const w = nightWindow(b);
     const { minutes, day } = clock15(from, timezone);
-    // the morning this night ends in, at the latest waking plus the margin (wall clock)
-    const deadline = w.wakeLate + WAKE_MARGIN_MIN;
+    // the morning this night ends in, at the latest waking plus the margin (wall clock), later after a late night
+    const deadline = w.wakeLate + WAKE_MARGIN_MIN + late;
     let due = wallToEpoch(day, (deadline - 9 * 60) * MINUTE, timezone);
+    if (late > 0) due = Math.max(wallToEpoch(day, (deadline - late - 9 * 60) * MINUTE, timezone), Math.min(due, from + LATE_MORNING_MAX_MS));
     if (deadline <= minutes) due = from;
     due = Math.ceil(Math.min(from + limits.maxMs, Math.max(from + limits.minMs, due)));
     return { regime: 'night', roomClass: cls, due, thresholdMs: due - from };

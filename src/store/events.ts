@@ -123,6 +123,9 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
   const after = db.prepare(`SELECT e.*, d.kind FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id > ? ORDER BY e.id LIMIT ?`);
   const byId = db.prepare(`SELECT e.*, d.kind FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id = ?`);
   const maxId = db.prepare(`SELECT COALESCE(MAX(id), 0) AS id FROM events`);
+  // each stored event waits in its resident's inbox for the rules (a group's new ids are one run:
+  // its transaction is the only writer while it lasts, and a new row takes the largest id + 1)
+  const toInbox = db.prepare(`INSERT INTO event_inbox (resident_id, event_id) SELECT resident_id, id FROM events WHERE id BETWEEN ? AND ?`);
 
   let queue: Pending[] = [];
   let scheduled = false;
@@ -176,6 +179,10 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
       }
     }
     insertRows(group, from, group.length, ids);
+    let first = Infinity;
+    let last = 0;
+    for (const id of ids) if (id > 0) { if (id < first) first = id; if (id > last) last = id; }
+    if (last) toInbox.run(first, last);
     for (let i = 0; i < group.length; i++) {
       if (ids[i] < 0) continue;
       const { event } = group[i];

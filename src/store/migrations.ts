@@ -308,4 +308,19 @@ export const MIGRATIONS: readonly string[] = [
          changes (sqlite/tables.ts activitySql), so each contact report looks up the one before it */ `
   CREATE INDEX events_contact ON events(device_id, at, id) WHERE type = 'state' AND json_extract(payload, '$.contact') IS NOT NULL;
   `,
+  /* 12: the rules' state carries a version, bumped by every save: a process judging from its own copy in
+         memory checks it against the locked row and reloads a stale copy (several processes on one site) */ `
+  ALTER TABLE rule_state ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  `,
+  /* 13: the events each home's rules have still to judge: the ingest's transaction puts every stored event here,
+         the deciding transaction takes a home's rows under its lock and deletes them with the state saved. Ids
+         from one sequence do not commit in id order across processes, so a last-event cursor could skip one. */ `
+  CREATE TABLE event_inbox (
+    resident_id TEXT NOT NULL,
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (resident_id, event_id)
+  ) WITHOUT ROWID;
+  INSERT INTO event_inbox (resident_id, event_id)
+    SELECT e.resident_id, e.id FROM events e JOIN rule_state r ON r.resident_id = e.resident_id WHERE e.id > r.last_event_id;
+  `,
 ];

@@ -143,17 +143,41 @@ export interface AlertsPort {
 
 // ---- the rules core's state ----------------------------------------------------------------
 
-export interface RuleStateRow { state: unknown; lastEventId: number }
+/** `version` is bumped by every save (0: never saved): a copy in memory with another version is stale */
+export interface RuleStateRow { state: unknown; lastEventId: number; version: number }
 
 export interface RuleStatePort {
   get(residentId: string): Promise<RuleStateRow | undefined>;
-  save(residentId: string, state: unknown, lastEventId: number, now: number): Promise<void>;
+  /** writes the state and returns its new version (the previous one + 1) */
+  save(residentId: string, state: unknown, lastEventId: number, now: number): Promise<number>;
   /**
    * Inside a transaction: takes the resident's decision lock until commit and returns the
-   * state as stored. Two transactions that lock one resident run one after the other, on any
-   * engine and across processes (PostgreSQL: a row lock, SELECT ... FOR UPDATE).
+   * state as stored, with its version (undefined: never saved, version 0). Two transactions
+   * that lock one resident run one after the other, on any engine and across processes
+   * (PostgreSQL: a row lock, SELECT ... FOR UPDATE).
    */
   lock(residentId: string): Promise<RuleStateRow | undefined>;
+}
+
+// ---- the events the rules have still to judge ------------------------------------------------
+
+/**
+ * Every event the ingest stores is put in its resident's inbox in the same transaction; the
+ * rules' deciding unit of work, holding the resident's lock (ruleState.lock), takes the rows,
+ * judges those events and removes them with the state it saves. So an event stored by one
+ * process is judged by whichever process decides next for that home, even if the first dies
+ * before judging it, and none is judged twice.
+ */
+export interface InboxPort {
+  /** the resident's events waiting with an id above `afterId`, by id (oldest first), at most `limit` */
+  take(residentId: string, limit: number, afterId?: number): Promise<number[]>;
+  /** judged: gone from the inbox */
+  remove(residentId: string, eventIds: readonly number[]): Promise<void>;
+  /**
+   * the residents with events waiting (the restart's catch-up drains each); with `storedBefore`,
+   * only those with an event stored (its `at`) before then: left by a process that died
+   */
+  residents(storedBefore?: number): Promise<string[]>;
 }
 
 // ---- the outbox ----------------------------------------------------------------------------
@@ -546,6 +570,7 @@ export interface Ports {
   absences: AbsencesPort;
   referrals: ReferralsPort;
   photos: PhotosPort;
+  inbox: InboxPort;
   // the rest of the casefile
   casefileReports: CasefileReportsPort;
   profiles: ProfilesPort;

@@ -1,18 +1,22 @@
-// The rules core's state per resident, with the id of the last event it has seen: a restart
-// loads it, replays the events committed after it, and re-arms every timer from it.
+// The rules core's state per resident, with the id of the last event it has seen and a version
+// that every save bumps: a process keeping the state in memory checks its copy against the
+// locked row's version before judging, and reloads a stale copy (another process saved since).
 import type { Db } from './db.ts';
 
 export function ruleStateRepository(db: Db) {
-  const get = db.prepare(`SELECT state, last_event_id AS lastEventId FROM rule_state WHERE resident_id = ?`);
-  const save = db.prepare(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT(resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at`);
+  const get = db.prepare(`SELECT state, last_event_id AS lastEventId, version FROM rule_state WHERE resident_id = ?`);
+  const save = db.prepare(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at, version) VALUES (?, ?, ?, ?, 1)
+    ON CONFLICT(resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at,
+      version = rule_state.version + 1
+    RETURNING version`);
   return {
-    get(residentId: string): { state: unknown; lastEventId: number } | undefined {
-      const row = get.get(residentId) as { state: string; lastEventId: number } | undefined;
-      return row ? { state: JSON.parse(row.state), lastEventId: row.lastEventId } : undefined;
+    get(residentId: string): { state: unknown; lastEventId: number; version: number } | undefined {
+      const row = get.get(residentId) as { state: string; lastEventId: number; version: number } | undefined;
+      return row ? { state: JSON.parse(row.state), lastEventId: row.lastEventId, version: row.version } : undefined;
     },
-    save(residentId: string, state: unknown, lastEventId: number, now: number): void {
-      save.run(residentId, JSON.stringify(state), lastEventId, now);
+    /** writes the state; returns its new version */
+    save(residentId: string, state: unknown, lastEventId: number, now: number): number {
+      return (save.get(residentId, JSON.stringify(state), lastEventId, now) as { version: number }).version;
     },
   };
 }

@@ -358,4 +358,32 @@ describe('quiet sensors, learned mode', () => {
     expect(h.records()).toContain('back home');
     expect(silenceAlerts(h)).toEqual([expect.objectContaining({ kind: 'inactivity' })]);
   });
+
+  it('a home still being installed (most of its sensors never heard, its first days): the silence goes to the caseworker; once fitted, or after those days, to the neighbour', () => {
+    // day 0: only the fridge is fitted yet, then the resident sits still all afternoon
+    const installing = home(cfg, day0);
+    installing.send('fridge', { contact: false }, at(0, 9));
+    installing.send('fridge', { contact: true }, at(0, 9, 1));
+    installing.at(at(0, 18));
+    expect(silenceAlerts(installing)).toEqual([expect.objectContaining({ kind: 'device_offline', reason: 'sensors_quiet' })]);
+    expect(installing.opened('inactivity')[0].detail).toMatchObject({ installing: true, quietDevices: ['bedroom', 'pir-bath', 'pir-kitchen'] });
+    // the same afternoon with the sensors fitted and heard (but the kitchen PIR, not yet): an inactivity alarm at the same time
+    const fitted = home(cfg, day0);
+    fitted.send('bedroom', { contact: false }, at(0, 8, 50));
+    fitted.send('pir-bath', { occupancy: true }, at(0, 8, 55));
+    fitted.send('fridge', { contact: false }, at(0, 9));
+    fitted.send('fridge', { contact: true }, at(0, 9, 1));
+    fitted.at(at(0, 18));
+    expect(silenceAlerts(fitted)).toEqual([expect.objectContaining({ kind: 'inactivity' })]);
+    expect(Math.abs(fitted.opened('inactivity')[0].at - installing.opened('inactivity')[0].at)).toBeLessThan(MIN);
+    // three days on, a sensor still unheard is broken, not being fitted: the silence is the resident's
+    const later = home(cfg, day0);
+    for (let d = 0; d < 3; d++) {
+      for (let hh = 8; hh <= 20; hh++) later.send('fridge', { contact: hh % 2 === 0 }, at(d, hh));
+    }
+    later.send('fridge', { contact: false }, at(3, 9));
+    later.at(at(3, 18));
+    // (its evenings, 20:00 to 08:00 with nothing but a fridge, went to the caseworker while it was being installed)
+    expect(silenceAlerts(later).filter((a) => Date.parse(a.at) > at(3, 9))).toEqual([expect.objectContaining({ kind: 'inactivity' })]);
+  });
 });

@@ -138,6 +138,62 @@ describe('learned inactivity from the first hour', () => {
   });
 });
 
+describe("the home's rhythm of sleep", () => {
+  // the resident is last seen outside the bedroom at `lastOut`, then the bedroom PIR at 10:30 of the next morning, then nothing
+  const morningInBed = (lastOut: number) => {
+    const h = home(cfgOf(), lastOut - 1 * MIN);
+    h.send('fridge', { contact: false }, lastOut);
+    h.send('pir-bed', { occupancy: true }, lastOut + 10 * MIN);
+    h.send('pir-bed', { occupancy: true }, local(1, 10.5));
+    h.at(local(1, 23));
+    return h.opened('inactivity')[0];
+  };
+
+  it('a late morning in bed after a late night is sleep, found within six hours; after a usual night it is a daytime silence', () => {
+    // home at 03:00, four hours after the usual bedtime (the prior's 23:00): the morning's deadline moves
+    // by as much (10:00 + 90 min + 4 h), no more than six hours after the last sign of life
+    const late = morningInBed(local(1, 3));
+    expect(late.detail).toMatchObject({ regime: 'night', room: 'bed' });
+    expect(late.at).toBe(local(1, 15.5));
+    // to bed at 23:00: lying still at 10:30 is the day's (a nap's threshold from the prior)
+    const usual = morningInBed(local(0, 23));
+    expect(usual.detail).toMatchObject({ regime: 'day', room: 'bed' });
+    expect(usual.at - local(1, 10.5)).toBeLessThan(4 * HOUR);
+  });
+
+  it('a home where no sensor sees the bed: an evening silence within 90 min of the night window is an early night; with a bedroom sensor it is the evening\'s', () => {
+    const blind = DEVICES.filter((d) => d.room !== 'bedroom');
+    const night = home(homeConfig(learned(), TZ, blind), local(0, 19.9));
+    night.send('fridge', { contact: false }, local(0, 20)); // the prior's night window opens at 21:00
+    night.at(local(1, 14));
+    const [early] = night.opened('inactivity');
+    expect(early.detail).toMatchObject({ regime: 'night' });
+    expect(early.at).toBe(local(1, 8)); // the ceiling, 12 h
+    // 18:30 is still the day's, whatever the home
+    const day = home(homeConfig(learned(), TZ, blind), local(0, 18.4));
+    day.send('fridge', { contact: false }, local(0, 18.5));
+    day.at(local(1, 14));
+    expect(day.opened('inactivity')[0].detail).toMatchObject({ regime: 'day', room: 'active' });
+    // a home that would have seen them go to bed: the kitchen at 20:00 then nothing is an evening silence
+    const seen = home(cfgOf(), local(0, 19.9));
+    seen.send('fridge', { contact: false }, local(0, 20));
+    seen.at(local(1, 14));
+    expect(seen.opened('inactivity')[0].detail).toMatchObject({ regime: 'day', room: 'active@evening' });
+  });
+
+  it('up after a late night and back to the bedroom: a silence that begins after the usual waking with the resident up is no night', () => {
+    const h = home(cfgOf(), local(1, 3) - MIN);
+    h.send('fridge', { contact: false }, local(1, 3));
+    h.send('pir-bed', { occupancy: true }, local(1, 3) + 10 * MIN);
+    h.send('fridge', { contact: true }, local(1, 9)); // up
+    h.send('pir-bed', { occupancy: true }, local(1, 10.5));
+    h.at(local(1, 23));
+    const [alert] = h.opened('inactivity');
+    expect(alert.detail).toMatchObject({ regime: 'day', room: 'bed' });
+    expect(alert.at - local(1, 10.5)).toBeLessThan(4 * HOUR);
+  });
+});
+
 describe('bed and seat mats', () => {
   it('while the seat is occupied the silence is judged as a sit, whatever the flush did after', () => {
     const h = home(cfgOf(), local(0, 13.9));

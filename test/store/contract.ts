@@ -564,10 +564,26 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       it('keeps the rules core state and the last event judged', async () => {
         expect(await store.ruleState.get('r-zhang')).toBeUndefined();
         const state = { lastActivity: T0, doors: { 'zhang-door': 'open' }, nested: [1, 2, { x: null }] };
-        await store.ruleState.save('r-zhang', state, 42, T0);
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state, lastEventId: 42 });
-        await store.ruleState.save('r-zhang', { lastActivity: T0 + 1 }, 43, T0 + 1);
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { lastActivity: T0 + 1 }, lastEventId: 43 });
+        expect(await store.ruleState.save('r-zhang', state, 42, T0)).toBe(1);
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state, lastEventId: 42, version: 1 });
+        expect(await store.ruleState.save('r-zhang', { lastActivity: T0 + 1 }, 43, T0 + 1)).toBe(2);
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { lastActivity: T0 + 1 }, lastEventId: 43, version: 2 });
+      });
+
+      it('every save bumps the version, which the lock returns: a copy judged elsewhere is told stale', async () => {
+        const other = await peer();
+        // a resident locked before any save (on PostgreSQL that makes its row) is still at version 0
+        await store.tx(async (tx) => { expect(await tx.ruleState.lock('r-zhang')).toBeUndefined(); });
+        expect(await other.tx(async (tx) => tx.ruleState.save('r-zhang', { n: 1 }, 7, T0))).toBe(1);
+        const seen = await store.tx(async (tx) => {
+          const row = await tx.ruleState.lock('r-zhang');
+          return { row, version: await tx.ruleState.save('r-zhang', { n: 2 }, 8, T0) };
+        });
+        expect(seen).toEqual({ row: { state: { n: 1 }, lastEventId: 7, version: 1 }, version: 2 });
+        // a rolled-back save leaves the version where it was
+        await expect(other.tx(async (tx) => { await tx.ruleState.lock('r-zhang'); await tx.ruleState.save('r-zhang', { n: 3 }, 9, T0); throw new Error('no'); }))
+          .rejects.toThrow('no');
+        expect(await other.ruleState.get('r-zhang')).toEqual({ state: { n: 2 }, lastEventId: 8, version: 2 });
       });
 
       it('lock serialises decisions for one resident: concurrent read-judge-write loses no update', async () => {
@@ -580,7 +596,7 @@ export function storeContract(engine: string, harness: EngineHarness): void {
           await tx.ruleState.save('r-zhang', { count: count + 1 }, row!.lastEventId + n, T0);
         });
         await Promise.all([judge(store, 1), judge(other, 1), judge(store, 1), judge(other, 1), judge(store, 1)]);
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { count: 5 }, lastEventId: 5 });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { count: 5 }, lastEventId: 5, version: 6 });
         // a resident with no state yet can be locked too, and still has none until a save
         await store.tx(async (tx) => { expect(await tx.ruleState.lock('r-new')).toBeUndefined(); });
         expect(await store.ruleState.get('r-new')).toBeUndefined();
@@ -596,10 +612,44 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         // on one SQLite connection units of work queue; on PostgreSQL the other resident goes ahead
         if (store.engine === 'postgres') {
           await other.tx(async (tx) => { await tx.ruleState.lock('r-chen'); await tx.ruleState.save('r-chen', { n: 2 }, 0, T0); });
-          expect(await other.ruleState.get('r-chen')).toEqual({ state: { n: 2 }, lastEventId: 0 });
+          expect(await other.ruleState.get('r-chen')).toEqual({ state: { n: 2 }, lastEventId: 0, version: 2 });
         }
         release();
         await zhang;
+      });
+    });
+
+    describe('event inbox', () => {
+      it('every stored event waits in its home\'s inbox, committed with it; a resend adds none; taken in id order, removed once judged', async () => {
+        await seed();
+        const a = await store.ingest.append(event('zhang-door', T0, { contact: false }), { session: 'c:1:zhang-door', messageId: 1, dup: false });
+        // the moment its append resolves, another connection sees the event in the inbox
+        const other = await peer();
+        expect(await other.inbox.take('r-zhang', 10)).toEqual([a]);
+        const [b, c, d, dup] = await Promise.all([
+          store.ingest.append(event('chen-motion', T0 + 1, { occupancy: true })),
+          store.ingest.append(event('zhang-smoke', T0 + 2, { smoke: true })),
+          store.ingest.append(event('zhang-button', T0 + 3, { action: 'sos' })),
+          store.ingest.append(event('zhang-door', T0 + 4, { contact: false }), { session: 'c:1:zhang-door', messageId: 1, dup: true }),
+        ]);
+        expect(dup).toBe(-a);
+        expect(await store.inbox.residents()).toEqual(['r-chen', 'r-zhang']);
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([a, c, d]);
+        expect(await store.inbox.take('r-zhang', 2)).toEqual([a, c]);
+        expect(await store.inbox.take('r-zhang', 10, a)).toEqual([c, d]);
+        expect(await store.inbox.take('r-zhang', 10, d)).toEqual([]);
+        expect(await store.inbox.take('r-chen', 10)).toEqual([b]);
+        // removed in a unit of work that rolls back: still there
+        await expect(store.tx(async (tx) => { await tx.inbox.remove('r-zhang', [a, c]); throw new Error('no'); })).rejects.toThrow('no');
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([a, c, d]);
+        await store.tx(async (tx) => { await tx.ruleState.lock('r-zhang'); await tx.inbox.remove('r-zhang', [a, c]); });
+        await store.inbox.remove('r-zhang', [a]); // twice: nothing more happens
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([d]);
+        await store.inbox.remove('r-chen', [b]);
+        await store.inbox.remove('r-zhang', []);
+        expect(await store.inbox.residents()).toEqual(['r-zhang']);
+        // the events themselves stay: the inbox is only what is left to judge
+        expect((await store.events.after(0)).map((e) => e.id)).toEqual([a, b, c, d]);
       });
     });
 
@@ -1189,11 +1239,11 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       it('one that need not be durable ({ durable: false }) commits and rolls back like any other, and the next durable one is as before', async () => {
         await seed();
         await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 1 }, 1, T0); }, { durable: false });
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1, version: 1 });
         await expect(store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 2 }, 2, T0); throw new Error('no'); }, { durable: false })).rejects.toThrow('no');
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1 });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 1 }, lastEventId: 1, version: 1 });
         await store.tx(async (tx) => { await tx.ruleState.save('r-zhang', { n: 3 }, 3, T0); });
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 3 }, lastEventId: 3 });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { n: 3 }, lastEventId: 3, version: 2 });
       });
 
       it('commits everything together, or nothing when its function throws', async () => {
@@ -1217,7 +1267,7 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect((await store.alerts.get(id))!.status).toBe('open');
         expect((await store.timeline.page('r-zhang', { limit: 5 })).items.length).toBe(1);
         expect(await store.outbox.ofAlert(id)).toEqual([]);
-        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { open: ['smoke'] }, lastEventId: 1 });
+        expect(await store.ruleState.get('r-zhang')).toEqual({ state: { open: ['smoke'] }, lastEventId: 1, version: 1 });
         // a broken rule inside also rolls back what came before it
         await expect(store.tx(async (tx) => {
           await tx.timeline.add('r-zhang', T0 + 2, 'note', {});

@@ -113,6 +113,47 @@ describe('migrations', () => {
   });
 });
 
+describe('upgrading to the event inbox', () => {
+  // a database from before the inbox: its rules had judged up to a saved last_event_id, and the
+  // events after it were judged from there on restart; the migration puts exactly those in the inbox
+  const residents = parseConfig({ residents: [{ id: 'r-a', name: 'A', timezone: 'UTC', devices: [{ id: 'a-motion', kind: 'motion', secret: 's-a' }] },
+    { id: 'r-b', name: 'B', timezone: 'UTC', devices: [{ id: 'b-motion', kind: 'motion', secret: 's-b' }] }] }).residents;
+  const motion = (deviceId: string, residentId: string, at: number) =>
+    ({ at, deviceId, residentId, kind: 'motion' as const, source: 'mqtt' as const, type: 'state' as const, readings: { occupancy: true } });
+  async function history(store: Awaited<ReturnType<typeof openStore>>): Promise<number[]> {
+    await store.residents.seedFromConfig(residents, 'UTC', 1);
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await store.ingest.append(motion('a-motion', 'r-a', 10 + i)), await store.ingest.append(motion('b-motion', 'r-b', 10 + i)));
+    await store.ruleState.save('r-a', { n: 1 }, ids[3], 20); // r-a judged its first two events; r-b has no state
+    return ids;
+  }
+
+  it('SQLite: the events after each home\'s saved last event wait in its inbox', async () => {
+    const path = join(dir, 'before-inbox.db');
+    const store = openSqliteStore({ path, sync: 'normal' });
+    const ids = await history(store);
+    store.db.exec(`DROP TABLE event_inbox; PRAGMA user_version = ${MIGRATIONS.length - 1}`);
+    await store.close();
+    const after = openSqliteStore({ path, sync: 'normal' });
+    expect(await after.inbox.residents()).toEqual(['r-a']);
+    expect(await after.inbox.take('r-a', 10)).toEqual([ids[4], ids[6]]);
+    await after.close();
+  });
+
+  it('PostgreSQL: the same', async () => {
+    const url = await emptyDatabase();
+    const store = await openPostgresStore({ url, poolSize: 2 });
+    const ids = await history(store);
+    await store.close();
+    await pgQuery(url, `DROP TABLE event_inbox`);
+    await pgQuery(url, `UPDATE gateway_schema SET version = ${PG_MIGRATIONS.length - 1}`);
+    const after = await openPostgresStore({ url, poolSize: 2 });
+    expect(await after.inbox.residents()).toEqual(['r-a']);
+    expect(await after.inbox.take('r-a', 10)).toEqual([ids[4], ids[6]]);
+    await after.close();
+  });
+});
+
 describe('choosing the engine', () => {
   it('the config takes storage.url (PostgreSQL) or storage.path (SQLite), not both, and names the key when wrong', () => {
     expect(parseConfig({}).storage).toEqual({ path: './data/gateway.db', sync: 'normal' });

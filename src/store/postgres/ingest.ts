@@ -59,11 +59,14 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
       // ids come from the sequence in the order rows are inserted, which ORDER BY ord fixes
       const { rows } = await client.query({
         name: 'events.insert',
-        text: `INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
+        // each stored event also waits in its resident's inbox for the rules, in the same transaction
+        text: `WITH stored AS (INSERT INTO events (at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id)
           SELECT at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id
           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
             WITH ORDINALITY AS u(at, device_id, resident_id, type, source, payload, mqtt_client, mqtt_message_id, ord)
-          ORDER BY ord RETURNING id`,
+          ORDER BY ord RETURNING id, resident_id),
+          inbox AS (INSERT INTO event_inbox (resident_id, event_id) SELECT resident_id, id FROM stored)
+          SELECT id FROM stored`,
         values: [col((p) => p.event.at), col((p) => p.event.deviceId), col((p) => p.event.residentId), col((p) => p.event.type),
           col((p) => p.event.source), col((p) => p.payload), col((p) => p.origin?.session ?? null), col((p) => p.origin?.messageId ?? null)],
       });

@@ -312,4 +312,16 @@ export const PG_MIGRATIONS: readonly string[] = [
   /* 11: a door's previous contact report, found in one step (postgres/tables.ts previousContact) */ `
   CREATE INDEX events_contact ON events(device_id, at, id) WHERE type = 'state' AND (payload::jsonb -> 'contact') IS NOT NULL;
   `,
+  /* 12: the rules' state carries a version, bumped by every save (a stale copy in memory is reloaded) */ `
+  ALTER TABLE rule_state ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+  `,
+  /* 13: the events each home's rules have still to judge (the inbox; see the SQLite twin) */ `
+  CREATE TABLE event_inbox (
+    resident_id TEXT NOT NULL,
+    event_id BIGINT NOT NULL,
+    PRIMARY KEY (resident_id, event_id)
+  );
+  INSERT INTO event_inbox (resident_id, event_id)
+    SELECT e.resident_id, e.id FROM events e JOIN rule_state r ON r.resident_id = e.resident_id WHERE e.id > r.last_event_id;
+  `,
 ];

@@ -210,27 +210,30 @@ export function alertsTable(sql: Sql): AlertsPort {
 }
 
 export function ruleStateTable(sql: Sql): RuleStatePort {
-  const fromRow = (row: { state: string; lastEventId: number } | undefined) => {
+  type Row = { state: string; lastEventId: number; version: number };
+  const fromRow = (row: Row | undefined) => {
     if (!row) return undefined;
     const state = JSON.parse(row.state);
-    // a row made by lock() before any save holds no state yet
-    return state === null ? undefined : { state, lastEventId: row.lastEventId };
+    // a row made by lock() before any save holds no state yet (version 0)
+    return state === null ? undefined : { state, lastEventId: row.lastEventId, version: Number(row.version) };
   };
+  const cols = `state, last_event_id AS "lastEventId", version`;
   return {
-    get: async (residentId) => fromRow((await sql.rows<{ state: string; lastEventId: number }>(
-      `SELECT state, last_event_id AS "lastEventId" FROM rule_state WHERE resident_id = $1`, [residentId], 'rule_state.get'))[0]),
-    save: async (residentId, state, lastEventId, now) => {
-      await sql.rows(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at`,
-      [residentId, JSON.stringify(state), lastEventId, now], 'rule_state.save');
-    },
+    get: async (residentId) => fromRow((await sql.rows<Row>(
+      `SELECT ${cols} FROM rule_state WHERE resident_id = $1`, [residentId], 'rule_state.get'))[0]),
+    save: async (residentId, state, lastEventId, now) => Number((await sql.rows<{ version: number }>(
+      `INSERT INTO rule_state (resident_id, state, last_event_id, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+        ON CONFLICT (resident_id) DO UPDATE SET state = excluded.state, last_event_id = excluded.last_event_id, updated_at = excluded.updated_at,
+          version = rule_state.version + 1
+        RETURNING version`,
+      [residentId, JSON.stringify(state), lastEventId, now], 'rule_state.save'))[0].version),
     lock: async (residentId) => {
       // the row must exist to be locked: a resident's first decision makes it (state null until
       // saved), and a second transaction's insert of the same key waits on the first's
       await sql.rows(`INSERT INTO rule_state (resident_id, state, last_event_id, updated_at) VALUES ($1, 'null', 0, 0)
         ON CONFLICT (resident_id) DO NOTHING`, [residentId], 'rule_state.make');
-      return fromRow((await sql.rows<{ state: string; lastEventId: number }>(
-        `SELECT state, last_event_id AS "lastEventId" FROM rule_state WHERE resident_id = $1 FOR UPDATE`, [residentId], 'rule_state.lock'))[0]);
+      return fromRow((await sql.rows<Row>(
+        `SELECT ${cols} FROM rule_state WHERE resident_id = $1 FOR UPDATE`, [residentId], 'rule_state.lock'))[0]);
     },
   };
 }
@@ -369,7 +372,7 @@ export function tables(sql: Sql): Ports {
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
     referrals: referralsTable(sql), photos: photosTable(sql),
-    casefileReports: casefileReportsTable(sql), profiles: profilesTable(sql), rounds: roundsTable(sql),
+    casefileReports: casefileReportsTable(sql), profiles: profilesTable(sql), rounds: roundsTable(sql), inbox: inboxTable(sql),
   };
 }
 
@@ -500,6 +503,23 @@ export function absencesTable(sql: Sql): AbsencesPort {
     cancel: async (id, by, at) => (await sql.count(`UPDATE absences SET cancelled_at = $1, cancelled_by = $2 WHERE id = $3 AND cancelled_at IS NULL`,
       [at, by, id])) > 0,
     endNow: async (id, at) => (await sql.count(`UPDATE absences SET ends_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1`, [at, id])) > 0,
+  };
+}
+
+// ---- the events the rules have still to judge (inbox) ----------------------------------------
+
+export function inboxTable(sql: Sql): import('../ports.ts').InboxPort {
+  return {
+    take: async (residentId, limit, afterId = 0) => (await sql.rows<{ id: number }>(
+      `SELECT event_id AS id FROM event_inbox WHERE resident_id = $1 AND event_id > $3 ORDER BY event_id LIMIT $2`, [residentId, limit, afterId], 'inbox.take'))
+      .map((r) => Number(r.id)),
+    remove: async (residentId, eventIds) => {
+      if (eventIds.length) await sql.rows(`DELETE FROM event_inbox WHERE resident_id = $1 AND event_id = ANY($2::bigint[])`, [residentId, eventIds], 'inbox.remove');
+    },
+    residents: async (storedBefore) => (storedBefore === undefined
+      ? await sql.rows<{ r: string }>(`SELECT DISTINCT resident_id AS r FROM event_inbox ORDER BY resident_id`)
+      : await sql.rows<{ r: string }>(`SELECT DISTINCT i.resident_id AS r FROM event_inbox i JOIN events e ON e.id = i.event_id WHERE e.at < $1
+          ORDER BY i.resident_id`, [storedBefore], 'inbox.left')).map((x) => x.r),
   };
 }
 

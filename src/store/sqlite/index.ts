@@ -8,7 +8,7 @@ import { eventRepository } from '../events.ts';
 import { StoreConflict, type Ingest, type Ports, type Store, type Tx, type TxOptions } from '../ports.ts';
 import { Gate } from './gate.ts';
 import {
-  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, siteTable, inboundTable, timelineTable, visitsTable,
+  alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, inboxTable, siteTable, inboundTable, timelineTable, visitsTable,
   usersTable, idempotencyTable, absencesTable, referralsTable, photosTable, type Sync,
   casefileReportsTable, profilesTable, roundsTable,
 } from './tables.ts';
@@ -77,6 +77,7 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     absences: absencesTable(db),
     referrals: referralsTable(db),
     photos: photosTable(db),
+    inbox: inboxTable(db),
     casefileReports: casefileReportsTable(db),
     profiles: profilesTable(db),
     rounds: roundsTable(db),

@@ -377,6 +377,21 @@ export function absencesTable(db: Db): Sync<AbsencesPort> {
   return absenceRepository(db);
 }
 
+// ---- the events the rules have still to judge (inbox) ----------------------------------------
+
+export function inboxTable(db: Db): Sync<import('../ports.ts').InboxPort> {
+  const take = db.prepare(`SELECT event_id AS id FROM event_inbox WHERE resident_id = ? AND event_id > ? ORDER BY event_id LIMIT ?`).pluck();
+  // one statement for a save's many ids (a group that decided nothing is saved within 5 s)
+  const remove = db.prepare(`DELETE FROM event_inbox WHERE resident_id = ? AND event_id IN (SELECT value FROM json_each(?))`);
+  const residents = db.prepare(`SELECT DISTINCT resident_id FROM event_inbox ORDER BY resident_id`).pluck();
+  const leftBefore = db.prepare(`SELECT DISTINCT i.resident_id FROM event_inbox i JOIN events e ON e.id = i.event_id WHERE e.at < ? ORDER BY i.resident_id`).pluck();
+  return {
+    take: (residentId, limit, afterId = 0) => take.all(residentId, afterId, limit) as number[],
+    remove: (residentId, eventIds) => { if (eventIds.length) remove.run(residentId, JSON.stringify(eventIds)); },
+    residents: (storedBefore) => (storedBefore === undefined ? residents.all() : leftBefore.all(storedBefore)) as string[],
+  };
+}
+
 // ---- the rest of the casefile: reports, warnings, reminders, profiles, appointments, rounds ----
 
 /** the rows of the area's residents only (@area NULL: everyone's) */
