@@ -269,7 +269,7 @@ export class App {
             residents: this.store.residents, timeline: this.store.timeline,
             openAlertCounts: () => this.store.alerts.openCounts(),
             health: () => this.health(),
-            settled: () => this.registryLoads.catch(() => {}),
+            settled: () => this.registrySettled(),
             siteDetail: () => this.site.detail(),
             users: this.store.users, now: () => this.clock.now(),
             plugins: [
@@ -353,6 +353,19 @@ export class App {
   }
 
   private registryLoads: Promise<void> = Promise.resolve();
+  private registryPending = 0;
+
+  /**
+   * What an HTTP answer waits for: the registry reload a device change started (so a device
+   * provisioned can log in once the answer is there), but never more than 2 s: a store that does
+   * not answer must not hold up every answer, /healthz among them.
+   */
+  private registrySettled(): Promise<void> {
+    if (this.registryPending === 0) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => { timer = setTimeout(resolve, 2000); timer.unref(); });
+    return Promise.race([this.registryLoads.catch(() => {}), cap]).finally(() => clearTimeout(timer));
+  }
 
   /**
    * The in-memory device registry and the devices' secret hashes (what the broker checks a login
@@ -360,6 +373,7 @@ export class App {
    * after its read, so an older read never overwrites a newer one.
    */
   loadRegistry(): Promise<void> {
+    this.registryPending++;
     const load = this.registryLoads.catch(() => {}).then(async () => {
       const devices = await this.store.residents.listDevices();
       this.registry.replaceAll(devices.map((d) => ({
@@ -368,7 +382,7 @@ export class App {
         ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,
       })));
       this.secretHashes = new Map(devices.map((d) => [d.id, d.secretHash]));
-    });
+    }).finally(() => { this.registryPending--; });
     this.registryLoads = load;
     return load;
   }
