@@ -2,10 +2,11 @@
 // a device PUBLISH over MQTT -> committed -> smoke alert -> texts through the real twilio package
 // to FakeTwilio -> a signed "1" acknowledges; a restart on the same database keeps the open
 // alert and its escalation (the next step fires on the new process, the first is not sent
-// again); a casefile visit round trip through inject().
+// again); a casefile visit round trip through inject(); a device provisioned through the API
+// logs in as soon as the answer is there.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import twilio from 'twilio';
-import { startTextingGateway, waitFor, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
+import { startTextingGateway, waitFor, ADMIN_TOKEN, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
 import { createDatabase, dropDatabase } from '../store/pg.ts';
 
 const AUTH_TOKEN = 'pg-twilio-auth-token';
@@ -149,5 +150,19 @@ describe('the gateway on PostgreSQL', () => {
     });
     const residents = (await app.http.inject({ method: 'GET', url: '/api/residents', headers: auth })).json();
     expect(residents.items.map((r: { id: string }) => r.id).sort()).toEqual(['r-li', 'r-zhang']);
+  });
+
+  it('a device provisioned through the API logs in with its secret as soon as the answer is there, and its events are stored', async () => {
+    const res = await gw!.app.http.inject({
+      method: 'POST', url: '/api/residents/r-li/devices', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { id: 'li-door', kind: 'door' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { secret } = res.json() as { secret: string };
+    // at once after the answer
+    const client = await gw!.connect('li-door', secret);
+    await expect(gw!.connect('li-door', 'wrong-secret')).rejects.toThrow(/authori/i);
+    await client.publishAsync('devices/li-door', JSON.stringify({ contact: false }), { qos: 1 });
+    expect(await gw!.app.store.events.get(await gw!.app.store.events.maxId())).toMatchObject({ deviceId: 'li-door', residentId: 'r-li' });
+    await client.endAsync();
   });
 });
