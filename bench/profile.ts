@@ -41,7 +41,7 @@ export function partOf(url: string, fn: string): string {
   const src = /\/(?:src|dist)\/(.+?)\.[tj]s$/.exec(url);
   if (src) {
     const file = src[1];
-    if (file.startsWith('rules/') || file === 'alerts/runtime') return 'rules (src/rules, src/alerts/runtime)';
+    if (file.startsWith('rules/')) return 'rules (src/rules, its runtime included)';
     if (file.startsWith('store/')) return 'store (src/store)';
     if (file === 'devices/dialect' || file === 'devices/vocabulary') return 'decode (src/devices/dialect, vocabulary)';
     if (file.startsWith('devices/')) return 'router (src/devices)';

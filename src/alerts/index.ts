@@ -1,2 +1,1 @@
 export { AlertService } from './service.ts';
-export { RulesRuntime } from './runtime.ts';

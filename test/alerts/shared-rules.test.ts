@@ -13,7 +13,7 @@ import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
 import { DeviceRegistry } from '../../src/devices/index.ts';
 import { AlertService } from '../../src/alerts/service.ts';
-import { RulesRuntime } from '../../src/alerts/runtime.ts';
+import { RulesRuntime } from '../../src/rules/runtime.ts';
 import { EventBus } from '../../src/bus.ts';
 import { createDatabase, dropDatabase } from '../store/pg.ts';
 

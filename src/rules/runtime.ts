@@ -14,8 +14,8 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, rulesConfigFor, receiverServes, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from '../rules/index.ts';
-import type { AlertService } from './service.ts';
+import { initialState, decide, rulesConfigFor, receiverServes, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
+import type { AlertService } from '../alerts/service.ts';
 
 const DRAIN_DELAY_MS = 2;
 
