@@ -8,8 +8,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
 import {
-  openSqliteStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type UsersPort,
+  openStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
+  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type Store, type UsersPort,
 } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
@@ -46,6 +46,7 @@ export interface AppOptions {
  */
 interface Part { name: string; start(): Promise<void> | void; listen?(): Promise<void> | void; stop(): Promise<void> | void }
 
+/** the synchronous SQLite repositories on the store's connection: for tests on SQLite only (src/ uses the ports) */
 export interface Stores {
   db: Db;
   residents: ResidentRepository;
@@ -62,9 +63,9 @@ export class App {
   readonly live: LiveHub;
   readonly log: Logger;
   readonly clock: Clock;
-  stores!: Stores;
-  /** the store behind its ports; device events are ingested through it, the rest moves onto it part by part */
-  store!: SqliteStore;
+  /** the store behind its ports (SQLite at storage.path, or PostgreSQL at storage.url): everything goes through it */
+  store!: Store;
+  private sqliteStores?: Stores;
   router!: DeviceRouter;
   broker!: BrokerAdapter;
   http!: FastifyInstance;
@@ -93,17 +94,17 @@ export class App {
     return [
       {
         name: 'store',
-        start: () => {
-          this.store = openSqliteStore(config.storage);
-          const db = this.store.db;
-          this.stores = {
-            db, residents: residentRepository(db), events: eventRepository(db),
-            timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
-          };
+        start: async () => {
+          this.sqliteStores = undefined;
+          this.store = await openStore(config.storage, {
+            // PostgreSQL: an idle pooled connection cut (the server restarted) is told here, not thrown
+            onConnectionError: (err) => log.warn({ err: { message: err.message } }, 'store: a pooled database connection was lost'),
+          });
           try {
-            this.stores.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+            await this.store.residents.seedFromConfig(config.residents, config.site.timezone, this.clock.now());
+            await this.loadRegistry();
           } catch (err) {
-            db.close();
+            await this.store.close();
             throw err;
           }
           const storeLog = log.child({ module: 'store' });
@@ -113,7 +114,6 @@ export class App {
             else storeLog.info('store commits again');
           });
           this.store.ingest.onCommit((seconds) => metrics.observe('gateway_store_commit_seconds', seconds));
-          this.loadRegistry();
         },
         // what is queued for the next group commit is committed or rejected before the file closes
         stop: () => {
@@ -134,9 +134,8 @@ export class App {
       {
         name: 'notify',
         start: async () => {
-          const { alerts } = this.stores;
           this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics, bus: this.bus });
-          this.live.listenTo(this.bus, alerts);
+          this.live.listenTo(this.bus, this.store.alerts);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
@@ -155,7 +154,6 @@ export class App {
       {
         name: 'rules',
         start: async () => {
-          const { residents } = this.stores;
           this.rules = new RulesRuntime({
             store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), registry: this.registry, alerts: this.alertService,
           });
@@ -169,7 +167,7 @@ export class App {
             rules.reload().catch((err: unknown) => log.error({ err }, 'rules: could not reload the residents'));
           });
           this.absences = new Absences({
-            store: this.store, residents, now: () => this.clock.now(),
+            store: this.store, residents: this.store.residents, now: () => this.clock.now(),
             toRules: (residentId, change) => this.rules.onAbsence(residentId, change),
           });
           await this.rules.start();
@@ -192,20 +190,22 @@ export class App {
           });
           const configSecrets = this.configSecrets;
           for (const r of config.residents) for (const d of r.devices) if (d.secret) configSecrets.set(d.id, digest(d.secret));
-          for (const d of this.stores.residents.listDevices()) this.credentials.set(d.id, this.credentialOf(d.id));
+          for (const id of this.secretHashes.keys()) this.credentials.set(id, this.credentialOf(id));
           const auth = createAuthenticator({
             bridges: config.mqtt.bridges,
-            // a stored hash (a device provisioned or taken over through the API) wins over the config file
+            // a stored hash (a device provisioned or taken over through the API) wins over the config
+            // file; read from memory (loaded with the registry), never from the store, on every login
             credential: (id) => {
-              const d = this.stores.residents.getDevice(id);
-              if (!d) return undefined;
-              if (d.secretHash) return { stored: d.secretHash };
+              const hash = this.secretHashes.get(id);
+              if (hash === undefined) return undefined;
+              if (hash) return { stored: hash };
               const fromConfig = configSecrets.get(id);
               return fromConfig ? { digest: fromConfig } : undefined;
             },
             upgradeHash: (id, previous, next) => {
               // in the background: the device is already let in; a failed upgrade is tried again at its next login
               this.store.residents.upgradeSecretHash(id, previous, next)
+                .then((upgraded) => { if (upgraded && this.secretHashes.get(id) === previous) this.secretHashes.set(id, next); })
                 .catch((err: unknown) => log.warn({ err, deviceId: id }, 'device secret hash upgrade failed'));
             },
           });
@@ -215,9 +215,12 @@ export class App {
           // a device provisioned, changed or removed: the registry and its credentials anew, and
           // the alerts of a device that is gone closed
           this.bus.on('deviceChanged', this.broker, (deviceId) => {
-            this.loadRegistry(); this.credentialsChanged(deviceId);
-            this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now())
-              .catch((err) => log.error({ err, deviceId }, 'could not close the alerts of a removed device'));
+            this.loadRegistry()
+              .then(() => {
+                this.credentialsChanged(deviceId);
+                return this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now());
+              })
+              .catch((err) => log.error({ err, deviceId }, 'could not reload the devices or close the alerts of a removed device'));
           });
           metrics.describe('gateway_mqtt_clients_connected', 'MQTT clients connected now');
           metrics.gauge('gateway_mqtt_clients_connected', () => this.broker.connectedClients());
@@ -264,26 +267,27 @@ export class App {
         start: async () => {
           this.http = buildHttp({
             config, log, metrics,
-            residents: this.stores.residents, timeline: this.stores.timeline,
-            openAlertCounts: () => this.stores.alerts.openCounts(),
+            residents: this.store.residents, timeline: this.store.timeline,
+            openAlertCounts: () => this.store.alerts.openCounts(),
             health: () => this.health(),
+            settled: () => this.registrySettled(),
             siteDetail: () => this.site.detail(),
-            users: this.stores.users, now: () => this.clock.now(),
+            users: this.store.users, now: () => this.clock.now(),
             plugins: [
               ...casefilePlugins({
-                store: this.store, db: this.stores.db, residents: this.stores.residents, timeline: this.stores.timeline, alerts: this.stores.alerts,
+                store: this.store,
                 config, clock: this.clock,
                 devicesChanged: (deviceId) => this.bus.emit('deviceChanged', deviceId),
                 residentsChanged: (residentId) => this.bus.emit('residentChanged', residentId),
                 visitRecorded: (v) => this.bus.emit('visitRecorded', v),
                 problemChanged: (residentId, problemId) => this.bus.emit('problemChanged', residentId, problemId),
               }),
-              (scope) => alertRoutes(scope, { alerts: this.stores.alerts, service: this.alertService, now: () => this.clock.now() }),
-              (scope) => absenceRoutes(scope, this.absences, this.stores.residents),
+              (scope) => alertRoutes(scope, { alerts: this.store.alerts, service: this.alertService, now: () => this.clock.now() }),
+              (scope) => absenceRoutes(scope, this.absences, this.store.residents),
               twilioWebhooks({ config, log: log.child({ module: 'notify' }), metrics: this.metrics, inbound: this.notifier.inbound, ready: () => this.notifier.ready }),
               (scope) => streamRoutes(scope, { hub: this.live, keysOf: (request) => callerKeys(request.caller!) }),
               (scope) => userRoutes(scope, {
-                users: this.stores.users, audit: this.store.audit, now: () => this.clock.now(), log: log.child({ module: 'users' }),
+                users: this.store.users, audit: this.store.audit, now: () => this.clock.now(), log: log.child({ module: 'users' }),
                 secureCookies: /^https:/i.test(config.http.publicUrl ?? ''), endStreams: (key) => this.live.closeFor(key),
               }),
               // texts to the log: a newcomer can play the neighbour's "1" (README "Caseworker workspace")
@@ -299,14 +303,32 @@ export class App {
     ];
   }
 
+  /**
+   * SQLite only, for tests that look at or set up rows directly (countEvents in test/helpers.ts):
+   * the synchronous repositories on the store's guarded connection. Nothing in src/ uses them.
+   */
+  get stores(): Stores {
+    if (!this.sqliteStores) {
+      const db = (this.store as Partial<SqliteStore> | undefined)?.db;
+      if (!db) throw new Error('app.stores: the synchronous repositories exist on SQLite only (and once the store is open)');
+      this.sqliteStores = {
+        db, residents: residentRepository(db), events: eventRepository(db),
+        timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
+      };
+    }
+    return this.sqliteStores;
+  }
+
   /** what proves each device now (digest or stored hash), to see when a secret was rotated */
   private credentials = new Map<string, string | null>();
   private configSecrets = new Map<string, Buffer>();
+  /** every device's stored secret hash (null: none stored, the config file's secret counts), loaded with the registry */
+  private secretHashes = new Map<string, string | null>();
 
   private credentialOf(deviceId: string): string | null {
-    const d = this.stores.residents.getDevice(deviceId);
-    if (!d) return null;
-    if (d.secretHash) return storedDigest(d.secretHash)?.toString('hex') ?? d.secretHash;
+    const hash = this.secretHashes.get(deviceId);
+    if (hash === undefined) return null;
+    if (hash) return storedDigest(hash)?.toString('hex') ?? hash;
     return this.configSecrets.get(deviceId)?.toString('hex') ?? null;
   }
 
@@ -331,13 +353,39 @@ export class App {
     return (this.config.sms.provider ?? (configured ? 'twilio' : 'log')) === 'log';
   }
 
-  /** the in-memory device registry mirrors the store's devices table */
-  loadRegistry(): void {
-    this.registry.replaceAll(this.stores.residents.listDevices().map((d) => ({
-      id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
-      zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
-      ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,
-    })));
+  private registryLoads: Promise<void> = Promise.resolve();
+  private registryPending = 0;
+
+  /**
+   * What an HTTP answer waits for: the registry reload a device change started (so a device
+   * provisioned can log in once the answer is there), but never more than 2 s: a store that does
+   * not answer must not hold up every answer, /healthz among them.
+   */
+  private registrySettled(): Promise<void> {
+    if (this.registryPending === 0) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => { timer = setTimeout(resolve, 2000); timer.unref(); });
+    return Promise.race([this.registryLoads.catch(() => {}), cap]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * The in-memory device registry and the devices' secret hashes (what the broker checks a login
+   * against) mirror the store's devices table. Loads run one after another, each applied whole
+   * after its read, so an older read never overwrites a newer one.
+   */
+  loadRegistry(): Promise<void> {
+    this.registryPending++;
+    const load = this.registryLoads.catch(() => {}).then(async () => {
+      const devices = await this.store.residents.listDevices();
+      this.registry.replaceAll(devices.map((d) => ({
+        id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance,
+        zigbee2mqtt: d.zigbee2mqtt, rflink: d.rflink, jsonl: d.jsonl, supervisionMs: d.supervisionMs,
+        ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}), idFields: d.idFields,
+      })));
+      this.secretHashes = new Map(devices.map((d) => [d.id, d.secretHash]));
+    }).finally(() => { this.registryPending--; });
+    this.registryLoads = load;
+    return load;
   }
 
   /** null when healthy, else why not: the store's own answer, the same call on either engine */

@@ -1,5 +1,6 @@
 // Shared test set-up: a real app on loopback ports chosen by the OS, a SQLite file in a temp
-// folder, and a logger that keeps its lines for assertions (nothing goes to ./data).
+// folder (or a PostgreSQL database: `postgres`), and a logger that keeps its lines for
+// assertions (nothing goes to ./data).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,13 +61,25 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+export interface GatewayOptions extends AppOptions {
+  dir?: string;
+  listen?: boolean;
+  /**
+   * a PostgreSQL database URL (test/store/pg.ts createDatabase): the gateway runs on it
+   * (storage.url) instead of the SQLite file; the temporary folder still holds the photos
+   */
+  postgres?: string;
+}
+
 /**
  * A whole gateway on a temporary folder. `listen: false` builds it only (every part made, every
  * route ready for `app.http.inject()`) and opens no port: for tests that ask only its HTTP routes.
  */
-export async function startGateway(extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string; listen?: boolean } = {}): Promise<TestGateway> {
+export async function startGateway(extra: Record<string, unknown> = {}, opts: GatewayOptions = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
-  const config = parseConfig(baseConfig(dir, extra), {});
+  const parsed = parseConfig(opts.postgres ? { ...baseConfig(dir, extra), storage: { url: opts.postgres } } : baseConfig(dir, extra), {});
+  // on PostgreSQL storage.path only says where the photos go (beside it): the temporary folder, not ./data
+  const config = opts.postgres ? { ...parsed, storage: { ...parsed.storage, path: join(dir, 'gateway.db') } } : parsed;
   const logs = new LogCapture();
   const app = buildApp(config, { log: createLogger({ level: 'debug', destination: logs }), ...opts });
   if (opts.listen === false) await app.build();
@@ -99,7 +112,7 @@ export interface TextingGateway extends TestGateway {
  * started for it (`extra` adds to or overrides the test config); stop() ends both.
  */
 export async function startTextingGateway(
-  account: { accountSid: string; authToken: string; from?: string }, extra: Record<string, unknown> = {}, opts: AppOptions & { dir?: string } = {},
+  account: { accountSid: string; authToken: string; from?: string }, extra: Record<string, unknown> = {}, opts: Omit<GatewayOptions, 'listen'> = {},
 ): Promise<TextingGateway> {
   const fake = await new FakeTwilio().start();
   try {
@@ -122,6 +135,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
   }
 }
 
+/** SQLite only (it reads the file's connection): on PostgreSQL ask the store's ports */
 export function countEvents(app: App, deviceId?: string): number {
   const row = deviceId
     ? app.stores.db.prepare('SELECT COUNT(*) AS n FROM events WHERE device_id = ?').get(deviceId)

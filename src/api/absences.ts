@@ -4,7 +4,7 @@
 // rules core's long-absence check). Every change is on the casefile timeline and goes to the
 // rules core; the absences table is the record.
 import type { FastifyInstance } from 'fastify';
-import type { AbsenceRow, ContactRow, ResidentRepository, Store } from '../store/index.ts';
+import type { AbsenceRow, ContactRow, ResidentsPort, Store } from '../store/index.ts';
 import { MAX_OPEN_ABSENCES } from '../store/index.ts';
 import type { PlannedAbsence } from '../rules/state.ts';
 import { DAY, localTime, wallToEpoch } from '../time/index.ts';
@@ -20,7 +20,7 @@ export const MAX_ABSENCE_MS = 180 * DAY;
 export interface AbsenceDeps {
   /** the absences and the timeline, written together in one unit of work */
   store: Pick<Store, 'tx' | 'absences'>;
-  residents: ResidentRepository;
+  residents: Pick<ResidentsPort, 'getResident'>;
   now(): number;
   /** the rules core hears of it (after the commit) */
   toRules(residentId: string, change: { planned: PlannedAbsence } | { cancelled: string }): void;
@@ -44,15 +44,15 @@ export class Absences {
     };
   }
 
-  private timezoneOf(residentId: string): string {
-    const r = this.deps.residents.getResident(residentId);
+  private async timezoneOf(residentId: string): Promise<string> {
+    const r = await this.deps.residents.getResident(residentId);
     if (!r) throw notFound(`no resident ${residentId}`, 'resident_not_found', { id: residentId });
     return r.timezone;
   }
 
   /** Plan an absence [from, until); `from` defaults to now. */
   async plan(residentId: string, input: { from?: number; until: number; note?: string }, setBy: string, via: 'api' | 'sms'): Promise<AbsenceRow> {
-    this.timezoneOf(residentId);
+    await this.timezoneOf(residentId);
     const now = this.deps.now();
     const from = input.from ?? now;
     const until = input.until;
@@ -101,7 +101,7 @@ export class Absences {
   }
 
   async list(residentId: string): Promise<AbsenceRow[]> {
-    this.timezoneOf(residentId);
+    await this.timezoneOf(residentId);
     return this.deps.store.absences.recent(residentId, 50);
   }
 
@@ -117,13 +117,13 @@ export class Absences {
     if (!away && !back) return null;
     const allowed = contacts.filter((c) => c.role === 'resident' || c.role === 'family');
     const speaker = allowed[0] ?? contacts[0];
-    const zh = (speaker?.locale ?? (speaker && this.deps.residents.getResident(speaker.residentId)?.locale)) === 'zh-CN';
+    const zh = (speaker?.locale ?? (speaker && (await this.deps.residents.getResident(speaker.residentId))?.locale)) === 'zh-CN';
     const residentIds = [...new Set(allowed.map((c) => c.residentId))];
     if (residentIds.length !== 1) {
       return zh ? '无法登记外出：请联系社工。' : 'Could not note the absence: please ask the caseworker.';
     }
     const residentId = residentIds[0];
-    const resident = this.deps.residents.getResident(residentId)!;
+    const resident = (await this.deps.residents.getResident(residentId))!;
     const contact = allowed.find((c) => c.residentId === residentId)!;
     const by = `${contact.name} (${contact.role})`;
     if (back) {
@@ -210,10 +210,10 @@ function parseTime(text: string, timezone: string, end: boolean, key: string): n
   throw invalid(`${key}: expected an ISO-8601 time with an offset, or a day like 2026-12-20`, 'invalid_time');
 }
 
-export async function absenceRoutes(app: FastifyInstance, absences: Absences, residents: ResidentRepository): Promise<void> {
+export async function absenceRoutes(app: FastifyInstance, absences: Absences, residents: Pick<ResidentsPort, 'getResident'>): Promise<void> {
   answerErrors(app);
-  const timezone = (id: string) => {
-    const r = residents.getResident(id);
+  const timezone = async (id: string) => {
+    const r = await residents.getResident(id);
     if (!r) throw notFound(`no resident ${id}`, 'resident_not_found', { id });
     return r.timezone;
   };
@@ -229,7 +229,7 @@ export async function absenceRoutes(app: FastifyInstance, absences: Absences, re
       response: { 201: absenceSchema, ...errors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    const tz = timezone(request.params.id);
+    const tz = await timezone(request.params.id);
     const b = request.body;
     const row = await absences.plan(request.params.id, {
       from: b.from === undefined ? undefined : parseTime(b.from, tz, false, 'from'), until: parseTime(b.until, tz, true, 'until'), note: b.note,

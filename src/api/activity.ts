@@ -1,11 +1,11 @@
 // Activity by hour of day (the casefile's chart): door contact reports, occupancy seen and
 // button presses over the last N days, bucketed by the resident's own local hour.
 import type { FastifyInstance } from 'fastify';
-import type { ResidentRepository } from '../store/index.ts';
+import type { ResidentsPort } from '../store/index.ts';
 import type { Casefile } from '../casefile/index.ts';
 import { casefileErrors, errors, isoTime, residentIdParams, bearer } from './schemas.ts';
 
-export async function activityRoutes(app: FastifyInstance, deps: { casefile: Casefile; residents: ResidentRepository; now(): number }): Promise<void> {
+export async function activityRoutes(app: FastifyInstance, deps: { casefile: Casefile; residents: Pick<ResidentsPort, 'getResident'>; now(): number }): Promise<void> {
   casefileErrors(app);
   app.get<{ Params: { id: string }; Querystring: { days: number } }>('/api/residents/:id/activity', {
     schema: {
@@ -25,7 +25,7 @@ export async function activityRoutes(app: FastifyInstance, deps: { casefile: Cas
       },
     },
   }, async (request, reply) => {
-    const r = deps.residents.getResident(request.params.id);
+    const r = await deps.residents.getResident(request.params.id);
     if (!r) return reply.code(404).send({ error: `no resident ${request.params.id}` });
     return await deps.casefile.activity.byHour(r.id, r.timezone, request.query.days, deps.now());
   });

@@ -1,12 +1,12 @@
 // Alerts: the list caseworkers triage, and the two things a person does to one.
 import type { FastifyInstance } from 'fastify';
 import { personName } from './users.ts';
-import type { AlertRepository, AlertRow } from '../store/index.ts';
+import type { AlertsPort, AlertRow } from '../store/index.ts';
 import type { AlertService } from '../alerts/index.ts';
 import { bearer, errors } from './schemas.ts';
 
 export interface AlertRoutesDeps {
-  alerts: AlertRepository;
+  alerts: Pick<AlertsPort, 'get' | 'list' | 'ofResident'>;
   service: AlertService;
   now(): number;
 }
@@ -44,15 +44,15 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
   }, async (request) => {
     const { status, residentId, limit } = request.query;
     const rows = residentId
-      ? deps.alerts.ofResident(residentId, limit).filter((a) => !status || a.status === status)
-      : deps.alerts.list(status, limit);
+      ? (await deps.alerts.ofResident(residentId, limit)).filter((a) => !status || a.status === status)
+      : await deps.alerts.list(status, limit);
     return { items: rows.map(publicAlert) };
   });
 
   app.get<{ Params: { id: number } }>('/api/alerts/:id', {
     schema: { summary: 'One alert', tags: ['alerts'], security: bearer, params: idParams, response: errors(400, 401, 404) },
   }, async (request, reply) => {
-    const alert = deps.alerts.get(request.params.id);
+    const alert = await deps.alerts.get(request.params.id);
     if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
     return publicAlert(alert);
   });
@@ -66,7 +66,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         tags: ['alerts'], security: bearer, params: idParams, body: actionBody, response: errors(400, 401, 404, 409),
       },
     }, async (request, reply) => {
-      const alert = deps.alerts.get(request.params.id);
+      const alert = await deps.alerts.get(request.params.id);
       if (!alert) return reply.code(404).send({ error: `no alert ${request.params.id}`, code: 'alert_not_found' });
       const by = personName(request.caller);
       const now = deps.now();
@@ -80,7 +80,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         // the reason is a code; what the person wrote is their note, kept in their words
         await deps.service.resolve(alert.id, by, 'resolved_by_person', now, request.body?.note?.trim() || undefined);
       }
-      return publicAlert(deps.alerts.get(alert.id)!);
+      return publicAlert((await deps.alerts.get(alert.id))!);
     });
   }
 }

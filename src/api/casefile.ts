@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../clock.ts';
-import type { Db, ResidentRepository, TimelineRepository, AlertRepository, Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { createCasefile, type Casefile } from '../casefile/index.ts';
 import { visitRoutes } from './visits.ts';
 import { reportRoutes } from './reports.ts';
@@ -19,12 +19,8 @@ import { roundRoutes } from './rounds.ts';
 import { warningRoutes } from './warnings.ts';
 
 export interface CasefilePluginDeps {
-  /** the store's ports (the casefile's tables move onto them; `db` serves those not yet moved) */
+  /** the store's ports: the casefile and its routes read and write through them alone */
   store: Store;
-  db: Db;
-  residents: ResidentRepository;
-  timeline: TimelineRepository;
-  alerts: AlertRepository;
   config: Pick<Config, 'site' | 'mqtt' | 'residents'> & { storage?: Pick<Config['storage'], 'path'> };
   clock: Pick<Clock, 'now'>;
   /** a device was added, changed or removed: reload the registry, close connections whose secret changed */
@@ -59,9 +55,9 @@ export function casefilePlugins(deps: CasefilePluginDeps): Array<(app: FastifyIn
   return [
     (app) => visitRoutes(app, casefile, { idempotency: deps.store.idempotency, now, problemChanged: deps.problemChanged }),
     (app) => reportRoutes(app, casefile),
-    (app) => activityRoutes(app, { casefile, residents: deps.residents, now }),
+    (app) => activityRoutes(app, { casefile, residents: deps.store.residents, now }),
     (app) => provisioningRoutes(app, casefile),
-    (app) => casefileRoutes(app, { casefile, residents: deps.residents, alerts: deps.alerts, now }),
+    (app) => casefileRoutes(app, { casefile, residents: deps.store.residents, alerts: deps.store.alerts, now }),
     (app) => referralRoutes(app, casefile),
     (app) => photoRoutes(app, casefile),
     (app) => reminderRoutes(app, { casefile, now }),

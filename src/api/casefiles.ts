@@ -5,7 +5,7 @@
 // own routes too.
 import type { FastifyInstance } from 'fastify';
 import type { Casefile } from '../casefile/index.ts';
-import type { ResidentRepository, AlertRepository } from '../store/index.ts';
+import type { ResidentsPort, AlertsPort } from '../store/index.ts';
 import type { ProfilePatch, AppointmentInput } from '../casefile/profile.ts';
 import { RESIDENT_CATEGORIES } from '../casefile/handbook.ts';
 import { contactView, deviceView } from '../casefile/provisioning.ts';
@@ -37,7 +37,7 @@ const appointmentSchema = {
   },
 } as const;
 
-export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Casefile; residents: ResidentRepository; alerts: AlertRepository; now(): number }): Promise<void> {
+export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Casefile; residents: Pick<ResidentsPort, 'getResident' | 'contactsOf' | 'devicesOf'>; alerts: Pick<AlertsPort, 'ofResident'>; now(): number }): Promise<void> {
   casefileErrors(app);
   const { casefile } = deps;
   const tags = ['casefile'];
@@ -48,9 +48,10 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
       params: residentIdParams, response: errors(400, 401, 404),
     },
   }, async (request) => {
-    const r = deps.residents.getResident(request.params.id);
+    const r = await deps.residents.getResident(request.params.id);
     if (!r) throw notFound(`no resident ${request.params.id}`, 'resident_not_found', { id: request.params.id });
     const now = deps.now();
+    const [contacts, devices, alerts] = await Promise.all([deps.residents.contactsOf(r.id), deps.residents.devicesOf(r.id), deps.alerts.ofResident(r.id, 50)]);
     const open = (await casefile.visits.problemsOf(r.id, 'open')).sort((a, b) => a.deadline.localeCompare(b.deadline));
     const lastVisit = (await casefile.visits.listVisits(r.id, 1)).items[0] ?? null;
     return {
@@ -59,9 +60,9 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
         visitCycleMs: r.visitCycleMs, source: r.source,
       },
       profile: await casefile.profiles.get(r.id),
-      contacts: deps.residents.contactsOf(r.id).map(contactView),
-      devices: deps.residents.devicesOf(r.id).map(deviceView),
-      openAlerts: deps.alerts.ofResident(r.id, 50).filter((a) => a.status !== 'resolved').map((a) => ({ id: a.id, kind: a.kind, status: a.status, openedAt: new Date(a.openedAt).toISOString() })),
+      contacts: contacts.map(contactView),
+      devices: devices.map(deviceView),
+      openAlerts: alerts.filter((a) => a.status !== 'resolved').map((a) => ({ id: a.id, kind: a.kind, status: a.status, openedAt: new Date(a.openedAt).toISOString() })),
       openProblems: await Promise.all(open.map(async (p) => ({ ...p, referrals: await casefile.referrals.of(p.id) }))),
       appointments: await casefile.profiles.appointmentsOf(r.id, localDate(now, casefile.site.timeZone)),
       lastVisit: lastVisit && { id: lastVisit.id, at: lastVisit.at, visitor: lastVisit.visitor, purpose: lastVisit.purpose },
@@ -109,7 +110,7 @@ export async function casefileRoutes(app: FastifyInstance, deps: { casefile: Cas
   app.get<{ Params: { id: string } }>('/api/residents/:id/warmth', {
     schema: { summary: "A resident's service-warmth index (1-5) with its monthly history", tags, security: bearer, params: residentIdParams, response: { 200: warmthSchema, ...errors(400, 401, 404) } },
   }, async (request) => {
-    if (!deps.residents.getResident(request.params.id)) throw notFound(`no resident ${request.params.id}`, 'resident_not_found', { id: request.params.id });
+    if (!(await deps.residents.getResident(request.params.id))) throw notFound(`no resident ${request.params.id}`, 'resident_not_found', { id: request.params.id });
     return casefile.warmth({ residentId: request.params.id });
   });
 

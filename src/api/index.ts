@@ -25,6 +25,12 @@ export interface HttpDeps extends ResidentRoutesDeps {
   /** people who sign in on the page: their session cookie is a second credential kind */
   users?: UsersPort;
   now?(): number;
+  /**
+   * what a change made through the API set off in the background and its answer waits for (the
+   * device registry and credentials reloaded after a device was provisioned: once the answer is
+   * there, the device can log in)
+   */
+  settled?(): Promise<void>;
   /** further resource plugins (alerts, visits, twilio webhooks...), registered after auth */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -54,6 +60,10 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   app.register(swagger, openApiOptions);
 
   answerErrors(app);
+  if (deps.settled) {
+    const settled = deps.settled;
+    app.addHook('onSend', async (_request, _reply, payload) => { await settled(); return payload; });
+  }
 
   app.register(async (scope) => healthRoutes(scope, deps));
   app.register(openApiDocument);

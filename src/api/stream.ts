@@ -5,7 +5,7 @@
 // away too long or the gateway restarted in between.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { AlertRow, AlertRepository } from '../store/index.ts';
+import type { AlertRow, AlertsPort } from '../store/index.ts';
 import type { EventBus } from '../bus.ts';
 import { publicAlert } from './alerts.ts';
 import { bearer } from './schemas.ts';
@@ -71,18 +71,26 @@ export class LiveHub {
    * From now until `bus.removeListeners(this)`: every change of an alert, as the store has it
    * after the commit, a visit recorded and a problem changed, to the page.
    */
-  listenTo(bus: EventBus, alerts: Pick<AlertRepository, 'get'>): void {
-    const send = (row: AlertRow, action: string, by?: string) => {
-      const fresh = alerts.get(row.id) ?? row;
-      this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
+  listenTo(bus: EventBus, alerts: Pick<AlertsPort, 'get'>): void {
+    // each change read back from the store, published in the order the changes were told (a
+    // slower read never lets "acknowledged" overtake "opened"); a failed read sends the row told
+    let last: Promise<void> = Promise.resolve();
+    const inOrder = (fn: () => Promise<void> | void) => { last = last.then(fn).catch(() => {}); };
+    const later = (id: number, told: AlertRow | undefined, action: string, by?: string) => {
+      const read = alerts.get(id).catch(() => undefined);
+      inOrder(async () => {
+        const fresh = (await read) ?? told;
+        if (fresh) this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
+      });
     };
+    const send = (row: AlertRow, action: string, by?: string) => later(row.id, row, action, by);
     bus.on('alertOpened', this, (row) => send(row, 'opened'));
     bus.on('alertAcknowledged', this, (row, by) => send(row, 'acknowledged', by));
     bus.on('alertResolved', this, (row, by) => send(row, 'resolved', by));
     bus.on('alertUpdated', this, (row) => send(row, 'updated'));
-    bus.on('alertUnanswered', this, (alertId) => { const row = alerts.get(alertId); if (row) send(row, 'unanswered'); });
-    bus.on('visitRecorded', this, (v) => this.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() }));
-    bus.on('problemChanged', this, (residentId, problemId) => this.publish('problem', residentId, { problemId }));
+    bus.on('alertUnanswered', this, (alertId) => later(alertId, undefined, 'unanswered'));
+    bus.on('visitRecorded', this, (v) => inOrder(() => this.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() })));
+    bus.on('problemChanged', this, (residentId, problemId) => inOrder(() => this.publish('problem', residentId, { problemId })));
   }
 
   streams(): number { return this.subscribers.size; }

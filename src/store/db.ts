@@ -39,7 +39,8 @@ function narrow(file: string): void {
 
 export function openDatabase({ path, sync, url }: OpenOptions): Db {
   if (url) {
-    throw new Error('storage.url: this version of the gateway cannot run on PostgreSQL yet; use storage.path (a SQLite file)');
+    // never a SQLite file in place of the PostgreSQL database asked for
+    throw new Error('storage.url: this opener is SQLite\'s (storage.path); openStore opens PostgreSQL');
   }
   const file = path !== ':memory:' && !path.startsWith('file:');
   if (file) privateFiles(path);

@@ -169,7 +169,7 @@ export async function harness(opts: {
     });
     await notifier.start();
     http = buildHttp({
-      config, log, metrics, residents, timeline, openAlertCounts: () => alerts.openCounts(), health: () => null,
+      config, log, metrics, residents: store.residents, timeline: store.timeline, openAlertCounts: () => store.alerts.openCounts(), health: () => null,
       plugins: [twilioWebhooks({ config, log, metrics, inbound: notifier.inbound, ready: () => notifier.ready })],
     });
     await http.ready();

@@ -27,7 +27,7 @@ describe('device secrets', () => {
     await rawHttp(gw.app.httpPort(), { method: 'POST', target: '/api/residents/r-chen/devices', headers: admin, body: JSON.stringify({ id: 'chen-legacy', kind: 'door' }) });
     const secret = 'an-old-provisioned-secret-from-last-year';
     gw.app.stores.db.prepare(`UPDATE devices SET secret_hash = ? WHERE id = 'chen-legacy'`).run(hashSecretScrypt(secret));
-    gw.app.loadRegistry();
+    await gw.app.loadRegistry();
     expect((await MqttRaw.open(gw.app.mqttPort(), 'chen-legacy', 'wrong-password')).connack.returnCode).toBe(5);
     const { client, connack } = await MqttRaw.open(gw.app.mqttPort(), 'chen-legacy', secret);
     expect(connack.returnCode).toBe(0);

@@ -176,8 +176,8 @@ describe('choosing the engine', () => {
     await onLite.close();
   });
 
-  it('the SQLite-only opener the running gateway still uses refuses storage.url in plain words', () => {
+  it('the SQLite opener never opens a file in place of the PostgreSQL database storage.url asks for', () => {
     expect(() => openDatabase({ path: join(dir, 'x.db'), url: 'postgres://gw@127.0.0.1:5432/gw', sync: 'normal' }))
-      .toThrow('storage.url: this version of the gateway cannot run on PostgreSQL yet; use storage.path (a SQLite file)');
+      .toThrow("storage.url: this opener is SQLite's (storage.path); openStore opens PostgreSQL");
   });
 });
