@@ -24,7 +24,7 @@ import { demoRoutes } from './api/demo.ts';
 import { AlertService } from './alerts/index.ts';
 import { RulesRuntime } from './rules/runtime.ts';
 import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
-import { Notifier, type SmsSender } from './notify/index.ts';
+import { Notifier, firstStepDue, type SmsSender } from './notify/index.ts';
 import { EventBus } from './bus.ts';
 import type { DeviceEvent } from './domain/types.ts';
 import { SiteMonitor } from './site.ts';
@@ -134,7 +134,9 @@ export class App {
       {
         name: 'notify',
         start: async () => {
-          this.alertService = new AlertService({ store: this.store, escalation: config.escalation, log: log.child({ module: 'alerts' }), metrics, bus: this.bus });
+          this.alertService = new AlertService({
+            store: this.store, firstStepDue: (kind, at) => firstStepDue(config.escalation, kind, at), log: log.child({ module: 'alerts' }), metrics, bus: this.bus,
+          });
           this.live.listenTo(this.bus, this.store.alerts);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, store: this.store,

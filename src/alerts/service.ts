@@ -2,7 +2,7 @@
 // and carries people's acknowledgements and resolutions back. One ongoing condition is one
 // alert (a partial unique index on the store enforces it); repeats become updates.
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
+import type { AlertKind } from '../domain/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AlertRow, Store, Tx } from '../store/index.ts';
 import type { Decision } from '../rules/index.ts';
@@ -11,7 +11,12 @@ import type { EventBus } from '../bus.ts';
 export interface AlertServiceDeps {
   /** people's acknowledgements and resolutions: a unit of work each, on either engine */
   store: Store;
-  escalation: Config['escalation'];
+  /**
+   * The notifier's: when a new alert's first escalation step is due (null: none for its kind).
+   * Written with the alert in the same unit of work, so a crash before any text is sent still
+   * leaves it due for whoever starts next; from then on only the notifier moves the cursor.
+   */
+  firstStepDue(kind: AlertKind, openedAt: number): number | null;
   log: Logger;
   metrics: Metrics;
   /** where alerts opened, updated, acknowledged and resolved are told, and people's actions for the rules (after commit) */
@@ -43,9 +48,7 @@ export class AlertService {
       if (d.type === 'open' && !ongoing) {
         const id = await alerts.insert({
           residentId, kind: d.kind, conditionKey: d.key, deviceId: d.deviceId ?? null, openedAt: at, detail: d.detail,
-          // the escalation cursor is the durable timer: set now, so a crash before any text is sent
-          // still leaves this alert due for its first step when the gateway starts again
-          escalationDue: this.deps.escalation[d.kind] ? at : null,
+          escalationDue: this.deps.firstStepDue(d.kind, at),
         });
         await timeline.add(residentId, at, 'alert', { alertId: id, kind: d.kind, status: 'open', deviceId: d.deviceId, detail: d.detail });
         const row = (await alerts.get(id))!;

@@ -17,6 +17,14 @@ import type { AlertKind, ContactRole } from '../domain/types.ts';
 
 export const UNANSWERED_AFTER_MS = 10 * 60_000;
 
+/**
+ * The cursor a new alert starts with: its first step due at once (the plan then fires each step at
+ * openedAt + after), or none when its kind has no escalation policy.
+ */
+export function firstStepDue(policy: Partial<Record<AlertKind, readonly EscalationStep[]>>, kind: AlertKind, openedAt: number): number | null {
+  return policy[kind]?.length ? openedAt : null;
+}
+
 /** kinds whose resident step is the telecare pre-alarm: the resident's "1" resolves the alert */
 export const PRE_ALARM_KINDS: ReadonlySet<AlertKind> = new Set(['inactivity', 'night_door']);
 /** kinds that never wait for the resident */

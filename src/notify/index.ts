@@ -4,4 +4,4 @@ export { Notifier, type NotifierDeps } from './notifier.ts';
 export { type SmsSender, type SendRef, TwilioSender, LogSender, createSender, BaseUrlRequestClient } from './senders.ts';
 export { STEP_FOLLOW_UP, STEP_UNANSWERED, REPEAT_STRIDE, stepCode, decodeStep, type OutboxRow, type OutboxStatus } from './outbox.ts';
 export { type RetryPolicy, DEFAULT_RETRY } from './delivery.ts';
-export { UNANSWERED_AFTER_MS, PRE_ALARM_KINDS, NEVER_WAIT_KINDS } from './escalation.ts';
+export { UNANSWERED_AFTER_MS, PRE_ALARM_KINDS, NEVER_WAIT_KINDS, firstStepDue } from './escalation.ts';

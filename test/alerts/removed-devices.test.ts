@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/index.ts';
 import { openSqliteStore, residentRepository, timelineRepository, type SqliteStore } from '../../src/store/index.ts';
 import { EventBus } from '../../src/bus.ts';
 import { AlertService } from '../../src/alerts/index.ts';
+import { firstStepDue } from '../../src/notify/index.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
 import { baseConfig } from '../helpers.ts';
@@ -28,7 +29,7 @@ describe('AlertService.closeOfRemovedDevices', () => {
     residentRepository(store.db).seedFromConfig(config.residents, config.site.timezone, 0);
     const log = createLogger({ level: 'silent' });
     const bus = new EventBus(log);
-    const service = new AlertService({ store, escalation: config.escalation, log, metrics: new Metrics(), bus });
+    const service = new AlertService({ store, firstStepDue: (kind, at) => firstStepDue(config.escalation, kind, at), log, metrics: new Metrics(), bus });
     const told: string[] = [];
     bus.on('personAction', told, (residentId, action, key) => told.push(`${residentId} ${action} ${key}`));
     const t0 = Date.parse('2026-11-02T00:00:00Z');

@@ -13,6 +13,7 @@ import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
 import { DeviceRegistry } from '../../src/devices/index.ts';
 import { AlertService } from '../../src/alerts/service.ts';
+import { firstStepDue } from '../../src/notify/index.ts';
 import { RulesRuntime } from '../../src/rules/runtime.ts';
 import { EventBus } from '../../src/bus.ts';
 import { createDatabase, dropDatabase } from '../store/pg.ts';
@@ -62,7 +63,7 @@ async function process(url: string, clock: Clock = still): Promise<Process> {
     id: d.id, residentId: d.residentId, kind: d.kind, entrance: d.entrance, supervisionMs: d.supervisionMs,
     ...(d.emergencyActions ? { emergencyActions: d.emergencyActions } : {}),
   })));
-  const alerts = new AlertService({ store, escalation: config().escalation, log, metrics: new Metrics(), bus: new EventBus(log) });
+  const alerts = new AlertService({ store, firstStepDue: (kind, at) => firstStepDue(config().escalation, kind, at), log, metrics: new Metrics(), bus: new EventBus(log) });
   const rules = new RulesRuntime({ store, clock, log, registry, alerts });
   await rules.start();
   cleanup.push(async () => { await rules.stop(); await store.close(); });
