@@ -1,8 +1,8 @@
-// The casefile's HTTP side on a real gateway: built on a clock the test can set (its timers are
-// real ones, each due when the test clock says it is), the real app's routes asked through
+// The casefile's HTTP side on a real gateway: built on the tests' virtual clock (set to the day a
+// test needs; a timer fires only if it is already due when set), the real app's routes asked through
 // inject(), no port opened.
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { systemClock, type Clock } from '../../src/clock.ts';
+import { VirtualClock } from '../notify/harness.ts';
 import { startGateway, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 
 export const caseworker = { authorization: `Bearer ${CASEWORKER_TOKEN}` };
@@ -19,17 +19,11 @@ export interface Workspace {
   stop(): Promise<void>;
 }
 
-/** now() is whatever the test set; a timer fires after as long as the test clock has to go to its time */
-export class SettableClock implements Clock {
-  constructor(public t: number) {}
-  now(): number { return this.t; }
-  setTimer(at: number, fn: () => void) { return systemClock.setTimer(Date.now() + Math.max(0, at - this.t), fn); }
-}
-
 /** the gateway built, its routes through inject(); `listen` also opens its ports (a test that connects devices) */
 export async function startWorkspace(extra: Record<string, unknown> = {}, at = Date.parse('2026-03-04T02:00:00Z'), opts: { listen?: boolean } = {}): Promise<Workspace> {
-  const clock = new SettableClock(at);
-  const gw = await startGateway(extra, { clock, listen: opts.listen ?? false });
+  const virtual = new VirtualClock(at);
+  const gw = await startGateway(extra, { clock: virtual, listen: opts.listen ?? false });
+  const clock = { get t() { return virtual.now(); }, set t(t: number) { virtual.set(t); }, now: () => virtual.now() };
   const devicesChanged: string[] = [];
   gw.app.bus.on('deviceChanged', devicesChanged, (id) => devicesChanged.push(id));
   const http = gw.app.http;

@@ -52,6 +52,11 @@ export class VirtualClock implements Clock {
       kill: () => { for (const t of mine) t.cancel(); },
     };
   }
+  /**
+   * Puts the clock at `t` (either way) and fires nothing: a test that jumps to another day. A timer
+   * then due fires at the next advance().
+   */
+  set(t: number): void { this.t = t; }
   /** moves time forward by ms, firing each timer at its own moment, letting I/O run between */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms;
