@@ -15,7 +15,7 @@
 import type { DeviceEvent } from '../domain/types.ts';
 import type { MqttOrigin } from '../store/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { isLifeSafety } from '../rules/runtime.ts';
+import { isLifeSafety } from '../rules/index.ts';
 
 /** routine reports at the store at once, by default: a group commit and its rules turn stay a few milliseconds */
 export const ROUTINE_IN_FLIGHT = 256;

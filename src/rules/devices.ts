@@ -38,6 +38,18 @@ export interface ActivityFacts {
 }
 const NO_ACTIVITY: ActivityFacts = { activity: false, indoor: false, entranceOpened: false, entranceClosed: false };
 
+/**
+ * A report that can raise a life-safety alarm (smoke, CO, gas, an emergency button). It is judged,
+ * committed and handed to the outbox ahead of routine reports queued with it: under a flood of
+ * motion reports an alarm waits for its own resident's earlier inputs only.
+ */
+export function isLifeSafety(event: DeviceEvent): boolean {
+  if (event.type !== 'state' || !event.readings) return false;
+  const r = event.readings;
+  return r.smoke === true || r.carbon_monoxide === true || r.gas === true || r.sos === true
+    || (event.kind === 'button' && r.action !== undefined);
+}
+
 export function isEntrance(spec: DeviceSpec): boolean {
   return spec.kind === 'door' && spec.entrance !== false;
 }

@@ -59,6 +59,7 @@
 // ---------------------------------------------------------------------------------------------
 export { initialState, decide, nextDue } from './core.ts';
 export { rulesConfigFor, receiverServes, isEntrance, type RulesDeviceSource } from './config.ts';
+export { isLifeSafety } from './devices.ts';
 export type { Decision, HomeState, PlannedAbsence, ResidentRulesConfig, RuleInput } from './state.ts';
 export { RuleScheduler, virtualClock, type RuleClock, type VirtualClock, type TimerHandle } from './scheduler.ts';
 export { replay, type OpenedAlert, type ReceiverChange } from './replay.ts';

@@ -14,22 +14,11 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, rulesConfigFor, receiverServes, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
+import { initialState, decide, rulesConfigFor, receiverServes, isLifeSafety, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
 import type { AlertService } from '../alerts/service.ts';
 
 const DRAIN_DELAY_MS = 2;
 
-/**
- * A report that can raise a life-safety alarm (smoke, CO, gas, an emergency button). It is judged,
- * committed and handed to the outbox ahead of routine reports queued with it: under a flood of
- * motion reports an alarm waits for its own resident's earlier inputs only.
- */
-export function isLifeSafety(event: DeviceEvent): boolean {
-  if (event.type !== 'state' || !event.readings) return false;
-  const r = event.readings;
-  return r.smoke === true || r.carbon_monoxide === true || r.gas === true || r.sos === true
-    || (event.kind === 'button' && r.action !== undefined);
-}
 /** the longest a judged-but-undecided state waits to be written (its events replay on restart) */
 const SAVE_EVERY_MS = 5000;
 

@@ -2,7 +2,7 @@
 // the alarm is judged, committed and handed to the outbox before the routine reports are judged.
 import { describe, it, expect, afterEach } from 'vitest';
 import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
-import { isLifeSafety } from '../../src/rules/runtime.ts';
+import { isLifeSafety } from '../../src/rules/index.ts';
 import { ROUTINE_IN_FLIGHT } from '../../src/devices/router-admission.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 
