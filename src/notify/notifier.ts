@@ -184,10 +184,8 @@ export class Notifier {
 
   alertResolved(alert: AlertRow, by: string): void {
     if (!this.running) return;
-    this.track((async () => {
-      const fresh = (await this.store.alerts.get(alert.id)) ?? alert;
-      await this.afterResolved(fresh, by, await this.followUps.residentConfirmed(fresh, by));
-    })(), alert.id);
+    // afterResolved reads the alert afresh; who confirmed needs only its kind and resident
+    this.track((async () => this.afterResolved(alert, by, await this.followUps.residentConfirmed(alert, by)))(), alert.id);
   }
 
   private async afterResolved(alert: AlertRow, by: string, residentConfirmed: boolean): Promise<void> {
