@@ -12,6 +12,7 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Inbound } from '../notify/inbound.ts';
 import { emptyTwiml } from '../notify/twiml.ts';
+import { publicBase } from '../notify/messages.ts';
 
 export interface WebhookDeps {
   config: Config;
@@ -48,7 +49,7 @@ function numberParam(request: FastifyRequest, name: string): number | null {
 
 export function twilioWebhooks(deps: WebhookDeps) {
   const authToken = deps.config.twilio?.authToken || undefined;
-  const publicUrl = deps.config.http.publicUrl?.replace(/\/$/, '');
+  const publicUrl = publicBase(deps.config.http.publicUrl);
   deps.metrics.describe('gateway_twilio_webhook_rejected_total', 'Twilio webhook requests refused (bad or missing signature)');
 
   /** the URL Twilio signed: the configured public URL, else what this request says it was sent to */
