@@ -158,6 +158,8 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Tim
       const unheard = j.mode === 'learned' && !quiet ? installing(cfg, ctx.state, silenceFrom) : null;
       if (quiet) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', quietDevices: quiet }, 'no activity again');
       else if (unheard) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', installing: true, quietDevices: unheard }, 'no activity again');
+      // out by the door, one sensor stirred once and nothing since: where they are is the caseworker's question
+      else if (stir && j.mode === 'learned') raise(ctx, KEY, 'absence', null, { ...out, reason: 'stir_while_away', awaySince: a.awaySince, stirDevice: stir.device }, 'no activity again');
       else raise(ctx, KEY, 'inactivity', null, out, 'no activity again');
     },
   };

@@ -273,15 +273,23 @@ describe('away from home, learned mode', () => {
     h.send('pir', { occupancy: true }, '2026-03-02T11:00:00Z');
     h.send('pir', { occupancy: true }, '2026-03-02T11:05:00Z');
     expect(h.records()).toEqual(['away from home']);
-    // nothing after the stir: asked no sooner than 6 h on
+    // nothing after the stir: asked no sooner than 6 h on, and the caseworker, not the neighbour
     h.at('2026-03-02T17:04:00Z');
     expect(h.opened('inactivity')).toHaveLength(0);
     h.at('2026-03-02T17:06:00Z');
     expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T17:05:00.000Z']);
-    expect(h.opened('inactivity')[0].detail).toMatchObject({ afterStir: true });
+    expect(h.opened('inactivity')[0]).toMatchObject({ kind: 'absence', detail: { afterStir: true, reason: 'stir_while_away', stirDevice: 'pir', awaySince: Date.parse('2026-03-02T09:00:10Z') } });
     h.send('pir', { occupancy: true }, '2026-03-02T18:00:00Z');
     h.send('fridge', { contact: false }, '2026-03-02T18:02:00Z');
     expect(h.records()).toEqual(['away from home', 'back home']);
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:activity resumed', 'resolve:activity resumed']);
+  });
+
+  it('a silence that began at home, not after a stir while out, is still an inactivity alarm', () => {
+    const h = home(learnedCfg(), '2026-03-02T08:00:00Z');
+    h.send('pir', { occupancy: true }, '2026-03-02T11:00:00Z');
+    h.at('2026-03-02T23:00:00Z');
+    expect(h.opened('inactivity').map((d) => d.kind)).toEqual(['inactivity']);
   });
 });
 
