@@ -293,6 +293,85 @@ describe('away from home, learned mode', () => {
   });
 });
 
+describe('company, learned mode', () => {
+  const cfg = homeConfig({ inactivity: { mode: 'learned' } }, 'UTC', [
+    { id: 'door', kind: 'door', entrance: true, room: 'entrance' },
+    { id: 'pir-kitchen', kind: 'motion', entrance: false, room: 'kitchen' },
+    { id: 'pir-living', kind: 'motion', entrance: false, room: 'living' },
+    { id: 'fridge', kind: 'door', entrance: false, room: 'kitchen' },
+  ]);
+  const t = (hhmmss: string) => Date.parse(`2026-03-02T${hhmmss}Z`);
+  /** the kitchen and the living room move within a second of each other, at each of `times` */
+  const together = (h: ReturnType<typeof home>, times: string[]) => {
+    for (const x of times) {
+      h.send('pir-kitchen', { occupancy: true }, t(x));
+      h.send('pir-living', { occupancy: true }, t(x) + 1_000);
+    }
+  };
+  const out = (h: ReturnType<typeof home>, at: string) => {
+    h.send('door', { contact: false }, t(at));
+    h.send('door', { contact: true }, t(at) + 10_000);
+  };
+
+  it('two rooms moving at once, twice minutes apart, then the door and nothing: the visitor may have left alone; the caseworker is asked 6 h on', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['10:00:00', '10:05:00']);
+    out(h, '10:20:00');
+    h.at(t('16:20:00'));
+    expect(h.records()).toEqual(['away from home']);
+    expect(h.opened('inactivity')).toHaveLength(0);
+    h.at(t('16:21:00'));
+    const opened = h.opened('inactivity');
+    expect(opened.map((d) => iso(d.at))).toEqual(['2026-03-02T16:20:10.000Z']);
+    expect(opened[0]).toMatchObject({ kind: 'absence', detail: { reason: 'company_left', awaySince: t('10:20:10') } });
+    // they come home: it settles like any silence alert
+    h.send('door', { contact: false }, t('18:00:00'));
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:activity resumed', 'resolve:activity resumed']);
+  });
+
+  it('one person going from room to room, then the door: out, nothing asked while they are', () => {
+    const h = home(cfg, t('08:00:00'));
+    // two rooms within a second once (a PIR seeing through the doorway), then one room at a time
+    together(h, ['10:00:00']);
+    h.send('pir-kitchen', { occupancy: true }, t('10:05:00'));
+    h.send('pir-living', { occupancy: true }, t('10:05:30'));
+    out(h, '10:20:00');
+    h.at(t('23:00:00'));
+    expect(h.records()).toEqual(['away from home']);
+    expect(h.opened('inactivity')).toHaveLength(0);
+  });
+
+  it('company long before the door changes nothing; back through the door after company ends the question', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['09:00:00', '09:05:00']);
+    h.send('fridge', { contact: false }, t('09:50:00'));
+    out(h, '10:00:00');
+    h.at(t('23:00:00'));
+    expect(h.opened('inactivity')).toHaveLength(0);
+    const h2 = home(cfg, t('08:00:00'));
+    together(h2, ['10:00:00', '10:05:00']);
+    out(h2, '10:20:00');
+    h2.send('door', { contact: false }, t('13:00:00'));
+    h2.send('pir-kitchen', { occupancy: true }, t('13:01:00'));
+    out(h2, '14:00:00');
+    h2.at(t('23:00:00'));
+    expect(h2.records()).toEqual(['away from home', 'back home', 'away from home']);
+    expect(h2.opened('inactivity')).toHaveLength(0);
+  });
+
+  it('a saved state from before company was read (no company fields) loads and runs', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['10:00:00', '10:05:00']);
+    const saved = JSON.parse(JSON.stringify(h.state));
+    for (const k of ['moved', 'twoRoomsAt', 'companyAt', 'afterCompany']) delete saved.activity[k];
+    const h2 = home(cfg, t('10:06:00'), saved);
+    out(h2, '10:20:00');
+    h2.at(t('23:00:00'));
+    expect(h2.records()).toEqual(['away from home']);
+    expect(h2.opened('inactivity')).toHaveLength(0);
+  });
+});
+
 describe('quiet sensors, learned mode', () => {
   // a home whose bathroom PIR, bedroom door, fridge and kitchen PIR all report every day
   const cfg = homeConfig({ inactivity: { mode: 'learned' } }, 'UTC', [
