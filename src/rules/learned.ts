@@ -94,7 +94,7 @@ export interface LearnedParams {
 }
 
 export const PARAMS: LearnedParams = {
-  u: 15,
+  u: 60,
   xi: 0,
   alpha: 0.25,
   alphaEvening: 0.1,
@@ -258,7 +258,9 @@ export function dayThresholdMs(b: Baseline, key: TailKey, p: LearnedParams): num
   const prior = p.prior[cls];
   const priorExcess = prior.excess * (evening ? p.eveningPrior : 1);
   const t = b.tails[key];
-  const perDay = (t.k + prior.perDay * p.priorDays) / (b.days + p.priorDays);
+  // the prior is stated for silences past 15 min; past a higher u an exponential tail has exp(-(u - 15) / excess) of them
+  const priorPerDay = prior.perDay * Math.exp(-(p.u - 15) / priorExcess);
+  const perDay = (t.k + priorPerDay * p.priorDays) / (b.days + p.priorDays);
   const excess = (t.s + priorExcess * p.priorExcesses) / (t.k + p.priorExcesses);
   // long silences expected a month, against the false alarms a month allowed
   const ratio = (perDay * 30) / (evening ? p.alphaEvening : p.alpha);

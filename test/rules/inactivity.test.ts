@@ -405,7 +405,7 @@ describe('quiet sensors, learned mode', () => {
     for (let d = 6; d < 9; d++) kitchenOnlyDay(h, d);
     // each silent device has had its own device_offline (25 h without a report); no silence alarm yet
     expect(h.opened().map((d) => d.key).sort()).toEqual(['device_offline:bedroom', 'device_offline:door', 'device_offline:fridge', 'device_offline:pir-bath']);
-    h.send('pir-kitchen', { occupancy: true }, at(9, 8));
+    h.send('pir-kitchen', { occupancy: true }, at(9, 8, 30));
     h.send('pir-kitchen', { occupancy: true }, at(9, 10));
     h.at(at(9, 20));
     const alerts = silenceAlerts(h);
