@@ -142,7 +142,7 @@ describe('devices', () => {
     await expect(ws.gw.connect('li-door', 'wrong-secret')).rejects.toThrow(/authori/i);
     const client = await ws.gw.connect('li-door', secret);
     await client.publishAsync('devices/li-door', JSON.stringify({ contact: false }), { qos: 1 });
-    await waitFor(() => countEvents(ws.gw.app, 'li-door') === 1, 5000, 'the event of the provisioned door');
+    await waitFor(async () => (await countEvents(ws.gw.app, 'li-door')) === 1, 5000, 'the event of the provisioned door');
     await client.endAsync();
   });
 
