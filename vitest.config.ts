@@ -39,6 +39,7 @@ const PG_WHOLE_APP = [
   'test/casefile/wired.test.ts', 'test/bus.test.ts',
   'test/devices/gateway.test.ts', 'test/alerts/notify-e2e.test.ts', 'test/security/routes.test.ts', 'test/security/client-id.test.ts',
   'test/live/idempotency.test.ts', 'test/api/absences.test.ts', 'test/engine.test.ts',
+  'test/alerts/alerts.test.ts', 'test/security/twilio.test.ts', 'test/live/users.test.ts', 'test/security/secrets.test.ts', 'test/security/visits.test.ts',
 ];
 
 export default defineConfig({

@@ -94,11 +94,12 @@ export async function startGateway(extra: Record<string, unknown> = {}, opts: Ga
   let postgres = opts.postgres;
   let ownDatabase: string | undefined;
   if (!postgres && TEST_ENGINE === 'postgres') {
+    // a gateway restarted on its predecessor's folder (`dir: gw.dir`) finds its database again
     postgres = opts.dir ? databaseOfDir.get(opts.dir) : undefined;
     if (!postgres) {
       postgres = await createDatabase();
-      if (opts.dir) databaseOfDir.set(opts.dir, postgres);
-      else ownDatabase = postgres;
+      databaseOfDir.set(dir, postgres);
+      if (!opts.dir) ownDatabase = postgres;
     }
   }
   const parsed = parseConfig(postgres ? { ...baseConfig(dir, extra), storage: { url: postgres } } : baseConfig(dir, extra), {});
@@ -110,7 +111,10 @@ export async function startGateway(extra: Record<string, unknown> = {}, opts: Ga
     if (opts.listen === false) await app.build();
     else await app.start();
   } catch (err) {
-    if (ownDatabase) await dropDatabase(ownDatabase).catch(() => {});
+    if (ownDatabase) {
+      databaseOfDir.delete(dir);
+      await dropDatabase(ownDatabase).catch(() => {});
+    }
     throw err;
   }
   const mqttUrl = opts.listen === false ? '' : `mqtt://127.0.0.1:${app.mqttPort()}`;
@@ -126,7 +130,10 @@ export async function startGateway(extra: Record<string, unknown> = {}, opts: Ga
     async stop() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
       await app.stop();
-      if (ownDatabase) await dropDatabase(ownDatabase);
+      if (ownDatabase) {
+        databaseOfDir.delete(dir);
+        await dropDatabase(ownDatabase);
+      }
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
