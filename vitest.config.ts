@@ -40,6 +40,8 @@ const PG_WHOLE_APP = [
   'test/devices/gateway.test.ts', 'test/alerts/notify-e2e.test.ts', 'test/security/routes.test.ts', 'test/security/client-id.test.ts',
   'test/live/idempotency.test.ts', 'test/api/absences.test.ts', 'test/engine.test.ts',
   'test/alerts/alerts.test.ts', 'test/security/twilio.test.ts', 'test/live/users.test.ts', 'test/security/secrets.test.ts', 'test/security/visits.test.ts',
+  'test/serial/app-serial.test.ts', 'test/serial/app-jsonl.test.ts', 'test/casefile/provisioning.test.ts', 'test/casefile/visits.test.ts',
+  'test/casefile/reminders.test.ts', 'test/casefile/photos-reports.test.ts', 'test/casefile/calendar-cn.test.ts', 'test/casefile/error-codes.test.ts',
 ];
 
 export default defineConfig({
