@@ -1082,6 +1082,26 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.rounds.door(id, 'r-nobody')).toBeUndefined();
         expect(await store.rounds.updateDoor(other, { ...seen, residentId: 'r-chen' })).toBe(false);
       });
+
+      it('rounds: two units of work making the same round at once make one (the look holds the date and area)', async () => {
+        await seed();
+        const round = { date: '2026-03-25', area: AREA, createdBy: 'li', createdAt: T0 };
+        let bothLooked!: () => void;
+        const looked = new Promise<void>((r) => { let n = 0; bothLooked = () => { if (++n === 2) r(); }; });
+        const make = () => store.tx(async (tx) => {
+          const first = await tx.rounds.find(round.date, round.area);
+          if (first !== undefined) return { made: false, id: first };
+          bothLooked();
+          // on an engine whose units run side by side, the other unit has looked by now too, unless
+          // its look waits for this unit (as it must); a bound keeps a waiting look from hanging here
+          await Promise.race([looked, new Promise((r) => setTimeout(r, 300))]);
+          return { made: true, id: await tx.rounds.insert(round, ['r-zhang']) };
+        });
+        const results = await Promise.all([make(), make()]);
+        expect(results.filter((r) => r.made)).toHaveLength(1);
+        expect(results[0].id).toBe(results[1].id);
+        expect((await store.rounds.list(round.date, round.date)).filter((r) => r.area === AREA)).toHaveLength(1);
+      });
     });
 
     describe('people: users, sessions, answers kept for retried requests', () => {
