@@ -167,7 +167,7 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.residents.upgradeSecretHash('nobody', 'old$1', 'new$1')).toBe(false);
       });
 
-      it('deleting a resident takes contacts, devices, visits and their problems; alerts and events stay as history', async () => {
+      it('deleting a resident takes contacts, devices, visits and their problems and the events still to judge; alerts and events stay as history', async () => {
         await seed();
         const visitId = await store.visits.insertVisit({ residentId: 'r-zhang', visitor: 'Li', at: T0, endedAt: null, purpose: 'routine', notes: '', observations: {}, recordedBy: 'li', createdAt: T0 });
         await store.visits.insertProblem({ id: 'WT2026001', visitId, residentId: 'r-zhang', description: 'leaking tap', category: 'livelihood', urgency: 'normal', responsible: 'Li', deadline: T0 + 1, openedAt: T0 });
@@ -181,6 +181,9 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.visits.getProblem('WT2026001')).toBeUndefined();
         expect(await store.alerts.get(alertId)).toBeDefined();
         expect(await store.events.maxId()).toBeGreaterThan(0);
+        // its events waiting to be judged go with it: no process is left to judge a home that is gone
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([]);
+        expect(await store.inbox.residents()).not.toContain('r-zhang');
         expect(await store.residents.deleteResident('r-zhang')).toBe(false);
       });
     });

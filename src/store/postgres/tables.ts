@@ -74,7 +74,11 @@ export function residentsTable(sql: Sql): ResidentsPort {
         JSON.stringify(r.rules), r.source ?? 'api', now]);
     },
     markApi: async (residentId, now) => { await sql.rows(`UPDATE residents SET source = 'api', updated_at = $1 WHERE id = $2`, [now, residentId]); },
-    deleteResident: async (id) => (await sql.count(`DELETE FROM residents WHERE id = $1`, [id])) === 1,
+    // the events still waiting in its inbox go with it (nobody is left to judge them; the events stay)
+    deleteResident: (id) => sql.atomic(async (s) => {
+      await s.rows(`DELETE FROM event_inbox WHERE resident_id = $1`, [id]);
+      return (await s.count(`DELETE FROM residents WHERE id = $1`, [id])) === 1;
+    }),
     listResidents: async () => (await sql.rows<any>(`SELECT ${residentCols} FROM residents ORDER BY name, id`)).map(residentFromRow),
     getResident: (id) => getResident(sql, id),
     countResidents: async () => (await sql.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM residents`))[0].n,
