@@ -188,8 +188,15 @@ const EMERGENCY_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },
   { notify: ['caseworker'], after: 180_000, via: 'sms' },
 ];
-/** the long-absence question */
-const ABSENCE_DEFAULT: Steps = [{ notify: ['caseworker'], after: 0, via: 'sms' }];
+/**
+ * where is the resident: the caseworker first (long away, or a silence after a stir or after
+ * visitors left, which may be a fall), the family an hour on if nobody has answered, so one unread
+ * text is never the only one; never the neighbour, who cannot know
+ */
+const ABSENCE_DEFAULT: Steps = [
+  { notify: ['caseworker'], after: 0, via: 'sms' },
+  { notify: ['family'], after: 3_600_000, via: 'sms' },
+];
 /** a leak is urgent (a flooded floor, a tap left running) but not a fire: the caseworker after 10 min */
 const WATER_DEFAULT: Steps = [
   { notify: ['neighbor', 'family'], after: 0, via: 'sms' },

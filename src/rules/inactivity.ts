@@ -121,11 +121,14 @@ function plannedAt(state: HomeState, at: number): PlannedAbsence | undefined {
 export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | null {
   const a = state.activity;
   if (state.latched[KEY]) return null;
-  // out: no silence to judge, unless a sensor stirred since (were they back after all?), or the
-  // door shut just after company (did only the visitor leave?)
-  if (a.awaySince !== null && a.stir === null && !a.afterCompany) return null;
   const j = judge(cfg);
   if (j.mode === 'off') return null;
+  // out: no silence to judge, unless a sensor stirred since (were they back after all?), or the
+  // door shut just after company (did only the visitor leave?) in a home whose rhythm is learned
+  // and on an outing no planned absence accounts for (family fetching the resident for a planned
+  // stay is company too; so is a plan entered once they had gone)
+  const companyLeft = !!a.afterCompany && j.mode === 'learned' && a.awaySince !== null && !state.absences.some((p) => p.until > a.awaySince!);
+  if (a.awaySince !== null && a.stir === null && !companyLeft) return null;
   const stir = a.awaySince !== null ? a.stir ?? { device: null, at: a.awaySince } : null;
   let from = stir ? stir.at : a.silenceFrom;
   const under = (t: number): Due => {
@@ -233,6 +236,9 @@ export function awayTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | n
   const a = state.activity;
   if (a.awaySince !== null) {
     if (state.latched[ABSENCE_KEY]) return null;
+    // the caseworker was asked about this outing already (the visitors left, or a sensor stirred,
+    // and nothing since): the question stands until they are back, not asked a second time
+    if (state.latched[KEY] && state.alerts[KEY]?.kind === 'absence') return null;
     // a planned absence holds the question until it should have ended, and a while after
     let due = a.awaySince + ABSENCE_CHECK_MS;
     for (let moved = true; moved;) {

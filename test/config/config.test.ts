@@ -109,6 +109,8 @@ describe('config validation names the key path', () => {
     expect(none.escalation.gas).toEqual(none.escalation.co);
     expect(none.escalation.water_leak?.[0]).toMatchObject({ notify: ['neighbor', 'family'], after: 0 });
     expect(none.escalation.smoke).toEqual(none.escalation.co);
+    // where is the resident: the caseworker, then the family an hour on; never the neighbour
+    expect(none.escalation.absence).toEqual([{ notify: ['caseworker'], after: 0, via: 'sms' }, { notify: ['family'], after: 3_600_000, via: 'sms' }]);
     const smoke = [{ notify: ['family'], after: '0s' }];
     const c = parseConfig({ escalation: { smoke, gas: [{ notify: ['caseworker'], after: '1m' }] } }, {});
     expect(c.escalation.co).toEqual([{ notify: ['family'], after: 0, via: 'sms' }]);

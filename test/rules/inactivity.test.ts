@@ -359,6 +359,43 @@ describe('company, learned mode', () => {
     expect(h2.opened('inactivity')).toHaveLength(0);
   });
 
+  it('company, then the door, on a planned absence: no early question; only the absence check 12 h after the plan', () => {
+    for (const planAt of ['09:00:00', '11:00:00']) {
+      // planned before they left, or entered by the family once they had gone
+      const h = home(cfg, t('08:00:00'));
+      const plan = () => h.plan({ id: 'p1', from: t('09:00:00'), until: Date.parse('2026-03-04T18:00:00Z') });
+      if (planAt === '09:00:00') plan();
+      together(h, ['10:00:00', '10:05:00']);
+      out(h, '10:20:00');
+      if (planAt === '11:00:00') { h.at(t('11:00:00')); plan(); }
+      h.at(Date.parse('2026-03-05T05:59:00Z'));
+      expect(h.opened('inactivity'), planAt).toHaveLength(0);
+      expect(h.opened('absence'), planAt).toHaveLength(0);
+      h.at(Date.parse('2026-03-05T06:01:00Z'));
+      expect(h.opened('inactivity'), planAt).toHaveLength(0);
+      expect(h.opened('absence').map((d) => iso(d.at)), planAt).toEqual(['2026-03-05T06:00:00.000Z']);
+    }
+  });
+
+  it('the caseworker asked after the visitors left is not asked again at the 36 h check while that question stands', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['10:00:00', '10:05:00']);
+    out(h, '10:20:00');
+    h.at(Date.parse('2026-03-04T12:00:00Z'));
+    expect(h.opened('inactivity').map((d) => d.detail.reason)).toEqual(['company_left']);
+    expect(h.opened('absence')).toHaveLength(0);
+  });
+
+  it('a home switched to the fixed rule while out after company: out is out', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['10:00:00', '10:05:00']);
+    out(h, '10:20:00');
+    h.at(t('10:30:00'));
+    const h2 = home(homeConfig(fixed(4 * HOUR), 'UTC', cfg.devices), t('10:30:00'), JSON.parse(JSON.stringify(h.state)));
+    h2.at(t('23:00:00'));
+    expect(h2.opened('inactivity')).toHaveLength(0);
+  });
+
   it('a saved state from before company was read (no company fields) loads and runs', () => {
     const h = home(cfg, t('08:00:00'));
     together(h, ['10:00:00', '10:05:00']);
