@@ -4,7 +4,7 @@
 // noisy machine. Every broker runs in a process of its own (bench/serve.ts, or mosquitto), the
 // load in another (bench/load.ts); the broker's CPU per message is read from /proc.
 //
-//   npx tsx bench/ingest.ts [--quick] [--ab <git ref>] [--clients 50] [--window 4] [--rounds 3]
+//   npx tsx bench/ingest.ts [--quick] [--ab <git ref>[,<ref>...]] [--clients 50[,500]] [--window 4[,16]] [--rounds 3] [--targets raw,normal,ab]
 //
 // --ab runs the gateway of another commit (checked out in a temporary worktree) as one more
 // target in the same rounds: the before/after of a change, measured side by side.
@@ -125,9 +125,10 @@ export function targets(opts: { ab?: string; syncs?: Array<'normal' | 'full'> } 
   for (const sync of opts.syncs ?? ['normal', 'full'] as const) {
     list.push({ name: sync, password: 'secret-{id}', start: (clients) => nodeBroker('gateway', clients, sync) });
   }
-  if (opts.ab) {
-    const tree = checkout(opts.ab);
-    list.push({ name: `normal@${opts.ab}`, password: 'secret-{id}', start: (clients) => nodeBroker('gateway', clients, 'normal', { tree }) });
+  // one or more refs, comma-separated: each another commit's gateway in the same rounds
+  for (const ref of opts.ab ? opts.ab.split(',') : []) {
+    const tree = checkout(ref);
+    list.push({ name: `normal@${ref}`, password: 'secret-{id}', start: (clients) => nodeBroker('gateway', clients, 'normal', { tree }) });
   }
   return list;
 }

@@ -4,11 +4,13 @@
 // self time by function, and self time by part (aedes, the MQTT parser, SQLite, our decode,
 // the rules, logging, metrics, GC...). Writes the markdown to stdout, or to --out.
 //
-//   npx tsx bench/profile.ts [--target gateway|raw] [--sync normal|full] [--clients 50] [--window 16] [--messages 100000] [--out docs/profile-ingest.md]
+//   npx tsx bench/profile.ts [--target gateway|raw] [--sync normal|full] [--clients 50] [--window 16] [--messages 100000] [--ref <git ref>] [--out docs/profile-ingest.md]
+//
+// --ref profiles another commit's gateway (checked out and built in a temporary worktree) under the same load.
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeBroker, runLoad, cpuSecondsOf, ensureBuilt } from './ingest.ts';
+import { nodeBroker, runLoad, cpuSecondsOf, ensureBuilt, checkout } from './ingest.ts';
 import type { ChildProcess } from 'node:child_process';
 
 function ask(child: ChildProcess, msg: object): Promise<unknown> {
@@ -98,7 +100,8 @@ if (process.argv[2] === '--summarize') {
   const top = Number(arg('--top', '30'));
   const dir = mkdtempSync(join(tmpdir(), 'gw-prof-'));
   ensureBuilt();
-  const broker = await nodeBroker(target, clients, sync);
+  const ref = process.argv.includes('--ref') ? arg('--ref', '') : '';
+  const broker = await nodeBroker(target, clients, sync, ref ? { tree: checkout(ref) } : {});
   const perClient = Math.round(messages / clients);
   const password = target === 'raw' ? 'any' : 'secret-{id}';
   await runLoad({ port: broker.port, clients, perClient: Math.min(200, perClient), window, password, prefix: 'dev', topic: 'devices/{id}' });
@@ -116,7 +119,7 @@ if (process.argv[2] === '--summarize') {
   const share = (us: number) => `${((100 * us) / s.busyUs).toFixed(1)} %`;
   const perMsg = (us: number) => ((cpu * 1e6 * us) / s.busyUs / load.messages).toFixed(2);
   const lines: string[] = [];
-  lines.push(`${target === 'raw' ? 'raw aedes' : `gateway (${broker.runtime}), sync: ${sync}`}; ${clients} clients, ${window} in flight each, ${load.messages} messages at ${load.rate.toFixed(0)} msgs/s; `
+  lines.push(`${target === 'raw' ? 'raw aedes' : `gateway${ref ? ` @${ref}` : ''} (${broker.runtime}), sync: ${sync}`}; ${clients} clients, ${window} in flight each, ${load.messages} messages at ${load.rate.toFixed(0)} msgs/s; `
     + `broker CPU ${((cpu * 1e6) / load.messages).toFixed(1)} us a message (from /proc); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`);
   lines.push('', 'Busy time by part (self time; "us/msg" spreads the measured CPU by these shares):', '', '| part | share | us/msg |', '|---|---|---|');
   for (const [part, us] of [...s.parts].sort((a, b) => b[1] - a[1]).slice(0, 20)) lines.push(`| ${part} | ${share(us)} | ${perMsg(us)} |`);

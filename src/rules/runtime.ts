@@ -32,7 +32,13 @@ interface Home {
   /** events judged into `state` and not yet saved: their inbox rows go with the next save */
   pending: Set<number>;
 }
-type Snapshot = Pick<Home, 'state' | 'lastEventId' | 'version' | 'pending'>;
+/**
+ * A home as a group found it. `pending` is the home's own set, not a copy (a home judged at
+ * saturation holds up to SAVE_EVERY_MS of events there, and copying them every group was a tenth
+ * of the broker's CPU): a group only adds to it, so its first `pendingSize` ids are the ones
+ * the group found, and a restore cuts it back to them.
+ */
+type Snapshot = Pick<Home, 'state' | 'lastEventId' | 'version' | 'pending'> & { pendingSize: number };
 
 /**
  * Several processes (PostgreSQL): how often each looks for events another process stored and did
@@ -307,9 +313,26 @@ export class RulesRuntime {
     const before = new Map<string, Snapshot>();
     for (const id of new Set([...items.map((i) => i.residentId), ...this.dirty, ...due])) {
       const home = this.homes.get(id);
-      if (home) before.set(id, { state: home.state, lastEventId: home.lastEventId, version: home.version, pending: home.pending });
+      if (home) before.set(id, { state: home.state, lastEventId: home.lastEventId, version: home.version, pending: home.pending, pendingSize: home.pending.size });
     }
-    const restore = () => { for (const [id, saved] of before) Object.assign(this.homes.get(id) ?? {}, saved, { pending: new Set(saved.pending) }); };
+    const restore = () => {
+      for (const [id, saved] of before) {
+        const home = this.homes.get(id);
+        if (!home) continue;
+        home.state = saved.state;
+        home.lastEventId = saved.lastEventId;
+        home.version = saved.version;
+        // untouched since the snapshot (a first attempt): nothing to undo
+        if (home.pending === saved.pending && saved.pending.size === saved.pendingSize) continue;
+        const kept = new Set<number>();
+        for (const eventId of saved.pending) {
+          if (kept.size === saved.pendingSize) break;
+          kept.add(eventId);
+        }
+        saved.pending = kept;
+        home.pending = kept;
+      }
+    };
     // every home this group writes, in id order: two groups (or two processes) lock alike, never crosswise
     const locked = [...before.keys()].sort();
     // several processes share the rows: each decision is written (another process judges next
@@ -333,9 +356,9 @@ export class RulesRuntime {
         const row = rows.get(id);
         const home = this.homes.get(id)!;
         if ((row?.version ?? 0) === home.version || !row) continue;
-        const fresh = { state: row.state as HomeState, lastEventId: row.lastEventId, version: row.version, pending: new Set<number>() };
+        const fresh = { state: row.state as HomeState, lastEventId: row.lastEventId, version: row.version, pending: new Set<number>(), pendingSize: 0 };
         before.set(id, fresh);
-        Object.assign(home, fresh, { pending: new Set<number>() });
+        Object.assign(home, { state: fresh.state, lastEventId: fresh.lastEventId, version: fresh.version, pending: new Set<number>() });
         reread.add(id);
       }
       more = new Set();

@@ -27,6 +27,23 @@ storeContract('sqlite', {
 });
 
 describe('sqlite engine: what only it does', () => {
+  it('a call on the store itself from inside a unit of work fails instead of waiting for itself, in the second unit of work as in the first', async () => {
+    // the gate switches its async context off between units of work (a hook on every promise
+    // otherwise): each new unit must still be told apart from the callers waiting outside it
+    const store = openSqliteStore({ path: join(dir, `store-${++n}.db`), sync: 'normal' });
+    try {
+      for (let i = 0; i < 2; i++) {
+        await expect(store.tx(async () => { await Promise.resolve(); return store.users.list(); })).rejects.toThrow(/outside its unit of work/);
+        // and a caller outside waits its turn and is answered
+        const outside = store.tx(async (tx) => { await new Promise((r) => setTimeout(r, 5)); return tx.users.list(); });
+        expect(await store.users.list()).toEqual([]);
+        expect(await outside).toEqual([]);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('under sync: full a unit of work with { durable: false } commits at synchronous = NORMAL, and FULL is back for the next', async () => {
     const store = openSqliteStore({ path: join(dir, `store-${++n}.db`), sync: 'full' });
     const level = () => store.db.pragma('synchronous', { simple: true });

@@ -130,8 +130,25 @@ export function ruleStateTable(db: Db): Sync<RuleStatePort> {
     // a row another engine's lock made before any save holds no state yet
     return row && row.state !== null ? row : undefined;
   };
-  // one connection and one unit of work at a time (the gate): holding the gate is the lock
-  return { get, save: r.save, lock: get };
+  const raw = db.prepare(`SELECT state, last_event_id AS lastEventId, version FROM rule_state WHERE resident_id = ?`);
+  // one connection and one unit of work at a time (the gate): holding the gate is the lock.
+  // The rules lock every home a group judges only to compare its version with the copy they
+  // hold, so the state is parsed when it is read, not on every lock
+  const lock = (residentId: string) => {
+    const row = raw.get(residentId) as { state: string | null; lastEventId: number; version: number } | undefined;
+    if (!row || row.state === null) return undefined;
+    const text = row.state;
+    let parsed: unknown;
+    let read = false;
+    return {
+      get state(): unknown {
+        if (!read) { parsed = JSON.parse(text); read = true; }
+        return parsed;
+      },
+      lastEventId: row.lastEventId, version: row.version,
+    };
+  };
+  return { get, save: r.save, lock };
 }
 
 const outboxCols = `id, alert_id AS alertId, resident_id AS residentId, contact_id AS contactId, phone, channel, step, body, status,
