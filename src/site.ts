@@ -34,7 +34,7 @@ export class SiteMonitor {
   private running = false;
   private round: Promise<void> | null = null;
   private peers: ProcessRow[] = [];
-  private overdue: Overdue = { escalations: 0, outbox: 0, oldestDueAt: null };
+  private overdue: Overdue = { escalations: 0, outbox: 0, timers: 0, oldestDueAt: null };
   private wasOverdue = false;
   private failing = false;
   private lastBeat: number | null = null;

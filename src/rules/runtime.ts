@@ -14,7 +14,7 @@ import type { Clock } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, rulesConfigFor, receiverServes, isLifeSafety, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
+import { initialState, decide, nextDue, rulesConfigFor, receiverServes, isLifeSafety, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
 import type { AlertService } from '../alerts/service.ts';
 
 const DRAIN_DELAY_MS = 2;
@@ -352,6 +352,8 @@ export class RulesRuntime {
         const home = this.homes.get(id);
         if (!home) continue;
         home.version = await tx.ruleState.save(id, home.state, home.lastEventId, now);
+        // the home's timer row follows the state saved, its version the token (no row: nothing due)
+        await tx.ruleTimers.set(id, nextDue(home.cfg, home.state), home.version);
         // the events this state has judged leave the inbox with it
         await tx.inbox.remove(id, [...home.pending]);
         home.pending = new Set();
