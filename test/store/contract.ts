@@ -1288,6 +1288,15 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, timers: 0, oldestDueAt: T0 - 40_000 });
         await store.outbox.markSent(late, 'SM2', T0);
         expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, timers: 0, oldestDueAt: T0 - 40_000 });
+        // the rules' timers: a row due before the cut (claimed or not) that nobody has fired; a deleted home's is not counted
+        await store.ruleTimers.set('r-zhang', T0 - 60_000, 2);
+        await store.ruleTimers.set('r-chen', T0 + 1, 1);
+        await store.ruleTimers.set('r-gone', T0 - 90_000, 1);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, timers: 1, oldestDueAt: T0 - 60_000 });
+        await store.ruleTimers.claimDue(T0 - 60_000, 'p-1', T0 - 50_000);
+        expect(await store.site.overdue(T0)).toMatchObject({ timers: 1 });
+        await store.ruleTimers.set('r-zhang', T0 + 60_000, 3);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, timers: 0, oldestDueAt: T0 - 40_000 });
       });
     });
 
