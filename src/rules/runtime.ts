@@ -91,6 +91,8 @@ export class RulesRuntime {
   /** PostgreSQL: the one timer, at the next due timer row (or the next poll) */
   private timerWake: WakeUp | null = null;
   private polling: Promise<void> | null = null;
+  /** a row is claimable already: the next look as soon as the loop allows, whatever the clock says */
+  private repoll: NodeJS.Timeout | null = null;
   private readonly processId: string;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
@@ -160,7 +162,7 @@ export class RulesRuntime {
       try {
         const rows = await store.ruleTimers.claimDue(now, this.processId, now + TIMER_LEASE_MS, TIMER_BATCH);
         // a home this process does not know (added through another process): its lease runs out, and the auditor sees it
-        for (const row of rows) if (this.homes.has(row.residentId)) this.enqueue(row.residentId, { type: 'tick' }, undefined, row.version);
+        for (const row of rows) if (this.homes.has(row.residentId)) this.enqueue(row.residentId, { type: 'tick' }, undefined, { version: row.version, dueAt: row.dueAt });
         next = rows.length === TIMER_BATCH ? now : await store.ruleTimers.nextDue();
       } catch (err) {
         log.warn({ err }, 'rules: could not claim due timers; looking again shortly');
@@ -168,14 +170,24 @@ export class RulesRuntime {
       this.polling = null;
       if (this.stopping) return;
       const at = clock.now();
-      // never sooner than a few ms from now: a row locked by a deciding unit this moment is not a reason to spin
-      this.timerWake?.set(Math.max(at + 20, Math.min(next ?? Infinity, at + TIMER_POLL_MS)));
+      if (next !== null && next <= at) {
+        // due already (time moved on while this look ran, or more rows than one claim takes): look
+        // again at once; 10 ms apart, so a row a deciding unit holds this moment makes no spin
+        this.timerWake?.cancel();
+        this.repoll = setTimeout(() => { this.repoll = null; this.pollTimers(); }, 10);
+        this.repoll.unref();
+        return;
+      }
+      this.timerWake?.set(Math.min(next ?? Infinity, at + TIMER_POLL_MS));
     })();
   }
 
-  /** resolves once a claim of due timer rows under way (and the ticks it queued) are done; for tests */
+  /** resolves once the claims of due timer rows under way (and the ticks they queued) are done; for tests */
   async timersSettled(): Promise<void> {
-    await this.polling;
+    for (let i = 0; i < 100 && (this.polling || this.repoll); i++) {
+      await this.polling;
+      if (this.repoll) await new Promise((resolve) => setTimeout(resolve, 15));
+    }
     await this.idle();
   }
 
@@ -213,6 +225,8 @@ export class RulesRuntime {
     // a claim under way queues its ticks first: they are judged before the stop ends
     this.timerWake?.cancel();
     await this.polling;
+    if (this.repoll) clearTimeout(this.repoll);
+    this.repoll = null;
     this.drain();
     await this.idle();
     this.saveTimer?.cancel();
@@ -292,13 +306,13 @@ export class RulesRuntime {
     for (const residentId of [...residents].sort()) this.enqueue(residentId, { type: 'receiver', path, down, reason });
   }
 
-  private enqueue(residentId: string, input: RuleInput, eventId?: number, token?: number): void {
+  private enqueue(residentId: string, input: RuleInput, eventId?: number, timer?: { version: number; dueAt: number }): void {
     if (this.held) { this.held.push({ residentId, input, eventId }); return; }
     if (!this.homes.has(residentId)) return;
-    // judged at the moment it happened (an event at its own time, a tick when it fell due),
-    // not when the queue drains: live and replay then decide alike
-    const at = input.type === 'event' ? input.event.at : this.deps.clock.now();
-    this.queue.push(token === undefined ? { residentId, input, at, eventId } : { residentId, input, at, eventId, token });
+    // judged at the moment it happened (an event at its own time, a tick when it fell due: a claimed
+    // row's due time, however late the claim), not when the queue drains: live and replay then decide alike
+    const at = input.type === 'event' ? input.event.at : timer ? Math.min(timer.dueAt, this.deps.clock.now()) : this.deps.clock.now();
+    this.queue.push(timer === undefined ? { residentId, input, at, eventId } : { residentId, input, at, eventId, token: timer.version });
     if (input.type === 'event' && isLifeSafety(input.event)) {
       this.urgent.add(residentId);
       if (!this.urgentScheduled) {
