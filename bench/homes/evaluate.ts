@@ -192,7 +192,7 @@ export interface HomeResult {
 
 /** the silence alert in its device-health form: most daily sensors quiet, so the caseworker is asked */
 export function isQuietSensors(a: { key: string; kind: string }): boolean {
-  return a.key === 'inactivity' && a.kind === 'device_offline';
+  return a.key === 'inactivity' && a.kind !== 'inactivity';
 }
 
 /** when an inactivity alert reaches a neighbour: the first step that notifies one */
@@ -227,7 +227,7 @@ export function evaluateHome(home: Home, mode: Mode, cuts: Cut[]): HomeResult {
     return { ...c, delayMs: first ? first.openedAt - c.at : null, via: first ? (first.kind === 'inactivity' ? 'inactivity' : 'caseworker') : null };
   });
   const days = Object.fromEntries(PHASES.map((p) => [p.name, Math.max(0, Math.min(end, start + p.to * DAY) - (start + p.from * DAY)) / DAY])) as Record<PhaseName, number>;
-  const absenceQuestions = run.alerts.filter((a) => a.kind === 'absence').length;
+  const absenceQuestions = run.alerts.filter((a) => a.kind === 'absence' && !isQuietSensors(a)).length;
   return { home: home.name, mode: mode.name, start, end, days, falseAlerts, absenceQuestions, sensorQuestions, cuts: results };
 }
 
@@ -266,7 +266,7 @@ export function alertContext(home: Home, openedAt: number): string {
 export function verifyCut(home: Home, mode: Mode, cut: Cut): number | null {
   const config = withMode(home, mode);
   const alerts = replayAll(config, home.events.slice(0, cut.index + 1), cut.at + DAY);
-  const first = alerts.find((a) => (a.kind === 'inactivity' || (a.kind === 'device_offline' && a.key === 'inactivity')) && Date.parse(a.openedAt) >= cut.at);
+  const first = alerts.find((a) => a.key === 'inactivity' && Date.parse(a.openedAt) >= cut.at);
   return first ? Date.parse(first.openedAt) - cut.at : null;
 }
 

@@ -19,11 +19,16 @@ export interface Subject {
 }
 
 /**
- * Reasons that change what a text says. `sensors_quiet`: a silence while most of the home's
- * daily sensors had gone quiet (src/rules/inactivity.ts), raised as device_offline to the
- * caseworker: both the resident and the sensors need a look.
+ * Reasons that change what a text says (src/rules/inactivity.ts raises each). `sensors_quiet`: a
+ * silence while most of the home's daily sensors had gone quiet, raised as device_offline to the
+ * caseworker: both the resident and the sensors need a look. `stir_while_away`: the resident went
+ * out, one sensor stirred once, nothing since: out again, or home and not moving; `company_left`:
+ * visitors left by the entrance door and nothing has moved since: gone out with them, or alone and
+ * not moving. Both are raised as absence to the caseworker, who may know where they are.
  */
-export const REASONS = ['sensors_quiet'] as const;
+export const REASONS = ['sensors_quiet', 'stir_while_away', 'company_left'] as const;
+/** the alert kind each reason is raised as */
+export const REASON_KIND: Record<AlertReason, AlertKind> = { sensors_quiet: 'device_offline', stir_while_away: 'absence', company_left: 'absence' };
 export type AlertReason = (typeof REASONS)[number];
 export function alertReason(detail: Record<string, unknown> | null | undefined): AlertReason | undefined {
   const r = detail?.reason;
@@ -98,9 +103,13 @@ const ACTION: Record<Locale, Record<AlertKind, string>> = {
 const BY_REASON: Record<Locale, Record<AlertReason, { headline: string; short: string; action: string }>> = {
   en: {
     sensors_quiet: { headline: 'Most sensors quiet, no activity seen', short: 'Sensors quiet', action: 'Please check on them and the sensors.' },
+    stir_while_away: { headline: 'Went out, one sensor stirred, no activity since', short: 'Quiet after going out', action: 'Do you know where they are? If not, please check the home.' },
+    company_left: { headline: 'Visitors left, no activity since', short: 'Quiet after visitors', action: 'Did they go out with them? If not, please check the home.' },
   },
   'zh-CN': {
     sensors_quiet: { headline: '多数传感器无信号，未见活动', short: '传感器无信号', action: '请查看本人和设备' },
+    stir_while_away: { headline: '外出后仅一处传感器有动静，此后无活动', short: '外出后无活动', action: '请确认其去向，不明请上门查看' },
+    company_left: { headline: '访客离开后无活动', short: '访客离开后无活动', action: '请确认是否随访客外出，否则请上门查看' },
   },
 };
 

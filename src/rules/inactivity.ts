@@ -37,6 +37,7 @@ import type { ActivityFacts, Timer } from './devices.ts';
 import { PARAMS, baselineLearned, judgeSilence, learnDay, learnNight, roomClass, type LearnedLimits, type RoomClass } from './learned.ts';
 import {
   ABSENCE_CHECK_MS, ABSENCE_GRACE_MS, ARRIVE_QUIET_MS, OCCUPIED_STUCK_MS, PRESENCE_MS, STIR_FLOOR_MS, STIR_MS, AWAY_CONFIRM_MS, DEFAULT_LEARNED_MAX_MS, DEFAULT_LEARNED_MIN_MS,
+  COMPANY_AGAIN_MAX_MS, COMPANY_AGAIN_MIN_MS, COMPANY_LEFT_MS, TWO_ROOMS_MS,
   hasActivitySensor, hasMotionSensor,
   type HomeState, type PlannedAbsence, type ResidentRulesConfig,
 } from './state.ts';
@@ -120,11 +121,12 @@ function plannedAt(state: HomeState, at: number): PlannedAbsence | undefined {
 export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | null {
   const a = state.activity;
   if (state.latched[KEY]) return null;
-  // out: no silence to judge, unless a sensor stirred since (were they back after all?)
-  if (a.awaySince !== null && a.stir === null) return null;
+  // out: no silence to judge, unless a sensor stirred since (were they back after all?), or the
+  // door shut just after company (did only the visitor leave?)
+  if (a.awaySince !== null && a.stir === null && !a.afterCompany) return null;
   const j = judge(cfg);
   if (j.mode === 'off') return null;
-  const stir = a.awaySince !== null ? a.stir : null;
+  const stir = a.awaySince !== null ? a.stir ?? { device: null, at: a.awaySince } : null;
   let from = stir ? stir.at : a.silenceFrom;
   const under = (t: number): Due => {
     const x = dueUnder(cfg, state, j, t);
@@ -158,6 +160,9 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Tim
       const unheard = j.mode === 'learned' && !quiet ? installing(cfg, ctx.state, silenceFrom) : null;
       if (quiet) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', quietDevices: quiet }, 'no activity again');
       else if (unheard) raise(ctx, KEY, 'device_offline', null, { ...out, reason: 'sensors_quiet', installing: true, quietDevices: unheard }, 'no activity again');
+      // out by the door, one sensor stirred once and nothing since: where they are is the caseworker's question
+      else if (stir && stir.device === null) raise(ctx, KEY, 'absence', null, { ...out, reason: 'company_left', awaySince: a.awaySince }, 'no activity again');
+      else if (stir && j.mode === 'learned') raise(ctx, KEY, 'absence', null, { ...out, reason: 'stir_while_away', awaySince: a.awaySince, stirDevice: stir.device }, 'no activity again');
       else raise(ctx, KEY, 'inactivity', null, out, 'no activity again');
     },
   };
@@ -256,6 +261,8 @@ export function awayTimer(cfg: ResidentRulesConfig, state: HomeState): Timer | n
         act.awayPendingSince = null;
         act.awaySince = since;
         act.gapAway = true;
+        // company just before the door: the visitor may have gone without the resident
+        if (act.companyAt !== undefined && since - act.companyAt <= COMPANY_LEFT_MS) act.afterCompany = true;
         record(ctx, plannedAt(ctx.state, since) ? 'away from home (planned)' : 'away from home');
       },
     };
@@ -357,9 +364,11 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId:
   a.gapIncident = false;
   a.gapDoor = atDoor;
 
+  if (learning && facts.indoor) noteCompany(cfg, a, deviceId, at);
   if (a.awaySince !== null && (facts.indoor || facts.entranceOpened)) {
     a.awayMs = (a.awayMs ?? 0) + Math.max(0, at - a.awaySince);
     a.awaySince = null;
+    delete a.afterCompany;
     a.arriving = facts.entranceOpened;
     record(ctx, 'back home');
     backHome(ctx, at);
@@ -381,6 +390,27 @@ export function onActivity(ctx: Ctx, facts: ActivityFacts, at: number, deviceId:
     a.arriving = false;
   }
   a.gapAway = a.awaySince !== null;
+}
+
+/** rooms where one person is at a time (a hall or an entrance PIR sees the way between them) */
+const COMPANY_ROOMS: ReadonlySet<string> = new Set(['bedroom', 'bathroom', 'kitchen', 'living']);
+
+/**
+ * Company: motion or presence in two different rooms within TWO_ROOMS_MS, and again one to ten
+ * minutes later (once can be two sensors' coincidence, or a PIR that sees through a doorway).
+ * One person cannot be in both. What it changes: a door that shuts soon after (COMPANY_LEFT_MS)
+ * may have let out only the visitor, so the time "away" after it is judged as after a stir.
+ */
+function noteCompany(cfg: ResidentRulesConfig, a: HomeState['activity'], deviceId: string, at: number): void {
+  const d = cfg.devices.find((x) => x.id === deviceId);
+  if (!d || (d.kind !== 'motion' && d.kind !== 'presence') || !d.room || !COMPANY_ROOMS.has(d.room)) return;
+  const m = a.moved;
+  if (m && m.room !== d.room && at - m.at <= TWO_ROOMS_MS && at >= m.at) {
+    const since = at - (a.twoRoomsAt ?? -Infinity);
+    if (since >= COMPANY_AGAIN_MIN_MS && since <= COMPANY_AGAIN_MAX_MS) a.companyAt = at;
+    if (since >= COMPANY_AGAIN_MIN_MS) a.twoRoomsAt = at;
+  }
+  a.moved = { room: d.room, at };
 }
 
 /** The resident came home: a long-absence question is answered, a planned absence is over. */

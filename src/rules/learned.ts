@@ -69,6 +69,8 @@ export interface Baseline {
   nights: Night[];
   /** the "baseline learned" timeline note was written */
   noted: boolean;
+  /** the u (minutes) the tails count silences past; absent: 15, as saved before u was an hour */
+  u?: number;
 }
 
 // ---- parameters (docs/detection.md explains each and how it was chosen) ----
@@ -94,7 +96,7 @@ export interface LearnedParams {
 }
 
 export const PARAMS: LearnedParams = {
-  u: 15,
+  u: 60,
   xi: 0,
   alpha: 0.25,
   alphaEvening: 0.1,
@@ -144,7 +146,28 @@ export const NIGHT_PIECE_MS = 2 * HOUR;
 export function emptyBaseline(): Baseline {
   const tails = {} as Record<TailKey, Tail>;
   for (const c of TAIL_KEYS) tails[c] = { k: 0, s: 0 };
-  return { v: 2, at: null, days: 0, tails, nights: [], noted: false };
+  return { v: 2, at: null, days: 0, tails, nights: [], noted: false, u: PARAMS.u };
+}
+
+/** the u a baseline's tails were counted past when it does not say */
+const SAVED_U = 15;
+
+/**
+ * The tails counted past `u`: a baseline saved with another u is carried over as an exponential
+ * tail would be (of k silences past u0 with mean excess m, k exp(-(u - u0) / m) run past u, with
+ * the same mean excess), so a state saved before u changed keeps what it learned. Copy-on-write.
+ */
+export function tailsAt(b: Baseline, u: number): Baseline {
+  const from = b.u ?? SAVED_U;
+  if (from === u) return b;
+  const tails = {} as Record<TailKey, Tail>;
+  for (const c of TAIL_KEYS) {
+    const t = b.tails[c];
+    const m = t.k > 0 ? t.s / t.k : 0;
+    const k = m > 0 ? t.k * Math.exp(-(u - from) / m) : 0;
+    tails[c] = { k, s: k * m };
+  }
+  return { ...b, tails, u };
 }
 
 /** a saved state from before this model (or damaged) starts afresh from the prior */
@@ -257,8 +280,10 @@ export function dayThresholdMs(b: Baseline, key: TailKey, p: LearnedParams): num
   const [cls, evening] = key.split('@') as [RoomClass, string | undefined];
   const prior = p.prior[cls];
   const priorExcess = prior.excess * (evening ? p.eveningPrior : 1);
-  const t = b.tails[key];
-  const perDay = (t.k + prior.perDay * p.priorDays) / (b.days + p.priorDays);
+  const t = tailsAt(b, p.u).tails[key];
+  // the prior is stated for silences past 15 min; past a higher u an exponential tail has exp(-(u - 15) / excess) of them
+  const priorPerDay = prior.perDay * Math.exp(-(p.u - 15) / priorExcess);
+  const perDay = (t.k + priorPerDay * p.priorDays) / (b.days + p.priorDays);
   const excess = (t.s + priorExcess * p.priorExcesses) / (t.k + p.priorExcesses);
   // long silences expected a month, against the false alarms a month allowed
   const ratio = (perDay * 30) / (evening ? p.alphaEvening : p.alpha);
@@ -328,7 +353,7 @@ export function learnNight(b: Baseline, timezone: string, from: number, to: numb
 /** Learn one closed at-home daytime silence [from, to) that began after activity in `cls`. Copy-on-write. */
 export function learnDay(b0: Baseline, timezone: string, from: number, to: number, cls: RoomClass, p: LearnedParams): Baseline {
   if (to <= from) return b0;
-  const b = age(b0, to);
+  const b = age(tailsAt(b0, p.u), to);
   if (isNight(b0, timezone, from, cls)) return b;
   const minutes = (to - from) / MINUTE;
   if (minutes <= p.u) return b;

@@ -97,6 +97,12 @@ export interface ActivityState {
   stir: { device: string; at: number } | null;
   /** time spent away from home in absences that ended (a device's silence is counted in time at home) */
   awayMs?: number;
+  /** company (inactivity.ts): the last motion or presence in a room, the last time two rooms moved at once, and company seen */
+  moved?: { room: string; at: number };
+  twoRoomsAt?: number;
+  companyAt?: number;
+  /** out through the door just after company: the visitor may have left without them (judged as after a stir) */
+  afterCompany?: boolean;
 }
 
 export interface Visit { start: number; end: number }
@@ -137,6 +143,13 @@ export const PRESENCE_MS = 5 * MINUTE;
 export const OCCUPIED_STUCK_MS = 24 * HOUR;
 /** while away, two different indoor sensors within this long show the resident is back (one alone is a pet, the sun, a draught) */
 export const STIR_MS = 15 * MINUTE;
+/** motion or presence in two different rooms this close together: two people (one cannot be in both) */
+export const TWO_ROOMS_MS = 2_000;
+/** two rooms at once again, from one to ten minutes after the first time: company, not a sensor's coincidence */
+export const COMPANY_AGAIN_MIN_MS = 1 * MINUTE;
+export const COMPANY_AGAIN_MAX_MS = 10 * MINUTE;
+/** the entrance door shut this soon after company was seen: maybe only the visitor left */
+export const COMPANY_LEFT_MS = 30 * MINUTE;
 /** a silence after such a stir alarms no sooner than this */
 export const STIR_FLOOR_MS = 6 * HOUR;
 /** an entrance door closed with no indoor activity for this long: the resident went out */

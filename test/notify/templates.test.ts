@@ -5,7 +5,7 @@ import { ALERT_KINDS } from '../../src/domain/types.ts';
 import { countSegments } from '../../src/notify/segments.ts';
 import {
   alertText, preAlarmText, residentInfoText, handledText, residentWellText, closedText, clearedText, unansweredText,
-  sendFailedText, headline, shortHeadline, alertReason, REASONS, MAX_SEGMENTS, type Locale, type Subject,
+  sendFailedText, headline, shortHeadline, alertReason, REASONS, REASON_KIND, MAX_SEGMENTS, type Locale, type Subject,
 } from '../../src/notify/templates.ts';
 
 const LOCALES: Locale[] = ['en', 'zh-CN'];
@@ -82,9 +82,10 @@ describe.each(LOCALES)('texts in %s', (locale) => {
 });
 
 describe.each(LOCALES)('texts for a reason, in %s', (locale) => {
-  it.each(REASONS)('device_offline for %s says what it is, fits one segment, and asks for a 1', (reason) => {
+  it.each(REASONS)('the alert raised for %s says what it is, fits one segment, and asks for a 1', (reason) => {
+    const kind = REASON_KIND[reason];
     for (const who of ordinary) {
-      const s: Subject = { kind: 'device_offline', deviceId: 'zhang-pir', reason, ...who };
+      const s: Subject = { kind, deviceId: kind === 'device_offline' ? 'zhang-pir' : null, reason, ...who };
       const plain = alertText(locale, { ...s, reason: undefined });
       const text = alertText(locale, s);
       expect(text).not.toBe(plain);
@@ -94,7 +95,7 @@ describe.each(LOCALES)('texts for a reason, in %s', (locale) => {
       for (const [name, t] of Object.entries(everyText(locale, s))) expect({ name, t, segments: countSegments(t).segments }).toMatchObject({ segments: 1 });
     }
     for (const who of longish) {
-      for (const t of Object.values(everyText(locale, { kind: 'device_offline', reason, ...who }))) expect(countSegments(t).segments).toBeLessThanOrEqual(MAX_SEGMENTS);
+      for (const t of Object.values(everyText(locale, { kind, reason, ...who }))) expect(countSegments(t).segments).toBeLessThanOrEqual(MAX_SEGMENTS);
     }
   });
 });
@@ -102,6 +103,8 @@ describe.each(LOCALES)('texts for a reason, in %s', (locale) => {
 describe('an alert\'s reason', () => {
   it('is read from its detail only when it is one the texts know', () => {
     expect(alertReason({ reason: 'sensors_quiet', quietDevices: ['a', 'b'] })).toBe('sensors_quiet');
+    expect(alertReason({ reason: 'stir_while_away', stirDevice: 'zhang-pir' })).toBe('stir_while_away');
+    expect(alertReason({ reason: 'company_left' })).toBe('company_left');
     for (const detail of [{}, { reason: 'receiver outage' }, { reason: 42 }, null, undefined]) expect(alertReason(detail)).toBeUndefined();
   });
 });

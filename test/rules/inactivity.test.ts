@@ -273,15 +273,102 @@ describe('away from home, learned mode', () => {
     h.send('pir', { occupancy: true }, '2026-03-02T11:00:00Z');
     h.send('pir', { occupancy: true }, '2026-03-02T11:05:00Z');
     expect(h.records()).toEqual(['away from home']);
-    // nothing after the stir: asked no sooner than 6 h on
+    // nothing after the stir: asked no sooner than 6 h on, and the caseworker, not the neighbour
     h.at('2026-03-02T17:04:00Z');
     expect(h.opened('inactivity')).toHaveLength(0);
     h.at('2026-03-02T17:06:00Z');
     expect(h.opened('inactivity').map((d) => iso(d.at))).toEqual(['2026-03-02T17:05:00.000Z']);
-    expect(h.opened('inactivity')[0].detail).toMatchObject({ afterStir: true });
+    expect(h.opened('inactivity')[0]).toMatchObject({ kind: 'absence', detail: { afterStir: true, reason: 'stir_while_away', stirDevice: 'pir', awaySince: Date.parse('2026-03-02T09:00:10Z') } });
     h.send('pir', { occupancy: true }, '2026-03-02T18:00:00Z');
     h.send('fridge', { contact: false }, '2026-03-02T18:02:00Z');
     expect(h.records()).toEqual(['away from home', 'back home']);
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:activity resumed', 'resolve:activity resumed']);
+  });
+
+  it('a silence that began at home, not after a stir while out, is still an inactivity alarm', () => {
+    const h = home(learnedCfg(), '2026-03-02T08:00:00Z');
+    h.send('pir', { occupancy: true }, '2026-03-02T11:00:00Z');
+    h.at('2026-03-02T23:00:00Z');
+    expect(h.opened('inactivity').map((d) => d.kind)).toEqual(['inactivity']);
+  });
+});
+
+describe('company, learned mode', () => {
+  const cfg = homeConfig({ inactivity: { mode: 'learned' } }, 'UTC', [
+    { id: 'door', kind: 'door', entrance: true, room: 'entrance' },
+    { id: 'pir-kitchen', kind: 'motion', entrance: false, room: 'kitchen' },
+    { id: 'pir-living', kind: 'motion', entrance: false, room: 'living' },
+    { id: 'fridge', kind: 'door', entrance: false, room: 'kitchen' },
+  ]);
+  const t = (hhmmss: string) => Date.parse(`2026-03-02T${hhmmss}Z`);
+  /** the kitchen and the living room move within a second of each other, at each of `times` */
+  const together = (h: ReturnType<typeof home>, times: string[]) => {
+    for (const x of times) {
+      h.send('pir-kitchen', { occupancy: true }, t(x));
+      h.send('pir-living', { occupancy: true }, t(x) + 1_000);
+    }
+  };
+  const out = (h: ReturnType<typeof home>, at: string) => {
+    h.send('door', { contact: false }, t(at));
+    h.send('door', { contact: true }, t(at) + 10_000);
+  };
+
+  it('two rooms moving at once, twice minutes apart, then the door and nothing: the visitor may have left alone; the caseworker is asked 6 h on', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['10:00:00', '10:05:00']);
+    out(h, '10:20:00');
+    h.at(t('16:20:00'));
+    expect(h.records()).toEqual(['away from home']);
+    expect(h.opened('inactivity')).toHaveLength(0);
+    h.at(t('16:21:00'));
+    const opened = h.opened('inactivity');
+    expect(opened.map((d) => iso(d.at))).toEqual(['2026-03-02T16:20:10.000Z']);
+    expect(opened[0]).toMatchObject({ kind: 'absence', detail: { reason: 'company_left', awaySince: t('10:20:10') } });
+    // they come home: it settles like any silence alert
+    h.send('door', { contact: false }, t('18:00:00'));
+    expect(h.ofKey('inactivity')).toEqual(['open', 'update:activity resumed', 'resolve:activity resumed']);
+  });
+
+  it('one person going from room to room, then the door: out, nothing asked while they are', () => {
+    const h = home(cfg, t('08:00:00'));
+    // two rooms within a second once (a PIR seeing through the doorway), then one room at a time
+    together(h, ['10:00:00']);
+    h.send('pir-kitchen', { occupancy: true }, t('10:05:00'));
+    h.send('pir-living', { occupancy: true }, t('10:05:30'));
+    out(h, '10:20:00');
+    h.at(t('23:00:00'));
+    expect(h.records()).toEqual(['away from home']);
+    expect(h.opened('inactivity')).toHaveLength(0);
+  });
+
+  it('company long before the door changes nothing; back through the door after company ends the question', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['09:00:00', '09:05:00']);
+    h.send('fridge', { contact: false }, t('09:50:00'));
+    out(h, '10:00:00');
+    h.at(t('23:00:00'));
+    expect(h.opened('inactivity')).toHaveLength(0);
+    const h2 = home(cfg, t('08:00:00'));
+    together(h2, ['10:00:00', '10:05:00']);
+    out(h2, '10:20:00');
+    h2.send('door', { contact: false }, t('13:00:00'));
+    h2.send('pir-kitchen', { occupancy: true }, t('13:01:00'));
+    out(h2, '14:00:00');
+    h2.at(t('23:00:00'));
+    expect(h2.records()).toEqual(['away from home', 'back home', 'away from home']);
+    expect(h2.opened('inactivity')).toHaveLength(0);
+  });
+
+  it('a saved state from before company was read (no company fields) loads and runs', () => {
+    const h = home(cfg, t('08:00:00'));
+    together(h, ['10:00:00', '10:05:00']);
+    const saved = JSON.parse(JSON.stringify(h.state));
+    for (const k of ['moved', 'twoRoomsAt', 'companyAt', 'afterCompany']) delete saved.activity[k];
+    const h2 = home(cfg, t('10:06:00'), saved);
+    out(h2, '10:20:00');
+    h2.at(t('23:00:00'));
+    expect(h2.records()).toEqual(['away from home']);
+    expect(h2.opened('inactivity')).toHaveLength(0);
   });
 });
 
@@ -318,7 +405,7 @@ describe('quiet sensors, learned mode', () => {
     for (let d = 6; d < 9; d++) kitchenOnlyDay(h, d);
     // each silent device has had its own device_offline (25 h without a report); no silence alarm yet
     expect(h.opened().map((d) => d.key).sort()).toEqual(['device_offline:bedroom', 'device_offline:door', 'device_offline:fridge', 'device_offline:pir-bath']);
-    h.send('pir-kitchen', { occupancy: true }, at(9, 8));
+    h.send('pir-kitchen', { occupancy: true }, at(9, 8, 30));
     h.send('pir-kitchen', { occupancy: true }, at(9, 10));
     h.at(at(9, 20));
     const alerts = silenceAlerts(h);

@@ -119,6 +119,32 @@ describe('learned inactivity from the first hour', () => {
     expect(dayThresholdMs(reader.state.baseline, 'active', PARAMS)).toBeGreaterThan(3 * HOUR);
   });
 
+  it('the tail is fitted to silences past an hour (where thresholds live); the prior, stated past 15 min, gives the same thresholds at any u', () => {
+    expect(PARAMS.u).toBe(60);
+    for (const cls of ['active', 'rest', 'bath', 'bed'] as const) {
+      const at15 = dayThresholdMs(emptyBaseline(), cls, { ...PARAMS, u: 15 });
+      expect(Math.abs(prior(cls) - at15)).toBeLessThan(1_000);
+    }
+    // forty-minute gaps all day are pottering: under u they teach the tail nothing, so the kitchen's threshold stays the prior's
+    const h = home(cfgOf(), local(0, 7));
+    for (let d = 0; d < 5; d++) for (let t = local(d, 8); t < local(d, 20); t += 40 * MIN) h.send('fridge', { contact: (t / MIN) % 80 === 0 }, t);
+    const b = h.state.baseline;
+    expect(b.tails.active.k).toBe(0);
+    expect(dayThresholdMs(b, 'active', PARAMS)).toBeLessThan(prior('active'));
+  });
+
+  it('a baseline saved when the tails counted silences past 15 min is carried to u, not read as if its counts were past an hour', () => {
+    const saved = { ...emptyBaseline(), at: Date.parse('2026-03-01T00:00:00Z'), days: 10 } as ReturnType<typeof emptyBaseline>;
+    delete saved.u;
+    // thirty silences past 15 min in ten days after the kitchen, 20 min past it on average
+    saved.tails = { ...saved.tails, active: { k: 30, s: 30 * 20 } };
+    const then = dayThresholdMs(saved, 'active', { ...PARAMS, u: 15 });
+    const now = dayThresholdMs(saved, 'active', PARAMS);
+    expect(Math.abs(now - then)).toBeLessThan(10 * MIN);
+    // read as it stands, thirty silences past an hour would put the threshold far later
+    expect(dayThresholdMs({ ...saved, u: 60 }, 'active', PARAMS)).toBeGreaterThan(then + 30 * MIN);
+  });
+
   it('the floor, the ceiling and a fixed safety net are configurable', () => {
     const floor = home(cfgOf(learned({ min: 3 * HOUR })), local(0, 9.9));
     floor.send('fridge', { contact: false }, local(0, 10));
