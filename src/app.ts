@@ -158,6 +158,7 @@ export class App {
         start: async () => {
           this.rules = new RulesRuntime({
             store: this.store, clock: this.clock, log: log.child({ module: 'rules' }), registry: this.registry, alerts: this.alertService,
+            processId: this.site.id,
           });
           const rules = this.rules;
           this.bus.on('deviceEvent', rules, (event) => rules.onEvent(event));

@@ -1,7 +1,8 @@
 // The site: the gateway processes sharing one store (CONTRACT.md "Several machines"). Each
 // writes a heartbeat row every 5 s and reads who else was heard from within 15 s, for
 // /healthz/detail and /metrics; and an auditor looks for work whose due time passed 30 s ago
-// without any process doing it (an escalation step, a text), says so once in the log when it
+// without any process doing it (an escalation step, a text, a rules timer: inactivity, night
+// door, a device silent), says so once in the log when it
 // starts and once when it clears, and keeps the count in /metrics. On one machine the site is
 // this process alone; the heartbeat costs one small write every 5 s.
 import { hostname } from 'node:os';
@@ -24,7 +25,7 @@ export interface SiteDetail {
   engine: string;
   /** the other processes heard from within ALIVE_MS, oldest started first */
   peers: Array<{ id: string; host: string; pid: number; startedAt: string; heartbeatAt: string }>;
-  overdue: { escalations: number; outbox: number; oldestDueAt: string | null };
+  overdue: { escalations: number; outbox: number; timers: number; oldestDueAt: string | null };
 }
 
 export class SiteMonitor {
@@ -34,7 +35,7 @@ export class SiteMonitor {
   private running = false;
   private round: Promise<void> | null = null;
   private peers: ProcessRow[] = [];
-  private overdue: Overdue = { escalations: 0, outbox: 0, oldestDueAt: null };
+  private overdue: Overdue = { escalations: 0, outbox: 0, timers: 0, oldestDueAt: null };
   private wasOverdue = false;
   private failing = false;
   private lastBeat: number | null = null;
@@ -49,6 +50,8 @@ export class SiteMonitor {
     metrics.gauge('gateway_overdue_escalations', () => this.overdue.escalations);
     metrics.describe('gateway_overdue_outbox', 'texts and calls due over 30 s ago that no process has sent');
     metrics.gauge('gateway_overdue_outbox', () => this.overdue.outbox);
+    metrics.describe('gateway_overdue_timers', 'homes whose rules timer (inactivity, night door, a device silent or low on battery) was due over 30 s ago and has not fired');
+    metrics.gauge('gateway_overdue_timers', () => this.overdue.timers);
   }
 
   private get me(): Omit<ProcessRow, 'heartbeatAt'> {
@@ -95,11 +98,11 @@ export class SiteMonitor {
   }
 
   private audit(now: number): void {
-    const { escalations, outbox, oldestDueAt } = this.overdue;
-    const late = escalations + outbox > 0;
+    const { escalations, outbox, timers, oldestDueAt } = this.overdue;
+    const late = escalations + outbox + timers > 0;
     if (late && !this.wasOverdue) {
-      this.deps.log.error({ escalations, outbox, lateByMs: oldestDueAt === null ? null : now - oldestDueAt, processes: this.peers.length + 1 },
-        'work is overdue: escalation steps or texts were due over 30 s ago and no process of this site has done them');
+      this.deps.log.error({ escalations, outbox, timers, lateByMs: oldestDueAt === null ? null : now - oldestDueAt, processes: this.peers.length + 1 },
+        'work is overdue: escalation steps, texts or rules timers were due over 30 s ago and no process of this site has done them');
     } else if (!late && this.wasOverdue) {
       this.deps.log.info('nothing is overdue any more');
     }
@@ -113,7 +116,7 @@ export class SiteMonitor {
       process: { id: this.id, host: hostname(), pid: process.pid, startedAt: iso(this.startedAt), heartbeatAt: this.lastBeat === null ? null : iso(this.lastBeat) },
       engine: this.deps.engine,
       peers: this.peers.map((p) => ({ id: p.id, host: p.host, pid: p.pid, startedAt: iso(p.startedAt), heartbeatAt: iso(p.heartbeatAt) })),
-      overdue: { escalations: this.overdue.escalations, outbox: this.overdue.outbox, oldestDueAt: this.overdue.oldestDueAt === null ? null : iso(this.overdue.oldestDueAt) },
+      overdue: { escalations: this.overdue.escalations, outbox: this.overdue.outbox, timers: this.overdue.timers, oldestDueAt: this.overdue.oldestDueAt === null ? null : iso(this.overdue.oldestDueAt) },
     };
   }
 }

@@ -82,6 +82,23 @@ describe('several processes on one PostgreSQL', () => {
     expect(mb.m.detail().overdue.escalations).toBe(0);
     expect(said()).toBe(1);
     expect(messages().filter((m) => m === 'nothing is overdue any more')).toHaveLength(1);
+
+    // a home's rules timer (here its inactivity alarm) that no process fires: overdue too, once 30 s late
+    const timerDue = clock.now();
+    await b.ruleTimers.set('r-1', timerDue, 3);
+    await step(25_000);
+    expect(mb.m.detail().overdue.timers).toBe(0);
+    while (clock.now() - timerDue < 40_000) await step(5_000);
+    expect(mb.m.detail().overdue).toEqual({ escalations: 0, outbox: 0, timers: 1, oldestDueAt: new Date(timerDue).toISOString() });
+    expect(await mb.metrics.render()).toContain('gateway_overdue_timers 1');
+    expect(said()).toBe(2);
+    // fired at last: the row now holds the home's next due time, ahead
+    await b.ruleTimers.set('r-1', clock.now() + 3_600_000, 4);
+    await step(5_000);
+    await step(5_000);
+    expect(mb.m.detail().overdue.timers).toBe(0);
+    expect(await mb.metrics.render()).toContain('gateway_overdue_timers 0');
+    expect(messages().filter((m) => m === 'nothing is overdue any more')).toHaveLength(2);
   }, 60_000);
 });
 
@@ -95,7 +112,7 @@ describe('one gateway (SQLite)', () => {
     expect(detail.statusCode).toBe(200);
     expect(detail.json()).toMatchObject({
       status: 'ok', site: 'xingfu-1', engine: 'sqlite', peers: [],
-      process: { id: gw.app.site.id, pid: process.pid }, overdue: { escalations: 0, outbox: 0, oldestDueAt: null },
+      process: { id: gw.app.site.id, pid: process.pid }, overdue: { escalations: 0, outbox: 0, timers: 0, oldestDueAt: null },
     });
     expect((await gw.app.http.inject({ method: 'GET', url: '/healthz/detail' })).statusCode).toBe(401);
     expect((await gw.app.http.inject({ method: 'GET', url: '/healthz/detail', headers: { authorization: `Bearer ${CASEWORKER_TOKEN}` } })).statusCode).toBe(403);
@@ -103,6 +120,7 @@ describe('one gateway (SQLite)', () => {
     const metrics = await gw.app.http.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(metrics.body).toContain('gateway_site_processes 1');
     expect(metrics.body).toContain('gateway_overdue_outbox 0');
+    expect(metrics.body).toContain('gateway_overdue_timers 0');
     // the heartbeat row is there while the process runs
     const rows = () => gw.app.stores.db.prepare('SELECT id, site FROM gateway_processes').all();
     expect(rows()).toEqual([{ id: gw.app.site.id, site: 'xingfu-1' }]);

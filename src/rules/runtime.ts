@@ -9,12 +9,19 @@
 // (one decision at a time per home, across processes on PostgreSQL; no deadlock between two
 // groups) before they are judged, and their alerts and state commit together. Groups commit
 // one after another, in the order they were drained.
+// Timers: the core's next due time of each saved state is a row (ruleTimers), written in the same
+// unit of work with the state's version as token. On PostgreSQL no process keeps a timer per home:
+// each claims due rows for a lease (any process fires any home's tick, also one whose process died
+// or whose due time another process moved earlier) and keeps one timer, for the next due row, on
+// the gateway's Clock. On SQLite (one process) the in-memory schedule stays; the rows are written
+// for the auditor and a restart.
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import { hostname } from 'node:os';
+import { WakeUp, type Clock, type Timer } from '../clock.ts';
 import type { DeviceEvent } from '../domain/types.ts';
 import type { Store, Tx } from '../store/index.ts';
 import type { DeviceRegistry } from '../devices/index.ts';
-import { initialState, decide, rulesConfigFor, receiverServes, isLifeSafety, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
+import { initialState, decide, nextDue, rulesConfigFor, receiverServes, isLifeSafety, RuleScheduler, type Decision, type HomeState, type PlannedAbsence, type ResidentRulesConfig, type RuleInput } from './index.ts';
 import type { AlertService } from '../alerts/service.ts';
 
 const DRAIN_DELAY_MS = 2;
@@ -51,6 +58,15 @@ const ORPHAN_AFTER_MS = 2000;
 /** inbox rows one group takes per home at most (a long backlog drains over several groups) */
 const INBOX_BATCH = 500;
 
+/**
+ * Several processes (PostgreSQL): how often each looks for due timer rows (another process's
+ * decision may have moved one earlier), how long a claimed row is this process's to judge (a
+ * process that dies holding it loses it then), how many rows one claim takes.
+ */
+export const TIMER_POLL_MS = 1000;
+export const TIMER_LEASE_MS = 10_000;
+const TIMER_BATCH = 50;
+
 export interface RulesRuntimeDeps {
   /** the deciding unit of work */
   store: Store;
@@ -58,12 +74,17 @@ export interface RulesRuntimeDeps {
   log: Logger;
   registry: DeviceRegistry;
   alerts: AlertService;
+  /** who claims timer rows (the site's process id, site.ts); one of this host is made up when not given */
+  processId?: string;
 }
+
+/** a queued input; `token`: a claimed timer row's version (a tick judged only while the state is still at it) */
+type Item = { residentId: string; input: RuleInput; at: number; eventId?: number; token?: number };
 
 export class RulesRuntime {
   private homes = new Map<string, Home>();
   private scheduler: RuleScheduler | null = null;
-  private queue: Array<{ residentId: string; input: RuleInput; at: number; eventId?: number }> = [];
+  private queue: Item[] = [];
   private draining = false;
   /** residents with a life-safety report queued: judged first, on the next turn of the loop */
   private urgent = new Set<string>();
@@ -71,8 +92,14 @@ export class RulesRuntime {
   /** residents judged since their state was last written */
   private dirty = new Set<string>();
   private lastSave = 0;
-  private saveTimer: NodeJS.Timeout | null = null;
-  private orphanTimer: NodeJS.Timeout | null = null;
+  private saveTimer: Timer | null = null;
+  private orphanTimer: Timer | null = null;
+  /** PostgreSQL: the one timer, at the next due timer row (or the next poll) */
+  private timerWake: WakeUp | null = null;
+  private polling: Promise<void> | null = null;
+  /** a row is claimable already: the next look as soon as the loop allows, whatever the clock says */
+  private repoll: NodeJS.Timeout | null = null;
+  private readonly processId: string;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
   /** homes whose inbox the next group drains though nothing is queued for them (the restart's catch-up) */
@@ -85,7 +112,9 @@ export class RulesRuntime {
   /** while start() reads the store: what is handed to the rules meanwhile, in order */
   private held: Array<{ residentId: string; input: RuleInput; eventId?: number }> | null = null;
 
-  constructor(private readonly deps: RulesRuntimeDeps) {}
+  constructor(private readonly deps: RulesRuntimeDeps) {
+    this.processId = deps.processId ?? `${hostname()}:${process.pid}:rules`;
+  }
 
   /** resolves once everything handed to the rules so far is judged, its decisions committed and announced */
   idle(): Promise<void> {
@@ -100,7 +129,8 @@ export class RulesRuntime {
 
   async start(): Promise<void> {
     const { clock } = this.deps;
-    this.scheduler = new RuleScheduler(clock, (residentId) => this.enqueue(residentId, { type: 'tick' }));
+    // several processes: the timer rows are the schedule; one process: a timer per home, in memory
+    if (this.deps.store.engine === 'sqlite') this.scheduler = new RuleScheduler(clock, (residentId) => this.enqueue(residentId, { type: 'tick' }));
     // what arrives while the start-up reads are awaited waits behind the catch-up, so an event
     // committed before the restart is never judged after a newer one
     const held: Array<{ residentId: string; input: RuleInput; eventId?: number }> = [];
@@ -114,15 +144,63 @@ export class RulesRuntime {
     for (const h of held) this.enqueue(h.residentId, h.input, h.eventId);
     this.drain();
     await this.idle();
-    for (const home of this.homes.values()) this.scheduler.reschedule(home.cfg, home.state);
+    for (const home of this.homes.values()) this.scheduler?.reschedule(home.cfg, home.state);
     // a tick on start judges every silence that ran on while the gateway was down
+    // (and writes every home's timer row: the state saved with it)
     for (const id of this.homes.keys()) this.enqueue(id, { type: 'tick' });
-    if (this.deps.store.engine !== 'sqlite') this.lookForOrphans();
+    if (this.deps.store.engine !== 'sqlite') {
+      this.lookForOrphans();
+      this.timerWake = new WakeUp(clock, () => this.pollTimers());
+      this.pollTimers();
+    }
+  }
+
+  /**
+   * Claims the due timer rows (PostgreSQL; a lease of TIMER_LEASE_MS each) and queues each home's
+   * tick with the row's token; then sets the one timer for the next due row, or the next look.
+   */
+  private pollTimers(): void {
+    if (this.stopping || this.polling) return;
+    const { store, clock, log } = this.deps;
+    const now = clock.now();
+    this.polling = (async () => {
+      let next: number | null = null;
+      try {
+        const rows = await store.ruleTimers.claimDue(now, this.processId, now + TIMER_LEASE_MS, TIMER_BATCH);
+        // a home this process does not know (added through another process): its lease runs out, and the auditor sees it
+        for (const row of rows) if (this.homes.has(row.residentId)) this.enqueue(row.residentId, { type: 'tick' }, undefined, { version: row.version, dueAt: row.dueAt });
+        next = rows.length === TIMER_BATCH ? now : await store.ruleTimers.nextDue();
+      } catch (err) {
+        log.warn({ err }, 'rules: could not claim due timers; looking again shortly');
+      }
+      this.polling = null;
+      if (this.stopping) return;
+      const at = clock.now();
+      if (next !== null && next <= at) {
+        // due already (time moved on while this look ran, or more rows than one claim takes): look
+        // again at once; 10 ms apart, so a row a deciding unit holds this moment makes no spin
+        this.timerWake?.cancel();
+        this.repoll = setTimeout(() => { this.repoll = null; this.pollTimers(); }, 10);
+        this.repoll.unref();
+        return;
+      }
+      this.timerWake?.set(Math.min(next ?? Infinity, at + TIMER_POLL_MS));
+    })();
+  }
+
+  /** resolves once the claims of due timer rows under way (and the ticks they queued) are done; for tests */
+  async timersSettled(): Promise<void> {
+    for (let i = 0; i < 100 && (this.polling || this.repoll); i++) {
+      await this.polling;
+      if (this.repoll) await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await this.idle();
   }
 
   /** events left in an inbox by a process of the site that died before judging them: judged here */
   private lookForOrphans(): void {
-    this.orphanTimer = setTimeout(() => {
+    const { clock } = this.deps;
+    this.orphanTimer = clock.setTimer(clock.now() + ORPHANS_EVERY_MS, () => {
       void (async () => {
         try {
           const left = await this.deps.store.inbox.residents(this.deps.clock.now() - ORPHAN_AFTER_MS);
@@ -137,8 +215,7 @@ export class RulesRuntime {
         }
         if (!this.stopping) this.lookForOrphans();
       })();
-    }, ORPHANS_EVERY_MS);
-    this.orphanTimer.unref();
+    });
   }
 
   /** the residents and their saved state, then the homes with events stored but not yet judged */
@@ -151,12 +228,19 @@ export class RulesRuntime {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    // a claim under way queues its ticks first: they are judged before the stop ends
+    this.timerWake?.cancel();
+    await this.polling;
+    if (this.repoll) clearTimeout(this.repoll);
+    this.repoll = null;
     this.drain();
     await this.idle();
-    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer?.cancel();
     this.saveTimer = null;
-    if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    this.orphanTimer?.cancel();
     this.orphanTimer = null;
+    this.timerWake?.cancel();
+    this.timerWake = null;
     this.scheduler?.stop();
     this.scheduler = null;
   }
@@ -228,13 +312,13 @@ export class RulesRuntime {
     for (const residentId of [...residents].sort()) this.enqueue(residentId, { type: 'receiver', path, down, reason });
   }
 
-  private enqueue(residentId: string, input: RuleInput, eventId?: number): void {
+  private enqueue(residentId: string, input: RuleInput, eventId?: number, timer?: { version: number; dueAt: number }): void {
     if (this.held) { this.held.push({ residentId, input, eventId }); return; }
     if (!this.homes.has(residentId)) return;
-    // judged at the moment it happened (an event at its own time, a tick when it fell due),
-    // not when the queue drains: live and replay then decide alike
-    const at = input.type === 'event' ? input.event.at : this.deps.clock.now();
-    this.queue.push({ residentId, input, at, eventId });
+    // judged at the moment it happened (an event at its own time, a tick when it fell due: a claimed
+    // row's due time, however late the claim), not when the queue drains: live and replay then decide alike
+    const at = input.type === 'event' ? input.event.at : timer ? Math.min(timer.dueAt, this.deps.clock.now()) : this.deps.clock.now();
+    this.queue.push(timer === undefined ? { residentId, input, at, eventId } : { residentId, input, at, eventId, token: timer.version });
     if (input.type === 'event' && isLifeSafety(input.event)) {
       this.urgent.add(residentId);
       if (!this.urgentScheduled) {
@@ -344,6 +428,8 @@ export class RulesRuntime {
     let more = new Set<string>();
     /** homes whose copy was read again from the row: their timers follow the state read */
     let reread = new Set<string>();
+    /** homes with a claimed tick whose token the state has moved past: dropped, the row rewritten */
+    let stale = new Set<string>();
     const decide = async (tx: Tx) => {
       const rows = new Map<string, Awaited<ReturnType<Tx['ruleState']['lock']>>>();
       for (const id of locked) rows.set(id, await tx.ruleState.lock(id));
@@ -361,8 +447,16 @@ export class RulesRuntime {
         Object.assign(home, { state: fresh.state, lastEventId: fresh.lastEventId, version: fresh.version, pending: new Set<number>() });
         reread.add(id);
       }
+      // a tick claimed from a timer row judges only the state the row was written for: a state saved
+      // again since (by this process or another) wrote its own row, and this token is stale
+      stale = new Set();
+      const live = items.filter((item) => {
+        if (item.token === undefined || item.token === this.homes.get(item.residentId)?.version) return true;
+        stale.add(item.residentId);
+        return false;
+      });
       more = new Set();
-      const plan = await this.plan(tx, items, [...due].sort(), more);
+      const plan = await this.plan(tx, live, [...due].sort(), more);
       touched = new Set();
       announcements = [];
       const decided = this.judge(plan, touched);
@@ -375,9 +469,16 @@ export class RulesRuntime {
         const home = this.homes.get(id);
         if (!home) continue;
         home.version = await tx.ruleState.save(id, home.state, home.lastEventId, now);
+        // the home's timer row follows the state saved, its version the token (no row: nothing due)
+        await tx.ruleTimers.set(id, nextDue(home.cfg, home.state), home.version);
         // the events this state has judged leave the inbox with it
         await tx.inbox.remove(id, [...home.pending]);
         home.pending = new Set();
+      }
+      // a stale claim's row is written again from the state as stored (its claim cleared)
+      for (const id of stale) {
+        const home = this.homes.get(id);
+        if (home && !this.dirty.has(id) && home.version > 0) await tx.ruleTimers.set(id, nextDue(home.cfg, home.state), home.version);
       }
     };
     try {
@@ -399,12 +500,16 @@ export class RulesRuntime {
       this.lastSave = now;
     } else if (!this.saveTimer) {
       // make sure a quiet spell still gets the state written
-      this.saveTimer = setTimeout(() => { this.saveTimer = null; this.drain(); }, SAVE_EVERY_MS);
-      this.saveTimer.unref();
+      this.saveTimer = clock.setTimer(now + SAVE_EVERY_MS, () => { this.saveTimer = null; this.drain(); });
     }
     for (const id of new Set([...touched, ...reread])) {
       const home = this.homes.get(id)!;
       this.scheduler?.reschedule(home.cfg, home.state);
+      // several processes: a due time this process just wrote wakes it then, without waiting for the next look
+      if (this.timerWake && saved) {
+        const at = nextDue(home.cfg, home.state);
+        if (at !== null) this.timerWake.setEarlier(Math.max(at, clock.now()));
+      }
     }
     for (const announce of announcements) announce();
     if (more.size) {

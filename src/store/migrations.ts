@@ -323,4 +323,16 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO event_inbox (resident_id, event_id)
     SELECT e.resident_id, e.id FROM events e JOIN rule_state r ON r.resident_id = e.resident_id WHERE e.id > r.last_event_id;
   `,
+  /* 14: the rules' timers as rows: each home's next due time (inactivity, night door, offline, whatever the
+         core's state has waiting on the clock), written by the deciding transaction with the state's version as
+         its token; a process of the site claims a due row for a lease and judges the tick under the home's lock */ `
+  CREATE TABLE rule_timers (
+    resident_id TEXT PRIMARY KEY,
+    due_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    claimed_by TEXT,
+    claim_until INTEGER
+  );
+  CREATE INDEX rule_timers_due ON rule_timers(due_at);
+  `,
 ];

@@ -180,6 +180,32 @@ export interface InboxPort {
   residents(storedBefore?: number): Promise<string[]>;
 }
 
+// ---- the rules' timers ----------------------------------------------------------------------
+
+/**
+ * A home's next due time as the rules core's saved state implies it (inactivity, night door, a
+ * device silent or low on battery: whatever `nextDue` covers), with the state's version as its
+ * token. The deciding unit of work writes it with the state it saves; a process of the site
+ * claims due rows for a lease and judges the tick in a deciding unit of work, where a token no
+ * longer the state's version is stale and dropped.
+ */
+export interface RuleTimerRow { residentId: string; dueAt: number; version: number; claimedBy: string | null; claimUntil: number | null }
+
+export interface RuleTimersPort {
+  /** the home's next due time for the state saved at `version` (null: nothing due: the row goes); any claim is cleared */
+  set(residentId: string, dueAt: number | null, version: number): Promise<void>;
+  get(residentId: string): Promise<RuleTimerRow | undefined>;
+  /**
+   * Takes rows due at `now` (of residents still stored) that no unexpired lease holds, earliest
+   * first: each gets `claimedBy` and `claimUntil = leaseUntil` and is returned so. No row is handed
+   * to two claimers while its lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED); one whose claimer
+   * died is claimable again once its lease has run out.
+   */
+  claimDue(now: number, by: string, leaseUntil: number, limit?: number): Promise<RuleTimerRow[]>;
+  /** the earliest moment a row becomes claimable (its due time, or its lease's end if later), or null */
+  nextDue(): Promise<number | null>;
+}
+
 // ---- the outbox ----------------------------------------------------------------------------
 
 export type Channel = 'sms' | 'call';
@@ -405,6 +431,8 @@ export interface Overdue {
   escalations: number;
   /** texts and calls still to send (or in doubt) whose attempt was due before the cut */
   outbox: number;
+  /** the rules' timers (rule_timers) due before the cut that no process has fired */
+  timers: number;
   /** the oldest of them, or null */
   oldestDueAt: number | null;
 }
@@ -575,6 +603,7 @@ export interface Ports {
   referrals: ReferralsPort;
   photos: PhotosPort;
   inbox: InboxPort;
+  ruleTimers: RuleTimersPort;
   // the rest of the casefile
   casefileReports: CasefileReportsPort;
   profiles: ProfilesPort;

@@ -656,6 +656,72 @@ export function storeContract(engine: string, harness: EngineHarness): void {
       });
     });
 
+    describe('the rules\' timers', () => {
+      it('a home\'s next due time is one row with its state\'s version as token, written and cleared with the deciding unit, visible to another store', async () => {
+        await seed();
+        const other = await second();
+        expect(await store.ruleTimers.get('r-zhang')).toBeUndefined();
+        await store.tx(async (tx) => {
+          await tx.ruleState.lock('r-zhang');
+          const version = await tx.ruleState.save('r-zhang', { n: 1 }, 0, T0);
+          await tx.ruleTimers.set('r-zhang', T0 + 60_000, version);
+        });
+        expect(await other.ruleTimers.get('r-zhang')).toEqual({ residentId: 'r-zhang', dueAt: T0 + 60_000, version: 1, claimedBy: null, claimUntil: null });
+        // rolled back with the state it was written for
+        await expect(store.tx(async (tx) => {
+          await tx.ruleState.lock('r-zhang');
+          await tx.ruleTimers.set('r-zhang', T0 + 1, await tx.ruleState.save('r-zhang', { n: 2 }, 0, T0));
+          throw new Error('no');
+        })).rejects.toThrow('no');
+        expect(await other.ruleTimers.get('r-zhang')).toMatchObject({ dueAt: T0 + 60_000, version: 1 });
+        // a new token replaces the due time and any claim; nothing due removes the row
+        expect(await store.ruleTimers.claimDue(T0 + 60_000, 'p-1', T0 + 70_000)).toHaveLength(1);
+        await store.ruleTimers.set('r-zhang', T0 + 120_000, 2);
+        expect(await other.ruleTimers.get('r-zhang')).toEqual({ residentId: 'r-zhang', dueAt: T0 + 120_000, version: 2, claimedBy: null, claimUntil: null });
+        await store.ruleTimers.set('r-zhang', null, 3);
+        expect(await other.ruleTimers.get('r-zhang')).toBeUndefined();
+        expect(await other.ruleTimers.nextDue()).toBeNull();
+      });
+
+      it('due rows are claimed for a lease by one process, earliest first; a lease that runs out makes the row claimable again', async () => {
+        await seed();
+        const other = await peer();
+        await store.ruleTimers.set('r-zhang', T0 + 10, 4);
+        await store.ruleTimers.set('r-chen', T0, 7);
+        await store.ruleTimers.set('r-gone', T0 - 5, 1); // no such resident (deleted): never claimed
+        expect(await store.ruleTimers.nextDue()).toBe(T0);
+        expect(await store.ruleTimers.claimDue(T0 - 1, 'a', T0 + 10_000)).toEqual([]);
+        expect(await store.ruleTimers.claimDue(T0 + 10, 'a', T0 + 10_000, 1)).toEqual([
+          { residentId: 'r-chen', dueAt: T0, version: 7, claimedBy: 'a', claimUntil: T0 + 10_000 }]);
+        // under its lease, nobody else gets it; the other row is still free
+        expect(await other.ruleTimers.claimDue(T0 + 20, 'b', T0 + 10_020)).toEqual([
+          { residentId: 'r-zhang', dueAt: T0 + 10, version: 4, claimedBy: 'b', claimUntil: T0 + 10_020 }]);
+        expect(await other.ruleTimers.claimDue(T0 + 9_999, 'b', T0 + 19_999)).toEqual([]);
+        expect(await store.ruleTimers.nextDue()).toBe(T0 + 10_000);
+        // a's lease runs out (a died): b claims r-chen, with the same token
+        expect(await other.ruleTimers.claimDue(T0 + 10_000, 'b', T0 + 20_000)).toEqual([
+          { residentId: 'r-chen', dueAt: T0, version: 7, claimedBy: 'b', claimUntil: T0 + 20_000 }]);
+        expect(await store.ruleTimers.nextDue()).toBe(T0 + 10_020);
+      });
+
+      it('claims at once from many workers hand each due row to one of them', async () => {
+        const ids = Array.from({ length: 24 }, (_, i) => `r-${String(i).padStart(2, '0')}`);
+        await store.residents.seedFromConfig(parseConfig({ residents: ids.map((id) => ({ id, name: id, devices: [] })) }).residents, 'UTC', T0);
+        for (const [i, id] of ids.entries()) await store.ruleTimers.set(id, T0 + i, 1);
+        const other = await peer();
+        const got: string[] = [];
+        const worker = async (s: Store, by: string) => {
+          for (;;) {
+            const rows = await s.tx(async (tx) => { const r = await tx.ruleTimers.claimDue(T0 + 100, by, T0 + 10_000, 3); await sleep(2); return r; });
+            if (!rows.length) return;
+            got.push(...rows.map((r) => r.residentId));
+          }
+        };
+        await Promise.all([worker(store, 'a'), worker(other, 'b'), worker(store, 'c'), worker(other, 'd')]);
+        expect([...got].sort()).toEqual(ids);
+      });
+    });
+
     describe('outbox', () => {
       const message = (over: Partial<Parameters<Store['outbox']['enqueue']>[0]> = {}) => ({
         alertId: 1, residentId: 'r-zhang', contactId: 1, phone: '+8613800000001', channel: 'sms' as const, step: 0, body: '烟雾报警', at: T0, ...over,
@@ -1225,7 +1291,7 @@ export function storeContract(engine: string, harness: EngineHarness): void {
 
       it('counts escalation steps and texts overdue at a cut, and the oldest of them', async () => {
         await seed();
-        expect(await store.site.overdue(T0)).toEqual({ escalations: 0, outbox: 0, oldestDueAt: null });
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 0, outbox: 0, timers: 0, oldestDueAt: null });
         const alert = (key: string, due: number | null) => store.alerts.insert({
           residentId: 'r-zhang', kind: 'smoke', conditionKey: key, deviceId: null, openedAt: T0 - 60_000, detail: {}, escalationDue: due,
         });
@@ -1239,12 +1305,21 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         await text('+2', T0 + 5_000);
         const sent = (await text('+3', T0 - 90_000))!;
         await store.outbox.markSent(sent, 'SM1', T0 - 89_000);
-        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, oldestDueAt: T0 - 40_000 });
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, timers: 0, oldestDueAt: T0 - 40_000 });
         // a claimed row whose lease ran out long ago is overdue too (nobody took it over)
         await store.outbox.claimDue(T0 - 30_000, T0 - 31_000);
-        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, oldestDueAt: T0 - 40_000 });
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 1, timers: 0, oldestDueAt: T0 - 40_000 });
         await store.outbox.markSent(late, 'SM2', T0);
-        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, oldestDueAt: T0 - 40_000 });
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, timers: 0, oldestDueAt: T0 - 40_000 });
+        // the rules' timers: a row due before the cut (claimed or not) that nobody has fired; a deleted home's is not counted
+        await store.ruleTimers.set('r-zhang', T0 - 60_000, 2);
+        await store.ruleTimers.set('r-chen', T0 + 1, 1);
+        await store.ruleTimers.set('r-gone', T0 - 90_000, 1);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, timers: 1, oldestDueAt: T0 - 60_000 });
+        await store.ruleTimers.claimDue(T0 - 60_000, 'p-1', T0 - 50_000);
+        expect(await store.site.overdue(T0)).toMatchObject({ timers: 1 });
+        await store.ruleTimers.set('r-zhang', T0 + 60_000, 3);
+        expect(await store.site.overdue(T0)).toEqual({ escalations: 1, outbox: 0, timers: 0, oldestDueAt: T0 - 40_000 });
       });
     });
 

@@ -324,4 +324,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   INSERT INTO event_inbox (resident_id, event_id)
     SELECT e.resident_id, e.id FROM events e JOIN rule_state r ON r.resident_id = e.resident_id WHERE e.id > r.last_event_id;
   `,
+  /* 14: the rules' timers as rows (see the SQLite twin): claimed FOR UPDATE SKIP LOCKED with a lease */ `
+  CREATE TABLE rule_timers (
+    resident_id TEXT PRIMARY KEY,
+    due_at BIGINT NOT NULL,
+    version BIGINT NOT NULL,
+    claimed_by TEXT,
+    claim_until BIGINT
+  );
+  CREATE INDEX rule_timers_due ON rule_timers(due_at);
+  `,
 ];

@@ -377,6 +377,7 @@ export function tables(sql: Sql): Ports {
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
     referrals: referralsTable(sql), photos: photosTable(sql),
     casefileReports: casefileReportsTable(sql), profiles: profilesTable(sql), rounds: roundsTable(sql), inbox: inboxTable(sql),
+    ruleTimers: ruleTimersTable(sql),
   };
 }
 
@@ -396,13 +397,16 @@ export function siteTable(sql: Sql): SitePort {
       ORDER BY started_at, id`, [site, since], 'site.alive'),
     forget: async (id) => { await sql.rows(`DELETE FROM gateway_processes WHERE id = $1`, [id]); },
     overdue: async (cut) => {
-      const [row] = await sql.rows<{ escalations: number; outbox: number; e: number | null; o: number | null }>(`SELECT
+      const [row] = await sql.rows<{ escalations: number; outbox: number; timers: number; e: number | null; o: number | null; t: number | null }>(`SELECT
           (SELECT COUNT(*) FROM alerts WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < $1) AS escalations,
           (SELECT MIN(escalation_due) FROM alerts WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < $1) AS e,
           (SELECT COUNT(*) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS outbox,
-          (SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS o`, [cut], 'site.overdue');
-      const oldest = [row.e, row.o].filter((x): x is number => x !== null);
-      return { escalations: Number(row.escalations), outbox: Number(row.outbox), oldestDueAt: oldest.length ? Math.min(...oldest) : null };
+          (SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < $1) AS o,
+          (SELECT COUNT(*) FROM rule_timers rt WHERE due_at < $1 AND EXISTS (SELECT 1 FROM residents r WHERE r.id = rt.resident_id)) AS timers,
+          (SELECT MIN(due_at) FROM rule_timers rt WHERE due_at < $1 AND EXISTS (SELECT 1 FROM residents r WHERE r.id = rt.resident_id)) AS t`,
+      [cut], 'site.overdue');
+      const oldest = [row.e, row.o, row.t].filter((x): x is number => x !== null);
+      return { escalations: Number(row.escalations), outbox: Number(row.outbox), timers: Number(row.timers), oldestDueAt: oldest.length ? Math.min(...oldest) : null };
     },
   };
 }
@@ -524,6 +528,34 @@ export function inboxTable(sql: Sql): import('../ports.ts').InboxPort {
       ? await sql.rows<{ r: string }>(`SELECT DISTINCT resident_id AS r FROM event_inbox ORDER BY resident_id`)
       : await sql.rows<{ r: string }>(`SELECT DISTINCT i.resident_id AS r FROM event_inbox i JOIN events e ON e.id = i.event_id WHERE e.at < $1
           ORDER BY i.resident_id`, [storedBefore], 'inbox.left')).map((x) => x.r),
+  };
+}
+
+// ---- the rules' timers (rule_timers) ---------------------------------------------------------
+
+const timerCols = `resident_id AS "residentId", due_at AS "dueAt", version, claimed_by AS "claimedBy", claim_until AS "claimUntil"`;
+
+export function ruleTimersTable(sql: Sql): import('../ports.ts').RuleTimersPort {
+  type Row = import('../ports.ts').RuleTimerRow;
+  return {
+    set: async (residentId, dueAt, version) => {
+      if (dueAt === null) await sql.rows(`DELETE FROM rule_timers WHERE resident_id = $1`, [residentId], 'rule_timers.clear');
+      else await sql.rows(`INSERT INTO rule_timers (resident_id, due_at, version, claimed_by, claim_until) VALUES ($1, $2, $3, NULL, NULL)
+        ON CONFLICT (resident_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, claimed_by = NULL, claim_until = NULL`,
+      [residentId, dueAt, version], 'rule_timers.set');
+    },
+    get: async (residentId) => (await sql.rows<Row>(`SELECT ${timerCols} FROM rule_timers WHERE resident_id = $1`, [residentId]))[0],
+    // a row another claim (or a deciding unit rewriting it) holds is skipped, not waited for; FOR
+    // UPDATE re-reads a row committed meanwhile, so a lease just taken elsewhere is seen
+    claimDue: async (now, by, leaseUntil, limit = 50) => (await sql.rows<Row>(`UPDATE rule_timers t SET claimed_by = $2, claim_until = $3
+      FROM (SELECT resident_id FROM rule_timers c WHERE c.due_at <= $1 AND (c.claim_until IS NULL OR c.claim_until <= $1)
+          AND EXISTS (SELECT 1 FROM residents r WHERE r.id = c.resident_id)
+        ORDER BY c.due_at, c.resident_id LIMIT $4 FOR UPDATE OF c SKIP LOCKED) due
+      WHERE t.resident_id = due.resident_id
+      RETURNING t.resident_id AS "residentId", t.due_at AS "dueAt", t.version, t.claimed_by AS "claimedBy", t.claim_until AS "claimUntil"`,
+    [now, by, leaseUntil, limit], 'rule_timers.claim')).sort((a, b) => a.dueAt - b.dueAt || (a.residentId < b.residentId ? -1 : 1)),
+    nextDue: async () => (await sql.rows<{ at: number | null }>(`SELECT MIN(GREATEST(due_at, COALESCE(claim_until, due_at))) AS at FROM rule_timers t
+      WHERE EXISTS (SELECT 1 FROM residents r WHERE r.id = t.resident_id)`, [], 'rule_timers.next'))[0].at,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   alertsTable, auditTable, eventsTable, outboxTable, residentsTable, ruleStateTable, inboxTable, siteTable, inboundTable, timelineTable, visitsTable,
   usersTable, idempotencyTable, absencesTable, referralsTable, photosTable, type Sync,
   casefileReportsTable, profilesTable, roundsTable,
+  ruleTimersTable,
 } from './tables.ts';
 
 export interface SqliteStore extends Store {
@@ -78,6 +79,7 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
     referrals: referralsTable(db),
     photos: photosTable(db),
     inbox: inboxTable(db),
+    ruleTimers: ruleTimersTable(db),
     casefileReports: casefileReportsTable(db),
     profiles: profilesTable(db),
     rounds: roundsTable(db),

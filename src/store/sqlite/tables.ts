@@ -316,6 +316,8 @@ export function siteTable(db: Db): Sync<SitePort> {
     escalations: db.prepare(`SELECT COUNT(*) AS n, MIN(escalation_due) AS oldest FROM alerts
       WHERE status = 'open' AND escalation_due IS NOT NULL AND escalation_due < ?`),
     outbox: db.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox WHERE status IN ${OPEN} AND next_attempt_at < ?`),
+    timers: db.prepare(`SELECT COUNT(*) AS n, MIN(due_at) AS oldest FROM rule_timers t WHERE due_at < ?
+      AND EXISTS (SELECT 1 FROM residents r WHERE r.id = t.resident_id)`),
   };
   const beat = db.transaction((p: Omit<ProcessRow, 'heartbeatAt'>, at: number) => {
     s.beat.run({ ...p, at });
@@ -328,8 +330,9 @@ export function siteTable(db: Db): Sync<SitePort> {
     overdue(cut) {
       const e = s.escalations.get(cut) as { n: number; oldest: number | null };
       const o = s.outbox.get(cut) as { n: number; oldest: number | null };
-      const oldest = [e.oldest, o.oldest].filter((x): x is number => x !== null);
-      return { escalations: e.n, outbox: o.n, oldestDueAt: oldest.length ? Math.min(...oldest) : null };
+      const t = s.timers.get(cut) as { n: number; oldest: number | null };
+      const oldest = [e.oldest, o.oldest, t.oldest].filter((x): x is number => x !== null);
+      return { escalations: e.n, outbox: o.n, timers: t.n, oldestDueAt: oldest.length ? Math.min(...oldest) : null };
     },
   };
 }
@@ -411,6 +414,35 @@ export function inboxTable(db: Db): Sync<import('../ports.ts').InboxPort> {
     take: (residentId, limit, afterId = 0) => take.all(residentId, afterId, limit) as number[],
     remove: (residentId, eventIds) => { if (eventIds.length) remove.run(residentId, JSON.stringify(eventIds)); },
     residents: (storedBefore) => (storedBefore === undefined ? residents.all() : leftBefore.all(storedBefore)) as string[],
+  };
+}
+
+// ---- the rules' timers (rule_timers) ---------------------------------------------------------
+
+const timerCols = `resident_id AS residentId, due_at AS dueAt, version, claimed_by AS claimedBy, claim_until AS claimUntil`;
+
+export function ruleTimersTable(db: Db): Sync<import('../ports.ts').RuleTimersPort> {
+  type Row = import('../ports.ts').RuleTimerRow;
+  const s = {
+    set: db.prepare(`INSERT INTO rule_timers (resident_id, due_at, version, claimed_by, claim_until) VALUES (?, ?, ?, NULL, NULL)
+      ON CONFLICT (resident_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, claimed_by = NULL, claim_until = NULL`),
+    clear: db.prepare(`DELETE FROM rule_timers WHERE resident_id = ?`),
+    get: db.prepare(`SELECT ${timerCols} FROM rule_timers WHERE resident_id = ?`),
+    // one connection, one unit of work at a time: the statement is the claim
+    claim: db.prepare(`UPDATE rule_timers SET claimed_by = @by, claim_until = @until WHERE resident_id IN (
+        SELECT t.resident_id FROM rule_timers t WHERE t.due_at <= @now AND (t.claim_until IS NULL OR t.claim_until <= @now)
+          AND EXISTS (SELECT 1 FROM residents r WHERE r.id = t.resident_id)
+        ORDER BY t.due_at, t.resident_id LIMIT @limit)
+      RETURNING ${timerCols}`),
+    next: db.prepare(`SELECT MIN(MAX(due_at, COALESCE(claim_until, due_at))) FROM rule_timers t
+      WHERE EXISTS (SELECT 1 FROM residents r WHERE r.id = t.resident_id)`).pluck(),
+  };
+  return {
+    set: (residentId, dueAt, version) => { if (dueAt === null) s.clear.run(residentId); else s.set.run(residentId, dueAt, version); },
+    get: (residentId) => s.get.get(residentId) as Row | undefined,
+    claimDue: (now, by, leaseUntil, limit = 50) => (s.claim.all({ now, by, until: leaseUntil, limit }) as Row[])
+      .sort((a, b) => a.dueAt - b.dueAt || (a.residentId < b.residentId ? -1 : 1)),
+    nextDue: () => (s.next.get() as number | null) ?? null,
   };
 }
 
