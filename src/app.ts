@@ -27,7 +27,7 @@ import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, firstStepDue, type SmsSender } from './notify/index.ts';
 import { EventBus } from './bus.ts';
 import type { DeviceEvent } from './domain/types.ts';
-import { SiteMonitor } from './site.ts';
+import { SiteMonitor, watchSite } from './site.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -80,6 +80,7 @@ export class App {
   /** what happened, told to the parts that listen (src/bus.ts); each part's listeners go with its stop */
   readonly bus: EventBus;
   private ready = false;
+  private stopWatchingSite: (() => void) | undefined;
   private built = false;
 
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
@@ -174,8 +175,17 @@ export class App {
           });
           await this.rules.start();
           await this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now());
+          // several processes on one database: what the others queued or left, looked at (src/site.ts)
+          if (this.store.engine !== 'sqlite') {
+            this.stopWatchingSite = watchSite(this.store.signals, {
+              judgeInboxes: (ids) => rules.judgeInboxes(ids), lookAgain: () => this.notifier.lookAgain(),
+              inbox: this.store.inbox, now: () => this.clock.now(), log: log.child({ module: 'site' }),
+            });
+          }
         },
         stop: () => {
+          this.stopWatchingSite?.();
+          this.stopWatchingSite = undefined;
           if (this.rules) this.bus.removeListeners(this.rules);
           return this.rules?.stop();
         },
