@@ -138,7 +138,7 @@ export class App {
           this.alertService = new AlertService({
             store: this.store, firstStepDue: (kind, at) => firstStepDue(config.escalation, kind, at), log: log.child({ module: 'alerts' }), metrics, bus: this.bus,
           });
-          this.live.listenTo(this.bus, this.store.alerts);
+          this.live.listenTo(this.bus, this.store.alerts, this.store.signals);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
@@ -152,6 +152,7 @@ export class App {
         stop: async () => {
           await this.notifier?.stop();
           this.bus.removeListeners(this.live);
+          this.store.signals?.off(this.live);
         },
       },
       {

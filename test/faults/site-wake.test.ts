@@ -1,7 +1,10 @@
 // Two whole gateways on one PostgreSQL database, as two machines of a site are: the wake-ups
-// between them (LISTEN/NOTIFY) 
+// between them (LISTEN/NOTIFY) and the live page across them.
 // - An SOS stored by a process whose rules never judge it (it died right after the commit) is
 //   opened by the other within 1 s, woken by the NOTIFY; without the NOTIFY, by its poll.
+// - An alarm through process A reaches a caseworker's live stream on process B (opened, then the
+//   caseworker's acknowledge through B, then a resolve through A), in order; A's escalation stops
+//   on B's acknowledge. Every notification on the channel carries kinds and ids only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTextingGateway, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
@@ -94,5 +97,58 @@ describe('a site of two whole gateways', () => {
     const polled = await openedWithin('r-wu', 8000);
     console.log(`SOS left by a dead process opened after ${woken} ms (NOTIFY), ${polled} ms (poll only)`);
     expect(woken).toBeLessThan(1000);
+  });
+
+  it('an alarm through A is on the live stream of a caseworker connected to B, acknowledged through B, resolved through A, in order', async () => {
+    const onB = await openStream(`http://127.0.0.1:${b.app.httpPort()}/api/stream`, auth);
+    const onA = await openStream(`http://127.0.0.1:${a.app.httpPort()}/api/stream`, auth);
+    readers.push(onB, onA);
+    await onB.next((e) => e.event === 'ready');
+    await onA.next((e) => e.event === 'ready');
+    const isChen = (action: string) => (e: { event: string; data: any }) => e.event === 'alert' && e.data.action === action && e.data.alert?.residentId === 'r-chen';
+
+    const device = await a.connect('chen-button', 'button-secret');
+    const pressed = Date.now();
+    await device.publishAsync('devices/chen-button', '{"action":"sos"}', { qos: 1 });
+    const opened = await onB.next(isChen('opened'), 3000);
+    const alertId = opened.data.alert.id as number;
+    console.log(`opened on A, on B's stream after ${opened.at - pressed} ms`);
+    expect(opened.at - pressed).toBeLessThan(1000);
+    expect(opened.data.alert).toMatchObject({ status: 'open', kind: 'emergency' });
+    await until(() => texts(NEIGHBOR).length === 1, 5000, 'the neighbour texted');
+
+    // the caseworker answers on the page served by B: the alert A opened, A's escalation stops
+    const ack = await fetch(`http://127.0.0.1:${b.app.httpPort()}/api/alerts/${alertId}/acknowledge`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(ack.status).toBe(200);
+    await ack.body?.cancel();
+    const heardOnA = await onA.next(isChen('acknowledged'), 3000);
+    expect(heardOnA.data.alert).toMatchObject({ id: alertId, status: 'acknowledged' });
+    expect(heardOnA.data.by).toBeTruthy();
+    expect(heardOnA.data.by).toBe(heardOnA.data.alert.acknowledgedBy);
+
+    const resolve = await fetch(`http://127.0.0.1:${a.app.httpPort()}/api/alerts/${alertId}/resolve`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(resolve.status).toBe(200);
+    await resolve.body?.cancel();
+    await onB.next(isChen('resolved'), 3000);
+    const onBForIt = onB.events.filter((e) => e.event === 'alert' && e.data.alert?.id === alertId).map((e) => e.data.action);
+    expect(onBForIt.filter((x) => x !== 'updated')).toEqual(['opened', 'acknowledged', 'resolved']);
+
+    // the family's step (due 3 s after the alarm) never goes out, from either process
+    await sleep(Math.max(0, pressed + 4500 - Date.now()));
+    expect(texts(FAMILY)).toEqual([]);
+    // the neighbour: the alarm once (step 1), and the follow-up telling who has it; each row sent once
+    const rows = await b.app.store.outbox.ofAlert(alertId);
+    expect(rows.filter((r) => r.phone === FAMILY && r.status !== 'cancelled')).toEqual([]);
+    const toNeighbour = rows.filter((r) => r.phone === NEIGHBOR);
+    expect(toNeighbour.filter((r) => r.step === 0).map((r) => r.status)).toEqual(['sent']);
+    expect(toNeighbour.every((r) => r.status === 'sent')).toBe(true);
+    expect(texts(NEIGHBOR).map((t) => t.sid).sort()).toEqual(toNeighbour.map((r) => r.providerId).sort());
+
+    // what went over the channel: kinds, process tags and ids; no numbers, names or notes
+    expect(payloads.some((p) => new RegExp(`^alert [0-9a-f]{12} (.+,)?${alertId}:opened(,|$)`).test(p))).toBe(true);
+    for (const p of payloads) {
+      expect(p).toMatch(/^(inbox|escalation|outbox|alert) [0-9a-f]{12}( [0-9a-z:,-]+)?$/);
+      expect(p).not.toMatch(/\+?86138|Chen|Sun/);
+    }
   });
 });
