@@ -23,6 +23,27 @@ const FAULT = ['test/faults/**/*.test.ts', 'test/**/crash.test.ts', 'test/broker
 
 const POSTGRES = ['test/store/global-setup.ts'];
 
+/**
+ * Whole-app files run a second time with every gateway on PostgreSQL (test/helpers.ts
+ * TEST_ENGINE: a database of the test cluster per gateway): the same MQTT clients, routes and
+ * texts, the other engine under them. A file joins when it reads rows through the ports or
+ * sqlOf(), not app.stores. Not test/alerts/priority.test.ts: what it proves (the alarm's texts are
+ * queued before one routine report committed with it is judged) rests on SQLite's single
+ * connection, where that unit of work completes in microtasks; on PostgreSQL the homes' units of
+ * work run side by side on the pool.
+ */
+const PG_WHOLE_APP = [
+  'test/broker/broker.test.ts', 'test/broker/listeners.test.ts', 'test/security/dedupe.test.ts',
+  'test/api/api.test.ts', 'test/api/metrics.test.ts', 'test/live/stream.test.ts',
+  'test/security/api-auth-limit.test.ts', 'test/security/http-limits.test.ts', 'test/security/rotation.test.ts',
+  'test/casefile/wired.test.ts', 'test/bus.test.ts',
+  'test/devices/gateway.test.ts', 'test/alerts/notify-e2e.test.ts', 'test/security/routes.test.ts', 'test/security/client-id.test.ts',
+  'test/live/idempotency.test.ts', 'test/api/absences.test.ts', 'test/engine.test.ts',
+  'test/alerts/alerts.test.ts', 'test/security/twilio.test.ts', 'test/live/users.test.ts', 'test/security/secrets.test.ts', 'test/security/visits.test.ts',
+  'test/serial/app-serial.test.ts', 'test/serial/app-jsonl.test.ts', 'test/casefile/provisioning.test.ts', 'test/casefile/visits.test.ts',
+  'test/casefile/reminders.test.ts', 'test/casefile/photos-reports.test.ts', 'test/casefile/calendar-cn.test.ts', 'test/casefile/error-codes.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
@@ -36,6 +57,7 @@ export default defineConfig({
       { extends: true, test: { name: 'adapter', include: ADAPTER, globalSetup: POSTGRES } },
       { extends: true, test: { name: 'fault', include: FAULT, globalSetup: POSTGRES } },
       { extends: true, test: { name: 'whole-app', include: ['test/**/*.test.ts'], exclude: [...PURE, ...ADAPTER, ...FAULT, '**/node_modules/**'], globalSetup: POSTGRES } },
+      { extends: true, test: { name: 'whole-app-pg', include: PG_WHOLE_APP, globalSetup: POSTGRES, env: { GATEWAY_TEST_ENGINE: 'postgres' }, provide: { gatewayEngine: 'postgres' } } },
     ],
   },
 });

@@ -1,15 +1,29 @@
 // Shared test set-up: a real app on loopback ports chosen by the OS, a SQLite file in a temp
-// folder (or a PostgreSQL database: `postgres`), and a logger that keeps its lines for
-// assertions (nothing goes to ./data).
+// folder (or a PostgreSQL database: `postgres`, or every gateway of a test run whose
+// GATEWAY_TEST_ENGINE is postgres), and a logger that keeps its lines for assertions (nothing
+// goes to ./data).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import pg from 'pg';
 import { parseConfig, type Config } from '../src/config/index.ts';
 import { buildApp, type App, type AppOptions } from '../src/app.ts';
 import { FakeTwilio } from './notify/fake-twilio.ts';
 import { createLogger } from '../src/log.ts';
+import type { PostgresStore } from '../src/store/postgres/index.ts';
+import type { SqliteStore } from '../src/store/sqlite/index.ts';
+import { createDatabase, dropDatabase } from './store/pg.ts';
+
+/**
+ * The engine the whole-app tests run their gateways on: SQLite, or PostgreSQL when the vitest
+ * project sets GATEWAY_TEST_ENGINE=postgres (vitest.config.ts runs the whole-app files that
+ * PG_WHOLE_APP lists a second time so), each gateway on a database of its own.
+ */
+export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.GATEWAY_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+/** on PostgreSQL, a restart on the same folder reopens the same database */
+const databaseOfDir = new Map<string, string>();
 
 export const CASEWORKER_TOKEN = 'test-caseworker-token';
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -77,13 +91,32 @@ export interface GatewayOptions extends AppOptions {
  */
 export async function startGateway(extra: Record<string, unknown> = {}, opts: GatewayOptions = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
-  const parsed = parseConfig(opts.postgres ? { ...baseConfig(dir, extra), storage: { url: opts.postgres } } : baseConfig(dir, extra), {});
+  let postgres = opts.postgres;
+  let ownDatabase: string | undefined;
+  if (!postgres && TEST_ENGINE === 'postgres') {
+    // a gateway restarted on its predecessor's folder (`dir: gw.dir`) finds its database again
+    postgres = opts.dir ? databaseOfDir.get(opts.dir) : undefined;
+    if (!postgres) {
+      postgres = await createDatabase();
+      databaseOfDir.set(dir, postgres);
+      if (!opts.dir) ownDatabase = postgres;
+    }
+  }
+  const parsed = parseConfig(postgres ? { ...baseConfig(dir, extra), storage: { url: postgres } } : baseConfig(dir, extra), {});
   // on PostgreSQL storage.path only says where the photos go (beside it): the temporary folder, not ./data
-  const config = opts.postgres ? { ...parsed, storage: { ...parsed.storage, path: join(dir, 'gateway.db') } } : parsed;
+  const config = postgres ? { ...parsed, storage: { ...parsed.storage, path: join(dir, 'gateway.db') } } : parsed;
   const logs = new LogCapture();
   const app = buildApp(config, { log: createLogger({ level: 'debug', destination: logs }), ...opts });
-  if (opts.listen === false) await app.build();
-  else await app.start();
+  try {
+    if (opts.listen === false) await app.build();
+    else await app.start();
+  } catch (err) {
+    if (ownDatabase) {
+      databaseOfDir.delete(dir);
+      await dropDatabase(ownDatabase).catch(() => {});
+    }
+    throw err;
+  }
   const mqttUrl = opts.listen === false ? '' : `mqtt://127.0.0.1:${app.mqttPort()}`;
   const clients: MqttClient[] = [];
   return {
@@ -97,6 +130,10 @@ export async function startGateway(extra: Record<string, unknown> = {}, opts: Ga
     async stop() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
       await app.stop();
+      if (ownDatabase) {
+        databaseOfDir.delete(dir);
+        await dropDatabase(ownDatabase);
+      }
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -135,10 +172,48 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
   }
 }
 
-/** SQLite only (it reads the file's connection): on PostgreSQL ask the store's ports */
-export function countEvents(app: App, deviceId?: string): number {
+/**
+ * Plain SQL on the gateway's own database, either engine, for tests that look at rows no port
+ * returns. Write `?` placeholders (numbered for PostgreSQL here) and portable SQL; PostgreSQL's
+ * 64-bit integers (COUNT, ids) come back as numbers, as SQLite's do.
+ */
+export interface TestSql {
+  all<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+  one<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T | undefined>;
+  run(sql: string, ...params: unknown[]): Promise<void>;
+}
+
+const pgTypes = pg.types;
+const int8AsNumber = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pgTypes.getTypeParser(oid, format as 'text')) };
+
+export function sqlOf(app: App): TestSql {
+  const store = app.store as Partial<PostgresStore> & Partial<SqliteStore>;
+  let all: (sql: string, params: unknown[]) => Promise<unknown[]>;
+  if (store.engine === 'postgres' && store.pool) {
+    const pool = store.pool;
+    all = async (sql, params) => {
+      let n = 0;
+      const text = sql.replace(/\?/g, () => `$${++n}`);
+      return (await pool.query({ text, values: params, types: int8AsNumber })).rows;
+    };
+  } else if (store.db) {
+    const db = store.db;
+    all = async (sql, params) => {
+      const stmt = db.prepare(sql);
+      return stmt.reader ? stmt.all(...params) : (stmt.run(...params), []);
+    };
+  } else throw new Error('sqlOf: the gateway has no open store');
+  return {
+    all: async <T>(sql: string, ...params: unknown[]) => (await all(sql, params)) as T[],
+    one: async <T>(sql: string, ...params: unknown[]) => (await all(sql, params))[0] as T | undefined,
+    run: async (sql: string, ...params: unknown[]) => { await all(sql, params); },
+  };
+}
+
+/** how many events the gateway has stored (of one device), either engine */
+export async function countEvents(app: App, deviceId?: string): Promise<number> {
   const row = deviceId
-    ? app.stores.db.prepare('SELECT COUNT(*) AS n FROM events WHERE device_id = ?').get(deviceId)
-    : app.stores.db.prepare('SELECT COUNT(*) AS n FROM events').get();
-  return (row as { n: number }).n;
+    ? await sqlOf(app).one<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE device_id = ?', deviceId)
+    : await sqlOf(app).one<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+  return Number(row!.n);
 }

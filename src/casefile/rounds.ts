@@ -80,8 +80,8 @@ export function roundService(deps: { store: Store; visits: VisitService; timeZon
       const existing = await store.rounds.find(date, area);
       if (existing !== undefined) throw exists(existing);
       const id = await store.tx(async (tx) => {
-        // looked for again inside the unit of work: on SQLite (one unit at a time) two requests at
-        // once make one round; PostgreSQL would need a unique index on (date, area) for that
+        // looked for again inside the unit of work, which holds the date and area from this look to
+        // its commit (store/ports.ts RoundsPort.find): two requests at once make one round
         const first = await tx.rounds.find(date, area);
         if (first !== undefined) throw exists(first);
         const id = await tx.rounds.insert({ date, area, createdBy: actor, createdAt: now }, members.map((r) => r.id));

@@ -542,7 +542,11 @@ export interface RoundsPort {
   /** the round and a pending door for each resident, atomically; its id */
   insert(r: Omit<RoundRow, 'id'>, residentIds: string[]): Promise<number>;
   get(id: number): Promise<RoundRow | undefined>;
-  /** the round of that date and area (null: every area), if any */
+  /**
+   * the round of that date and area (null: every area), if any. Looked for in a unit of work, the
+   * look holds that date and area until the unit commits: another unit's look for the same waits,
+   * so find-then-insert in one unit makes one round however many ask at once (both engines)
+   */
   find(date: string, area: string | null): Promise<number | undefined>;
   /** dates from..to, newest first */
   list(from: string, to: string): Promise<RoundRow[]>;

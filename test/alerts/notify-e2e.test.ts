@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import twilio from 'twilio';
 import type { FakeTwilio } from '../notify/fake-twilio.ts';
-import { startTextingGateway, waitFor, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
+import { startTextingGateway, waitFor, countEvents, sqlOf, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
 
 const AUTH_TOKEN = 'e2e-twilio-auth-token';
 const SID = 'AC' + 'e2e0'.repeat(8);
@@ -51,12 +51,12 @@ describe('smoke alarm to SMS and back', () => {
     expect(text.form.Body).toMatch(/\bReply 1 if you are handling it\b/);
     // repeats of the same condition send nothing new: judged (PUBACK came after the commit,
     // the rules are idle after judging it), and no text queued for them
-    const outboxRows = () => (gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
-    expect(outboxRows()).toBe(2);
+    const outboxRows = async () => (await sqlOf(gw.app).one<{ n: number }>('SELECT COUNT(*) AS n FROM outbox'))!.n;
+    expect(await outboxRows()).toBe(2);
     await c.publishAsync('devices/zhang-smoke', '{"smoke":true}', { qos: 1 });
     await gw.app.rules.idle();
-    expect(gw.app.stores.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device_id = 'zhang-smoke'").get()).toEqual({ n: 2 });
-    expect(outboxRows()).toBe(2);
+    expect(await countEvents(gw.app, 'zhang-smoke')).toBe(2);
+    expect(await outboxRows()).toBe(2);
     expect(fake.to(NEIGHBOR)).toHaveLength(1);
     expect(fake.to(FAMILY)).toHaveLength(1);
 
@@ -73,7 +73,7 @@ describe('smoke alarm to SMS and back', () => {
       method: 'POST', url: '/twilio/sms', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, payload: body,
     });
     expect(reply.statusCode).toBe(200);
-    const [alert] = gw.app.stores.alerts.list(undefined);
+    const [alert] = await gw.app.store.alerts.list(undefined);
     expect(alert).toMatchObject({ kind: 'smoke', status: 'acknowledged', acknowledgedBy: expect.stringContaining('Wang') });
     // the family hears who is handling it
     const handled = await waitFor(() => fake.to(FAMILY).find((m) => /Wang Neighbor/.test(m.form.Body)), 3000, 'handling text');

@@ -38,7 +38,7 @@ async function start(clock = virtualClock(T0)) {
 const post = (g: TestGateway, body: unknown, headers: Record<string, string> = auth) =>
   g.app.http.inject({ method: 'POST', url: '/api/residents/r-zhang/absences', headers, payload: body as object });
 
-const inactivity = (g: TestGateway) => g.app.stores.alerts.list(undefined).filter((a) => a.kind === 'inactivity');
+const inactivity = async (g: TestGateway) => (await g.app.store.alerts.list(undefined)).filter((a) => a.kind === 'inactivity');
 
 describe('the absences API', () => {
   it('plans, lists and cancels, each on the timeline; asks a token and checks every field', async () => {
@@ -81,10 +81,10 @@ describe('the absences API', () => {
     expect((await post(g, { until: '2026-03-10' })).statusCode).toBe(201);
     clock.advanceTo(T0 + 5 * HOUR);
     await g.app.rules.idle();
-    expect(inactivity(g)).toHaveLength(0);
+    expect(await inactivity(g)).toHaveLength(0);
     const id = (await g.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/absences', headers: auth })).json().items[0].id;
     await g.app.http.inject({ method: 'DELETE', url: `/api/residents/r-zhang/absences/${id}`, headers: auth });
-    const [alert] = await waitFor(() => (inactivity(g).length ? inactivity(g) : null), 3000, 'inactivity after the cancel');
+    const [alert] = await waitFor(async () => { const a = await inactivity(g); return a.length ? a : null; }, 3000, 'inactivity after the cancel');
     expect(alert.openedAt).toBe(T0 + 5 * HOUR);
   });
 });
@@ -111,14 +111,14 @@ describe('the SMS keyword', () => {
     expect(a).toMatchObject({ via: 'sms', setBy: 'Zhang Wei (family)', until: '2026-03-20T16:00:00.000Z', status: 'current' });
     clock.advanceTo(T0 + 4 * HOUR);
     await g.app.rules.idle();
-    expect(inactivity(g)).toHaveLength(0);
+    expect(await inactivity(g)).toHaveLength(0);
     expect(await sms(g, '+8613800000009', '回来了')).toContain('已记录Zhang Xiuying已回家');
     const [b] = (await g.app.http.inject({ method: 'GET', url: '/api/residents/r-zhang/absences', headers: auth })).json().items;
     expect(b).toMatchObject({ status: 'over', until: new Date(T0 + 4 * HOUR).toISOString() });
     // someone said they are back: the silence is watched from that moment
     await g.app.rules.idle();
     clock.advanceTo(T0 + 6 * HOUR + 1000);
-    const [alert] = await waitFor(() => (inactivity(g).length ? inactivity(g) : null), 3000, 'inactivity after BACK');
+    const [alert] = await waitFor(async () => { const a = await inactivity(g); return a.length ? a : null; }, 3000, 'inactivity after BACK');
     expect(alert.openedAt).toBe(T0 + 6 * HOUR);
   });
 

@@ -2,7 +2,7 @@
 // and what is stored before the PUBACK.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import mqtt from 'mqtt';
-import { startGateway, waitFor, countEvents, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, countEvents, sqlOf, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { RawClient } from './raw-client.ts';
 
 let gw: TestGateway;
@@ -39,11 +39,11 @@ describe('CONNECT', () => {
 describe('PUBLISH', () => {
   it('stores a device state report before the PUBACK', async () => {
     const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
-    const before = countEvents(gw.app, 'zhang-smoke');
+    const before = await countEvents(gw.app, 'zhang-smoke');
     await client.publish('devices/zhang-smoke', JSON.stringify({ smoke: true, battery: 77 }), 7);
     // the row is there at the moment the PUBACK arrives, with no waiting
-    expect(countEvents(gw.app, 'zhang-smoke')).toBe(before + 1);
-    const row = gw.app.stores.db.prepare('SELECT payload, source FROM events WHERE device_id = ? ORDER BY id DESC LIMIT 1').get('zhang-smoke') as any;
+    expect(await countEvents(gw.app, 'zhang-smoke')).toBe(before + 1);
+    const row = await sqlOf(gw.app).one<any>('SELECT payload, source FROM events WHERE device_id = ? ORDER BY id DESC LIMIT 1', 'zhang-smoke');
     expect(JSON.parse(row.payload)).toEqual({ smoke: true, battery: 77 });
     expect(row.source).toBe('mqtt');
     client.close();
@@ -74,24 +74,24 @@ describe('PUBLISH', () => {
 
   it('stores a resent QoS 1 message (DUP) once', async () => {
     const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-door', 'door-secret');
-    const before = countEvents(gw.app, 'zhang-door');
+    const before = await countEvents(gw.app, 'zhang-door');
     await client.publish('devices/zhang-door', '{"contact":false}', 21);
     await client.publish('devices/zhang-door', '{"contact":false}', 21, true);
-    expect(countEvents(gw.app, 'zhang-door')).toBe(before + 1);
+    expect(await countEvents(gw.app, 'zhang-door')).toBe(before + 1);
     // a new message that reuses the id later (ids wrap) is a new event
     await client.publish('devices/zhang-door', '{"contact":true}', 21);
-    expect(countEvents(gw.app, 'zhang-door')).toBe(before + 2);
+    expect(await countEvents(gw.app, 'zhang-door')).toBe(before + 2);
     client.close();
   });
 
   it('refuses a publish to another device topic, disconnects and stores nothing', async () => {
     const refusedBefore = metric('gateway_publish_refused_total');
     const { client } = await RawClient.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
-    const before = countEvents(gw.app);
+    const before = await countEvents(gw.app);
     client.send({ cmd: 'publish', topic: 'devices/zhang-door', payload: Buffer.from('{"contact":false}'), qos: 1, messageId: 3 });
     await waitFor(() => client.closed, 3000, 'disconnect');
     expect(client.received.some((p) => p.cmd === 'puback')).toBe(false);
-    expect(countEvents(gw.app)).toBe(before);
+    expect(await countEvents(gw.app)).toBe(before);
     expect(metric('gateway_publish_refused_total')).toBe(refusedBefore + 1);
   });
 
@@ -104,7 +104,7 @@ describe('PUBLISH', () => {
 
   it('drops malformed payloads, counts them by reason, and keeps serving the device', async () => {
     const c = await gw.connect('zhang-smoke', 'smoke-secret');
-    const before = countEvents(gw.app, 'zhang-smoke');
+    const before = await countEvents(gw.app, 'zhang-smoke');
     const notJson = metric('gateway_messages_dropped_total', { reason: 'not_json' });
     const badType = metric('gateway_messages_dropped_total', { reason: 'bad_type_smoke' });
     const notObject = metric('gateway_messages_dropped_total', { reason: 'not_object' });
@@ -115,10 +115,10 @@ describe('PUBLISH', () => {
     expect(metric('gateway_messages_dropped_total', { reason: 'not_json' })).toBe(notJson + 2);
     expect(metric('gateway_messages_dropped_total', { reason: 'bad_type_smoke' })).toBe(badType + 1);
     expect(metric('gateway_messages_dropped_total', { reason: 'not_object' })).toBe(notObject + 1);
-    expect(countEvents(gw.app, 'zhang-smoke')).toBe(before);
+    expect(await countEvents(gw.app, 'zhang-smoke')).toBe(before);
     // the same connection still works
     await c.publishAsync('devices/zhang-smoke', '{"smoke":false}', { qos: 1 });
-    expect(countEvents(gw.app, 'zhang-smoke')).toBe(before + 1);
+    expect(await countEvents(gw.app, 'zhang-smoke')).toBe(before + 1);
     expect(gw.logs.text()).toContain('message dropped');
     await c.endAsync();
   });
@@ -126,9 +126,9 @@ describe('PUBLISH', () => {
   it('records availability in both forms', async () => {
     const c = await gw.connect('zhang-door', 'door-secret');
     await c.publishAsync('devices/zhang-door/availability', '{"state":"offline"}', { qos: 1 });
-    expect(gw.app.stores.residents.getDevice('zhang-door')?.availability).toBe('offline');
+    expect((await gw.app.store.residents.getDevice('zhang-door'))?.availability).toBe('offline');
     await c.publishAsync('devices/zhang-door/availability', 'online', { qos: 1 });
-    expect(gw.app.stores.residents.getDevice('zhang-door')?.availability).toBe('online');
+    expect((await gw.app.store.residents.getDevice('zhang-door'))?.availability).toBe('online');
     // repeats are stored but logged once each way
     await c.publishAsync('devices/zhang-door/availability', 'online', { qos: 1 });
     await c.publishAsync('devices/zhang-door/availability', '{"state":"offline"}', { qos: 1 });
@@ -177,11 +177,11 @@ describe('packet size', () => {
 describe('zigbee2mqtt bridge', () => {
   it('attributes a bridged report to the device with that friendly name', async () => {
     const c = await gw.connect('z2m', 'bridge-pass');
-    const before = countEvents(gw.app, 'zhang-kitchen');
+    const before = await countEvents(gw.app, 'zhang-kitchen');
     await c.publishAsync('zigbee2mqtt/zhang/kitchen smoke', JSON.stringify({ battery: 100, battery_low: false, linkquality: 87, smoke: true }), { qos: 1 });
     await c.publishAsync('zigbee2mqtt/zhang/kitchen smoke/availability', '{"state":"online"}', { qos: 1 });
-    expect(countEvents(gw.app, 'zhang-kitchen')).toBe(before + 2);
-    const row = gw.app.stores.db.prepare("SELECT source FROM events WHERE device_id = 'zhang-kitchen' ORDER BY id DESC LIMIT 1").get() as any;
+    expect(await countEvents(gw.app, 'zhang-kitchen')).toBe(before + 2);
+    const row = await sqlOf(gw.app).one<any>("SELECT source FROM events WHERE device_id = 'zhang-kitchen' ORDER BY id DESC LIMIT 1");
     expect(row.source).toBe('zigbee2mqtt');
     await c.endAsync();
   });
@@ -189,11 +189,11 @@ describe('zigbee2mqtt bridge', () => {
   it('ignores bridge housekeeping and counts unknown friendly names', async () => {
     const c = await gw.connect('z2m', 'bridge-pass');
     const unknownBefore = metric('gateway_messages_dropped_total', { reason: 'unknown_device' });
-    const before = countEvents(gw.app);
+    const before = await countEvents(gw.app);
     await c.publishAsync('zigbee2mqtt/bridge/state', '{"state":"online"}', { qos: 1 });
     await c.publishAsync('zigbee2mqtt/bridge/devices', '[]', { qos: 1 });
     await c.publishAsync('zigbee2mqtt/somebody else lamp', '{"state":"ON"}', { qos: 1 });
-    expect(countEvents(gw.app)).toBe(before);
+    expect(await countEvents(gw.app)).toBe(before);
     expect(metric('gateway_messages_dropped_total', { reason: 'unknown_device' })).toBe(unknownBefore + 1);
     expect(metric('gateway_messages_ignored_total', { reason: 'bridge_info' })).toBeGreaterThanOrEqual(2);
     await c.endAsync();

@@ -98,8 +98,8 @@ describe('an alarm during a flood', () => {
     expect(flood.failed()).toBe(0);
     expect(flood.acked()).toBe(FLOODERS * PER_FLOODER);
     // acknowledged means stored, every one
-    for (let r = 0; r < FLOODERS; r++) expect(countEvents(app, `flood-${r}`)).toBe(PER_FLOODER);
-    expect(countEvents(app, 'alarm-smoke')).toBe(1);
+    for (let r = 0; r < FLOODERS; r++) expect(await countEvents(app, `flood-${r}`)).toBe(PER_FLOODER);
+    expect(await countEvents(app, 'alarm-smoke')).toBe(1);
     // the store's admission held reports back, and none is left waiting
     expect(app.router.admission()).toMatchObject({ queued: 0, devicesWaiting: 0 });
     expect(app.router.admission().waited).toBeGreaterThan(0);
@@ -144,7 +144,7 @@ describe('a client that never reads its PUBACKs', () => {
     let stored = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
-      const now = countEvents(app, 'deaf-1');
+      const now = await countEvents(app, 'deaf-1');
       if (now === stored || now === total) break;
       stored = now;
     }
@@ -158,7 +158,7 @@ describe('a client that never reads its PUBACKs', () => {
     // reading again: slowed, never dropped
     socket.resume();
     await waitFor(() => pubacks === total, 120_000, 'every PUBACK');
-    expect(countEvents(app, 'deaf-1')).toBe(total);
+    expect(await countEvents(app, 'deaf-1')).toBe(total);
     socket.destroy();
   }, 180_000);
 });

@@ -3,7 +3,7 @@
 // an audit entry for every change.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startWorkspace, caseworker, admin, type Workspace } from './setup.ts';
-import { countEvents, waitFor } from '../helpers.ts';
+import { countEvents, sqlOf, waitFor } from '../helpers.ts';
 import { verifySecret } from '../../src/store/index.ts';
 
 let ws: Workspace;
@@ -88,9 +88,9 @@ describe('residents', () => {
     // the contacts were left alone
     expect(res.body.contacts).toEqual([expect.objectContaining({ name: 'Wang Neighbor' })]);
     // its config devices keep their secrets, now as stored hashes the config no longer overwrites
-    const door = ws.gw.app.stores.residents.getDevice('zhang-door')!;
+    const door = (await ws.gw.app.store.residents.getDevice('zhang-door'))!;
     expect(verifySecret('door-secret', door.secretHash!)).toBe(true);
-    expect(ws.gw.app.stores.residents.getDevice('zhang-kitchen')!.secretHash).toBeNull();
+    expect((await ws.gw.app.store.residents.getDevice('zhang-kitchen'))!.secretHash).toBeNull();
     const cleared = await ws.call('PATCH', '/api/residents/r-zhang', { visitCycle: null }, admin);
     expect(cleared.body.visitCycleMs).toBeNull();
     expect((await ws.call('PATCH', '/api/residents/r-zhang', {}, admin)).status).toBe(400);
@@ -126,14 +126,14 @@ describe('devices', () => {
     expect(res.body).toMatchObject({ id: 'li-door', residentId: 'r-li', kind: 'door', entrance: true, secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     secret = res.body.secret;
     expect(ws.devicesChanged).toContain('li-door');
-    const row = ws.gw.app.stores.db.prepare('SELECT secret_hash FROM devices WHERE id = ?').get('li-door') as { secret_hash: string };
+    const row = (await sqlOf(ws.gw.app).one<{ secret_hash: string }>('SELECT secret_hash FROM devices WHERE id = ?', 'li-door'))!;
     // 256 random bits: a SHA-256 digest is as strong a store as a slow hash, and costs no event-loop time
     expect(row.secret_hash).toMatch(/^sha256\$/);
     expect(row.secret_hash).not.toContain(secret);
     for (const url of ['/api/residents', '/api/residents/r-li', '/api/audit']) {
       expect((await ws.call('GET', url, undefined, admin)).body ? JSON.stringify((await ws.call('GET', url, undefined, admin)).body) : '').not.toContain(secret);
     }
-    const dump = JSON.stringify(ws.gw.app.stores.db.prepare('SELECT * FROM audit_log').all());
+    const dump = JSON.stringify(await sqlOf(ws.gw.app).all('SELECT * FROM audit_log'));
     expect(dump).not.toContain(secret);
     expect(ws.gw.logs.text()).not.toContain(secret);
   });
@@ -142,7 +142,7 @@ describe('devices', () => {
     await expect(ws.gw.connect('li-door', 'wrong-secret')).rejects.toThrow(/authori/i);
     const client = await ws.gw.connect('li-door', secret);
     await client.publishAsync('devices/li-door', JSON.stringify({ contact: false }), { qos: 1 });
-    await waitFor(() => countEvents(ws.gw.app, 'li-door') === 1, 5000, 'the event of the provisioned door');
+    await waitFor(async () => (await countEvents(ws.gw.app, 'li-door')) === 1, 5000, 'the event of the provisioned door');
     await client.endAsync();
   });
 
@@ -192,12 +192,12 @@ describe('devices', () => {
 
 describe('removing a resident', () => {
   it('is refused while an alert is not resolved, then takes contacts and devices along', async () => {
-    const { alerts } = ws.gw.app.stores;
-    const id = alerts.insert({ residentId: 'r-li', kind: 'smoke', conditionKey: 'smoke:li-door', deviceId: 'li-door', openedAt: Date.now(), detail: {}, escalationDue: null });
+    const { alerts } = ws.gw.app.store;
+    const id = await alerts.insert({ residentId: 'r-li', kind: 'smoke', conditionKey: 'smoke:li-door', deviceId: 'li-door', openedAt: Date.now(), detail: {}, escalationDue: null });
     const refused = await ws.call('DELETE', '/api/residents/r-li', undefined, admin);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatch(/resolve/);
-    alerts.resolve(id, 'ops-admin', Date.now());
+    await alerts.resolve(id, 'ops-admin', Date.now());
     expect((await ws.call('DELETE', '/api/residents/r-li', undefined, admin)).status).toBe(204);
     expect((await ws.call('GET', '/api/residents/r-li', undefined, admin)).status).toBe(404);
     expect(ws.gw.app.registry.get('li-door')).toBeUndefined();

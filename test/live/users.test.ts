@@ -3,7 +3,7 @@
 // the session's CSRF token; sign-out and disabling end sessions and live streams; failed
 // sign-ins are rate limited; acknowledgements, texts and the audit log name the display name.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startGateway, ADMIN_TOKEN, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, sqlOf, ADMIN_TOKEN, CASEWORKER_TOKEN, type TestGateway } from '../helpers.ts';
 import { openStream } from './sse.ts';
 
 let gw: TestGateway;
@@ -42,7 +42,7 @@ describe('user accounts', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ username: 'li', displayName: '李社工', role: 'caseworker', disabled: false });
     expect(JSON.stringify(created.body)).not.toContain('scrypt');
-    const stored = gw.app.stores.db.prepare('SELECT password_hash AS h FROM users WHERE username = ?').get('li') as { h: string };
+    const stored = (await sqlOf(gw.app).one<{ h: string }>('SELECT password_hash AS h FROM users WHERE username = ?', 'li'))!;
     expect(stored.h).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(stored.h).not.toContain('正确');
 
@@ -65,8 +65,9 @@ describe('user accounts', () => {
     expect(setCookie).toMatch(/SameSite=Strict/);
     // the database holds a digest of the cookie, never the cookie
     const value = ok.cookie.split('=')[1];
-    const rows = gw.app.stores.db.prepare('SELECT hex(token_hash) AS h FROM sessions').all() as Array<{ h: string }>;
-    expect(rows.some((r) => r.h.includes(Buffer.from(value).toString('hex').toUpperCase()))).toBe(false);
+    const rows = await sqlOf(gw.app).all<{ h: Uint8Array }>('SELECT token_hash AS h FROM sessions');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => Buffer.from(r.h).toString('hex').includes(Buffer.from(value).toString('hex')))).toBe(false);
 
     const me = await http('GET', '/api/me', undefined, { cookie: ok.cookie });
     expect(me.body).toMatchObject({ displayName: '李社工', role: 'caseworker', csrf: ok.csrf });
@@ -80,22 +81,27 @@ describe('user accounts', () => {
     const smoke = await gw.connect('zhang-smoke', 'smoke-secret');
     await smoke.publishAsync('devices/zhang-smoke', JSON.stringify({ smoke: true }), { qos: 1 });
     await smoke.endAsync();
-    const alert = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'smoke')!;
+    // the PUBACK says the report is stored; the rules open the alert just after
+    const alert = await waitFor(async () => (await gw.app.store.alerts.unresolved()).find((a) => a.kind === 'smoke'), 5000, 'the smoke alert');
 
     // a form on another site can send the cookie (were it not SameSite) but not the header
     const forged = await http('POST', `/api/alerts/${alert.id}/acknowledge`, {}, { cookie });
     expect(forged.status).toBe(403);
     expect(forged.body.code).toBe('csrf');
     expect((await http('POST', `/api/alerts/${alert.id}/acknowledge`, {}, { cookie, 'x-csrf-token': 'x'.repeat(csrf.length) })).status).toBe(403);
-    expect(gw.app.stores.alerts.get(alert.id)!.status).toBe('open');
+    expect((await gw.app.store.alerts.get(alert.id))!.status).toBe('open');
 
     const acked = await http('POST', `/api/alerts/${alert.id}/acknowledge`, {}, { cookie, 'x-csrf-token': csrf });
     expect(acked.status).toBe(200);
     expect(acked.body.acknowledgedBy).toBe('李社工');
     // the neighbour who was texted hears who has it
-    const told = gw.app.stores.db.prepare('SELECT body FROM outbox WHERE alert_id = ? AND step < 0').all(alert.id) as Array<{ body: string }>;
+    // queued just after the acknowledgement's commit
+    const told = await waitFor(async () => {
+      const rows = await sqlOf(gw.app).all<{ body: string }>('SELECT body FROM outbox WHERE alert_id = ? AND step < 0', alert.id);
+      return rows.length ? rows : null;
+    }, 5000, 'the follow-up text');
     expect(told.map((r) => r.body).join('\n')).toContain('李社工正在处理');
-    const entry = gw.app.stores.timeline.page('r-zhang', { limit: 20, types: ['acknowledgement'] }).items[0];
+    const entry = (await gw.app.store.timeline.page('r-zhang', { limit: 20, types: ['acknowledgement'] })).items[0];
     expect(entry).toMatchObject({ by: '李社工', via: 'api' });
   });
 

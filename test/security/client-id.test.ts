@@ -2,7 +2,7 @@
 // connecting with that device's client id (its will then says "offline", and minutes later a
 // false device_offline alert texts the caseworker), or to pick up another's persistent session.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, sqlOf, type TestGateway } from '../helpers.ts';
 import { MqttRaw } from './net.ts';
 
 let gw: TestGateway;
@@ -15,7 +15,7 @@ describe('a client id belongs to the principal that holds it', () => {
     const port = gw.app.mqttPort();
     const { client: door, connack } = await MqttRaw.open(port, 'zhang-door', 'door-secret', { clientId: 'front-door-1' });
     expect(connack.returnCode).toBe(0);
-    const availabilityBefore = gw.app.stores.db.prepare(`SELECT COUNT(*) AS n FROM events WHERE device_id = 'zhang-door' AND type = 'availability'`).get();
+    const availabilityBefore = await sqlOf(gw.app).one(`SELECT COUNT(*) AS n FROM events WHERE device_id = 'zhang-door' AND type = 'availability'`);
     // the smoke detector's own valid credentials, the door's client id
     const { client: rogue, connack: refused } = await MqttRaw.open(port, 'zhang-smoke', 'smoke-secret', { clientId: 'front-door-1' });
     expect(refused.returnCode).toBe(2);
@@ -26,7 +26,7 @@ describe('a client id belongs to the principal that holds it', () => {
     // the door's own connection answers after both refusals: it was never closed
     await door.publish('devices/zhang-door', '{"contact":false}', 11);
     expect(door.closed).toBe(false);
-    expect(gw.app.stores.db.prepare(`SELECT COUNT(*) AS n FROM events WHERE device_id = 'zhang-door' AND type = 'availability'`).get()).toEqual(availabilityBefore);
+    expect(await sqlOf(gw.app).one(`SELECT COUNT(*) AS n FROM events WHERE device_id = 'zhang-door' AND type = 'availability'`)).toEqual(availabilityBefore);
     door.close();
   });
 

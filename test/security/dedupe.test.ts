@@ -14,16 +14,16 @@ describe('a resent message is recognised only within the session that may have m
     const port = gw.app.mqttPort();
     const { client: before } = await MqttRaw.open(port, 'chen-button', 'button-secret', { clientId: 'chen-button' });
     await before.publish('devices/chen-button', '{"action":"sos"}', 1);
-    const first = await waitFor(() => gw.app.stores.alerts.list('open').find((a) => a.kind === 'emergency' && a.residentId === 'r-chen'), 5000, 'the first SOS');
+    const first = await waitFor(async () => (await gw.app.store.alerts.list('open')).find((a) => a.kind === 'emergency' && a.residentId === 'r-chen'), 5000, 'the first SOS');
     const res = await rawHttp(gw.app.httpPort(), { method: 'POST', target: `/api/alerts/${first.id}/resolve`, headers: { authorization: `Bearer ${CASEWORKER_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(200);
     before.close();
     // the device reboots: a new clean session that starts its packet ids at 1 again
-    const stored = countEvents(gw.app, 'chen-button');
+    const stored = await countEvents(gw.app, 'chen-button');
     const { client: after } = await MqttRaw.open(port, 'chen-button', 'button-secret', { clientId: 'chen-button' });
     await after.publish('devices/chen-button', '{"action":"sos"}', 1, true);
-    expect(countEvents(gw.app, 'chen-button')).toBe(stored + 1);
-    const second = await waitFor(() => gw.app.stores.alerts.list('open').find((a) => a.kind === 'emergency' && a.residentId === 'r-chen'), 5000, 'a new SOS alert');
+    expect(await countEvents(gw.app, 'chen-button')).toBe(stored + 1);
+    const second = await waitFor(async () => (await gw.app.store.alerts.list('open')).find((a) => a.kind === 'emergency' && a.residentId === 'r-chen'), 5000, 'a new SOS alert');
     expect(second.id).not.toBe(first.id);
     after.close();
   });
@@ -31,27 +31,27 @@ describe('a resent message is recognised only within the session that may have m
   it('an alarm resent within its own session is stored again, and stays one alert', async () => {
     const port = gw.app.mqttPort();
     const { client } = await MqttRaw.open(port, 'zhang-smoke', 'smoke-secret');
-    const stored = countEvents(gw.app, 'zhang-smoke');
+    const stored = await countEvents(gw.app, 'zhang-smoke');
     await client.publish('devices/zhang-smoke', '{"smoke":true}', 40);
     await client.publish('devices/zhang-smoke', '{"smoke":true}', 40, true);
-    expect(countEvents(gw.app, 'zhang-smoke')).toBe(stored + 2);
+    expect(await countEvents(gw.app, 'zhang-smoke')).toBe(stored + 2);
     await gw.app.rules.idle();
-    expect(gw.app.stores.alerts.list(undefined).filter((a) => a.kind === 'smoke' && a.status !== 'resolved')).toHaveLength(1);
+    expect((await gw.app.store.alerts.list(undefined)).filter((a) => a.kind === 'smoke' && a.status !== 'resolved')).toHaveLength(1);
     client.close();
   });
 
   it('an ordinary report resent with DUP in the same session is still stored once', async () => {
     const port = gw.app.mqttPort();
     const { client } = await MqttRaw.open(port, 'zhang-door', 'door-secret');
-    const stored = countEvents(gw.app, 'zhang-door');
+    const stored = await countEvents(gw.app, 'zhang-door');
     await client.publish('devices/zhang-door', '{"contact":false}', 77);
     await client.publish('devices/zhang-door', '{"contact":false}', 77, true);
-    expect(countEvents(gw.app, 'zhang-door')).toBe(stored + 1);
+    expect(await countEvents(gw.app, 'zhang-door')).toBe(stored + 1);
     client.close();
     // another connection (clean session) with the same id and payload is a new message
     const { client: other } = await MqttRaw.open(port, 'zhang-door', 'door-secret');
     await other.publish('devices/zhang-door', '{"contact":false}', 77, true);
-    expect(countEvents(gw.app, 'zhang-door')).toBe(stored + 2);
+    expect(await countEvents(gw.app, 'zhang-door')).toBe(stored + 2);
     other.close();
   });
 });

@@ -5,7 +5,7 @@
 // answer; none of the others may return data or change anything.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import Fastify from 'fastify';
-import { startGateway, waitFor, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, sqlOf, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 import { registerAuth } from '../../src/api/auth.ts';
 import { rawHttp, routesOf, MqttRaw } from './net.ts';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const { client } = await MqttRaw.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
   await client.publish('devices/zhang-smoke', '{"smoke":true}', 1);
   client.close();
-  alertId = (await waitFor(() => gw.app.stores.alerts.list('open')[0], 5000, 'the smoke alert')).id;
+  alertId = (await waitFor(async () => (await gw.app.store.alerts.list('open'))[0], 5000, 'the smoke alert')).id;
   const visit = await rawHttp(port, {
     method: 'POST', target: '/api/residents/r-zhang/visits', headers: auth,
     body: JSON.stringify({ visitor: 'Li', at: new Date(Date.now() - 3_600_000).toISOString(), purpose: 'routine', notes: 'kitchen tap drips', problems: [{ description: 'kitchen tap drips', category: 'livelihood', urgency: 'normal' }] }),
@@ -99,7 +99,7 @@ describe('authentication is decided by the route, never by the spelling of the U
     const routes = routesOf(gw.app.http.printRoutes()).filter(([m, p]) => !isPublic(m, p));
     expect(routes.length).toBeGreaterThan(20);
     const leaks: string[] = [];
-    const eventsBefore = gw.app.stores.db.prepare('SELECT (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM residents) + (SELECT COUNT(*) FROM devices) + (SELECT COUNT(*) FROM contacts) AS n').get();
+    const eventsBefore = await sqlOf(gw.app).one('SELECT (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM residents) + (SELECT COUNT(*) FROM devices) + (SELECT COUNT(*) FROM contacts) AS n');
     for (const [method, path] of routes) {
       for (const target of spellings(concrete(path))) {
         const body = BODIES[method];
@@ -110,8 +110,8 @@ describe('authentication is decided by the route, never by the spelling of the U
     }
     expect(leaks).toEqual([]);
     // nothing was written by all those requests
-    expect(gw.app.stores.db.prepare('SELECT (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM residents) + (SELECT COUNT(*) FROM devices) + (SELECT COUNT(*) FROM contacts) AS n').get()).toEqual(eventsBefore);
-    expect(gw.app.stores.alerts.get(alertId)!.status).toBe('open');
+    expect(await sqlOf(gw.app).one('SELECT (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM residents) + (SELECT COUNT(*) FROM devices) + (SELECT COUNT(*) FROM contacts) AS n')).toEqual(eventsBefore);
+    expect((await gw.app.store.alerts.get(alertId))!.status).toBe('open');
   }, 60_000);
 
   it('the canonical spelling of every protected route is a 401 with a Bearer challenge', async () => {

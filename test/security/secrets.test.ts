@@ -3,7 +3,7 @@
 // at once held the event loop for seconds and delayed every other device's alarm.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startGateway, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
+import { startGateway, sqlOf, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 import { hashSecretScrypt } from './scrypt.ts';
 import { MqttRaw, rawHttp } from './net.ts';
 
@@ -18,7 +18,7 @@ describe('device secrets', () => {
     const res = await rawHttp(gw.app.httpPort(), { method: 'POST', target: '/api/residents/r-chen/devices', headers: admin, body: JSON.stringify({ id: 'chen-motion-2', kind: 'motion' }) });
     const secret = JSON.parse(res.body).secret as string;
     expect(Buffer.from(secret, 'base64url').length).toBeGreaterThanOrEqual(32);
-    const row = gw.app.stores.db.prepare(`SELECT secret_hash AS h FROM devices WHERE id = 'chen-motion-2'`).get() as { h: string };
+    const row = (await sqlOf(gw.app).one<{ h: string }>(`SELECT secret_hash AS h FROM devices WHERE id = 'chen-motion-2'`))!;
     expect(row.h).toMatch(/^sha256\$/);
     expect(row.h).not.toContain(secret);
   });
@@ -26,13 +26,13 @@ describe('device secrets', () => {
   it('an old scrypt hash still works once and is stored again as a digest', async () => {
     await rawHttp(gw.app.httpPort(), { method: 'POST', target: '/api/residents/r-chen/devices', headers: admin, body: JSON.stringify({ id: 'chen-legacy', kind: 'door' }) });
     const secret = 'an-old-provisioned-secret-from-last-year';
-    gw.app.stores.db.prepare(`UPDATE devices SET secret_hash = ? WHERE id = 'chen-legacy'`).run(hashSecretScrypt(secret));
+    await sqlOf(gw.app).run(`UPDATE devices SET secret_hash = ? WHERE id = 'chen-legacy'`, hashSecretScrypt(secret));
     await gw.app.loadRegistry();
     expect((await MqttRaw.open(gw.app.mqttPort(), 'chen-legacy', 'wrong-password')).connack.returnCode).toBe(5);
     const { client, connack } = await MqttRaw.open(gw.app.mqttPort(), 'chen-legacy', secret);
     expect(connack.returnCode).toBe(0);
     client.close();
-    const row = gw.app.stores.db.prepare(`SELECT secret_hash AS h FROM devices WHERE id = 'chen-legacy'`).get() as { h: string };
+    const row = (await sqlOf(gw.app).one<{ h: string }>(`SELECT secret_hash AS h FROM devices WHERE id = 'chen-legacy'`))!;
     expect(row.h).toMatch(/^sha256\$/);
     const { client: again, connack: ok } = await MqttRaw.open(gw.app.mqttPort(), 'chen-legacy', secret);
     expect(ok.returnCode).toBe(0);

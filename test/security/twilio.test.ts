@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import twilio from 'twilio';
 import type { FakeTwilio } from '../notify/fake-twilio.ts';
-import { startTextingGateway, waitFor, type TextingGateway } from '../helpers.ts';
+import { startTextingGateway, waitFor, sqlOf, type TextingGateway } from '../helpers.ts';
 import { rawHttp, MqttRaw } from './net.ts';
 
 const AUTH_TOKEN = 'security-twilio-auth-token';
@@ -44,35 +44,35 @@ describe('a replayed SMS reply', () => {
     const firstText = fake.nextMessageTo(NEIGHBOR);
     await client.publish('devices/zhang-smoke', '{"smoke":true}', 1);
     await firstText;
-    const smoke = gw.app.stores.alerts.list('open').find((a) => a.kind === 'smoke')!;
+    const smoke = (await gw.app.store.alerts.list('open')).find((a) => a.kind === 'smoke')!;
     const reply = { From: NEIGHBOR, To: '+15005550006', Body: '1', MessageSid: 'SM' + 'a1'.repeat(16), AccountSid: SID };
     expect((await signedReply(reply)).status).toBe(200);
-    expect(gw.app.stores.alerts.get(smoke.id)!.status).toBe('acknowledged');
+    expect((await gw.app.store.alerts.get(smoke.id))!.status).toBe('acknowledged');
 
     // a new alarm, texted to the same neighbour
     const { client: button } = await MqttRaw.open(gw.app.mqttPort(), 'zhang-button', 'button-secret');
     const secondText = fake.nextMessageTo(NEIGHBOR);
     await button.publish('devices/zhang-button', '{"action":"sos"}', 1);
     await secondText;
-    const sos = await waitFor(() => gw.app.stores.alerts.list('open').find((a) => a.kind === 'emergency'), 5000, 'the SOS alert');
-    await waitFor(() => gw.app.stores.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE alert_id = ? AND status = 'sent'`).get(sos.id) as { n: number }, 5000, 'the SOS text marked sent');
+    const sos = await waitFor(async () => (await gw.app.store.alerts.list('open')).find((a) => a.kind === 'emergency'), 5000, 'the SOS alert');
+    await waitFor(async () => (await sqlOf(gw.app).one<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE alert_id = ? AND status = 'sent'`, sos.id))!.n, 5000, 'the SOS text marked sent');
 
     // the attacker posts the captured request again, byte for byte
     const replayed = await signedReply(reply);
     expect(replayed.status).toBe(200);
-    expect(gw.app.stores.alerts.get(sos.id)!.status).toBe('open');
-    expect(gw.app.stores.alerts.get(sos.id)!.escalationDue).not.toBeNull();
+    expect((await gw.app.store.alerts.get(sos.id))!.status).toBe('open');
+    expect((await gw.app.store.alerts.get(sos.id))!.escalationDue).not.toBeNull();
     expect(gw.app.metrics.get('gateway_notify_replies_total', { action: 'replayed' })).toBe(1);
 
     // a real new reply still works
     expect((await signedReply({ ...reply, MessageSid: 'SM' + 'b2'.repeat(16) })).status).toBe(200);
-    expect(gw.app.stores.alerts.get(sos.id)!.status).toBe('acknowledged');
+    expect((await gw.app.store.alerts.get(sos.id))!.status).toBe('acknowledged');
     client.close();
     button.close();
   });
 
-  it('a MessageSid is remembered in the store, once', () => {
-    const rows = gw.app.stores.db.prepare(`SELECT COUNT(*) AS n FROM inbound_messages WHERE sid = ?`).get('SM' + 'a1'.repeat(16)) as { n: number };
+  it('a MessageSid is remembered in the store, once', async () => {
+    const rows = (await sqlOf(gw.app).one<{ n: number }>(`SELECT COUNT(*) AS n FROM inbound_messages WHERE sid = ?`, 'SM' + 'a1'.repeat(16)))!;
     expect(rows.n).toBe(1);
   });
 
@@ -87,14 +87,14 @@ describe('a reply acknowledges only alerts the contact was texted about before i
     // the provider refuses every text for now (503): the new alarm's text waits in the outbox
     fake.setOutage({ status: 503, code: 20503, message: 'Service unavailable' });
     try {
-      for (const a of gw.app.stores.alerts.unresolved()) gw.app.alertService.resolve(a.id, 'test', 'reset', Date.now());
+      for (const a of await gw.app.store.alerts.unresolved()) await gw.app.alertService.resolve(a.id, 'test', 'reset', Date.now());
       const { client } = await MqttRaw.open(gw.app.mqttPort(), 'zhang-smoke', 'smoke-secret');
       await client.publish('devices/zhang-smoke', '{"smoke":false}', 2);
       await client.publish('devices/zhang-smoke', '{"smoke":true}', 3);
-      const alert = await waitFor(() => gw.app.stores.alerts.list('open').find((a) => a.kind === 'smoke'), 5000, 'a new smoke alert');
+      const alert = await waitFor(async () => (await gw.app.store.alerts.list('open')).find((a) => a.kind === 'smoke'), 5000, 'a new smoke alert');
       await waitFor(() => fake.requests.some((r) => r.method === 'POST' && r.form.To === NEIGHBOR && r.status === 503), 5000, 'the refused text');
       await signedReply({ From: NEIGHBOR, To: '+15005550006', Body: '1', MessageSid: 'SM' + 'c3'.repeat(16), AccountSid: SID });
-      expect(gw.app.stores.alerts.get(alert.id)!.status).toBe('open');
+      expect((await gw.app.store.alerts.get(alert.id))!.status).toBe('open');
       client.close();
     } finally {
       fake.setOutage(null);

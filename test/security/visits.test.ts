@@ -34,9 +34,9 @@ describe('a visit suppresses alarms for a bounded time', () => {
     // a visit now, after them: once the rules hold it, they have judged the four before it
     const marker = Date.now() - 5 * 60_000;
     expect((await post('/api/residents/r-zhang/visits', { visitor: 'Li', at: iso(marker), purpose: 'routine' })).status).toBe(201);
-    const visits = await waitFor(() => {
-      const row = gw.app.stores.db.prepare(`SELECT state FROM rule_state WHERE resident_id = 'r-zhang'`).get() as { state: string } | undefined;
-      const list = row ? (JSON.parse(row.state).visits as Array<{ start: number; end: number }>) : [];
+    const visits = await waitFor(async () => {
+      const row = await gw.app.store.ruleState.get('r-zhang');
+      const list = row ? ((row.state as { visits: Array<{ start: number; end: number }> }).visits) : [];
       return list.some((v) => v.start === Date.parse(iso(marker))) ? list : null;
     }, 5000, 'the last visit in the rules state');
     // what the rules hold: nothing reaches further than 12 h past the moment it was entered
@@ -48,9 +48,9 @@ describe('a visit suppresses alarms for a bounded time', () => {
     const res = await post('/api/residents/r-zhang/visits', { visitor: 'Li', at: iso(at), purpose: 'routine' });
     expect(res.status).toBe(201);
     expect(JSON.parse(res.body).endedAt).toBeNull();
-    const visits = await waitFor(() => {
-      const row = gw.app.stores.db.prepare(`SELECT state FROM rule_state WHERE resident_id = 'r-zhang'`).get() as { state: string } | undefined;
-      const list = row ? (JSON.parse(row.state).visits as Array<{ start: number; end: number }>) : [];
+    const visits = await waitFor(async () => {
+      const row = await gw.app.store.ruleState.get('r-zhang');
+      const list = row ? ((row.state as { visits: Array<{ start: number; end: number }> }).visits) : [];
       return list.find((v) => v.start === Date.parse(iso(at))) ? list : null;
     }, 5000, 'the visit in the rules state');
     const mine = visits.find((v) => v.start === Date.parse(iso(at)))!;

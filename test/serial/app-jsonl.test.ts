@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ensureSocat, PtyPair, RadioSide } from './pty.ts';
-import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
+import { startGateway, waitFor, sqlOf, type TestGateway } from '../helpers.ts';
 
 interface Case { model: string; line: string; note?: string }
 const corpus: Case[] = readFileSync(new URL('../fixtures/serial/rtl433-corpus.jsonl', import.meta.url), 'utf8')
@@ -46,8 +46,8 @@ describe('rtl_433 JSON lines in the gateway', () => {
       }],
     });
     const app = gw.app;
-    const open = (kind: string, deviceId: string) => app.stores.alerts.list('open').find((a) => a.kind === kind && a.deviceId === deviceId);
-    const events = (deviceId: string) => (app.stores.db.prepare('SELECT payload FROM events WHERE device_id = ? ORDER BY id').all(deviceId) as Array<{ payload: string }>).map((r) => JSON.parse(r.payload));
+    const open = async (kind: string, deviceId: string) => (await app.store.alerts.list('open')).find((a) => a.kind === kind && a.deviceId === deviceId);
+    const events = async (deviceId: string) => (await sqlOf(app).all<{ payload: string }>('SELECT payload FROM events WHERE device_id = ? ORDER BY id', deviceId)).map((r) => JSON.parse(r.payload));
     // the receiver has the port open before the radio speaks
     await waitFor(() => app.serial[0].stats().state === 'up', 5000, 'the serial port open');
 
@@ -61,16 +61,16 @@ describe('rtl_433 JSON lines in the gateway', () => {
     await waitFor(() => open('smoke', 'sun-smoke'), 10_000, 'Interlogix smoke alert');
 
     // the Cavius test press is a self-test note, never a smoke alert
-    await waitFor(() => app.stores.timeline.page('r-sun', { limit: 50 }).items.some((i) => i.type === 'note' && (i as { deviceId?: string }).deviceId === 'sun-cavius'), 5000, 'self-test note');
-    expect(open('smoke', 'sun-cavius')).toBeUndefined();
+    await waitFor(async () => (await app.store.timeline.page('r-sun', { limit: 50 })).items.some((i) => i.type === 'note' && (i as { deviceId?: string }).deviceId === 'sun-cavius'), 5000, 'self-test note');
+    expect(await open('smoke', 'sun-cavius')).toBeUndefined();
     // arm and disarm are recorded keys, not emergencies
-    await waitFor(() => events('sun-remote').length === 2, 5000, 'remote keys stored');
-    expect(events('sun-remote')).toEqual([{ action: 'arm' }, { action: 'disarm' }]);
-    expect(open('emergency', 'sun-remote')).toBeUndefined();
+    await waitFor(async () => (await events('sun-remote')).length === 2, 5000, 'remote keys stored');
+    expect(await events('sun-remote')).toEqual([{ action: 'arm' }, { action: 'disarm' }]);
+    expect(await open('emergency', 'sun-remote')).toBeUndefined();
     // a code-only PIR found by its own idFields; an X10 door read as open with its low battery
-    expect(events('sun-pir')).toEqual([{ occupancy: true }]);
-    await waitFor(() => events('sun-door').length === 1, 5000, 'door event');
-    expect(events('sun-door')).toEqual([{ contact: false, battery_low: true }]);
+    expect(await events('sun-pir')).toEqual([{ occupancy: true }]);
+    await waitFor(async () => (await events('sun-door')).length === 1, 5000, 'door event');
+    expect(await events('sun-door')).toEqual([{ contact: false, battery_low: true }]);
     await waitFor(() => open('battery_low', 'sun-door'), 5000, 'battery alert');
 
     radio.send(line('"KR18 PANIC"'));

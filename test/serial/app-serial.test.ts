@@ -3,8 +3,7 @@
 // and plugging it in again resolves it without a restart.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ensureSocat, PtyPair, RadioSide } from './pty.ts';
-import { startGateway, waitFor, type TestGateway } from '../helpers.ts';
-import { ruleStateRepository } from '../../src/store/index.ts';
+import { startGateway, waitFor, sqlOf, countEvents, type TestGateway } from '../helpers.ts';
 import type { HomeState } from '../../src/rules/index.ts';
 
 let pty: PtyPair;
@@ -43,34 +42,34 @@ describe('RFLink receiver in the gateway', () => {
     radio.send('20;64;SmokeAlert;ID=999999;SMOKEALERT=ON;');
     // a loaded machine (the whole suite on two cores) may take seconds; the receiver's counters say
     // whether a line was lost to an outage rather than late
-    const smoke = await waitFor(() => app.stores.alerts.list('open').find((a) => a.kind === 'smoke'), 15_000, 'smoke alert')
+    const smoke = await waitFor(async () => (await app.store.alerts.list('open')).find((a) => a.kind === 'smoke'), 15_000, 'smoke alert')
       .catch((err: Error) => { throw new Error(`${err.message}; receiver ${JSON.stringify(app.serial[0].stats())}`); });
     expect(smoke).toMatchObject({ residentId: 'r-wu', deviceId: 'wu-rf-smoke' });
-    const sources = app.stores.db.prepare("SELECT DISTINCT source FROM events WHERE resident_id = 'r-wu'").all() as Array<{ source: string }>;
+    const sources = await sqlOf(app).all<{ source: string }>("SELECT DISTINCT source FROM events WHERE resident_id = 'r-wu'");
     expect(sources.map((s) => s.source)).toEqual(['rflink']);
     expect(app.metrics.get('gateway_serial_lines_ignored_total', { reason: 'unknown_device' })).toBe(1);
 
     await radio.close();
     radio = undefined;
     await pty.unplug();
-    const outage = await waitFor(() => app.stores.alerts.list('open').find((a) => a.conditionKey === `receiver_offline:${pty.a}`), 10_000, 'outage alert');
+    const outage = await waitFor(async () => (await app.store.alerts.list('open')).find((a) => a.conditionKey === `receiver_offline:${pty.a}`), 10_000, 'outage alert');
     expect(outage).toMatchObject({ kind: 'device_offline', residentId: 'r-wu' });
-    expect(app.stores.timeline.page('r-wu', { limit: 50, types: ['alert'] }).items.some((i) => i.kind === 'device_offline')).toBe(true);
+    expect((await app.store.timeline.page('r-wu', { limit: 50, types: ['alert'] })).items.some((i) => i.kind === 'device_offline')).toBe(true);
     // the rules core decided it (so replay can): the resident's saved state holds the open outage
     await app.rules.idle();
-    const saved = ruleStateRepository(app.stores.db).get('r-wu')?.state as HomeState | undefined;
+    const saved = (await app.store.ruleState.get('r-wu'))?.state as HomeState | undefined;
     expect(saved?.alerts[`receiver_offline:${pty.a}`]).toMatchObject({ kind: 'device_offline', deviceId: null });
 
     await pty.plug();
     radio = await RadioSide.open(pty.b);
     radio.answerPings();
-    await waitFor(() => app.stores.alerts.get(outage.id)?.status === 'resolved', 40_000, 'outage resolved');
-    const before = (app.stores.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device_id = 'wu-rf-pir'").get() as { n: number }).n;
+    await waitFor(async () => (await app.store.alerts.get(outage.id))?.status === 'resolved', 40_000, 'outage resolved');
+    const before = await countEvents(app, 'wu-rf-pir');
     // a PIR repeats while it sees motion; send until one is stored (a CI run under heavy load
     // once missed the single line sent right after recovery: see the stop note)
     let sent = 0;
-    await waitFor(() => {
-      const n = (app.stores.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device_id = 'wu-rf-pir'").get() as { n: number }).n;
+    await waitFor(async () => {
+      const n = await countEvents(app, 'wu-rf-pir');
       if (n > before) return true;
       if (sent++ % 25 === 0) radio!.send(`20;${(13 + sent).toString(16).toUpperCase()};Pir;ID=aa66;PIR=ON;`);
       return false;

@@ -167,7 +167,7 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.residents.upgradeSecretHash('nobody', 'old$1', 'new$1')).toBe(false);
       });
 
-      it('deleting a resident takes contacts, devices, visits and their problems; alerts and events stay as history', async () => {
+      it('deleting a resident takes contacts, devices, visits and their problems and the events still to judge; alerts and events stay as history', async () => {
         await seed();
         const visitId = await store.visits.insertVisit({ residentId: 'r-zhang', visitor: 'Li', at: T0, endedAt: null, purpose: 'routine', notes: '', observations: {}, recordedBy: 'li', createdAt: T0 });
         await store.visits.insertProblem({ id: 'WT2026001', visitId, residentId: 'r-zhang', description: 'leaking tap', category: 'livelihood', urgency: 'normal', responsible: 'Li', deadline: T0 + 1, openedAt: T0 });
@@ -181,6 +181,9 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.visits.getProblem('WT2026001')).toBeUndefined();
         expect(await store.alerts.get(alertId)).toBeDefined();
         expect(await store.events.maxId()).toBeGreaterThan(0);
+        // its events waiting to be judged go with it: no process is left to judge a home that is gone
+        expect(await store.inbox.take('r-zhang', 10)).toEqual([]);
+        expect(await store.inbox.residents()).not.toContain('r-zhang');
         expect(await store.residents.deleteResident('r-zhang')).toBe(false);
       });
     });
@@ -1081,6 +1084,26 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.rounds.door(other, 'r-zhang')).toEqual({ residentId: 'r-zhang', ...pending });
         expect(await store.rounds.door(id, 'r-nobody')).toBeUndefined();
         expect(await store.rounds.updateDoor(other, { ...seen, residentId: 'r-chen' })).toBe(false);
+      });
+
+      it('rounds: two units of work making the same round at once make one (the look holds the date and area)', async () => {
+        await seed();
+        const round = { date: '2026-03-25', area: AREA, createdBy: 'li', createdAt: T0 };
+        let bothLooked!: () => void;
+        const looked = new Promise<void>((r) => { let n = 0; bothLooked = () => { if (++n === 2) r(); }; });
+        const make = () => store.tx(async (tx) => {
+          const first = await tx.rounds.find(round.date, round.area);
+          if (first !== undefined) return { made: false, id: first };
+          bothLooked();
+          // on an engine whose units run side by side, the other unit has looked by now too, unless
+          // its look waits for this unit (as it must); a bound keeps a waiting look from hanging here
+          await Promise.race([looked, new Promise((r) => setTimeout(r, 300))]);
+          return { made: true, id: await tx.rounds.insert(round, ['r-zhang']) };
+        });
+        const results = await Promise.all([make(), make()]);
+        expect(results.filter((r) => r.made)).toHaveLength(1);
+        expect(results[0].id).toBe(results[1].id);
+        expect((await store.rounds.list(round.date, round.date)).filter((r) => r.area === AREA)).toHaveLength(1);
       });
     });
 

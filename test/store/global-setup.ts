@@ -7,6 +7,8 @@ import { startCluster, type Cluster } from './pg-cluster.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string;
+    /** the engine a whole-app project runs its gateways on (vitest.config.ts; test/engine.test.ts) */
+    gatewayEngine?: 'sqlite' | 'postgres';
   }
 }
 

@@ -74,7 +74,11 @@ export function residentsTable(sql: Sql): ResidentsPort {
         JSON.stringify(r.rules), r.source ?? 'api', now]);
     },
     markApi: async (residentId, now) => { await sql.rows(`UPDATE residents SET source = 'api', updated_at = $1 WHERE id = $2`, [now, residentId]); },
-    deleteResident: async (id) => (await sql.count(`DELETE FROM residents WHERE id = $1`, [id])) === 1,
+    // the events still waiting in its inbox go with it (nobody is left to judge them; the events stay)
+    deleteResident: (id) => sql.atomic(async (s) => {
+      await s.rows(`DELETE FROM event_inbox WHERE resident_id = $1`, [id]);
+      return (await s.count(`DELETE FROM residents WHERE id = $1`, [id])) === 1;
+    }),
     listResidents: async () => (await sql.rows<any>(`SELECT ${residentCols} FROM residents ORDER BY name, id`)).map(residentFromRow),
     getResident: (id) => getResident(sql, id),
     countResidents: async () => (await sql.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM residents`))[0].n,
@@ -622,8 +626,16 @@ export function roundsTable(sql: Sql): RoundsPort {
       return id;
     }),
     get: async (id) => (await sql.rows<RoundRow>(`SELECT ${roundCols} FROM rounds WHERE id = $1`, [id]))[0],
-    find: async (date, area) => (await sql.rows<{ id: number }>(`SELECT id FROM rounds WHERE date = $1 AND area IS NOT DISTINCT FROM $2::text
-      ORDER BY id LIMIT 1`, [date, area]))[0]?.id,
+    // Inside a unit of work the look first takes a lock on this date and area, held to its commit:
+    // a second unit making the same round waits here and then finds the first one's row (READ
+    // COMMITTED: each statement sees what committed before it), so two requests at the same
+    // instant make one round, as on SQLite. Outside a unit of work the lock ends with the statement.
+    // (a statement of its own: joined to the look, the planner skips it when there is no round yet)
+    find: async (date, area) => {
+      await sql.rows(`SELECT pg_advisory_xact_lock(hashtextextended('round:' || $1 || ':' || coalesce($2::text, ''), 0))`, [date, area]);
+      return (await sql.rows<{ id: number }>(`SELECT id FROM rounds WHERE date = $1 AND area IS NOT DISTINCT FROM $2::text
+        ORDER BY id LIMIT 1`, [date, area]))[0]?.id;
+    },
     list: (from, to) => sql.rows(`SELECT ${roundCols} FROM rounds WHERE date >= $1 AND date <= $2 ORDER BY date DESC, id DESC`, [from, to]),
     doors: async (roundId) => (await sql.rows(`SELECT ${doorCols} FROM round_doors WHERE round_id = $1`, [roundId])).map(doorFromRow),
     door: async (roundId, residentId) => (await sql.rows(`SELECT ${doorCols} FROM round_doors WHERE round_id = $1 AND resident_id = $2`,

@@ -53,6 +53,7 @@ export function residentsTable(db: Db): Sync<ResidentsPort> {
   const s = {
     markApi: db.prepare(`UPDATE residents SET source = 'api', updated_at = ? WHERE id = ?`),
     deleteResident: db.prepare(`DELETE FROM residents WHERE id = ?`),
+    deleteInbox: db.prepare(`DELETE FROM event_inbox WHERE resident_id = ?`),
     count: db.prepare(`SELECT COUNT(*) AS n FROM residents`),
     addContact: db.prepare(`INSERT INTO contacts (resident_id, name, phone, role, on_call, locale, position)
       VALUES (@residentId, @name, @phone, @role, @onCall, @locale, (SELECT COALESCE(MAX(position), -1) + 1 FROM contacts WHERE resident_id = @residentId))`),
@@ -66,7 +67,11 @@ export function residentsTable(db: Db): Sync<ResidentsPort> {
     seedFromConfig: base.seedFromConfig,
     upsertResident: base.upsertResident,
     markApi: (residentId, now) => { s.markApi.run(now, residentId); },
-    deleteResident: (id) => s.deleteResident.run(id).changes === 1,
+    // the events still waiting in its inbox go with it (nobody is left to judge them; the events stay)
+    deleteResident: (id) => db.transaction(() => {
+      s.deleteInbox.run(id);
+      return s.deleteResident.run(id).changes === 1;
+    })(),
     listResidents: base.listResidents,
     getResident: base.getResident,
     countResidents: () => (s.count.get() as { n: number }).n,
