@@ -27,7 +27,7 @@ import { SerialReceiver, DEFAULT_ID_FIELDS } from './devices/serial/index.ts';
 import { Notifier, firstStepDue, type SmsSender } from './notify/index.ts';
 import { EventBus } from './bus.ts';
 import type { DeviceEvent } from './domain/types.ts';
-import { SiteMonitor } from './site.ts';
+import { SiteMonitor, watchSite } from './site.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -80,6 +80,7 @@ export class App {
   /** what happened, told to the parts that listen (src/bus.ts); each part's listeners go with its stop */
   readonly bus: EventBus;
   private ready = false;
+  private stopWatchingSite: (() => void) | undefined;
   private built = false;
 
   constructor(readonly config: Config, private readonly opts: AppOptions = {}) {
@@ -137,7 +138,7 @@ export class App {
           this.alertService = new AlertService({
             store: this.store, firstStepDue: (kind, at) => firstStepDue(config.escalation, kind, at), log: log.child({ module: 'alerts' }), metrics, bus: this.bus,
           });
-          this.live.listenTo(this.bus, this.store.alerts);
+          this.live.listenTo(this.bus, this.store.alerts, this.store.signals);
           this.notifier = new Notifier({
             config, log, clock: this.clock, metrics, store: this.store,
             acknowledge: (alertId, by, at) => this.alertService.acknowledge(alertId, by, at, 'sms'),
@@ -151,6 +152,7 @@ export class App {
         stop: async () => {
           await this.notifier?.stop();
           this.bus.removeListeners(this.live);
+          this.store.signals?.off(this.live);
         },
       },
       {
@@ -175,8 +177,17 @@ export class App {
           });
           await this.rules.start();
           await this.alertService.closeOfRemovedDevices((id) => this.registry.get(id) !== undefined, this.clock.now());
+          // several processes on one database: what the others queued or left, looked at (src/site.ts)
+          if (this.store.engine !== 'sqlite') {
+            this.stopWatchingSite = watchSite(this.store.signals, {
+              judgeInboxes: (ids) => rules.judgeInboxes(ids), lookAgain: () => this.notifier.lookAgain(),
+              inbox: this.store.inbox, now: () => this.clock.now(), log: log.child({ module: 'site' }),
+            });
+          }
         },
         stop: () => {
+          this.stopWatchingSite?.();
+          this.stopWatchingSite = undefined;
           if (this.rules) this.bus.removeListeners(this.rules);
           return this.rules?.stop();
         },

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from './clock.ts';
 import type { Metrics } from './metrics.ts';
-import type { Overdue, ProcessRow, SitePort } from './store/index.ts';
+import type { Overdue, ProcessRow, SitePort, SiteSignals } from './store/index.ts';
 
 export const HEARTBEAT_MS = 5_000;
 /** a process not heard from for this long is taken for dead */
@@ -119,4 +119,54 @@ export class SiteMonitor {
       overdue: { escalations: this.overdue.escalations, outbox: this.overdue.outbox, timers: this.overdue.timers, oldestDueAt: this.overdue.oldestDueAt === null ? null : iso(this.overdue.oldestDueAt) },
     };
   }
+}
+
+/** how often each process of a PostgreSQL site looks for escalation steps and texts due, whoever queued them */
+export const SITE_POLL_MS = 5_000;
+/** an inbox wake-up is looked at this long after it came: the process that stored the events judges them within milliseconds */
+export const INBOX_LOOK_DELAY_MS = 400;
+/** events stored this long ago and still waiting were left by a process that did not judge them */
+export const INBOX_LEFT_AFTER_MS = 300;
+
+export interface SiteWork {
+  /** a home's inbox holds events another process stored: judge them here (RulesRuntime.judgeInboxes) */
+  judgeInboxes(residentIds: string[]): void;
+  /** escalation steps and outbox rows: look at the store again (Notifier.lookAgain) */
+  lookAgain(): void;
+  inbox: { residents(storedBefore?: number): Promise<string[]> };
+  now(): number;
+  log: Logger;
+}
+
+/**
+ * The work of a site of several processes that this process would otherwise learn of only from
+ * its own decisions: a step another process queued, a text it left unsent, events it stored and
+ * did not judge (it died). Looked at every SITE_POLL_MS, and at once when another process's
+ * NOTIFY says so (`signals`); the rules' own 2 s inbox look stays. Returns the stop.
+ */
+export function watchSite(signals: SiteSignals | undefined, work: SiteWork): () => void {
+  const owner = {};
+  let inboxLook: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const lookAtInboxes = () => {
+    if (inboxLook || stopped) return;
+    inboxLook = setTimeout(() => {
+      inboxLook = null;
+      work.inbox.residents(work.now() - INBOX_LEFT_AFTER_MS)
+        .then((ids) => { if (ids.length && !stopped) work.judgeInboxes(ids); })
+        .catch((err: unknown) => work.log.warn({ err }, 'site: could not look at the inboxes'));
+    }, INBOX_LOOK_DELAY_MS);
+    inboxLook.unref();
+  };
+  signals?.on('inbox', owner, lookAtInboxes);
+  signals?.on('escalation', owner, () => work.lookAgain());
+  signals?.on('outbox', owner, () => work.lookAgain());
+  const poll = setInterval(() => work.lookAgain(), SITE_POLL_MS);
+  poll.unref();
+  return () => {
+    stopped = true;
+    signals?.off(owner);
+    clearInterval(poll);
+    if (inboxLook) clearTimeout(inboxLook);
+  };
 }

@@ -5,12 +5,15 @@
 // away too long or the gateway restarted in between.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { AlertRow, AlertsPort } from '../store/index.ts';
+import type { AlertRow, AlertsPort, SiteSignals } from '../store/index.ts';
 import type { EventBus } from '../bus.ts';
 import { publicAlert } from './alerts.ts';
 import { bearer } from './schemas.ts';
 
 export type LiveEventType = 'alert' | 'visit' | 'problem';
+
+/** what another process of the site may tell of an alert */
+const REMOTE_ACTIONS = new Set(['opened', 'acknowledged', 'resolved', 'updated', 'unanswered']);
 
 interface Sent { seq: number; type: LiveEventType; residentId: string; json: string }
 
@@ -71,7 +74,7 @@ export class LiveHub {
    * From now until `bus.removeListeners(this)`: every change of an alert, as the store has it
    * after the commit, a visit recorded and a problem changed, to the page.
    */
-  listenTo(bus: EventBus, alerts: Pick<AlertsPort, 'get'>): void {
+  listenTo(bus: EventBus, alerts: Pick<AlertsPort, 'get'>, site?: SiteSignals): void {
     // each change read back from the store, published in the order the changes were told (a
     // slower read never lets "acknowledged" overtake "opened"); a failed read sends the row told
     let last: Promise<void> = Promise.resolve();
@@ -83,12 +86,28 @@ export class LiveHub {
         if (fresh) this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
       });
     };
-    const send = (row: AlertRow, action: string, by?: string) => later(row.id, row, action, by);
+    // the other processes of the site are told the alert's id and what happened, nothing more
+    // (no phone numbers, no notes): each reads the row itself and tells its own pages
+    const send = (row: AlertRow, action: string, by?: string) => { later(row.id, row, action, by); site?.notify('alert', [`${row.id}:${action}`]); };
+    site?.on('alert', this, (changes) => {
+      for (const change of changes) {
+        const [id, action] = change.split(':');
+        if (!REMOTE_ACTIONS.has(action) || !/^\d+$/.test(id)) continue;
+        const alertId = Number(id);
+        const read = alerts.get(alertId).catch(() => undefined);
+        inOrder(async () => {
+          const fresh = await read;
+          if (!fresh) return;
+          const by = action === 'acknowledged' ? fresh.acknowledgedBy : action === 'resolved' ? fresh.resolvedBy : null;
+          this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
+        });
+      }
+    });
     bus.on('alertOpened', this, (row) => send(row, 'opened'));
     bus.on('alertAcknowledged', this, (row, by) => send(row, 'acknowledged', by));
     bus.on('alertResolved', this, (row, by) => send(row, 'resolved', by));
     bus.on('alertUpdated', this, (row) => send(row, 'updated'));
-    bus.on('alertUnanswered', this, (alertId) => later(alertId, undefined, 'unanswered'));
+    bus.on('alertUnanswered', this, (alertId) => { later(alertId, undefined, 'unanswered'); site?.notify('alert', [`${alertId}:unanswered`]); });
     bus.on('visitRecorded', this, (v) => inOrder(() => this.publish('visit', v.residentId, { visitId: v.visitId, at: new Date(v.at).toISOString() })));
     bus.on('problemChanged', this, (residentId, problemId) => inOrder(() => this.publish('problem', residentId, { problemId })));
   }

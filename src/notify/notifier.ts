@@ -165,6 +165,13 @@ export class Notifier {
     return this.inbound.sms(from, text, `demo-${randomUUID()}`);
   }
 
+  /** Another process of the site queued work (or the site's poll, src/site.ts): the next step and the due texts looked up again. */
+  lookAgain(): void {
+    if (!this.running) return;
+    this.track(this.escalation.arm());
+    this.worker?.flush();
+  }
+
   /** A new alert row exists: fire what is due now, schedule the rest. Safe to repeat. */
   alertOpened(alert: AlertRow): void {
     if (!this.running) return;

@@ -284,6 +284,9 @@ export class RulesRuntime {
   /** the newest event id judged for a resident (0 before any) */
   judgedUpTo(residentId: string): number { return this.homes.get(residentId)?.lastEventId ?? 0; }
 
+  /** the site's wake-up (src/site.ts watchSite): these homes hold events another process stored and did not judge */
+  judgeInboxes(residentIds: string[]): void { for (const id of residentIds) if (this.homes.has(id)) this.inboxDue.add(id); if (!this.stopping) this.commit([]); }
+
   /** a committed device event */
   onEvent(event: DeviceEvent): void {
     this.enqueue(event.residentId, { type: 'event', event }, event.id);

@@ -621,8 +621,25 @@ export interface TxOptions {
   durable?: boolean;
 }
 
+/** what a NOTIFY between a site's processes says is worth a look (store/postgres/notify.ts) */
+export type WakeKind = 'inbox' | 'escalation' | 'outbox' | 'alert';
+
+/**
+ * Wake-ups between the processes of one site (PostgreSQL's LISTEN/NOTIFY): a hint to look at
+ * the store now rather than at the next poll, never the only way work is found. `ids` are
+ * resident ids (inbox), or `<alert id>:<action>` (alert); never phone numbers or notes.
+ */
+export interface SiteSignals {
+  notify(kind: WakeKind, ids?: string[]): void;
+  /** `fn` hears the other processes' notifications of `kind` (no ids: look at everything) until off(owner) */
+  on(kind: WakeKind, owner: object, fn: (ids: string[]) => void): void;
+  off(owner: object): void;
+}
+
 export interface Store extends Ports {
   readonly engine: Engine;
+  /** PostgreSQL: the site's wake-ups; absent on SQLite (one process) */
+  readonly signals?: SiteSignals;
   /** the migrations applied: the schema version of the database */
   readonly schemaVersion: number;
   /**

@@ -5,11 +5,12 @@
 // (migrations.ts), applied under an advisory lock so processes starting together migrate once.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { SchemaTooNew, type Store, type Tx, type TxOptions } from '../ports.ts';
+import { SchemaTooNew, type Store, type Tx, type TxOptions, type WakeKind } from '../ports.ts';
 import { PG_MIGRATIONS } from './migrations.ts';
 import { clientSql, inTransaction, poolSql, types } from './sql.ts';
 import { tables } from './tables.ts';
 import { postgresIngest } from './ingest.ts';
+import { openSignals } from './notify.ts';
 
 export { PG_MIGRATIONS };
 
@@ -22,6 +23,8 @@ export interface PostgresOptions {
   applicationName?: string;
   /** a pooled connection that fails while idle (the server restarted, a network cut) */
   onConnectionError?: (err: Error) => void;
+  /** LISTEN/NOTIFY wake-ups between the site's processes (default on; see notify.ts) */
+  signals?: boolean;
 }
 
 export interface PostgresStore extends Store {
@@ -63,7 +66,17 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   }
   const inside = new AsyncLocalStorage<true>();
   const selfWait = () => new Error('store used outside its unit of work from inside tx(): use the ports tx(fn) hands to fn');
-  const ingest = postgresIngest(pool);
+  let signals: Awaited<ReturnType<typeof openSignals>> | undefined;
+  try {
+    if (options.signals !== false) {
+      signals = await openSignals({ url: options.url, pool, applicationName: options.applicationName, onError: options.onConnectionError });
+    }
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  // events in a home's inbox: the other processes look (a process that died before judging them)
+  const ingest = postgresIngest(pool, (residents) => { if (residents.length) signals?.notify('inbox', residents); });
   // as on SQLite, where it would wait for itself: inside tx(fn) only the tx's ports are used
   const outside = tables(poolSql(pool, () => { if (inside.getStore()) throw selfWait(); }));
   let closed = false;
@@ -72,21 +85,47 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
     schemaVersion,
     pool,
     ...outside,
+    signals,
     ingest,
     tx<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
       // as on SQLite: a unit of work inside another is a mistake, not a second transaction
       if (inside.getStore()) return Promise.reject(selfWait());
+      const due = new Set<WakeKind>();
       return inTransaction(pool, async (client) => {
+        due.clear();
         // the commit returns before the server's WAL flush: only for what a durable record rebuilds
         if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
-        return inside.run(true, () => fn(tables(clientSql(client))));
+        return inside.run(true, () => fn(signals ? watchDue(tables(clientSql(client)), due) : tables(clientSql(client))));
+      }).then((result) => {
+        // committed: an alert whose step falls due, an outbox row to send; the other processes arm for it
+        for (const kind of due) signals?.notify(kind);
+        return result;
       });
     },
     async close() {
       if (closed) return;
       closed = true;
       await ingest.drain();
+      await signals?.close();
       await pool.end();
+    },
+  };
+}
+
+/** the unit of work's ports, noting the writes that make escalation or outbox work due */
+function watchDue(t: Tx, due: Set<WakeKind>): Tx {
+  const { alerts, outbox } = t;
+  return {
+    ...t,
+    alerts: {
+      ...alerts,
+      insert: async (a) => { const id = await alerts.insert(a); if (a.escalationDue !== null && a.escalationDue !== undefined) due.add('escalation'); return id; },
+      setEscalation: async (id, step, at, unanswered) => { await alerts.setEscalation(id, step, at, unanswered); if (at !== null) due.add('escalation'); },
+    },
+    outbox: {
+      ...outbox,
+      enqueue: async (m) => { const id = await outbox.enqueue(m); if (id !== null) due.add('outbox'); return id; },
+      markRetry: async (id, nextAt, error, doubt) => { await outbox.markRetry(id, nextAt, error, doubt); due.add('outbox'); },
     },
   };
 }

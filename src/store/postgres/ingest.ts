@@ -19,7 +19,8 @@ interface Pending {
 /** a group larger than this is split: one statement's parameters stay modest */
 const MAX_GROUP = 2000;
 
-export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void> } {
+/** `committed`: after each group's commit, the residents whose inboxes it filled (the site's wake-up) */
+export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) => void): Ingest & { drain(): Promise<void> } {
   let queue: Pending[] = [];
   let scheduled = false;
   /** a commit loop is running: what is appended meanwhile joins its next group */
@@ -113,6 +114,7 @@ export function postgresIngest(pool: pg.Pool): Ingest & { drain(): Promise<void>
         stats.largestGroup = Math.max(stats.largestGroup, group.length);
         if (failing) { failing = null; onHealth(null); }
         group.forEach((p, i) => p.resolve(ids[i]));
+        committed?.(group.filter((_, i) => ids[i] > 0).map((p) => p.event.residentId));
       } catch (err) {
         status.rolledBack();
         if (!failing) { failing = err as Error; onHealth(failing); }
