@@ -16,7 +16,7 @@ import { AlertService } from '../../src/alerts/service.ts';
 import { firstStepDue } from '../../src/notify/index.ts';
 import { RulesRuntime } from '../../src/rules/runtime.ts';
 import { EventBus } from '../../src/bus.ts';
-import { createDatabase, dropDatabase } from '../store/pg.ts';
+import { seededDatabase, dropDatabase } from '../store/pg.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0); // 09:00 in Shanghai: no night-door window
 
@@ -44,14 +44,8 @@ afterEach(async () => { for (const fn of cleanup.splice(0).reverse()) await fn()
 interface Process { store: PostgresStore; rules: RulesRuntime }
 
 async function database(): Promise<string> {
-  const url = await createDatabase();
+  const url = await seededDatabase(config().residents, T0);
   cleanup.push(() => dropDatabase(url));
-  const store = await openPostgresStore({ url, poolSize: 2 });
-  try {
-    await store.residents.seedFromConfig(config().residents, 'UTC', T0);
-  } finally {
-    await store.close();
-  }
   return url;
 }
 

@@ -22,7 +22,7 @@ import { firstStepDue } from '../../src/notify/index.ts';
 import { RulesRuntime, TIMER_LEASE_MS, TIMER_POLL_MS } from '../../src/rules/runtime.ts';
 import { virtualClock, type VirtualClock } from '../../src/rules/index.ts';
 import { EventBus } from '../../src/bus.ts';
-import { createDatabase, dropDatabase } from '../store/pg.ts';
+import { seededDatabase, dropDatabase } from '../store/pg.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0); // 09:00 in Shanghai
 const HOUR = 3_600_000;
@@ -68,14 +68,8 @@ function processClock(base: VirtualClock): { clock: Clock; kill(): void } {
 interface Proc { name: string; store: Store; rules: RulesRuntime; kill(): Promise<void> }
 
 async function database(): Promise<string> {
-  const url = await createDatabase();
+  const url = await seededDatabase(config().residents, T0);
   cleanup.push(() => dropDatabase(url));
-  const store = await openPostgresStore({ url, poolSize: 2 });
-  try {
-    await store.residents.seedFromConfig(config().residents, 'UTC', T0);
-  } finally {
-    await store.close();
-  }
   return url;
 }
 

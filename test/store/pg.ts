@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import pg from 'pg';
-import { migratePostgres } from '../../src/store/postgres/index.ts';
+import { migratePostgres, openPostgresStore } from '../../src/store/postgres/index.ts';
+import type { ResidentConfig } from '../../src/config/index.ts';
 
 export function clusterUrl(): string {
   const url = inject('postgresUrl') ?? process.env.GATEWAY_TEST_POSTGRES_URL;
@@ -56,4 +57,16 @@ export async function createDatabase(options: { migrated?: boolean } = {}): Prom
 export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/** a new migrated database holding these residents (seeded as the gateway seeds its config); returns its URL */
+export async function seededDatabase(residents: ResidentConfig[], now: number): Promise<string> {
+  const url = await createDatabase();
+  const store = await openPostgresStore({ url, poolSize: 2 });
+  try {
+    await store.residents.seedFromConfig(residents, 'UTC', now);
+  } finally {
+    await store.close();
+  }
+  return url;
 }
