@@ -117,13 +117,18 @@ export async function nodeBroker(target: 'raw' | 'gateway', devices: number, syn
 
 export interface Target { name: string; start(clients: number): Promise<Broker | null>; password: string }
 
-export function targets(opts: { ab?: string; syncs?: Array<'normal' | 'full'> } = {}): Target[] {
+export function targets(opts: { ab?: string; syncs?: Array<'normal' | 'full'>; postgres?: () => Promise<string> } = {}): Target[] {
   const list: Target[] = [
     { name: 'raw', password: 'any', start: () => nodeBroker('raw', 0, 'normal') },
     { name: 'mosquitto', password: 'any', start: () => mosquittoBroker() },
   ];
   for (const sync of opts.syncs ?? ['normal', 'full'] as const) {
     list.push({ name: sync, password: 'secret-{id}', start: (clients) => nodeBroker('gateway', clients, sync) });
+  }
+  // the gateway on PostgreSQL: a new database (from `postgres()`) for each start, as a fresh SQLite file is
+  const newDatabase = opts.postgres;
+  if (newDatabase) {
+    list.push({ name: 'postgres', password: 'secret-{id}', start: async (clients) => nodeBroker('gateway', clients, 'normal', { env: { BENCH_STORAGE_URL: await newDatabase() } }) });
   }
   // one or more refs, comma-separated: each another commit's gateway in the same rounds
   for (const ref of opts.ab ? opts.ab.split(',') : []) {
@@ -191,7 +196,7 @@ export function printIngest(result: Awaited<ReturnType<typeof ingestBench>>, goa
   const raw = summary.raw;
   console.log(`\nIngest: QoS 1, ${opts.clients} clients, ${opts.window} in flight each, ${opts.messages} msgs a run, median of ${opts.rounds} rounds${opts.loaders > 1 ? `, ${opts.loaders} load processes` : ''}`);
   console.log('target                    msgs/s (min-max)          ratio  p50 ms  p99 ms  CPU us/msg  broker CPU  load CPU  goal');
-  const label: Record<string, string> = { raw: 'raw aedes, no hooks', mosquitto: 'mosquitto (no auth)', normal: 'gateway, sync: normal', full: 'gateway, sync: full' };
+  const label: Record<string, string> = { raw: 'raw aedes, no hooks', mosquitto: 'mosquitto (no auth)', normal: 'gateway, sync: normal', full: 'gateway, sync: full', postgres: 'gateway on PostgreSQL' };
   for (const [name, s] of Object.entries(summary)) {
     console.log(`${(label[name] ?? `gateway ${name}`).padEnd(25)} ${f(s.rate, 0).padStart(7)} (${f(s.min, 0)}-${f(s.max, 0)})`.padEnd(51)
       + ` ${raw ? f(s.rate / raw.rate, 2) + 'x' : '-'}`.padStart(6) + `${f(s.p50, 2).padStart(8)}${f(s.p99, 2).padStart(8)}${f(s.cpuUsPerMsg, 1).padStart(12)}`

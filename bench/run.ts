@@ -8,6 +8,7 @@ import { alarmLatencyBench, printAlarmLatency } from './alarm-latency.ts';
 import { authFloodBench, printAuthFlood } from './auth-flood.ts';
 import { pageAlarmBench } from './page-alarm.ts';
 import { memoryAt } from './memory.ts';
+import { postgresBench } from './postgres.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
@@ -29,6 +30,9 @@ if (!hasMosquitto()) console.log('(mosquitto not installed: apt-get install mosq
 const gen = await Promise.all([1, 2].map(async (loaders) => ingestBench({ clients: 50, window: 16, messages: quick ? 10_000 : 40_000, rounds: quick ? 1 : 3, targets: list.slice(0, 1), loaders })));
 results.generatorCheck = gen;
 console.log(`\nLoad generator check, raw aedes, 50 clients x 16 in flight: one load process ${gen[0].summary.raw.rate.toFixed(0)} msgs/s (its CPU ${(gen[0].summary.raw.loadCpu * 100).toFixed(0)} % of a core), two ${gen[1].summary.raw.rate.toFixed(0)} msgs/s`);
+
+// the gateway on PostgreSQL beside SQLite, same rounds (a throwaway cluster with fsync on)
+results.postgres = await postgresBench({ quick });
 
 // alarm latency: device PUBLISH to the SMS request at a local Twilio-compatible server
 const alarm = await alarmLatencyBench({ alarms: quick ? 30 : 300 });

@@ -36,7 +36,10 @@ async function startGateway() {
   importMs = performance.now() - started;
   importCpu = process.cpuUsage(cpu0);
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const app = buildApp(parseConfig(benchConfigInput(dir, devices, (sync as 'normal' | 'full') ?? 'normal'), {}), { log: createLogger({ level: 'error' }) });
+  // BENCH_STORAGE_URL: the gateway on that PostgreSQL database instead of the SQLite file
+  const input = benchConfigInput(dir, devices, (sync as 'normal' | 'full') ?? 'normal');
+  const storageUrl = process.env.BENCH_STORAGE_URL;
+  const app = buildApp(parseConfig(storageUrl ? { ...input, storage: { url: storageUrl } } : input, {}), { log: createLogger({ level: 'error' }) });
   await app.start();
   return {
     port: app.mqttPort() as number, connected: () => app.broker.connectedClients() as number,

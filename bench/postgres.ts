@@ -1,0 +1,44 @@
+// Ingest on PostgreSQL beside SQLite, in the same rounds (npm run bench runs it; alone:
+// `npx tsx bench/postgres.ts [--quick]`): raw aedes, the gateway on SQLite (sync normal) and the
+// gateway on a PostgreSQL database of a throwaway cluster with fsync on (a commit costs what it
+// costs on a real server's disk), QoS 1, 50 clients with 1 (comfortable: round trips) and 16
+// (saturation) publishes in flight. One gateway process; two processes sharing one database are
+// not measured yet. Needs Debian's postgresql (the test setup's cluster helper starts it).
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { ingestBench, printIngest, targets, ensureBuilt } from './ingest.ts';
+import { startCluster } from '../test/store/pg-cluster.ts';
+
+export async function postgresBench(opts: { quick?: boolean } = {}) {
+  const cluster = await startCluster({ fsync: true });
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    const newDatabase = async () => {
+      const name = `bench_${randomBytes(6).toString('hex')}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(cluster.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    };
+    const list = targets({ syncs: ['normal'], postgres: newDatabase }).filter((t) => t.name !== 'mosquitto');
+    const out: Record<string, Awaited<ReturnType<typeof ingestBench>>> = {};
+    for (const window of [1, 16]) {
+      const result = await ingestBench({ clients: 50, window, messages: opts.quick ? 10_000 : 40_000, rounds: opts.quick ? 1 : 3, targets: list });
+      out[`50x${window}`] = result;
+      printIngest(result);
+      const { normal, postgres } = result.summary;
+      if (normal && postgres) console.log(`PostgreSQL against SQLite: ${(postgres.rate / normal.rate).toFixed(2)}x the rate, ${(postgres.cpuUsPerMsg / normal.cpuUsPerMsg).toFixed(2)}x the gateway's CPU a message, PUBACK p99 ${postgres.p99.toFixed(1)} vs ${normal.p99.toFixed(1)} ms`);
+    }
+    return out;
+  } finally {
+    await admin.end();
+    await cluster.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  ensureBuilt();
+  await postgresBench({ quick: process.argv.includes('--quick') });
+}
