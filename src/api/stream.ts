@@ -79,11 +79,14 @@ export class LiveHub {
     // slower read never lets "acknowledged" overtake "opened"); a failed read sends the row told
     let last: Promise<void> = Promise.resolve();
     const inOrder = (fn: () => Promise<void> | void) => { last = last.then(fn).catch(() => {}); };
-    const later = (id: number, told: AlertRow | undefined, action: string, by?: string) => {
+    // `by`: who did it, as told, or read from the row (a change another process made)
+    const later = (id: number, told: AlertRow | undefined, action: string, by?: string | ((row: AlertRow) => string | null)) => {
       const read = alerts.get(id).catch(() => undefined);
       inOrder(async () => {
         const fresh = (await read) ?? told;
-        if (fresh) this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
+        if (!fresh) return;
+        const who = typeof by === 'function' ? by(fresh) : by;
+        this.publish('alert', fresh.residentId, { action, ...(who ? { by: who } : {}), alert: publicAlert(fresh) });
       });
     };
     // the other processes of the site are told the alert's id and what happened, nothing more
@@ -93,14 +96,7 @@ export class LiveHub {
       for (const change of changes) {
         const [id, action] = change.split(':');
         if (!REMOTE_ACTIONS.has(action) || !/^\d+$/.test(id)) continue;
-        const alertId = Number(id);
-        const read = alerts.get(alertId).catch(() => undefined);
-        inOrder(async () => {
-          const fresh = await read;
-          if (!fresh) return;
-          const by = action === 'acknowledged' ? fresh.acknowledgedBy : action === 'resolved' ? fresh.resolvedBy : null;
-          this.publish('alert', fresh.residentId, { action, ...(by ? { by } : {}), alert: publicAlert(fresh) });
-        });
+        later(Number(id), undefined, action, (row) => (action === 'acknowledged' ? row.acknowledgedBy : action === 'resolved' ? row.resolvedBy : null));
       }
     });
     bus.on('alertOpened', this, (row) => send(row, 'opened'));
