@@ -85,14 +85,15 @@ export async function openSignals(options: SignalsOptions): Promise<SiteSignals 
   await connect();
 
   // sent one after another on the pool, so two changes of one alert arrive in the order made;
-    let chain: Promise<unknown> = Promise.resolve();
-  const queued = new Map<WakeKind, string[]>();
+  let chain: Promise<unknown> = Promise.resolve();
+  // per kind, the ids asked for within BATCH_MS (`seen`: each once, for the kinds that need no order)
+  const queued = new Map<WakeKind, { ids: string[]; seen: Set<string> }>();
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     const batch = [...queued];
     queued.clear();
-    for (const [kind, ids] of batch) {
+    for (const [kind, { ids }] of batch) {
       for (const payload of payloads(kind, tag, ids)) {
         chain = chain.then(() => options.pool.query('SELECT pg_notify($1, $2)', [WAKE_CHANNEL, payload])).catch((err: Error) => options.onError?.(err));
       }
@@ -102,10 +103,17 @@ export async function openSignals(options: SignalsOptions): Promise<SiteSignals 
   return {
     notify(kind, ids = []) {
       if (closed) return;
-      const list = queued.get(kind) ?? [];
-      // the alert changes keep every entry, in order; the other kinds need each id once
-      for (const id of ids) if (kind === 'alert' || !list.includes(id)) list.push(id);
-      queued.set(kind, list);
+      let q = queued.get(kind);
+      if (!q) queued.set(kind, q = { ids: [], seen: new Set() });
+      // the alert changes keep every entry, in order; the other kinds need each id once (an
+      // ingest group names a resident once per event: a set, not a scan of the list per id)
+      for (const id of ids) {
+        if (kind !== 'alert') {
+          if (q.seen.has(id)) continue;
+          q.seen.add(id);
+        }
+        q.ids.push(id);
+      }
       if (!scheduled) { scheduled = true; setTimeout(flush, BATCH_MS).unref(); }
     },
     on(kind, owner, fn) {
