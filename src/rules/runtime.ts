@@ -433,6 +433,8 @@ export class RulesRuntime {
     let reread = new Set<string>();
     /** homes with a claimed tick whose token the state has moved past: dropped, the row rewritten */
     let stale = new Set<string>();
+    /** the next due time of each home whose state this group saved (its timer row), for this process's wake-up */
+    let dueOf = new Map<string, number | null>();
     const decide = async (tx: Tx) => {
       const rows = new Map<string, Awaited<ReturnType<Tx['ruleState']['lock']>>>();
       for (const id of locked) rows.set(id, await tx.ruleState.lock(id));
@@ -466,6 +468,7 @@ export class RulesRuntime {
       const mustSave = decided.length > 0 || plan.some((i) => i.input.type !== 'event' && i.input.type !== 'tick')
         || now - this.lastSave >= SAVE_EVERY_MS || this.stopping || shared;
       saved = mustSave;
+      dueOf = new Map();
       if (!mustSave) return;
       for (const d of decided) announcements.push(await this.deps.alerts.apply(tx, d.residentId, d.decisions, d.at));
       for (const id of this.dirty) {
@@ -473,7 +476,9 @@ export class RulesRuntime {
         if (!home) continue;
         home.version = await tx.ruleState.save(id, home.state, home.lastEventId, now);
         // the home's timer row follows the state saved, its version the token (no row: nothing due)
-        await tx.ruleTimers.set(id, nextDue(home.cfg, home.state), home.version);
+        const dueAt = nextDue(home.cfg, home.state);
+        dueOf.set(id, dueAt);
+        await tx.ruleTimers.set(id, dueAt, home.version);
         // the events this state has judged leave the inbox with it
         await tx.inbox.remove(id, [...home.pending]);
         home.pending = new Set();
@@ -509,8 +514,9 @@ export class RulesRuntime {
       const home = this.homes.get(id)!;
       this.scheduler?.reschedule(home.cfg, home.state);
       // several processes: a due time this process just wrote wakes it then, without waiting for the next look
+      // (computed once: a home this group saved has it from its timer row's write)
       if (this.timerWake && saved) {
-        const at = nextDue(home.cfg, home.state);
+        const at = dueOf.has(id) ? dueOf.get(id)! : nextDue(home.cfg, home.state);
         if (at !== null) this.timerWake.setEarlier(Math.max(at, clock.now()));
       }
     }
