@@ -149,8 +149,11 @@ export function emptyBaseline(): Baseline {
   return { v: 2, at: null, days: 0, tails, nights: [], noted: false, u: PARAMS.u };
 }
 
-/** the u a baseline's tails were counted past when it does not say */
-const SAVED_U = 15;
+/**
+ * The u (minutes) of the model before it was an hour: the prior's silence counts are stated past
+ * it, and a baseline that does not say its u was counted past it.
+ */
+const STATED_U = 15;
 
 /**
  * The tails counted past `u`: a baseline saved with another u is carried over as an exponential
@@ -158,7 +161,7 @@ const SAVED_U = 15;
  * the same mean excess), so a state saved before u changed keeps what it learned. Copy-on-write.
  */
 export function tailsAt(b: Baseline, u: number): Baseline {
-  const from = b.u ?? SAVED_U;
+  const from = b.u ?? STATED_U;
   if (from === u) return b;
   const tails = {} as Record<TailKey, Tail>;
   for (const c of TAIL_KEYS) {
@@ -266,7 +269,7 @@ export function isNight(b: Baseline, timezone: string, from: number, cls: RoomCl
   const { minutes } = clock15(from, timezone);
   if (cls === 'bed') return minutes >= w.bed - BEDROOM_LEAD_MIN && minutes < w.wakeLate + late;
   // no sensor sees the bed: the last sign of life before an early night is wherever it was
-  if (blindBed && minutes >= (EVENING_FROM_15) && minutes >= w.bed - EARLY_NIGHT_MIN && minutes < w.wake) return true;
+  if (blindBed && minutes >= EVENING_FROM_15 && minutes >= w.bed - EARLY_NIGHT_MIN && minutes < w.wake) return true;
   return minutes >= w.bed && minutes < w.wake;
 }
 
@@ -281,8 +284,8 @@ export function dayThresholdMs(b: Baseline, key: TailKey, p: LearnedParams): num
   const prior = p.prior[cls];
   const priorExcess = prior.excess * (evening ? p.eveningPrior : 1);
   const t = tailsAt(b, p.u).tails[key];
-  // the prior is stated for silences past 15 min; past a higher u an exponential tail has exp(-(u - 15) / excess) of them
-  const priorPerDay = prior.perDay * Math.exp(-(p.u - 15) / priorExcess);
+  // the prior is stated for silences past STATED_U; past a higher u an exponential tail has exp(-(u - STATED_U) / excess) of them
+  const priorPerDay = prior.perDay * Math.exp(-(p.u - STATED_U) / priorExcess);
   const perDay = (t.k + priorPerDay * p.priorDays) / (b.days + p.priorDays);
   const excess = (t.s + priorExcess * p.priorExcesses) / (t.k + p.priorExcesses);
   // long silences expected a month, against the false alarms a month allowed
