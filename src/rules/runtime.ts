@@ -207,8 +207,7 @@ export class RulesRuntime {
           const mine = left.filter((id) => this.homes.has(id));
           if (mine.length && !this.stopping) {
             this.deps.log.info({ residents: mine.length }, 'judging events another process stored and did not judge');
-            for (const id of mine) this.inboxDue.add(id);
-            this.commit([]);
+            this.judgeInboxes(mine);
           }
         } catch (err) {
           this.deps.log.warn({ err }, 'rules: could not look for events left unjudged');

@@ -26,9 +26,27 @@ async function shot(name: string) {
   await page.screenshot({ path: `test-artifacts/${name}.png`, fullPage: true });
 }
 
+/** a save's reply re-renders the list with every card closed: the open form is gone then */
+async function reRendered(id: string) {
+  await page.waitForSelector(`${card(id)} form.resident-edit`, { state: 'hidden' });
+}
+
+/**
+ * Opens a resident's edit form. A save re-renders the whole list (closed cards) when its reply
+ * comes, so a click can land on a card that is about to be replaced: opened again until the
+ * form shows on the card that stays.
+ */
 async function openEdit(id: string) {
-  await page.click(`${card(id)} details.edit-resident summary`);
-  await page.waitForSelector(`${card(id)} form.resident-edit`);
+  for (let attempt = 1; ; attempt++) {
+    const open = await page.$eval(`${card(id)} details.edit-resident`, (d) => (d as HTMLDetailsElement).open).catch(() => false);
+    if (!open) await page.click(`${card(id)} details.edit-resident summary`);
+    try {
+      await page.waitForSelector(`${card(id)} form.resident-edit`, { timeout: 4000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 beforeAll(async () => {
@@ -79,6 +97,7 @@ describe('an admin edits and deletes on the phone', () => {
     await page.fill(`${form} [name=visitCycleDays]`, '');
     await page.click(`${form} button[type=submit]`);
     await expect.poll(async () => (await get('/api/residents/r-zhang')).visitCycleMs).toBeNull();
+    await reRendered('r-zhang');
   }, 60_000);
 
   it('edits a contact; a phone without its country code is refused in words', async () => {
@@ -95,6 +114,7 @@ describe('an admin edits and deletes on the phone', () => {
     await page.click(`${row} form.contact-edit button[type=submit]`);
     await expect.poll(async () => (await get('/api/residents/r-zhang')).contacts.find((c: { name: string }) => c.name === '王阿姨'))
       .toMatchObject({ phone: '+8613800000009', onCall: '08:00-22:00' });
+    await reRendered('r-zhang');
   }, 60_000);
 
   it('edits a device: name, room and its Zigbee2MQTT key; rotates its secret, shown once', async () => {
