@@ -168,7 +168,7 @@ const KEYS = [['id', 'device id'], ['zigbee2mqtt', 'zigbee2mqtt name'], ['rflink
  * an id or key a config device now claims: the store would refuse it with a raw UNIQUE error,
  * or move the device to another resident. Each such clash, named at its config key.
  */
-function keyClashes(residents: ResidentConfig[], written: Set<string>, stored: DeviceRow[]): string[] {
+export function keyClashes(residents: ResidentConfig[], written: Set<string>, stored: DeviceRow[]): string[] {
   const kept = stored.filter((d) => !written.has(d.residentId));
   const problems: string[] = [];
   residents.forEach((r, i) => {

@@ -2,7 +2,7 @@
 // postgres.test.ts), the way aedes-persistence's abstract.js runs against each backend. It
 // speaks only the ports (src/store/ports.ts); an engine that passes it can carry the gateway.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { parseConfig } from '../../src/config/index.ts';
+import { parseConfig, ConfigError } from '../../src/config/index.ts';
 import { StoreConflict, type Store, type DeviceRow } from '../../src/store/index.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 
@@ -120,6 +120,25 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.residents.getDevice('zhang-fridge')).toBeUndefined();
         const chen = (await store.residents.getResident('r-chen'))!;
         expect(chen).toMatchObject({ name: 'Chen Guoqiang', source: 'api' });
+      });
+
+      it('a key a device the store keeps holds stops the seed at the config key; a renamed device takes its old key', async () => {
+        await seed();
+        // the config's smoke detector renamed, its zigbee2mqtt name kept: the old device goes first
+        const renamed = siteConfig();
+        renamed.residents[0].devices = renamed.residents[0].devices.map((d) => (d.id === 'zhang-smoke' ? { ...d, id: 'zhang-kitchen-smoke' } : d));
+        await store.residents.seedFromConfig(renamed.residents, 'UTC', T0 + 1);
+        expect((await store.residents.getDevice('zhang-kitchen-smoke'))!.zigbee2mqtt).toBe('zhang/kitchen smoke');
+        expect(await store.residents.getDevice('zhang-smoke')).toBeUndefined();
+        // Chen's home now the API's: its RFLink key may not be claimed by a config device of Zhang's
+        await store.residents.markApi('r-chen', T0 + 2);
+        const claim = siteConfig();
+        claim.residents[0].devices = [{ ...claim.residents[0].devices[0], rflink: 'Pir;ID=aa66' }];
+        const refused = await store.residents.seedFromConfig(claim.residents, 'UTC', T0 + 3).then(() => null, (err: unknown) => err);
+        expect(refused).toBeInstanceOf(ConfigError);
+        expect((refused as ConfigError).problems).toEqual([expect.stringMatching(/^residents\[0\]\.devices\[0\]\.rflink: rflink key Pir;ID=aa66 is already device chen-motion of resident r-chen/)]);
+        // and nothing of the refused seed was written
+        expect((await store.residents.devicesOf('r-zhang')).map((d) => d.id)).toContain('zhang-kitchen-smoke');
       });
 
       it('contacts added go last; updated and deleted by id', async () => {

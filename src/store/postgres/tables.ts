@@ -12,6 +12,8 @@ import type {
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
 import { byResident } from '../grouping.ts';
+import { keyClashes } from '../residents.ts';
+import { ConfigError, type ResidentConfig } from '../../config/index.ts';
 
 const BUCKET_MS = 15 * 60_000;
 
@@ -53,9 +55,16 @@ export function residentsTable(sql: Sql): ResidentsPort {
 
   return {
     seedFromConfig: (residents, siteTimezone, now) => sql.atomic(async (s) => {
-      for (const r of residents) {
-        // a resident edited through the API belongs to the API from then on
-        if ((await getResident(s, r.id))?.source === 'api') continue;
+      // a resident edited through the API belongs to the API from then on
+      const written: ResidentConfig[] = [];
+      for (const r of residents) if ((await getResident(s, r.id))?.source !== 'api') written.push(r);
+      // a key a device the store keeps holds stops the start at the config's key, as on SQLite
+      const stored = (await s.rows(`SELECT ${deviceCols} FROM devices`)).map(deviceFromRow);
+      const clashes = keyClashes(residents, new Set(written.map((r) => r.id)), stored);
+      if (clashes.length) throw new ConfigError(clashes);
+      // devices gone from the config go first, so a key moving to a renamed device is free for it
+      for (const r of written) await s.rows(`DELETE FROM devices WHERE resident_id = $1 AND NOT (id = ANY($2::text[]))`, [r.id, r.devices.map((d) => d.id)]);
+      for (const r of written) {
         await s.rows(upsertResident, [r.id, r.name, r.address, r.timezone ?? siteTimezone, r.locale, r.visitCycle ?? null,
           r.area ?? null, r.birthday ?? null, JSON.stringify(r.rules), 'config', now]);
         await s.rows(`DELETE FROM contacts WHERE resident_id = $1`, [r.id]);
@@ -66,7 +75,6 @@ export function residentsTable(sql: Sql): ResidentsPort {
             null, d.zigbee2mqtt ?? null, d.rflink ?? null, d.jsonl ?? null, d.supervision ?? null,
             jsonOrNull(d.emergencyActions), jsonOrNull(d.idFields), true, true]);
         }
-        await s.rows(`DELETE FROM devices WHERE resident_id = $1 AND NOT (id = ANY($2::text[]))`, [r.id, r.devices.map((d) => d.id)]);
       }
     }),
     upsertResident: async (r, now) => {
