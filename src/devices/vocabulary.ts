@@ -71,8 +71,15 @@ function iasAlarm(zone: 1 | 2): Reader {
 
 const percent: Reader = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100 ? { battery: v } : undefined);
 
+/**
+ * A control character or half a surrogate pair is in no device's action name; stored, it is text
+ * PostgreSQL's jsonb refuses (`\u0000`, a lone `\ud800`), so one such report would fail the
+ * whole group commit it joined, and every alarm in it, on each resend.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
+
 const action: Reader = (v) => {
-  if (typeof v !== 'string' || v.length > 64) return undefined;
+  if (typeof v !== 'string' || v.length > 64 || UNPRINTABLE.test(v)) return undefined;
   // zigbee2mqtt publishes "" to clear an action (legacy): readable, nothing pressed
   return v === '' ? {} : { action: v };
 };

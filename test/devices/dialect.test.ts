@@ -25,6 +25,16 @@ describe('zigbee2mqtt dialect: state', () => {
     expect(decodeState(Buffer.from(f.raw))).toMatchObject({ ok: false, reason: f.reason });
   });
 
+  it('drops an action with a control character or half a surrogate pair, and keeps the rest of the report', () => {
+    // both are valid JSON; PostgreSQL's jsonb refuses them (a stored one failed its whole group commit)
+    for (const bad of ['"\\u0000"', '"sos\\u0007"', '"\\ud800"', '"x\\udc00"', '"\\u009b"']) {
+      expect(decodeState(Buffer.from(`{"action":${bad}}`)), bad).toMatchObject({ ok: false, reason: 'bad_type_action' });
+      expect(decodeState(Buffer.from(`{"action":${bad},"battery":80}`)), bad).toEqual({ ok: true, value: { battery: 80 }, dropped: ['bad_type_action'] });
+    }
+    // a whole pair, CJK and the usual names stay
+    for (const good of ['single', '1_double', '收到', '\\ud83d\\udd14']) expect(decodeState(Buffer.from(`{"action":"${good}"}`)).ok, good).toBe(true);
+  });
+
   it('drops a payload larger than a sensor report', () => {
     const big = Buffer.from(JSON.stringify({ smoke: true, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }));
     expect(decodeState(big)).toEqual({ ok: false, reason: 'too_large' });

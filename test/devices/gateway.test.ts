@@ -29,6 +29,7 @@ const devices = [
   { id: 'li-keypad', kind: 'door', zigbee2mqtt: 'li/keypad' },
   { id: 'li-door', kind: 'door', zigbee2mqtt: 'li/front door' },
   { id: 'li-fp1', kind: 'presence', zigbee2mqtt: 'li/living fp1' },
+  { id: 'li-hall-smoke', kind: 'smoke', zigbee2mqtt: 'li/hall smoke' },
 ];
 
 let gw: TestGateway;
@@ -76,6 +77,24 @@ describe('zigbee2mqtt reports through the gateway', () => {
   ])('%s opens its alert', async (_name, deviceId, friendly, model, scenario, kind) => {
     await publish(friendly, sample(model, scenario));
     await waitFor(() => openAlert(kind, deviceId), 5000, `${kind} alert`);
+  });
+
+  it('an action with a control character or half a surrogate pair is dropped and counted; an alarm sent with it is stored', async () => {
+    const dropped = gw.app.metrics.get('gateway_messages_dropped_total', { reason: 'bad_type_action' });
+    const fieldDropped = gw.app.metrics.get('gateway_fields_dropped_total', { reason: 'bad_type_action' });
+    const before = await eventCount('li-fob');
+    // all in one turn, so one group commit: PostgreSQL's jsonb refuses these strings, and one stored
+    // would fail the group and the smoke alarm in it, again on every resend
+    await Promise.all([
+      publish('li/keyfob', '{"action":"\\u0000"}'),
+      publish('li/keyfob', '{"action":"\\ud800","battery":70}'),
+      publish('li/hall smoke', sample('MIR-SM100-E', 'alarm_1')),
+    ]);
+    await waitFor(() => openAlert('smoke', 'li-hall-smoke'), 5000, 'smoke alert');
+    expect(gw.app.metrics.get('gateway_messages_dropped_total', { reason: 'bad_type_action' })).toBe(dropped + 1);
+    expect(gw.app.metrics.get('gateway_fields_dropped_total', { reason: 'bad_type_action' })).toBe(fieldDropped + 1);
+    expect(await eventCount('li-fob')).toBe(before + 1);
+    expect(await lastEvent('li-fob')).toEqual({ battery: 70 });
   });
 
   it('a detector in test mode records a self-test and raises nothing', async () => {
