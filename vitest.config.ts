@@ -42,6 +42,8 @@ const PG_WHOLE_APP = [
   'test/alerts/alerts.test.ts', 'test/security/twilio.test.ts', 'test/live/users.test.ts', 'test/security/secrets.test.ts', 'test/security/visits.test.ts',
   'test/serial/app-serial.test.ts', 'test/serial/app-jsonl.test.ts', 'test/casefile/provisioning.test.ts', 'test/casefile/visits.test.ts',
   'test/casefile/reminders.test.ts', 'test/casefile/photos-reports.test.ts', 'test/casefile/calendar-cn.test.ts', 'test/casefile/error-codes.test.ts',
+  'test/casefile/handbook.test.ts', 'test/casefile/planning-reports.test.ts', 'test/casefile/activity-chart.test.ts',
+  'test/config/uniqueness.test.ts', 'test/replay/receiver.test.ts', 'test/security/dates.test.ts', 'test/fuzz/fuzz.test.ts', 'test/devices/admission.test.ts',
 ];
 
 export default defineConfig({

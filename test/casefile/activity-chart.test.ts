@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await ws?.stop(); });
 
-const door = (at: number, contact: boolean) => ws.gw.app.stores.events.append({
+const door = (at: number, contact: boolean) => ws.gw.app.store.ingest.append({
   at, deviceId: 'zhang-door', residentId: 'r-zhang', kind: 'door', source: 'mqtt', type: 'state', readings: { contact, battery: 90 },
 });
 

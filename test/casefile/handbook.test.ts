@@ -3,6 +3,7 @@
 // service-warmth index, and planning by area.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startWorkspace, admin, caseworker, type Workspace } from './setup.ts';
+import { sqlOf } from '../helpers.ts';
 
 const NOW = Date.parse('2026-03-04T02:00:00Z'); // Wednesday 10:00 in Shanghai
 const DAY = 86_400_000;
@@ -150,11 +151,11 @@ describe('planning', () => {
 
 describe('warnings', () => {
   it('warns of long-unvisited residents, overdue problems, a cluster in one area and a week-over-week decline', async () => {
-    const { events, db } = ws.gw.app.stores;
+    const events = ws.gw.app.store.ingest;
     // two more livelihood problems in 幸福社区 3号楼 within 30 days: with Chen's two, a cluster
     await visit('r-zhang', { at: '2026-03-01T10:00:00+08:00', problems: [{ description: 'leaking pipe', category: 'livelihood', urgency: 'normal' }] });
     // Wu: on record since 50 days ago, never visited
-    db.prepare('UPDATE residents SET created_at = ? WHERE id = ?').run(NOW - 50 * DAY, 'r-wu');
+    await sqlOf(ws.gw.app).run('UPDATE residents SET created_at = ? WHERE id = ?', NOW - 50 * DAY, 'r-wu');
     // Chen's motion sensor: 40, 30, 20, 10 a week over the last four weeks
     const appends: Promise<number>[] = [];
     [10, 20, 30, 40].forEach((n, week) => {

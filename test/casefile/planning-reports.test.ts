@@ -15,7 +15,8 @@ const residents = [
 ];
 
 async function seed(): Promise<void> {
-  const { events, alerts } = ws.gw.app.stores;
+  // through the ports, so the file runs on either engine
+  const { ingest: events, alerts } = ws.gw.app.store;
   const motion = (at: number) => events.append({ at, deviceId: 'chen-motion', residentId: 'r-chen', kind: 'motion', source: 'mqtt', type: 'state', readings: { occupancy: true } });
   // Chen: 30 motions a week for the four weeks before the last, 5 in the last week
   const appends: Promise<number>[] = [];
@@ -31,15 +32,15 @@ async function seed(): Promise<void> {
   const base = Date.parse('2026-03-10T02:00:00Z');
   const open = (i: number, kind: 'smoke' | 'inactivity' | 'device_offline', residentId = 'r-chen') =>
     alerts.insert({ residentId, kind, conditionKey: `test:${i}`, deviceId: null, openedAt: base + i * 3_600_000, detail: {}, escalationDue: null });
-  alerts.acknowledge(open(0, 'inactivity'), 'li-caseworker', base + 30_000);
-  alerts.acknowledge(open(1, 'inactivity'), 'li-caseworker', base + 3_600_000 + 90_000);
-  const late = open(2, 'inactivity');
-  alerts.acknowledge(late, 'li-caseworker', base + 2 * 3_600_000 + 300_000);
-  alerts.resolve(late, 'li-caseworker', base + 2 * 3_600_000 + 400_000);
-  open(3, 'smoke', 'r-zhang');
-  alerts.resolve(open(4, 'device_offline'), 'rules', base + 4 * 3_600_000 + 100_000);
+  await alerts.acknowledge(await open(0, 'inactivity'), 'li-caseworker', base + 30_000);
+  await alerts.acknowledge(await open(1, 'inactivity'), 'li-caseworker', base + 3_600_000 + 90_000);
+  const late = await open(2, 'inactivity');
+  await alerts.acknowledge(late, 'li-caseworker', base + 2 * 3_600_000 + 300_000);
+  await alerts.resolve(late, 'li-caseworker', base + 2 * 3_600_000 + 400_000);
+  await open(3, 'smoke', 'r-zhang');
+  await alerts.resolve(await open(4, 'device_offline'), 'rules', base + 4 * 3_600_000 + 100_000);
   // February: outside the period
-  alerts.acknowledge(alerts.insert({ residentId: 'r-chen', kind: 'inactivity', conditionKey: 'test:feb', deviceId: null, openedAt: Date.parse('2026-02-10T02:00:00Z'), detail: {}, escalationDue: null }), 'x', Date.parse('2026-02-10T02:10:00Z'));
+  await alerts.acknowledge(await alerts.insert({ residentId: 'r-chen', kind: 'inactivity', conditionKey: 'test:feb', deviceId: null, openedAt: Date.parse('2026-02-10T02:00:00Z'), detail: {}, escalationDue: null }), 'x', Date.parse('2026-02-10T02:10:00Z'));
 }
 
 async function visit(residentId: string, at: string, problems: Array<{ urgency: 'high' | 'normal' }> = []) {

@@ -108,7 +108,7 @@ describe('keys a device kept from the API holds', () => {
       await gw.stop();
       gw = await startGateway({ residents: [{ id: 'r-zhang', name: 'Zhang', devices: [{ id: 'zhang-kitchen-smoke', kind: 'smoke', zigbee2mqtt: 'kitchen smoke' }] }] }, { dir });
       expect(gw.app.registry.byFriendlyName('kitchen smoke')?.id).toBe('zhang-kitchen-smoke');
-      expect(gw.app.stores.residents.getDevice('zhang-kitchen')).toBeUndefined();
+      expect(await gw.app.store.residents.getDevice('zhang-kitchen')).toBeUndefined();
       await gw.stop();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -65,7 +65,7 @@ describe('a receiver outage in the replay log', () => {
       }
       clock.advanceTo(until);
       await gw.app.rules.idle();
-      const live = gw.app.stores.alerts.list(undefined).sort((a, b) => a.openedAt - b.openedAt || a.id - b.id);
+      const live = (await gw.app.store.alerts.list(undefined)).sort((a, b) => a.openedAt - b.openedAt || a.id - b.id);
       expect(live.map((a) => ({
         kind: a.kind, residentId: a.residentId, key: a.conditionKey, openedAt: new Date(a.openedAt).toISOString(),
         ...(a.resolvedAt ? { resolvedAt: new Date(a.resolvedAt).toISOString() } : {}),
@@ -74,7 +74,7 @@ describe('a receiver outage in the replay log', () => {
       const wu = live.find((a) => a.residentId === 'r-wu')!;
       expect(wu.deviceId).toBeNull();
       expect(wu.detail).toMatchObject({ receiver: '/dev/ttyUSB0', reason: 'port closed', notes: [{ note: 'still offline' }] });
-      const timeline = gw.app.stores.timeline.page('r-wu', { limit: 50 }).items.map((i) => i.type);
+      const timeline = (await gw.app.store.timeline.page('r-wu', { limit: 50 })).items.map((i) => i.type);
       expect(timeline).toEqual(expect.arrayContaining(['alert', 'alert_update', 'alert_resolved']));
     } finally {
       await gw.stop();
