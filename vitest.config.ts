@@ -44,6 +44,7 @@ const PG_WHOLE_APP = [
   'test/casefile/reminders.test.ts', 'test/casefile/photos-reports.test.ts', 'test/casefile/calendar-cn.test.ts', 'test/casefile/error-codes.test.ts',
   'test/casefile/handbook.test.ts', 'test/casefile/planning-reports.test.ts', 'test/casefile/activity-chart.test.ts',
   'test/config/uniqueness.test.ts', 'test/replay/receiver.test.ts', 'test/security/dates.test.ts', 'test/fuzz/fuzz.test.ts', 'test/devices/admission.test.ts',
+  'test/replay/replay.test.ts',
 ];
 
 export default defineConfig({
