@@ -92,6 +92,8 @@ export interface IngestStats {
   commits: number;
   /** the largest group committed so far */
   largestGroup: number;
+  /** groups rolled back by one report's data the database refused, then committed report by report (PostgreSQL) */
+  split?: number;
 }
 
 // ---- casefile timeline ---------------------------------------------------------------------

@@ -232,6 +232,31 @@ export function storeContract(engine: string, harness: EngineHarness): void {
         expect(await store.events.maxId()).toBe(ids[299]);
       });
 
+      it('a report the database refuses fails only itself: the alarms that shared its group are committed', async () => {
+        await seed();
+        // built past the decoders (which drop it): text PostgreSQL's jsonb cannot hold
+        const bad = event('zhang-button', T0 + 1, { action: 'sos\u0000' });
+        const appended = [
+          store.ingest.append(event('zhang-smoke', T0, { smoke: true })),
+          store.ingest.append(bad),
+          store.ingest.append(event('zhang-button', T0 + 2, { action: 'sos' })),
+        ];
+        const [smoke, refused, sos] = await Promise.allSettled(appended);
+        expect(smoke).toMatchObject({ status: 'fulfilled' });
+        expect(sos).toMatchObject({ status: 'fulfilled' });
+        const ids = [smoke, sos].map((r) => (r as PromiseFulfilledResult<number>).value);
+        for (const id of ids) expect(id).toBeGreaterThan(0);
+        expect((await store.events.get(ids[0]))?.readings).toMatchObject({ smoke: true });
+        expect((await store.events.get(ids[1]))?.readings).toMatchObject({ action: 'sos' });
+        expect(await store.inbox.take('r-zhang', 10)).toEqual(expect.arrayContaining(ids));
+        if (store.engine === 'postgres') {
+          expect(refused).toMatchObject({ status: 'rejected' });
+          expect(store.ingest.stats().split).toBe(1);
+          // refused data is not a store in trouble
+          expect(await store.ingest.lastError()).toBeNull();
+        }
+      });
+
       it('events after an id, oldest first, with the device kind; get and maxId', async () => {
         await seed();
         expect(await store.events.maxId()).toBe(0);

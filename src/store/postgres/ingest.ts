@@ -19,6 +19,12 @@ interface Pending {
 /** a group larger than this is split: one statement's parameters stay modest */
 const MAX_GROUP = 2000;
 
+/** SQLSTATE class 22, data exception: this data is refused, whatever the moment or the connection */
+function refusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /** `committed`: after each group's commit, the residents whose inboxes it filled (the site's wake-up) */
 export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) => void): Ingest & { drain(): Promise<void> } {
   let queue: Pending[] = [];
@@ -29,7 +35,7 @@ export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) 
   let failing: Error | null = null;
   let onHealth: (error: Error | null) => void = () => {};
   let onCommit: (seconds: number, events: number) => void = () => {};
-  const stats: IngestStats = { appended: 0, commits: 0, largestGroup: 0 };
+  const stats: IngestStats & { split: number } = { appended: 0, commits: 0, largestGroup: 0, split: 0 };
   const status = deviceStatusCache();
 
   async function commitGroup(client: pg.PoolClient, group: Pending[]): Promise<number[]> {
@@ -99,28 +105,52 @@ export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) 
     return ids as number[];
   }
 
+  /** commits `group` in one transaction and answers each append; false when it rolled back */
+  async function commitAndAnswer(group: Pending[], answerFailure: boolean): Promise<unknown> {
+    try {
+      const started = performance.now();
+      const ids = await inTransaction(pool, (client) => commitGroup(client, group));
+      onCommit((performance.now() - started) / 1000, group.length);
+      status.committed();
+      stats.commits++;
+      stats.largestGroup = Math.max(stats.largestGroup, group.length);
+      if (failing) { failing = null; onHealth(null); }
+      group.forEach((p, i) => p.resolve(ids[i]));
+      committed?.(group.filter((_, i) => ids[i] > 0).map((p) => p.event.residentId));
+      return null;
+    } catch (err) {
+      status.rolledBack();
+      if (answerFailure) {
+        // a report the database refuses says nothing of the store's health; anything else does
+        if (!refusedData(err)) {
+          if (!failing) { failing = err as Error; onHealth(failing); }
+          failing = err as Error;
+        }
+        for (const p of group) p.reject(err as Error);
+      }
+      return err;
+    }
+  }
+
   async function run(): Promise<void> {
     // the loop's last look at the queue and `active = false` happen in one synchronous step, so
     // an append can never land between them and be left waiting for a loop that has ended
     while (queue.length) {
       const group = queue.slice(0, MAX_GROUP);
       queue = queue.slice(group.length);
-      try {
-        const started = performance.now();
-        const ids = await inTransaction(pool, (client) => commitGroup(client, group));
-        onCommit((performance.now() - started) / 1000, group.length);
-        status.committed();
-        stats.commits++;
-        stats.largestGroup = Math.max(stats.largestGroup, group.length);
-        if (failing) { failing = null; onHealth(null); }
-        group.forEach((p, i) => p.resolve(ids[i]));
-        committed?.(group.filter((_, i) => ids[i] > 0).map((p) => p.event.residentId));
-      } catch (err) {
-        status.rolledBack();
+      const err = await commitAndAnswer(group, group.length === 1);
+      if (!err || group.length === 1) continue;
+      if (!refusedData(err)) {
         if (!failing) { failing = err as Error; onHealth(failing); }
         failing = err as Error;
         for (const p of group) p.reject(err as Error);
+        continue;
       }
+      // the database refused one report's data (a class 22 error: text or a number it cannot
+      // hold), which rolled back every report of the group with it: each alone now, in order, so
+      // only the report it refuses goes unanswered and the alarms that shared its group are kept
+      stats.split++;
+      for (const p of group) await commitAndAnswer([p], true);
     }
     active = false;
   }
