@@ -105,7 +105,7 @@ export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) 
     return ids as number[];
   }
 
-  /** commits `group` in one transaction and answers each append; false when it rolled back */
+  /** commits `group` in one transaction and answers each append (a failure only if `answerFailure`): the error when it rolled back, else null */
   async function commitAndAnswer(group: Pending[], answerFailure: boolean): Promise<unknown> {
     try {
       const started = performance.now();
