@@ -89,6 +89,13 @@ export class RulesRuntime {
   /** residents with a life-safety report queued: judged first, on the next turn of the loop */
   private urgent = new Set<string>();
   private urgentScheduled = false;
+  /**
+   * a drain came while a group was committing: it runs when the last one is committed, taking all
+   * that queued meanwhile as one group. One group in flight, never a chain of them: on PostgreSQL a
+   * group costs round trips, and a chain of one group per drain grew faster than it committed
+   * under 1,000 reports a second, with an alarm's group at its end (seconds late)
+   */
+  private drainWhenCommitted = false;
   /** residents judged since their state was last written */
   private dirty = new Set<string>();
   private lastSave = 0;
@@ -284,7 +291,7 @@ export class RulesRuntime {
   judgedUpTo(residentId: string): number { return this.homes.get(residentId)?.lastEventId ?? 0; }
 
   /** the site's wake-up (src/site.ts watchSite): these homes hold events another process stored and did not judge */
-  judgeInboxes(residentIds: string[]): void { for (const id of residentIds) if (this.homes.has(id)) this.inboxDue.add(id); if (!this.stopping) this.commit([]); }
+  judgeInboxes(residentIds: string[]): void { for (const id of residentIds) if (this.homes.has(id)) this.inboxDue.add(id); if (!this.stopping) this.drain(); }
 
   /** a committed device event */
   onEvent(event: DeviceEvent): void {
@@ -349,6 +356,7 @@ export class RulesRuntime {
    */
   private drain(): void {
     this.draining = false;
+    if (this.committing) { this.drainWhenCommitted = true; return; }
     if (this.drainUrgent() && !this.stopping && this.queue.length) {
       // the alarm's announcements started units of work (its texts into the outbox) that finish
       // within this turn of the loop: let them, and judge the routine rest on the next turn
@@ -368,6 +376,8 @@ export class RulesRuntime {
   private drainUrgent(): boolean {
     this.urgentScheduled = false;
     if (!this.urgent.size) return false;
+    // behind the group in flight only: first of what follows it
+    if (this.committing) { this.drainWhenCommitted = true; return false; }
     const residents = this.urgent;
     this.urgent = new Set();
     const first: typeof this.queue = [];
@@ -385,7 +395,14 @@ export class RulesRuntime {
     this.commits = this.commits
       .then(() => this.commitNow(items))
       .catch((err) => { this.deps.log.error({ err }, 'rules: a group failed unexpectedly'); })
-      .finally(() => { this.committing--; this.wakeIdle(); });
+      .finally(() => {
+        this.committing--;
+        if (!this.committing && this.drainWhenCommitted) {
+          this.drainWhenCommitted = false;
+          this.drain();
+        }
+        this.wakeIdle();
+      });
   }
 
   private async commitNow(items: typeof this.queue): Promise<void> {
@@ -542,6 +559,7 @@ export class RulesRuntime {
       list.push(item);
     }
     const plan: typeof this.queue = [];
+    const drained = new Set(residents);
     // homes in the order their inputs came, then those only draining their inbox
     for (const id of [...new Set([...queued.keys(), ...residents])]) {
       const home = this.homes.get(id);
@@ -550,32 +568,46 @@ export class RulesRuntime {
       // a single process ingests and judges in id order, and on PostgreSQL every group saves
       let judged = 0;
       for (const e of home.pending) if (e > judged) judged = e;
-      const waiting = await tx.inbox.take(id, INBOX_BATCH, judged);
-      if (waiting.length === INBOX_BATCH) more.add(id);
-      const inInbox = new Set(waiting);
       const mine = queued.get(id) ?? [];
+      // how far into the inbox this group judges: a home drained (the restart, another process's
+      // wake-up, the look for events left unjudged) or with an input that is not an event (a tick,
+      // a visit, a reply: judged after everything stored before it) to its end; a home with only
+      // its own events queued up to the newest of them. The rows after those are this process's
+      // next events, queued already for the next group: reading each of them here, by id, as this
+      // group's, cost a round trip an event on PostgreSQL and left the rules further behind the
+      // faster reports came (an alarm's group waited seconds behind them at 1,000 reports a second)
+      let limit = 0;
+      for (const item of mine) limit = item.eventId === undefined ? Infinity : Math.max(limit, item.eventId);
+      if (drained.has(id)) limit = Infinity;
+      const waiting = await tx.inbox.take(id, INBOX_BATCH, judged);
+      if (waiting.length === INBOX_BATCH && waiting[waiting.length - 1] <= limit) more.add(id);
+      const inInbox = new Set(waiting);
       const known = new Map<number, (typeof this.queue)[number]>();
       for (const item of mine) if (item.eventId !== undefined) known.set(item.eventId, item);
-      const eventItem = async (eventId: number) => {
+      // an event in the inbox that was not handed to this process (stored by another, or before a
+      // restart) is read from the store, all of the home's at once
+      const unknown = waiting.filter((e) => e <= limit && !known.has(e));
+      const read = new Map((await tx.events.getMany(unknown)).map((event) => [event.id!, event]));
+      const eventItem = (eventId: number) => {
         const item = known.get(eventId);
         if (item) return item;
-        const event = await tx.events.get(eventId);
+        const event = read.get(eventId);
         // a device since removed takes its events' bodies with it: nothing to judge
         return event ? { residentId: id, input: { type: 'event' as const, event }, at: event.at, eventId } : undefined;
       };
       let k = 0;
-      const upTo = async (eventId: number) => {
+      const upTo = (eventId: number) => {
         for (; k < waiting.length && waiting[k] <= eventId; k++) {
-          const item = await eventItem(waiting[k]);
+          const item = eventItem(waiting[k]);
           if (item) plan.push(item);
           else home.pending.add(waiting[k]);
         }
       };
       for (const item of mine) {
         if (item.eventId === undefined) { plan.push(item); continue; }
-        if (inInbox.has(item.eventId)) await upTo(item.eventId);
+        if (inInbox.has(item.eventId)) upTo(item.eventId);
       }
-      await upTo(Infinity);
+      upTo(limit);
     }
     return plan;
   }

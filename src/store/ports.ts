@@ -63,6 +63,8 @@ export interface EventsPort {
   /** committed events after `id`, oldest first (what the rules core has not seen yet) */
   after(id: number, limit?: number): Promise<DeviceEvent[]>;
   get(id: number): Promise<DeviceEvent | undefined>;
+  /** the events of these ids that are stored, in id order, in one read (a removed device's are gone) */
+  getMany(ids: readonly number[]): Promise<DeviceEvent[]>;
   maxId(): Promise<number>;
   /** activity counts of a resident per 15-minute bucket (bucket = floor(at / 900000)) in [from, to) */
   activityBuckets(residentId: string, from: number, to: number): Promise<Array<{ bucket: number; n: number }>>;

@@ -140,6 +140,9 @@ export function eventsTable(sql: Sql): EventsPort {
       (await sql.rows(`SELECT ${cols} FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [id, limit], 'events.after'))
         .map(eventFromRow),
     get: async (id) => (await sql.rows(`SELECT ${cols} FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id = $1`, [id])).map(eventFromRow)[0],
+    getMany: async (ids) => (ids.length
+      ? await sql.rows(`SELECT ${cols} FROM events e JOIN devices d ON d.id = e.device_id WHERE e.id = ANY($1::bigint[]) ORDER BY e.id`, [ids], 'events.getMany')
+      : []).map(eventFromRow),
     maxId: async () => (await sql.rows<{ id: number }>(`SELECT COALESCE(MAX(id), 0) AS id FROM events`))[0].id,
     activityBuckets: (residentId, from, to) => sql.rows(`SELECT at / ${BUCKET_MS} AS bucket, COUNT(*)::int AS n FROM ${stateEvents}
       WHERE ${ACTIVE} GROUP BY 1 ORDER BY 1`, [residentId, from, to]),

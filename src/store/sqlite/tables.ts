@@ -3,6 +3,7 @@
 // reports.ts, provisioning.ts) restated here behind the ports, statement for statement, so
 // the callers can move onto the ports table by table and then drop their own copies.
 // Each object is the port's synchronous twin: Sync<Port> checks the two agree.
+import type { DeviceEvent } from '../../domain/types.ts';
 import type { Db } from '../db.ts';
 import { residentRepository } from '../residents.ts';
 import { alertRepository } from '../alerts.ts';
@@ -98,6 +99,7 @@ export function eventsTable(db: Db, events: EventRepository): Sync<EventsPort> {
   return {
     after: events.after,
     get: events.get,
+    getMany: (ids) => [...ids].sort((a, b) => a - b).map(events.get).filter((e): e is DeviceEvent => e !== undefined),
     maxId: events.maxId,
     activityBuckets: (residentId, from, to) => buckets.all(residentId, from, to) as Array<{ bucket: number; n: number }>,
     activityCount: (residentId, from, to) => (count.get(residentId, from, to) as { n: number }).n,
