@@ -86,11 +86,12 @@ function startMachineProbe(): { stop(): Promise<{ p99: number; max: number }> } 
 
 const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
-function benchConfig(dir: string, residents: number, backgroundClients: number, fakeUrl: string) {
+/** `storageUrl`: the gateway on that PostgreSQL database instead of a SQLite file (sync normal) */
+function benchConfig(dir: string, residents: number, backgroundClients: number, fakeUrl: string, storageUrl?: string) {
   return parseConfig({
     mqtt: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0, publicUrl: 'https://gateway.example.org' },
-    storage: { path: join(dir, 'bench.db'), sync: 'normal' },
+    storage: storageUrl ? { url: storageUrl } : { path: join(dir, 'bench.db'), sync: 'normal' },
     sms: { provider: 'twilio' },
     twilio: { accountSid: 'AC' + 'b'.repeat(32), authToken: 'bench-auth-token', from: '+15005550006', apiBaseUrl: fakeUrl },
     escalation: { smoke: [{ notify: ['neighbor'], after: '0s' }] },
@@ -166,7 +167,7 @@ async function alarm(mqttUrl: string, r: number, fake: FakeTwilio, marks: Marks)
   }
 }
 
-interface Target {
+export interface Target {
   name: string;
   app: ReturnType<typeof buildApp>;
   fake: FakeTwilio;
@@ -175,12 +176,12 @@ interface Target {
   mqttUrl: string;
 }
 
-async function startTarget(name: string, opts: Required<AlarmLatencyOptions>, routineInFlight: number | undefined): Promise<Target> {
+export async function startTarget(name: string, opts: Required<AlarmLatencyOptions>, routineInFlight: number | undefined, storageUrl?: string): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-alarm-bench-'));
   const fake = await new FakeTwilio().start();
   const perPhase = opts.warmup + opts.alarms;
   // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
-  const app = buildApp(benchConfig(dir, opts.backgroundClients + 3 * perPhase, opts.backgroundClients, fake.url), { log: createLogger({ level: 'error' }), routineInFlight });
+  const app = buildApp(benchConfig(dir, opts.backgroundClients + 3 * perPhase, opts.backgroundClients, fake.url, storageUrl), { log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'error' }), routineInFlight });
   await app.start();
   // the timestamps of the breakdown: the broker's sink is the router's handle, read on each call
   const marks: Marks = new Map();
@@ -200,7 +201,7 @@ async function startTarget(name: string, opts: Required<AlarmLatencyOptions>, ro
   return { name, app, fake, dir, marks, mqttUrl: `mqtt://127.0.0.1:${app.mqttPort()}` };
 }
 
-async function stopTarget(t: Target): Promise<void> {
+export async function stopTarget(t: Target): Promise<void> {
   await t.app.stop();
   await t.fake.stop();
   rmSync(t.dir, { recursive: true, force: true });
@@ -274,43 +275,66 @@ export async function alarmLatencyBench(options: AlarmLatencyOptions = {}): Prom
 }
 
 /**
+ * The same three phases against several gateways in this process, each phase run on one then
+ * the next, in turn (so a phase meets the same machine on every target): e.g. SQLite beside
+ * PostgreSQL (bench/postgres.ts), or with and without the store admission (below).
+ */
+export async function alarmLatencyTargets<K extends string>(start: Record<K, (opts: Required<AlarmLatencyOptions>) => Promise<Target>>, options: AlarmLatencyOptions = {}): Promise<Record<K, AlarmLatencyResult>> {
+  const opts: Required<AlarmLatencyOptions> = {
+    alarms: 100, warmup: 10, backgroundRate: 1000, backgroundClients: 50, gapMs: 50, ...options,
+  };
+  const perPhase = opts.warmup + opts.alarms;
+  const names = Object.keys(start) as K[];
+  const targets = {} as Record<K, Target>;
+  try {
+    for (const name of names) targets[name] = await start[name](opts);
+    const out = {} as Record<K, Partial<AlarmLatencyResult>>;
+    for (const name of names) out[name] = { opts };
+    const first = opts.backgroundClients;
+    for (const name of names) out[name].idle = await runPhase(targets[name], opts, first);
+    for (const name of [...names].reverse()) {
+      const t = targets[name];
+      const background = await startBackground(t.app.mqttPort(), opts.backgroundClients, opts.backgroundRate);
+      await new Promise((r) => setTimeout(r, 1000));
+      const s = await runPhase(t, opts, first + perPhase);
+      const load = await background.stop();
+      out[name].loaded = { ...s, backgroundRate: load.rate };
+    }
+    for (const name of names) {
+      const t = targets[name];
+      const flood = await startBackground(t.app.mqttPort(), opts.backgroundClients, 0);
+      await new Promise((r) => setTimeout(r, 1500));
+      const s = await runPhase(t, opts, first + 2 * perPhase);
+      const load = await flood.stop();
+      out[name].saturated = { ...s, backgroundRate: load.rate };
+    }
+    return out as Record<K, AlarmLatencyResult>;
+  } finally {
+    for (const name of names) if (targets[name]) await stopTarget(targets[name]);
+  }
+}
+
+/** a table of targets' p50 / p99 by phase, and each one's p99 against the first's */
+export function printAlarmComparison(results: Record<string, AlarmLatencyResult>): void {
+  const names = Object.keys(results);
+  const f = (n: number) => n.toFixed(1);
+  console.log(`\nphase        ${names.map((n) => `${n} p50/p99 ms`.padEnd(24)).join(' ')} p99 against ${names[0]}`);
+  for (const phase of ['idle', 'loaded', 'saturated'] as const) {
+    const base = results[names[0]][phase].p99;
+    console.log(`${phase.padEnd(12)} ${names.map((n) => `${f(results[n][phase].p50)} / ${f(results[n][phase].p99)}`.padEnd(24)).join(' ')} ${names.slice(1).map((n) => `${(results[n][phase].p99 / base).toFixed(2)}x`).join(' ')}`);
+  }
+}
+
+/**
  * The same three phases against the gateway with its store admission (life-safety reports first,
  * routine ones bounded) and without it (`routineInFlight: 0`, every report read goes to the next
  * group commit), both in this process, each phase run on one then the other, in turn.
  */
 export async function alarmLatencyAb(options: AlarmLatencyOptions = {}): Promise<Record<'unbounded' | 'admission', AlarmLatencyResult>> {
-  const opts: Required<AlarmLatencyOptions> = {
-    alarms: 100, warmup: 10, backgroundRate: 1000, backgroundClients: 50, gapMs: 50, ...options,
-  };
-  const perPhase = opts.warmup + opts.alarms;
-  const targets = { unbounded: await startTarget('unbounded', opts, 0), admission: await startTarget('admission', opts, undefined) };
-  const cfg = { ...opts, backgroundClients: opts.backgroundClients };
-  try {
-    const out = {} as Record<'unbounded' | 'admission', Partial<AlarmLatencyResult>>;
-    for (const name of ['unbounded', 'admission'] as const) out[name] = { opts };
-    const first = opts.backgroundClients;
-    for (const name of ['unbounded', 'admission'] as const) out[name].idle = await runPhase(targets[name], cfg, first);
-    for (const name of ['admission', 'unbounded'] as const) {
-      const t = targets[name];
-      const background = await startBackground(t.app.mqttPort(), opts.backgroundClients, opts.backgroundRate);
-      await new Promise((r) => setTimeout(r, 1000));
-      const s = await runPhase(t, cfg, first + perPhase);
-      const load = await background.stop();
-      out[name].loaded = { ...s, backgroundRate: load.rate };
-    }
-    for (const name of ['unbounded', 'admission'] as const) {
-      const t = targets[name];
-      const flood = await startBackground(t.app.mqttPort(), opts.backgroundClients, 0);
-      await new Promise((r) => setTimeout(r, 1500));
-      const s = await runPhase(t, cfg, first + 2 * perPhase);
-      const load = await flood.stop();
-      out[name].saturated = { ...s, backgroundRate: load.rate };
-    }
-    return out as Record<'unbounded' | 'admission', AlarmLatencyResult>;
-  } finally {
-    await stopTarget(targets.unbounded);
-    await stopTarget(targets.admission);
-  }
+  return alarmLatencyTargets({
+    unbounded: (opts) => startTarget('unbounded', opts, 0),
+    admission: (opts) => startTarget('admission', opts, undefined),
+  }, options);
 }
 
 /** --background: device clients publishing motion at a steady total rate until SIGTERM */
