@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/index.ts';
 import { readEvents, replayAll } from '../../src/replay.ts';
 import { virtualClock } from '../../src/rules/index.ts';
-import { startGateway, waitFor } from '../helpers.ts';
+import { sqliteStores, startGateway, waitFor } from '../helpers.ts';
 
 const CONFIG = 'test/fixtures/replay/config.yaml';
 const EVENTS = 'test/fixtures/replay/events.jsonl';
@@ -80,7 +80,7 @@ describe('live and replay agree', () => {
       clock.advanceTo(until);
       await gw.app.rules.idle();
       const live = await waitFor(() => {
-        const rows = gw.app.stores.alerts.list(undefined).sort((a, b) => a.openedAt - b.openedAt || a.id - b.id);
+        const rows = sqliteStores(gw.app).alerts.list(undefined).sort((a, b) => a.openedAt - b.openedAt || a.id - b.id);
         return rows.length >= expected.length ? rows : null;
       }, 3000, 'live alerts');
       expect(live.map((a) => ({ kind: a.kind, openedAt: new Date(a.openedAt).toISOString(), resolvedAt: a.resolvedAt ? new Date(a.resolvedAt).toISOString() : undefined })))
