@@ -27,8 +27,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** A's longest wait between two looks for due rows: far beyond what the test waits */
 const LONG_POLL_MS = 60_000;
-/** the alarm falls due this long after the test set the home up: time for both processes to start */
-const LEAD_MS = 6_000;
+/** the alarm falls due this long after the test set the home up: time for both processes to start, also on a loaded machine (2 s at load average 6) */
+const LEAD_MS = 10_000;
 
 const config = () => parseConfig({
   residents: [{
@@ -148,9 +148,10 @@ describe('a rules timer brought forward by another process of the site (PostgreS
     expect(timerNotes).toEqual([]);
     const late = await openedAfter(a.store, due, poll + 3000);
     console.log(`without the notification: alarm due ${due - decided} ms after B's decision, opened by A ${late} ms after its due time (A's poll: ${poll} ms)`);
-    // A's next look after B's decision reads the row and arms for it: within a poll of the decision
+    // A's next look after B's decision reads the row and arms for it: opened at its due time, or
+    // within a poll of the decision if that comes later
     expect(late).not.toBeNull();
-    expect(due + late! - decided).toBeLessThan(poll + 2000);
+    expect(due + late!).toBeLessThan(Math.max(due, decided + poll) + 2000);
     const alerts = await inactivityAlerts(a.store);
     expect(alerts).toHaveLength(1);
     expect(alerts[0].openedAt).toBe(due);
