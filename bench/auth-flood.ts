@@ -22,6 +22,8 @@ import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/log.ts';
 import { MQTT_FAILURES } from '../src/broker/embedded.ts';
 import { createAuthenticator } from '../src/broker/index.ts';
+import type { SqliteStore } from '../src/store/index.ts';
+import { residentRepository } from '../src/store/residents.ts';
 import { randomBytes, scryptSync } from 'node:crypto';
 
 export interface PubackStats { alarms: number; p50: number; p99: number; max: number }
@@ -147,9 +149,11 @@ export async function authFloodBench(options: AuthFloodOptions = {}): Promise<Au
  * gateway ran it on every such CONNECT before.
  */
 function checkCost(app: ReturnType<typeof buildApp>, ids: string[]): CheckCost {
+  // the gateway reads its devices' hashes from memory; this reads each from the SQLite row, as before
+  const residents = residentRepository((app.store as SqliteStore).db);
   const auth = createAuthenticator({
     bridges: [],
-    credential: (id) => { const d = app.stores.residents.getDevice(id); return d?.secretHash ? { stored: d.secretHash } : undefined; },
+    credential: (id) => { const d = residents.getDevice(id); return d?.secretHash ? { stored: d.secretHash } : undefined; },
   });
   const n = 10_000;
   const t0 = performance.now();

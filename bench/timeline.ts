@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase, residentRepository, eventRepository, timelineRepository } from '../src/store/index.ts';
+import { openDatabase } from '../src/store/db.ts';
+import { residentRepository } from '../src/store/residents.ts';
+import { eventRepository } from '../src/store/events.ts';
+import { timelineRepository } from '../src/store/timeline.ts';
 import type { DeviceEvent } from '../src/domain/types.ts';
 
 export interface TimelineBenchOptions {

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openSqliteStore, residentRepository, timelineRepository } from '../src/store/index.ts';
+import { openSqliteStore } from '../src/store/index.ts';
+import { residentRepository } from '../src/store/residents.ts';
+import { timelineRepository } from '../src/store/timeline.ts';
 import { createCasefile } from '../src/casefile/index.ts';
 import { prng } from './prng.ts';
 

@@ -7,10 +7,7 @@ import type { Config } from './config/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
 import { createLogger } from './log.ts';
-import {
-  openStore, residentRepository, eventRepository, timelineRepository, alertRepository, digest, storedDigest,
-  type Db, type ResidentRepository, type EventRepository, type TimelineRepository, type AlertRepository, type SqliteStore, type Store, type UsersPort,
-} from './store/index.ts';
+import { openStore, digest, storedDigest, type Store } from './store/index.ts';
 import { DeviceRegistry, createDeviceRouter, type DeviceRouter } from './devices/index.ts';
 import { EmbeddedBroker, createAuthenticator, type BrokerAdapter } from './broker/index.ts';
 import { buildHttp } from './api/index.ts';
@@ -46,16 +43,6 @@ export interface AppOptions {
  */
 interface Part { name: string; start(): Promise<void> | void; listen?(): Promise<void> | void; stop(): Promise<void> | void }
 
-/** the synchronous SQLite repositories on the store's connection: for tests on SQLite only (src/ uses the ports) */
-export interface Stores {
-  db: Db;
-  residents: ResidentRepository;
-  events: EventRepository;
-  timeline: TimelineRepository;
-  alerts: AlertRepository;
-  users: UsersPort;
-}
-
 export class App {
   readonly metrics = new Metrics();
   readonly registry = new DeviceRegistry();
@@ -65,7 +52,6 @@ export class App {
   readonly clock: Clock;
   /** the store behind its ports (SQLite at storage.path, or PostgreSQL at storage.url): everything goes through it */
   store!: Store;
-  private sqliteStores?: Stores;
   router!: DeviceRouter;
   broker!: BrokerAdapter;
   http!: FastifyInstance;
@@ -96,7 +82,6 @@ export class App {
       {
         name: 'store',
         start: async () => {
-          this.sqliteStores = undefined;
           this.store = await openStore(config.storage, {
             // PostgreSQL: an idle pooled connection cut (the server restarted) is told here, not thrown
             onConnectionError: (err) => log.warn({ err: { message: err.message } }, 'store: a pooled database connection was lost'),
@@ -315,22 +300,6 @@ export class App {
         stop: () => { this.live.closeAll(); return this.http?.close(); },
       },
     ];
-  }
-
-  /**
-   * SQLite only, for tests that look at or set up rows directly (countEvents in test/helpers.ts):
-   * the synchronous repositories on the store's guarded connection. Nothing in src/ uses them.
-   */
-  get stores(): Stores {
-    if (!this.sqliteStores) {
-      const db = (this.store as Partial<SqliteStore> | undefined)?.db;
-      if (!db) throw new Error('app.stores: the synchronous repositories exist on SQLite only (and once the store is open)');
-      this.sqliteStores = {
-        db, residents: residentRepository(db), events: eventRepository(db),
-        timeline: timelineRepository(db), alerts: alertRepository(db), users: this.store.users,
-      };
-    }
-    return this.sqliteStores;
   }
 
   /** what proves each device now (digest or stored hash), to see when a secret was rotated */

@@ -14,6 +14,13 @@ import { FakeTwilio } from './notify/fake-twilio.ts';
 import { createLogger } from '../src/log.ts';
 import type { PostgresStore } from '../src/store/postgres/index.ts';
 import type { SqliteStore } from '../src/store/sqlite/index.ts';
+import type { UsersPort } from '../src/store/index.ts';
+// the synchronous SQLite repositories are the engine's own (src/store/ does not export them): tests reach in
+import type { Db } from '../src/store/db.ts';
+import { residentRepository, type ResidentRepository } from '../src/store/residents.ts';
+import { eventRepository, type EventRepository } from '../src/store/events.ts';
+import { timelineRepository, type TimelineRepository } from '../src/store/timeline.ts';
+import { alertRepository, type AlertRepository } from '../src/store/alerts.ts';
 import { createDatabase, dropDatabase } from './store/pg.ts';
 
 /**
@@ -208,6 +215,30 @@ export function sqlOf(app: App): TestSql {
     one: async <T>(sql: string, ...params: unknown[]) => (await all(sql, params))[0] as T | undefined,
     run: async (sql: string, ...params: unknown[]) => { await all(sql, params); },
   };
+}
+
+/** the synchronous SQLite repositories on a gateway's store connection: for tests on SQLite that look at or set up rows directly */
+export interface SqliteStores {
+  db: Db;
+  residents: ResidentRepository;
+  events: EventRepository;
+  timeline: TimelineRepository;
+  alerts: AlertRepository;
+  users: UsersPort;
+}
+
+const sqliteStoresOf = new WeakMap<object, SqliteStores>();
+
+/** SQLite only (the engine's guarded connection, a statement that writes throws while a unit of work holds it); throws on PostgreSQL */
+export function sqliteStores(app: App): SqliteStores {
+  let stores = app.store ? sqliteStoresOf.get(app.store) : undefined;
+  if (!stores) {
+    const db = (app.store as Partial<SqliteStore> | undefined)?.db;
+    if (!db) throw new Error('sqliteStores: the synchronous repositories exist on SQLite only (and once the store is open)');
+    stores = { db, residents: residentRepository(db), events: eventRepository(db), timeline: timelineRepository(db), alerts: alertRepository(db), users: app.store.users };
+    sqliteStoresOf.set(app.store, stores);
+  }
+  return stores;
 }
 
 /** how many events the gateway has stored (of one device), either engine */

@@ -10,7 +10,7 @@ import { Metrics } from '../src/metrics.ts';
 import { createLogger } from '../src/log.ts';
 import { VirtualClock, T0 } from './notify/harness.ts';
 import { createDatabase, dropDatabase } from './store/pg.ts';
-import { startGateway, waitFor, ADMIN_TOKEN, CASEWORKER_TOKEN, LogCapture, type TestGateway } from './helpers.ts';
+import { sqliteStores, startGateway, waitFor, ADMIN_TOKEN, CASEWORKER_TOKEN, LogCapture, type TestGateway } from './helpers.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const fn of cleanup.splice(0).reverse()) await fn(); });
@@ -122,7 +122,7 @@ describe('one gateway (SQLite)', () => {
     expect(metrics.body).toContain('gateway_overdue_outbox 0');
     expect(metrics.body).toContain('gateway_overdue_timers 0');
     // the heartbeat row is there while the process runs
-    const rows = () => gw.app.stores.db.prepare('SELECT id, site FROM gateway_processes').all();
+    const rows = () => sqliteStores(gw.app).db.prepare('SELECT id, site FROM gateway_processes').all();
     expect(rows()).toEqual([{ id: gw.app.site.id, site: 'xingfu-1' }]);
   });
 });

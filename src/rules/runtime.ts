@@ -13,8 +13,10 @@
 // unit of work with the state's version as token. On PostgreSQL no process keeps a timer per home:
 // each claims due rows for a lease (any process fires any home's tick, also one whose process died
 // or whose due time another process moved earlier) and keeps one timer, for the next due row, on
-// the gateway's Clock. On SQLite (one process) the in-memory schedule stays; the rows are written
-// for the auditor and a restart.
+// the gateway's Clock. A row another process wrote due sooner than it was wakes this one at once
+// (its NOTIFY, sent by the statement that wrote the row: store/postgres/tables.ts), and the look
+// every TIMER_POLL_MS stays for a notification lost. On SQLite (one process) the in-memory schedule
+// stays; the rows are written for the auditor and a restart.
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { WakeUp, type Clock, type Timer } from '../clock.ts';
@@ -59,9 +61,10 @@ const ORPHAN_AFTER_MS = 2000;
 const INBOX_BATCH = 500;
 
 /**
- * Several processes (PostgreSQL): how often each looks for due timer rows (another process's
- * decision may have moved one earlier), how long a claimed row is this process's to judge (a
- * process that dies holding it loses it then), how many rows one claim takes.
+ * Several processes (PostgreSQL): how often each looks for due timer rows at the latest (another
+ * process's decision that moved one earlier is heard at once by its NOTIFY; this look is for one
+ * lost), how long a claimed row is this process's to judge (a process that dies holding it loses
+ * it then), how many rows one claim takes.
  */
 export const TIMER_POLL_MS = 1000;
 export const TIMER_LEASE_MS = 10_000;
@@ -76,6 +79,8 @@ export interface RulesRuntimeDeps {
   alerts: AlertService;
   /** who claims timer rows (the site's process id, site.ts); one of this host is made up when not given */
   processId?: string;
+  /** PostgreSQL: the longest between two looks for due timer rows (default TIMER_POLL_MS; tests make it long) */
+  timerPollMs?: number;
 }
 
 /** a queued input; `token`: a claimed timer row's version (a tick judged only while the state is still at it) */
@@ -104,6 +109,8 @@ export class RulesRuntime {
   /** PostgreSQL: the one timer, at the next due timer row (or the next poll) */
   private timerWake: WakeUp | null = null;
   private polling: Promise<void> | null = null;
+  /** the earliest due time asked for while a look ran (its read may predate it): armed once the look has set the timer */
+  private askedWhilePolling = Infinity;
   /** a row is claimable already: the next look as soon as the loop allows, whatever the clock says */
   private repoll: NodeJS.Timeout | null = null;
   private readonly processId: string;
@@ -158,6 +165,12 @@ export class RulesRuntime {
     if (this.deps.store.engine !== 'sqlite') {
       this.lookForOrphans();
       this.timerWake = new WakeUp(clock, () => this.pollTimers());
+      // another process wrote a row due sooner: the due time it names (none: the listener
+      // reconnected and may have missed some, so look now)
+      this.deps.store.signals?.on('timer', this, (ids) => {
+        const at = ids.length ? Math.min(...ids.map(Number).filter(Number.isFinite)) : clock.now();
+        if (Number.isFinite(at)) this.wakeAt(at);
+      });
       this.pollTimers();
     }
   }
@@ -170,6 +183,7 @@ export class RulesRuntime {
     if (this.stopping || this.polling) return;
     const { store, clock, log } = this.deps;
     const now = clock.now();
+    this.askedWhilePolling = Infinity;
     this.polling = (async () => {
       let next: number | null = null;
       try {
@@ -191,8 +205,19 @@ export class RulesRuntime {
         this.repoll.unref();
         return;
       }
-      this.timerWake?.set(Math.min(next ?? Infinity, at + TIMER_POLL_MS));
+      this.timerWake?.set(Math.min(next ?? Infinity, at + (this.deps.timerPollMs ?? TIMER_POLL_MS)));
+      // a due time heard while this look ran may be newer than what it read
+      if (this.askedWhilePolling !== Infinity) this.timerWake?.setEarlier(Math.max(this.askedWhilePolling, at));
+      this.askedWhilePolling = Infinity;
     })();
+  }
+
+  /** PostgreSQL: a timer row is due at `at` (written here or by another process): the one timer fires by then */
+  private wakeAt(at: number): void {
+    if (!this.timerWake || this.stopping) return;
+    const when = Math.max(at, this.deps.clock.now());
+    if (this.polling) this.askedWhilePolling = Math.min(this.askedWhilePolling, when);
+    this.timerWake.setEarlier(when);
   }
 
   /** resolves once the claims of due timer rows under way (and the ticks they queued) are done; for tests */
@@ -234,6 +259,7 @@ export class RulesRuntime {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.deps.store.signals?.off(this);
     // a claim under way queues its ticks first: they are judged before the stop ends
     this.timerWake?.cancel();
     await this.polling;
@@ -533,7 +559,7 @@ export class RulesRuntime {
       // (computed once: a home this group saved has it from its timer row's write)
       if (this.timerWake && saved) {
         const at = dueOf.has(id) ? dueOf.get(id)! : nextDue(home.cfg, home.state);
-        if (at !== null) this.timerWake.setEarlier(Math.max(at, clock.now()));
+        if (at !== null) this.wakeAt(at);
       }
     }
     for (const announce of announcements) announce();

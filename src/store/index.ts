@@ -1,11 +1,12 @@
-export { openDatabase, migrate, type Db } from './db.ts';
-export { MIGRATIONS } from './migrations.ts';
-export { residentRepository, type ResidentRepository, type ResidentRow, type ContactRow, type DeviceRow } from './residents.ts';
-export { eventRepository, eventPayload, eventFromRow, type EventRepository, type MqttOrigin } from './events.ts';
-export { timelineRepository, type TimelineRepository, type TimelineItem, type TimelinePage, type TimelineQuery } from './timeline.ts';
+// The store's boundary: the async ports, both engines and one opener, and the domain's row
+// shapes. The SQLite engine's synchronous repositories and its connection (`Db`) are not
+// exported: they are the engine's own (src/store/sqlite/ builds its ports on them); tests and
+// benchmarks that read SQLite rows directly import the files themselves.
+export type { ResidentRow, ContactRow, DeviceRow } from './residents.ts';
+export type { MqttOrigin } from './events.ts';
+export type { TimelineItem, TimelinePage, TimelineQuery } from './timeline.ts';
 export { hashSecret, verifySecret, verifySecretAsync, storedDigest, isLegacyHash, digest, sameDigest, generateSecret } from './secrets.ts';
-export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
-export { ruleStateRepository, type RuleStateRepository } from './rule-state.ts';
+export type { AlertRow } from './alerts.ts';
 export { MAX_OPEN_ABSENCES, type AbsenceRow } from './absences.ts';
 // the async store boundary: ports, both engines, one opener
 export * from './ports.ts';

@@ -625,13 +625,18 @@ export interface TxOptions {
   durable?: boolean;
 }
 
-/** what a NOTIFY between a site's processes says is worth a look (store/postgres/notify.ts) */
-export type WakeKind = 'inbox' | 'escalation' | 'outbox' | 'alert';
+/**
+ * what a NOTIFY between a site's processes says is worth a look (store/postgres/notify.ts); `timer`:
+ * a rules timer row due sooner than it was (its ids: the due time in ms), sent by the statement
+ * that writes the row, so it is delivered on commit and never for a rollback
+ */
+export type WakeKind = 'inbox' | 'escalation' | 'outbox' | 'alert' | 'timer';
 
 /**
  * Wake-ups between the processes of one site (PostgreSQL's LISTEN/NOTIFY): a hint to look at
  * the store now rather than at the next poll, never the only way work is found. `ids` are
- * resident ids (inbox), or `<alert id>:<action>` (alert); never phone numbers or notes.
+ * resident ids (inbox), `<alert id>:<action>` (alert), or due times in ms (timer); never phone
+ * numbers or notes.
  */
 export interface SiteSignals {
   notify(kind: WakeKind, ids?: string[]): void;

@@ -6,7 +6,7 @@
 // logs in as soon as the answer is there.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import twilio from 'twilio';
-import { startTextingGateway, waitFor, ADMIN_TOKEN, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
+import { sqliteStores, startTextingGateway, waitFor, ADMIN_TOKEN, CASEWORKER_TOKEN, type TextingGateway } from '../helpers.ts';
 import { createDatabase, dropDatabase } from '../store/pg.ts';
 
 const AUTH_TOKEN = 'pg-twilio-auth-token';
@@ -74,7 +74,7 @@ describe('the gateway on PostgreSQL', () => {
   it('runs on storage.url: a smoke PUBLISH is committed, texted, and a signed "1" acknowledges it', async () => {
     const app = gw!.app;
     expect(app.store.engine).toBe('postgres');
-    expect(() => app.stores).toThrow(/SQLite only/);
+    expect(() => sqliteStores(app)).toThrow(/SQLite only/);
     const fake = gw!.fake;
     const neighborText = fake.nextMessageTo(NEIGHBOR);
     const familyText = fake.nextMessageTo(FAMILY);

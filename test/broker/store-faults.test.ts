@@ -4,7 +4,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { startGateway, waitFor, countEvents, type TestGateway } from '../helpers.ts';
+import { sqliteStores, startGateway, waitFor, countEvents, type TestGateway } from '../helpers.ts';
 
 let gw: TestGateway | undefined;
 afterEach(async () => { await gw?.stop(); gw = undefined; });
@@ -36,7 +36,7 @@ describe('store faults', () => {
     await published;
     expect((await health()).code).toBe(200);
     expect(gw.logs.text()).toContain('store commits again');
-    const rows = gw.app.stores.db.prepare("SELECT payload FROM events WHERE device_id = 'zhang-smoke' ORDER BY id").all() as Array<{ payload: string }>;
+    const rows = sqliteStores(gw.app).db.prepare("SELECT payload FROM events WHERE device_id = 'zhang-smoke' ORDER BY id").all() as Array<{ payload: string }>;
     expect(rows.length).toBe(before + 1);
     expect(JSON.parse(rows[rows.length - 1].payload)).toEqual({ smoke: true, battery: 61 });
   }, 30_000);
@@ -45,7 +45,7 @@ describe('store faults', () => {
     gw = await startGateway();
     const c = await gw.connect('zhang-door', 'door-secret', { reconnectPeriod: 200, clean: false, clientId: 'door-full' });
     await c.publishAsync('devices/zhang-door', '{"contact":true}', { qos: 1 });
-    const db = gw.app.stores.db;
+    const db = sqliteStores(gw.app).db;
     const pages = db.pragma('page_count', { simple: true }) as number;
     // SQLITE_FULL, the error a full disk gives, once the file would need another page
     db.pragma(`max_page_count = ${pages}`);

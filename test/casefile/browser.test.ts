@@ -6,7 +6,7 @@
 // offline is kept and sent when the phone is back; no zh-CN screen has an English word but names
 // and ids. Screenshots go to test-artifacts/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startGateway, waitFor, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
+import { sqliteStores, startGateway, waitFor, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 import { publicAlert } from '../../src/api/alerts.ts';
 import {
   PEOPLE, ESCALATION, residentsConfig, addPeople, openBrowser, signIn, shot, englishOnScreen, missingKeys, type Browser,
@@ -105,10 +105,10 @@ describe('the caseworker page, live', () => {
   });
 
   it('flags an alert nobody answered, live', async () => {
-    const battery = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'battery_low')!;
+    const battery = sqliteStores(gw.app).alerts.unresolved().find((a) => a.kind === 'battery_low')!;
     // as the notifier marks it 10 min after its last step (the stream test runs that on a clock)
-    gw.app.stores.alerts.setEscalation(battery.id, 1, null, true);
-    gw.app.live.publish('alert', battery.residentId, { action: 'unanswered', alert: publicAlert(gw.app.stores.alerts.get(battery.id)!) });
+    sqliteStores(gw.app).alerts.setEscalation(battery.id, 1, null, true);
+    gw.app.live.publish('alert', battery.residentId, { action: 'unanswered', alert: publicAlert(sqliteStores(gw.app).alerts.get(battery.id)!) });
     await phone.page.waitForSelector(`#board-alerts li[data-alert="${battery.id}"].unanswered .flag-unanswered:has-text("无人应答")`, { timeout: 2000 });
     expect(await phone.page.textContent('#alert-counts')).toContain('1 条无人应答');
     // unanswered comes first within its severity, still below the life-safety alarms
@@ -117,22 +117,22 @@ describe('the caseworker page, live', () => {
   });
 
   it('acknowledges on the phone; the desktop sees who took it, live', async () => {
-    const smoke = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'smoke')!;
+    const smoke = sqliteStores(gw.app).alerts.unresolved().find((a) => a.kind === 'smoke')!;
     await phone.page.click(`#board-alerts button[data-action="acknowledge"][data-alert="${smoke.id}"]`);
     await desk.page.waitForSelector(`#board-alerts li[data-alert="${smoke.id}"][data-status="acknowledged"]`, { timeout: 2000 });
     expect(await desk.page.textContent(`#board-alerts li[data-alert="${smoke.id}"]`)).toContain('李社工正在处理');
-    expect(gw.app.stores.alerts.get(smoke.id)).toMatchObject({ status: 'acknowledged', acknowledgedBy: '李社工' });
+    expect(sqliteStores(gw.app).alerts.get(smoke.id)).toMatchObject({ status: 'acknowledged', acknowledgedBy: '李社工' });
     // open and acknowledged are counted apart
     await phone.page.waitForSelector('#alert-counts:has-text("1 条处理中")');
     expect(await phone.page.textContent('#alert-counts')).toContain('2 条未处理');
     // the neighbour and the family were told who has it, by name
-    const told = gw.app.stores.db.prepare('SELECT body FROM outbox WHERE alert_id = ? AND step < 0').all(smoke.id) as Array<{ body: string }>;
+    const told = sqliteStores(gw.app).db.prepare('SELECT body FROM outbox WHERE alert_id = ? AND step < 0').all(smoke.id) as Array<{ body: string }>;
     expect(told.length).toBeGreaterThan(0);
     for (const t of told) expect(t.body).toContain('李社工正在处理');
   });
 
   it('resolves a smoke alarm only after confirming with a note; the other screen sees it go', async () => {
-    const smoke = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'smoke')!;
+    const smoke = sqliteStores(gw.app).alerts.unresolved().find((a) => a.kind === 'smoke')!;
     const { page } = desk;
     await page.click(`#board-alerts li[data-alert="${smoke.id}"] a.alert-link`);
     await page.waitForSelector('#detail #resident-name:has-text("张秀英")');
@@ -147,23 +147,23 @@ describe('the caseworker page, live', () => {
     await shot(page, 'resolve-dialog-1280-zh');
     await page.click('#resolve-confirm');
     await page.waitForSelector('#resolve-dialog:has-text("请简要写明发生了什么")');
-    expect(gw.app.stores.alerts.get(smoke.id)!.status).toBe('acknowledged');
+    expect(sqliteStores(gw.app).alerts.get(smoke.id)!.status).toBe('acknowledged');
     await page.fill('#resolve-note', '做饭烧焦，烟雾已散，老人平安');
     await page.click('#resolve-confirm');
     await phone.page.waitForSelector(`#board-alerts li[data-alert="${smoke.id}"]`, { state: 'detached', timeout: 2000 });
-    expect(gw.app.stores.alerts.get(smoke.id)).toMatchObject({ status: 'resolved', resolvedBy: '王社工' });
+    expect(sqliteStores(gw.app).alerts.get(smoke.id)).toMatchObject({ status: 'resolved', resolvedBy: '王社工' });
     await page.waitForSelector('#timeline li[data-type="alert_resolved"]:has-text("做饭烧焦")');
     expect(await page.textContent('#timeline li[data-type="alert_resolved"]')).toContain('王社工');
     // cancelling the dialog resolves nothing
-    const emergency = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'emergency')!;
+    const emergency = sqliteStores(gw.app).alerts.unresolved().find((a) => a.kind === 'emergency')!;
     await page.click(`#board-alerts li[data-alert="${emergency.id}"] button[data-action="resolve"]`);
     await page.click('#resolve-cancel');
     await page.waitForSelector('#resolve-dialog', { state: 'detached' });
-    expect(gw.app.stores.alerts.get(emergency.id)!.status).toBe('open');
+    expect(sqliteStores(gw.app).alerts.get(emergency.id)!.status).toBe('open');
   });
 
   it('closes the loop in the log-provider demo: the neighbour\'s "1" acknowledges, and the page shows it', async () => {
-    const emergency = gw.app.stores.alerts.unresolved().find((a) => a.kind === 'emergency')!;
+    const emergency = sqliteStores(gw.app).alerts.unresolved().find((a) => a.kind === 'emergency')!;
     const res = await fetch(`${baseUrl}/api/demo/sms-reply`, {
       method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ from: '+8613800000011', body: '1' }),
@@ -184,7 +184,7 @@ describe('the caseworker page, live', () => {
     await page.waitForSelector('#quick-result [data-outcome="queued"]');
     await page.waitForSelector('#outbox li[data-state="pending"]');
     expect(await page.textContent('#outbox')).toContain('离线');
-    expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen')).toEqual({ n: 0 });
+    expect(sqliteStores(gw.app).db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen')).toEqual({ n: 0 });
     // a call that cannot reach the gateway says so in words, not "Failed to fetch"
     await page.click('#main .filters button:nth-child(1)');
     await page.waitForSelector('#timeline:has-text("无法连接网关")');
@@ -193,7 +193,7 @@ describe('the caseworker page, live', () => {
 
     // an alarm while the phone is offline is not lost: the stream replays it on reconnecting
     await publish('zhang-button', 'button-secret', { action: 'hold' });
-    const missed = await waitFor(() => gw.app.stores.alerts.unresolved().find((a) => a.residentId === 'r-zhang' && a.kind === 'emergency'), 5000, 'the emergency');
+    const missed = await waitFor(() => sqliteStores(gw.app).alerts.unresolved().find((a) => a.residentId === 'r-zhang' && a.kind === 'emergency'), 5000, 'the emergency');
 
     // the first try after coming back fails as if the network were not quite there yet: the phone
     // tries again within seconds, not at its 30 s round
@@ -204,8 +204,8 @@ describe('the caseworker page, live', () => {
     expect(posts).toBe(2);
     await page.unroute('**/api/residents/r-chen/visits');
     await page.waitForSelector(`.banner[data-alert="${missed.id}"]`, { timeout: 10_000 });
-    await waitFor(() => (gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen') as { n: number }).n === 1, 5000, 'the visit');
-    const visit = gw.app.stores.db.prepare('SELECT visitor, notes, ended_at - at AS ms, recorded_by AS recordedBy FROM visits WHERE resident_id = ?').get('r-chen');
+    await waitFor(() => (sqliteStores(gw.app).db.prepare('SELECT COUNT(*) AS n FROM visits WHERE resident_id = ?').get('r-chen') as { n: number }).n === 1, 5000, 'the visit');
+    const visit = sqliteStores(gw.app).db.prepare('SELECT visitor, notes, ended_at - at AS ms, recorded_by AS recordedBy FROM visits WHERE resident_id = ?').get('r-chen');
     expect(visit).toMatchObject({ visitor: '李社工', recordedBy: '李社工', ms: 30 * 60_000 });
     expect((visit as { notes: string }).notes).toContain('老人精神不错');
     await page.waitForSelector('#timeline li[data-type="visit"]:has-text("李社工")');

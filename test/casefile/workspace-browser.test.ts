@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startGateway, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
+import { sqliteStores, startGateway, CASEWORKER_TOKEN, ADMIN_TOKEN, type TestGateway } from '../helpers.ts';
 import { openBrowser, addPeople, signIn as signInAs, englishOnScreen, missingKeys, PEOPLE, type Browser } from './browser-kit.ts';
 
 const DAY = 86_400_000;
@@ -158,7 +158,7 @@ describe('the workspace on a 375 px phone', () => {
     await page.waitForSelector('#doors li[data-resident="r-chen"].status-no_answer');
     expect(await page.textContent('#round-progress')).toContain('1 seen, 1 no answer, 0 to go, of 2');
     expect(await page.textContent('#findings')).toContain('Safety checked · gas hose cracked');
-    const visit = gw.app.stores.db.prepare(`SELECT purpose, observations FROM visits WHERE resident_id = 'r-zhang' ORDER BY id DESC LIMIT 1`).get() as { purpose: string; observations: string };
+    const visit = sqliteStores(gw.app).db.prepare(`SELECT purpose, observations FROM visits WHERE resident_id = 'r-zhang' ORDER BY id DESC LIMIT 1`).get() as { purpose: string; observations: string };
     expect(visit.purpose).toBe('knock_round');
     expect(JSON.parse(visit.observations)).toMatchObject({ knockSafety: 'concern', knockHealth: 'ok' });
     await shot('round-375-en');
@@ -226,19 +226,19 @@ describe('the workspace on a 375 px phone', () => {
     await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalWidth === 1600, `#problems li[data-problem="${id}"] img.thumb`);
 
     // a photo on a visit, from its timeline entry: the newest visit of hers
-    const visitId = (gw.app.stores.db.prepare(`SELECT id FROM visits WHERE resident_id = 'r-zhang' ORDER BY at DESC, id DESC LIMIT 1`).get() as { id: number }).id;
+    const visitId = (sqliteStores(gw.app).db.prepare(`SELECT id FROM visits WHERE resident_id = 'r-zhang' ORDER BY at DESC, id DESC LIMIT 1`).get() as { id: number }).id;
     const entry = `#timeline li[data-type="visit"]:has(#visit-photo-${visitId})`;
     await page.waitForSelector(entry);
     const doorPhoto = await sharp({ create: { width: 1200, height: 1600, channels: 3, background: '#445566' } }).jpeg().toBuffer();
     await page.setInputFiles(`#visit-photo-${visitId}`, { name: 'door.jpg', mimeType: 'image/jpeg', buffer: doorPhoto });
     await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalHeight === 1600, `${entry} img.thumb`);
-    expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM photos WHERE visit_id = ?').get(visitId)).toEqual({ n: 1 });
+    expect(sqliteStores(gw.app).db.prepare('SELECT COUNT(*) AS n FROM photos WHERE visit_id = ?').get(visitId)).toEqual({ n: 1 });
     // not a photo: said in words, and nothing stored (the browser logs the 400 it asked for)
     const before = pageErrors.length;
     await page.setInputFiles(`#visit-photo-${visitId}`, { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg at all') });
     await page.waitForSelector(`${entry} .error`);
     expect(await page.textContent(`${entry} .error`)).toBe('This is not a photo the gateway can read (JPEG, PNG, WebP or HEIC).');
-    expect(gw.app.stores.db.prepare('SELECT COUNT(*) AS n FROM photos WHERE visit_id = ?').get(visitId)).toEqual({ n: 1 });
+    expect(sqliteStores(gw.app).db.prepare('SELECT COUNT(*) AS n FROM photos WHERE visit_id = ?').get(visitId)).toEqual({ n: 1 });
     expect(pageErrors.splice(before)).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
 
     await page.locator(`#problems li[data-problem="${id}"] button[data-action="solve"]`).click();
@@ -248,7 +248,7 @@ describe('the workspace on a 375 px phone', () => {
     await page.selectOption(`#sat-${id}`, '5');
     await page.locator(`#problems li[data-problem="${id}"] form.solve button[type=submit]`).click();
     await page.waitForSelector(`#problems li[data-problem="${id}"]`, { state: 'detached' });
-    expect(gw.app.stores.db.prepare('SELECT status, resolution, satisfaction FROM problems WHERE id = ?').get(id)).toEqual({ status: 'solved', resolution: '物业更换了扶手', satisfaction: 5 });
+    expect(sqliteStores(gw.app).db.prepare('SELECT status, resolution, satisfaction FROM problems WHERE id = ?').get(id)).toEqual({ status: 'solved', resolution: '物业更换了扶手', satisfaction: 5 });
     await page.waitForSelector('#warmth .stars');
     // the planned absence on the timeline: its kind and the last day away, in words
     const lastDayAway = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric' }).format(Date.parse(`${shanghaiDate(Date.now() + 5 * DAY)}T12:00:00+08:00`));
@@ -302,7 +302,7 @@ describe('the workspace on a 375 px phone', () => {
 
 describe('a district of 1,000 residents', () => {
   it('loads the planning list and the reports screen fast', async () => {
-    const { db } = gw.app.stores;
+    const { db } = sqliteStores(gw.app);
     const now = Date.now();
     db.transaction(() => {
       const r = db.prepare(`INSERT INTO residents (id, name, address, timezone, locale, area, rules, source, created_at, updated_at) VALUES (?, ?, ?, 'Asia/Shanghai', 'zh-CN', ?, '{}', 'api', ?, ?)`);

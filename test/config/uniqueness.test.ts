@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, ConfigError } from '../../src/config/index.ts';
-import { openDatabase, residentRepository } from '../../src/store/index.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { residentRepository } from '../../src/store/residents.ts';
 import { startGateway, ADMIN_TOKEN } from '../helpers.ts';
 
 type Raw = Record<string, unknown>;

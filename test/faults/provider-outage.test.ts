@@ -9,7 +9,7 @@
 // out the backoff; the HTTP requests and their timeouts are real. The twilio client's timeout
 // is 1.5 s here instead of the production 15 s (REQUEST_TIMEOUT_MS) so hangs end quickly.
 import { afterEach, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../helpers.ts';
+import { sqliteStores, startGateway, type TestGateway } from '../helpers.ts';
 import { FakeTwilio, type Failure } from '../notify/fake-twilio.ts';
 import { VirtualClock } from '../notify/harness.ts';
 import { TwilioSender } from '../../src/notify/index.ts';
@@ -62,7 +62,7 @@ it('a minute of provider outage (500s, hangs, lost answers, resets): every text 
       devices: [{ id: r.button, kind: 'button', secret: r.secret }],
     })),
   }, { clock, sender });
-  const { db } = gw.app.stores;
+  const { db } = sqliteStores(gw.app);
   const buttons = await Promise.all(residents.map((r) => gw!.connect(r.button, r.secret)));
 
   const start = clock.now();

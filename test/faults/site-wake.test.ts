@@ -147,7 +147,7 @@ describe('a site of two whole gateways', () => {
     // what went over the channel: kinds, process tags and ids; no numbers, names or notes
     expect(payloads.some((p) => new RegExp(`^alert [0-9a-f]{12} (.+,)?${alertId}:opened(,|$)`).test(p))).toBe(true);
     for (const p of payloads) {
-      expect(p).toMatch(/^(inbox|escalation|outbox|alert) [0-9a-f]{12}( [0-9a-z:,-]+)?$/);
+      expect(p).toMatch(/^(inbox|escalation|outbox|alert|timer) [0-9a-f]{12}( [0-9a-z:,-]+)?$/);
       expect(p).not.toMatch(/\+?86138|Chen|Sun/);
     }
   });

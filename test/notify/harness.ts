@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import twilio from 'twilio';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig, type Config } from '../../src/config/index.ts';
-import {
-  openSqliteStore, alertRepository, residentRepository, timelineRepository,
-  type Db, type SqliteStore, type AlertRepository, type ResidentRepository, type TimelineRepository, type AlertRow,
-} from '../../src/store/index.ts';
+import { openSqliteStore, type SqliteStore, type AlertRow } from '../../src/store/index.ts';
+import { alertRepository, type AlertRepository } from '../../src/store/alerts.ts';
+import { residentRepository, type ResidentRepository } from '../../src/store/residents.ts';
+import { timelineRepository, type TimelineRepository } from '../../src/store/timeline.ts';
+import { type Db } from '../../src/store/db.ts';
 import type { AlertKind } from '../../src/domain/types.ts';
 import type { Clock, Timer } from '../../src/clock.ts';
 import { Metrics } from '../../src/metrics.ts';

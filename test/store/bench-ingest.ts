@@ -8,7 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore, eventRepository, alertRepository, type Store } from '../../src/store/index.ts';
+import { openSqliteStore, type Store } from '../../src/store/index.ts';
+import { eventRepository } from '../../src/store/events.ts';
+import { alertRepository } from '../../src/store/alerts.ts';
 import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 import { startCluster } from './pg-cluster.ts';

@@ -46,6 +46,15 @@ describe('the store boundary', () => {
     expect(Object.keys(STILL_ALLOWED).filter((file) => !offenders.includes(file))).toEqual([]);
   });
 
+  it('src/store/ exports no synchronous repository nor the SQLite connection, and nothing in src/ reaches past its index for them', async () => {
+    const exported = Object.keys(await import('../../src/store/index.ts'));
+    expect(exported.filter((name) => /Repository$|^openDatabase$|^migrate$|^MIGRATIONS$/.test(name))).toEqual([]);
+    // types leave no trace at run time: the index's text names none
+    expect(readFileSync(join(ROOT, 'src/store/index.ts'), 'utf8').split('\n').filter((line) => !line.startsWith('//') && /Repository\b|\bDb\b/.test(line))).toEqual([]);
+    const repositories = /from\s+['"][./]*store\/(db|migrations|residents|events|timeline|alerts|rule-state)\.ts['"]/;
+    expect(sources(join(ROOT, 'src')).filter((file) => !file.startsWith('src/store/') && repositories.test(readFileSync(join(ROOT, file), 'utf8')))).toEqual([]);
+  });
+
   it('the check sees what it must: SQL and engine use in a file', () => {
     expect(SQL.test('db.prepare(`SELECT id FROM visits WHERE at > ?`)')).toBe(true);
     expect(SQL.test("'DELETE FROM sessions WHERE user_id = ?'")).toBe(true);

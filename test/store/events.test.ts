@@ -4,7 +4,9 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, eventRepository, residentRepository } from '../../src/store/index.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { eventRepository } from '../../src/store/events.ts';
+import { residentRepository } from '../../src/store/residents.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
 import { parseConfig } from '../../src/config/index.ts';
 

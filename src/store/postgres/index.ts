@@ -8,7 +8,7 @@ import pg from 'pg';
 import { SchemaTooNew, type Store, type Tx, type TxOptions, type WakeKind } from '../ports.ts';
 import { PG_MIGRATIONS } from './migrations.ts';
 import { clientSql, inTransaction, poolSql, types } from './sql.ts';
-import { tables } from './tables.ts';
+import { tables, type TablesOptions } from './tables.ts';
 import { postgresIngest } from './ingest.ts';
 import { openSignals } from './notify.ts';
 
@@ -77,8 +77,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   }
   // events in a home's inbox: the other processes look (a process that died before judging them)
   const ingest = postgresIngest(pool, (residents) => { if (residents.length) signals?.notify('inbox', residents); });
+  // a rules timer row written due sooner notifies the other processes on its commit (tables.ts)
+  const wakeOptions: TablesOptions = signals ? { timerWake: (dueAt) => signals!.payload('timer', [String(dueAt)]) } : {};
   // as on SQLite, where it would wait for itself: inside tx(fn) only the tx's ports are used
-  const outside = tables(poolSql(pool, () => { if (inside.getStore()) throw selfWait(); }));
+  const outside = tables(poolSql(pool, () => { if (inside.getStore()) throw selfWait(); }), wakeOptions);
   let closed = false;
   return {
     engine: 'postgres',
@@ -95,7 +97,8 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
         due.clear();
         // the commit returns before the server's WAL flush: only for what a durable record rebuilds
         if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
-        return inside.run(true, () => fn(signals ? watchDue(tables(clientSql(client)), due) : tables(clientSql(client))));
+        const ports = tables(clientSql(client), wakeOptions);
+        return inside.run(true, () => fn(signals ? watchDue(ports, due) : ports));
       }).then((result) => {
         // committed: an alert whose step falls due, an outbox row to send; the other processes arm for it
         for (const kind of due) signals?.notify(kind);

@@ -5,6 +5,10 @@
 // it: a notification is lost while a listener reconnects or when the process dies between its
 // commit and the NOTIFY, so each process's polls stay (the rules' inbox look, the escalation and
 // outbox look of src/site.ts). Payloads carry kinds and ids only: never a phone number or a note.
+// One kind is sent otherwise: a rules timer row written due sooner than it was ('timer', the due
+// time as its id) is notified by the very statement that writes the row (tables.ts
+// ruleTimersTable), inside the deciding unit of work, so PostgreSQL delivers it on that commit
+// and never for a rollback; the listeners bring their one timer forward (rules/runtime.ts).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { SiteSignals, WakeKind } from '../ports.ts';
@@ -15,7 +19,7 @@ export const WAKE_CHANNEL = 'gateway_wake';
 const MAX_PAYLOAD = 7000;
 /** what is asked for within this long goes in one notification per kind (a busy ingest sends at most one per window) */
 const BATCH_MS = 20;
-const KINDS: readonly WakeKind[] = ['inbox', 'escalation', 'outbox', 'alert'];
+const KINDS: readonly WakeKind[] = ['inbox', 'escalation', 'outbox', 'alert', 'timer'];
 
 export interface SignalsOptions {
   url: string;
@@ -33,7 +37,13 @@ export interface SignalsOptions {
  * process's random tag). After the listener reconnects, every kind is told once with no ids:
  * what was sent meanwhile is lost, so the listeners look at everything.
  */
-export async function openSignals(options: SignalsOptions): Promise<SiteSignals & { close(): Promise<void> }> {
+export interface OpenSignals extends SiteSignals {
+  /** the payload of one notification from this process, for a statement that sends it itself (pg_notify inside a transaction) */
+  payload(kind: WakeKind, ids: string[]): string;
+  close(): Promise<void>;
+}
+
+export async function openSignals(options: SignalsOptions): Promise<OpenSignals> {
   const tag = randomBytes(6).toString('hex');
   const listeners = new Map<WakeKind, Array<{ owner: object; fn: (ids: string[]) => void }>>();
   let closed = false;
@@ -101,6 +111,7 @@ export async function openSignals(options: SignalsOptions): Promise<SiteSignals 
   };
 
   return {
+    payload: (kind, ids) => `${kind} ${tag}${ids.length ? ` ${ids.join(',')}` : ''}`,
     notify(kind, ids = []) {
       if (closed) return;
       let q = queued.get(kind);

@@ -11,6 +11,7 @@ import type {
 } from '../ports.ts';
 import { IN_DOUBT, STEP_UNANSWERED } from '../ports.ts';
 import type { Sql } from './sql.ts';
+import { WAKE_CHANNEL } from './notify.ts';
 import { byResident } from '../grouping.ts';
 import { keyClashes } from '../residents.ts';
 import { ConfigError, type ResidentConfig } from '../../config/index.ts';
@@ -381,14 +382,23 @@ export function auditTable(sql: Sql): AuditPort {
   };
 }
 
-export function tables(sql: Sql): Ports {
+export interface TablesOptions {
+  /**
+   * The site's wake-ups: the payload telling the other processes that a rules timer row is now due
+   * at `dueAt` (notify.ts). Given, a row written due sooner than any process may be armed for is
+   * notified by the statement that writes it (ruleTimersTable).
+   */
+  timerWake?: (dueAt: number) => string;
+}
+
+export function tables(sql: Sql, options: TablesOptions = {}): Ports {
   return {
     residents: residentsTable(sql), events: eventsTable(sql), timeline: timelineTable(sql), alerts: alertsTable(sql),
     ruleState: ruleStateTable(sql), outbox: outboxTable(sql), visits: visitsTable(sql), audit: auditTable(sql), site: siteTable(sql),
     inbound: inboundTable(sql), users: usersTable(sql), idempotency: idempotencyTable(sql), absences: absencesTable(sql),
     referrals: referralsTable(sql), photos: photosTable(sql),
     casefileReports: casefileReportsTable(sql), profiles: profilesTable(sql), rounds: roundsTable(sql), inbox: inboxTable(sql),
-    ruleTimers: ruleTimersTable(sql),
+    ruleTimers: ruleTimersTable(sql, options.timerWake),
   };
 }
 
@@ -546,14 +556,27 @@ export function inboxTable(sql: Sql): import('../ports.ts').InboxPort {
 
 const timerCols = `resident_id AS "residentId", due_at AS "dueAt", version, claimed_by AS "claimedBy", claim_until AS "claimUntil"`;
 
-export function ruleTimersTable(sql: Sql): import('../ports.ts').RuleTimersPort {
+/**
+ * `wake`: the payload of the site's timer wake-up (notify.ts). With it, `set` also notifies, in the
+ * same statement (so on its commit, and never for a rollback), when the row is now due sooner than
+ * it could be claimed before (its due time, or its lease's end if later; or there was no row):
+ * every other process armed its one timer no later than that at its last look (nextDue), so only
+ * a due time brought forward can be missed until the next poll. A due time moved later, the usual
+ * case (a sign of life pushes the silence on), sends nothing.
+ */
+export function ruleTimersTable(sql: Sql, wake?: (dueAt: number) => string): import('../ports.ts').RuleTimersPort {
   type Row = import('../ports.ts').RuleTimerRow;
+  const upsert = `INSERT INTO rule_timers (resident_id, due_at, version, claimed_by, claim_until) VALUES ($1, $2, $3, NULL, NULL)
+        ON CONFLICT (resident_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, claimed_by = NULL, claim_until = NULL`;
   return {
     set: async (residentId, dueAt, version) => {
       if (dueAt === null) await sql.rows(`DELETE FROM rule_timers WHERE resident_id = $1`, [residentId], 'rule_timers.clear');
-      else await sql.rows(`INSERT INTO rule_timers (resident_id, due_at, version, claimed_by, claim_until) VALUES ($1, $2, $3, NULL, NULL)
-        ON CONFLICT (resident_id) DO UPDATE SET due_at = excluded.due_at, version = excluded.version, claimed_by = NULL, claim_until = NULL`,
-      [residentId, dueAt, version], 'rule_timers.set');
+      else if (!wake) await sql.rows(upsert, [residentId, dueAt, version], 'rule_timers.set');
+      // the CTE "was" reads the row as it stood before this statement (one snapshot for all of it)
+      else await sql.rows(`WITH was AS (SELECT GREATEST(due_at, COALESCE(claim_until, due_at)) AS at FROM rule_timers WHERE resident_id = $1),
+          up AS (${upsert} RETURNING 1)
+        SELECT pg_notify($4, $5) FROM up WHERE NOT EXISTS (SELECT 1 FROM was WHERE was.at <= $2)`,
+      [residentId, dueAt, version, WAKE_CHANNEL, wake(dueAt)], 'rule_timers.set_wake');
     },
     get: async (residentId) => (await sql.rows<Row>(`SELECT ${timerCols} FROM rule_timers WHERE resident_id = $1`, [residentId]))[0],
     // a row another claim (or a deciding unit rewriting it) holds is skipped, not waited for; FOR
