@@ -257,6 +257,9 @@ const device = z
   })
   .strict();
 
+/** no learned threshold is under an hour (the tails are fitted past u = 60 min): the smallest `min` that means something */
+export const LEARNED_FLOOR_MS = 60 * 60_000;
+
 /** `{ after: 12h }` without a mode is the fixed rule it reads as */
 const fixedUnlessSaid = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) && !('mode' in value) && 'after' in value
   ? { mode: 'fixed', ...value } : value);
@@ -284,7 +287,23 @@ const inactivity = z.preprocess(fixedUnlessSaid, z.discriminatedUnion('mode', [
       max: duration.optional(),
       learningDays: z.number().int().positive().optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((rule, ctx) => {
+      // the learned tails are fitted to silences past an hour, so no learned threshold is under an
+      // hour: a smaller floor would silently do nothing (docs/detection.md); say so at start
+      if (rule.min !== undefined && rule.min < LEARNED_FLOOR_MS) {
+        ctx.addIssue({
+          code: 'custom', path: ['min'],
+          message: 'the shortest silence learned mode alarms on cannot be under an hour: it learns from silences past an hour, so a smaller min would do nothing; set min to 1h or more, or use mode: fixed for a shorter rule',
+        });
+      }
+      if (rule.max !== undefined && rule.max < (rule.min ?? LEARNED_FLOOR_MS)) {
+        ctx.addIssue({
+          code: 'custom', path: ['max'],
+          message: `the longest silence learned mode waits (max) is shorter than the shortest it alarms on (min${rule.min === undefined ? ', 1h by default' : ''}); set max to min or more`,
+        });
+      }
+    }),
 ], { error: 'mode must be fixed or learned' }));
 
 const resident = z

@@ -133,6 +133,9 @@ export function inactivityTimer(cfg: ResidentRulesConfig, state: HomeState): Tim
   let from = stir ? stir.at : a.silenceFrom;
   const under = (t: number): Due => {
     const x = dueUnder(cfg, state, j, t);
+    // most daily sensors quiet already: no second sensor can confirm the return, so the lone stir
+    // waits no floor; the silence goes to the caseworker as quiet sensors at its own threshold
+    if (stir && j.mode === 'learned' && quietSensors(cfg, state, t)) return { due: x.due, detail: { ...x.detail, afterStir: true } };
     return stir ? { due: Math.max(x.due, t + STIR_FLOOR_MS), detail: { ...x.detail, afterStir: true } } : x;
   };
   let d = under(from);

@@ -5,7 +5,9 @@
 //
 // - Night: a silence that begins inside the resident's night (from their earliest bedtime to
 //   their usual waking) is sleep. It is alarmed on only when the resident is not up by their
-//   latest waking plus a margin ("not up by 10:00 when they are always up by 9"). Bedtimes and
+//   latest waking plus a margin ("not up by 10:00 when they are always up by 9"); the latest
+//   waking of the few nights seen so far is widened by how much later the latest of 28 nights is
+//   expected to be (latestWaking), so the second morning's lie-in is not an alarm. Bedtimes and
 //   wakings are learned from the resident's own nights: the first long silence after 18:00 and
 //   the end of the last one before 14:00. After a night that began later than the usual bedtime
 //   the morning in bed waits by as much (lateNight); in a home where no sensor sees the bed an
@@ -93,6 +95,10 @@ export interface LearnedParams {
   eveningFrom: number;
   /** the evening's long silences run longer than the day's by this factor, in the prior */
   eveningPrior: number;
+  /** the prior spread (standard deviation) of a resident's wakings, minutes */
+  wakeSpread: number;
+  /** nights of the resident's own whose spread weighs as much as the prior spread */
+  wakeSpreadNights: number;
 }
 
 export const PARAMS: LearnedParams = {
@@ -111,6 +117,8 @@ export const PARAMS: LearnedParams = {
   },
   eveningFrom: 19,
   eveningPrior: 1.5,
+  wakeSpread: 75,
+  wakeSpreadNights: 2,
 };
 /** time constant of forgetting, days */
 export const TAU_DAYS = 28;
@@ -219,7 +227,49 @@ function blend(prior: number, own: number, n: number, k: number): number {
   return (prior * k + own * n) / (k + n);
 }
 
-export function nightWindow(b: Baseline): NightWindow {
+/** the standard normal distribution function (Abramowitz and Stegun 7.1.26, error under 1.5e-7) */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/**
+ * E(n): the expected largest of n standard normal draws (E(1) = 0, E(28) = 2.04), by the midpoint
+ * rule over [-8, 8]; computed once, for n = 1 .. NIGHTS_KEPT.
+ */
+export const EXPECTED_MAX: readonly number[] = (() => {
+  const out = [0];
+  const step = 0.01;
+  for (let n = 1; n <= NIGHTS_KEPT; n++) {
+    let sum = 0;
+    for (let x = -8 + step / 2; x < 8; x += step) {
+      const pdf = Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+      sum += x * n * pdf * Math.pow(normalCdf(x), n - 1) * step;
+    }
+    out.push(n === 1 ? 0 : sum);
+  }
+  return out;
+})();
+
+/**
+ * The latest waking to wait for, from the `n` wakings seen (sorted): the latest of them, widened by
+ * how much later the latest of NIGHTS_KEPT nights is expected to be than the latest of n
+ * (E(28) - E(n), in spreads), the spread being the wakings' own (their median absolute deviation,
+ * as a standard deviation) shrunk towards the prior's `wakeSpread` as nights accrue. One night
+ * seen waits for it plus two spreads; 28 nights wait for the latest of them. Minutes after 15:00.
+ */
+export function latestWaking(wakes: readonly number[], p: LearnedParams = PARAMS): number {
+  const n = wakes.length;
+  const median = wakes[Math.floor((n - 1) / 2)];
+  const dev = wakes.map((w) => Math.abs(w - median)).sort((x, y) => x - y);
+  const mad = 1.4826 * dev[Math.floor((n - 1) / 2)];
+  const spread = blend(p.wakeSpread, mad, n, p.wakeSpreadNights);
+  return wakes[n - 1] + (EXPECTED_MAX[NIGHTS_KEPT] - EXPECTED_MAX[Math.min(n, NIGHTS_KEPT)]) * spread;
+}
+
+export function nightWindow(b: Baseline, p: LearnedParams = PARAMS): NightWindow {
   const n = b.nights.length;
   if (n === 0) return { bed: PRIOR_BED, bedUsual: PRIOR_BED_USUAL, wake: PRIOR_WAKE, wakeLate: PRIOR_WAKE_LATE };
   const beds = b.nights.map((x) => x.bed).sort((p, q) => p - q);
@@ -231,7 +281,7 @@ export function nightWindow(b: Baseline): NightWindow {
     bed: blend(PRIOR_BED, beds[0] - BED_LEAD_MIN, n, PRIOR_NIGHTS),
     bedUsual: blend(PRIOR_BED_USUAL, beds[Math.floor((n - 1) / 2)], n, PRIOR_NIGHTS),
     wake: blend(PRIOR_WAKE, median, nw, PRIOR_NIGHTS),
-    wakeLate: blend(PRIOR_WAKE_LATE, nw ? wakes[nw - 1] : PRIOR_WAKE_LATE, nw, PRIOR_NIGHTS),
+    wakeLate: nw ? blend(PRIOR_WAKE_LATE, latestWaking(wakes, p), nw, PRIOR_NIGHTS) : PRIOR_WAKE_LATE,
   };
 }
 
@@ -243,9 +293,9 @@ export function nightWindow(b: Baseline): NightWindow {
  * their usual time and lies still at 11:00 does not; nor one who was up this morning and went back
  * to the bedroom.
  */
-export function lateNight(b: Baseline, timezone: string, from: number, nightBegan: number | undefined): number {
+export function lateNight(b: Baseline, timezone: string, from: number, nightBegan: number | undefined, p: LearnedParams = PARAMS): number {
   if (nightBegan === undefined || nightBegan > from) return 0;
-  const w = nightWindow(b);
+  const w = nightWindow(b, p);
   const f = clock15(from, timezone);
   const began = clock15(nightBegan, timezone);
   const last = b.nights[b.nights.length - 1];
@@ -264,8 +314,8 @@ export function lateNight(b: Baseline, timezone: string, from: number, nightBega
  * silence (from 19:00) that begins up to EARLY_NIGHT_MIN before the night window is an early night:
  * going to bed is seen there only as the last activity elsewhere.
  */
-export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass, late = 0, blindBed = false): boolean {
-  const w = nightWindow(b);
+export function isNight(b: Baseline, timezone: string, from: number, cls: RoomClass, late = 0, blindBed = false, p: LearnedParams = PARAMS): boolean {
+  const w = nightWindow(b, p);
   const { minutes } = clock15(from, timezone);
   if (cls === 'bed') return minutes >= w.bed - BEDROOM_LEAD_MIN && minutes < w.wakeLate + late;
   // no sensor sees the bed: the last sign of life before an early night is wherever it was
@@ -314,9 +364,10 @@ export interface SilenceJudgement {
  * when the resident was last seen outside the bedroom (a late night moves a morning in bed later).
  */
 export function judgeSilence(b: Baseline, timezone: string, from: number, cls: RoomClass, limits: LearnedLimits, nightBegan?: number, blindBed = false): SilenceJudgement {
-  const late = cls === 'bed' ? lateNight(b, timezone, from, nightBegan) : 0;
-  if (isNight(b, timezone, from, cls, late, blindBed)) {
-    const w = nightWindow(b);
+  const p = limits.params;
+  const late = cls === 'bed' ? lateNight(b, timezone, from, nightBegan, p) : 0;
+  if (isNight(b, timezone, from, cls, late, blindBed, p)) {
+    const w = nightWindow(b, p);
     const { minutes, day } = clock15(from, timezone);
     // the morning this night ends in, at the latest waking plus the margin (wall clock), later after a late night
     const deadline = w.wakeLate + WAKE_MARGIN_MIN + late;
@@ -357,7 +408,7 @@ export function learnNight(b: Baseline, timezone: string, from: number, to: numb
 export function learnDay(b0: Baseline, timezone: string, from: number, to: number, cls: RoomClass, p: LearnedParams): Baseline {
   if (to <= from) return b0;
   const b = age(tailsAt(b0, p.u), to);
-  if (isNight(b0, timezone, from, cls)) return b;
+  if (isNight(b0, timezone, from, cls, 0, false, p)) return b;
   const minutes = (to - from) / MINUTE;
   if (minutes <= p.u) return b;
   const key = tailKey(timezone, from, cls, p);

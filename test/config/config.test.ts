@@ -53,9 +53,22 @@ describe('config validation names the key path', () => {
     [resident({ rules: { inactivity: { activeHours: '07:00-22:00' } } }), 'residents[0].rules.inactivity.mode: mode must be fixed or learned'],
     // a fixed rule counts only time inside activeHours: 12 h of a 5-minute window is 144 days
     [resident({ rules: { inactivity: { mode: 'fixed', after: '12h', activeHours: '07:00-07:05' } } }), 'residents[0].rules.inactivity.after: counts only time inside activeHours (07:00-07:05, 5 min a day), so it would fire after 144 days'],
+    // learned mode never alarms on a silence under an hour: a smaller floor is refused, not ignored
+    [resident({ rules: { inactivity: { mode: 'learned', min: '30m' } } }), 'residents[0].rules.inactivity.min: the shortest silence learned mode alarms on cannot be under an hour'],
+    [resident({ rules: { inactivity: { mode: 'learned', min: '3h', max: '2h' } } }), 'residents[0].rules.inactivity.max: the longest silence learned mode waits (max) is shorter than the shortest it alarms on (min); set max to min or more'],
+    [resident({ rules: { inactivity: { mode: 'learned', max: '45m' } } }), 'residents[0].rules.inactivity.max: the longest silence learned mode waits (max) is shorter than the shortest it alarms on (min, 1h by default)'],
   ])('%#', (raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => p.startsWith(expected)), `${found.join(' | ')}`).toBe(true);
+  });
+
+  it('a learned rule with min of an hour or more and max not under it is read as written', () => {
+    for (const [min, max] of [['1h', '12h'], ['90m', '90m'], [undefined, '1h'], ['2h', undefined]]) {
+      const rule = { mode: 'learned', ...(min ? { min } : {}), ...(max ? { max } : {}) };
+      expect(problems(resident({ rules: { inactivity: rule } })), JSON.stringify(rule)).toEqual([]);
+    }
+    const c = parseConfig(resident({ rules: { inactivity: { mode: 'learned', min: '1h', max: '10h' } } }), {});
+    expect(c.residents[0].rules.inactivity).toMatchObject({ mode: 'learned', min: 3_600_000, max: 36_000_000 });
   });
 
   it('reads an inactivity rule with `after` and no mode as the fixed rule', () => {
@@ -147,6 +160,15 @@ describe('npm start with a bad config', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], { encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('residents[0].rules.inactivity.after: expected a duration like "30s", "10m", "12h"');
+  });
+
+  it('a learned inactivity floor under an hour is refused at start, naming the key in plain words', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'residents:\n  - id: r-a\n    name: A\n    rules:\n      inactivity: { mode: learned, min: 20m }\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('residents[0].rules.inactivity.min: the shortest silence learned mode alarms on cannot be under an hour');
   });
 
   it('says how to call it: --help prints the usage and exits 0; an unknown option exits 2 naming it', () => {

@@ -455,6 +455,35 @@ describe('quiet sensors, learned mode', () => {
     expect(h.ofKey('inactivity').at(-1)).toBe('resolve:activity resumed');
   });
 
+  it('out by the door while most sensors are quiet, the one still reporting stirs: no second sensor can confirm a return, so the silence goes to the caseworker at its own threshold, not after 6 h', () => {
+    const h = home(cfg, day0);
+    for (let d = 0; d < 6; d++) ordinaryDay(h, d);
+    for (let d = 6; d < 8; d++) kitchenOnlyDay(h, d);
+    h.send('pir-kitchen', { occupancy: true }, at(8, 8, 30));
+    h.send('pir-kitchen', { occupancy: true }, at(8, 8, 55));
+    h.send('door', { contact: false }, at(8, 9));
+    h.send('door', { contact: true }, at(8, 9) + 10_000);
+    h.at(at(8, 10));
+    expect(h.records()).toContain('away from home');
+    h.send('pir-kitchen', { occupancy: true }, at(8, 11)); // the lone stir: back unseen, or a cat
+    h.at(at(8, 23));
+    const alerts = silenceAlerts(h);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'device_offline', reason: 'sensors_quiet' })]);
+    expect(h.opened('inactivity')[0].detail).toMatchObject({ afterStir: true });
+    expect(Date.parse(alerts[0].at) - at(8, 11)).toBeLessThan(4 * HOUR);
+    // the same outing and stir with every sensor reporting: the floor holds, and the caseworker is asked where they are
+    const well = home(cfg, day0);
+    for (let d = 0; d < 8; d++) ordinaryDay(well, d);
+    well.send('pir-kitchen', { occupancy: true }, at(8, 8, 30));
+    well.send('pir-kitchen', { occupancy: true }, at(8, 8, 55));
+    well.send('door', { contact: false }, at(8, 9));
+    well.send('door', { contact: true }, at(8, 9) + 10_000);
+    well.send('pir-kitchen', { occupancy: true }, at(8, 11));
+    well.at(at(8, 23));
+    expect(silenceAlerts(well)).toEqual([expect.objectContaining({ kind: 'absence', reason: 'stir_while_away' })]);
+    expect(Date.parse(silenceAlerts(well)[0].at) - at(8, 11)).toBeGreaterThanOrEqual(6 * HOUR);
+  });
+
   it('a collapse after an ordinary morning is an inactivity alarm: every sensor fell silent at once', () => {
     const h = home(cfg, day0);
     for (let d = 0; d < 6; d++) ordinaryDay(h, d);

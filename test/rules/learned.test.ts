@@ -3,7 +3,7 @@
 // towards the resident's own silences, bed and seat mats.
 import { describe, expect, it } from 'vitest';
 import type { ResidentRulesConfig } from '../../src/rules/index.ts';
-import { PARAMS, dayThresholdMs, emptyBaseline, nightWindow, WAKE_MARGIN_MIN } from '../../src/rules/learned.ts';
+import { EXPECTED_MAX, NIGHTS_KEPT, PARAMS, PRIOR_WAKE_LATE, dayThresholdMs, emptyBaseline, latestWaking, nightWindow, WAKE_MARGIN_MIN, type Baseline } from '../../src/rules/learned.ts';
 import { HOUR, MIN, home, homeConfig, hours } from './driver.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -205,6 +205,48 @@ describe("the home's rhythm of sleep", () => {
     seen.send('fridge', { contact: false }, local(0, 20));
     seen.at(local(1, 14));
     expect(seen.opened('inactivity')[0].detail).toMatchObject({ regime: 'day', room: 'active@evening' });
+  });
+
+  it('the latest waking is widened by how much later the latest of 28 nights is expected than the latest seen, in the wakings\' own spread', () => {
+    // the expected largest of n normal draws (Harter's table: 0.5642 for 2, 1.5388 for 10, 2.0137 for 28)
+    expect(EXPECTED_MAX[1]).toBe(0);
+    expect(EXPECTED_MAX[2]).toBeCloseTo(0.5642, 3);
+    expect(EXPECTED_MAX[10]).toBeCloseTo(1.5388, 3);
+    expect(EXPECTED_MAX[NIGHTS_KEPT]).toBeCloseTo(2.0137, 3);
+    // one night seen, up at 08:00 (17 h after 15:00): two spreads later, the spread still mostly the prior's
+    const one = latestWaking([17 * 60]);
+    expect(one).toBeCloseTo(17 * 60 + EXPECTED_MAX[NIGHTS_KEPT] * (PARAMS.wakeSpread * PARAMS.wakeSpreadNights) / (PARAMS.wakeSpreadNights + 1), 6);
+    // 28 nights seen: the latest of them, nothing added
+    const wakes = Array.from({ length: NIGHTS_KEPT }, (_, i) => 16 * 60 + (i % 7) * 10).sort((a, b) => a - b);
+    expect(latestWaking(wakes)).toBe(wakes[wakes.length - 1]);
+    // ten nights: an irregular sleeper (wakings two hours apart) waits longer past its latest than a regular one
+    const regular = Array.from({ length: 10 }, (_, i) => 16 * 60 + i * 3);
+    const irregular = Array.from({ length: 10 }, (_, i) => 16 * 60 + i * 13);
+    expect(latestWaking(irregular) - irregular[9]).toBeGreaterThan(latestWaking(regular) - regular[9] + 10);
+    // blended with the prior's latest waking as nights accrue
+    const b: Baseline = { ...emptyBaseline(), nights: [{ day: 1, bed: 8 * 60, wake: 17 * 60 }] };
+    expect(nightWindow(b).wakeLate).toBeCloseTo((PRIOR_WAKE_LATE * 2 + one) / 3, 6);
+  });
+
+  it('one night seen, up at 08:10: a lie-in on the second morning to 11:15 is sleep, not an alarm (it was at 10:53 with the latest seen alone)', () => {
+    const twoNights = () => {
+      const h = home(cfgOf(), local(0, 21.9));
+      h.send('pir-bed', { occupancy: true }, local(0, 22));
+      day(h, 1, 8, 22); // up at 08:00 in the bedroom, the kitchen at 08:10: the first night learned
+      h.send('pir-bed', { occupancy: true }, local(2, 7.5)); // stirs in bed, then lies in
+      return h;
+    };
+    const h = twoNights();
+    h.send('pir-bath', { occupancy: true }, local(2, 11.25));
+    expect(h.state.baseline.nights).toHaveLength(2);
+    expect(h.opened('inactivity')).toHaveLength(0);
+    // and a resident who does not get up is still found that morning
+    const still = twoNights();
+    still.at(local(2, 14));
+    const [alert] = still.opened('inactivity');
+    expect(alert.detail).toMatchObject({ regime: 'night', room: 'bed' });
+    expect(alert.at).toBeGreaterThan(local(2, 11.25));
+    expect(alert.at).toBeLessThan(local(2, 11.5));
   });
 
   it('up after a late night and back to the bedroom: a silence that begins after the usual waking with the resident up is no night', () => {
