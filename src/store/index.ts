@@ -1,7 +1,7 @@
 export { openDatabase, migrate, type Db } from './db.ts';
 export { MIGRATIONS } from './migrations.ts';
 export { residentRepository, type ResidentRepository, type ResidentRow, type ContactRow, type DeviceRow } from './residents.ts';
-export { eventRepository, eventPayload, eventFromRow, type EventRepository, type MqttOrigin } from './events.ts';
+export { eventRepository, eventPayload, eventFromRow, appendPromise, type EventRepository, type MqttOrigin, type AppendDone } from './events.ts';
 export { timelineRepository, type TimelineRepository, type TimelineItem, type TimelinePage, type TimelineQuery } from './timeline.ts';
 export { hashSecret, verifySecret, verifySecretAsync, storedDigest, isLegacyHash, digest, sameDigest, generateSecret } from './secrets.ts';
 export { alertRepository, type AlertRepository, type AlertRow } from './alerts.ts';
