@@ -183,19 +183,17 @@ export async function startTarget(name: string, opts: Required<AlarmLatencyOptio
   // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
   const app = buildApp(benchConfig(dir, opts.backgroundClients + 3 * perPhase, opts.backgroundClients, fake.url, storageUrl), { log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'error' }), routineInFlight });
   await app.start();
-  // the timestamps of the breakdown: the broker's sink is the router's handle, read on each call
+  // the timestamps of the breakdown: the broker's sink is the router's accept, read on each call
   const marks: Marks = new Map();
   const router = app.router;
-  const handle = router.handle;
+  const accept = router.accept;
   app.router = {
     ...router,
-    handle(msg) {
-      if (msg.principal.type === 'device' && msg.principal.deviceId.startsWith('smoke-')) {
-        const m: { sink: number; committed?: number } = { sink: performance.now() };
-        marks.set(msg.principal.deviceId, m);
-        return handle(msg).then((outcome) => { m.committed = performance.now(); return outcome; });
-      }
-      return handle(msg);
+    accept(msg, done) {
+      if (msg.principal.type !== 'device' || !msg.principal.deviceId.startsWith('smoke-')) return accept(msg, done);
+      const m: { sink: number; committed?: number } = { sink: performance.now() };
+      marks.set(msg.principal.deviceId, m);
+      accept(msg, (err, outcome) => { m.committed = performance.now(); done(err, outcome); });
     },
   };
   return { name, app, fake, dir, marks, mqttUrl: `mqtt://127.0.0.1:${app.mqttPort()}` };

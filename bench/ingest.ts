@@ -4,10 +4,11 @@
 // noisy machine. Every broker runs in a process of its own (bench/serve.ts, or mosquitto), the
 // load in another (bench/load.ts); the broker's CPU per message is read from /proc.
 //
-//   npx tsx bench/ingest.ts [--quick] [--ab <git ref>[,<ref>...]] [--clients 50[,500]] [--window 4[,16]] [--rounds 3] [--targets raw,normal,ab]
+//   npx tsx bench/ingest.ts [--quick] [--ab <git ref>[,<ref>...]] [--clients 50[,500]] [--window 4[,16]] [--rounds 3] [--targets raw,normal,ab] [--json <file>]
 //
 // --ab runs the gateway of another commit (checked out in a temporary worktree) as one more
-// target in the same rounds: the before/after of a change, measured side by side.
+// target in the same rounds: the before/after of a change, measured side by side. --json writes
+// every run's rounds and medians (with the CPU ratios and the load average) to <file>.
 import { spawn, fork, execSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, symlinkSync, readdirSync, statSync } from 'node:fs';
@@ -157,6 +158,7 @@ export interface IngestOptions { clients: number; messages: number; window: numb
 export async function ingestBench(opts: IngestOptions) {
   const perClient = Math.max(1, Math.round(opts.messages / opts.clients));
   const rows: Record<string, Row[]> = Object.fromEntries(opts.targets.map((t) => [t.name, []]));
+  const loadBefore = loadAverage();
   // interleave the targets round by round so drift on a shared machine hits all of them alike;
   // round 0 warms up the disk and the page cache and is not counted
   for (let round = 0; round <= opts.rounds; round++) {
@@ -176,7 +178,22 @@ export async function ingestBench(opts: IngestOptions) {
     }
   }
   const summary = Object.fromEntries(Object.entries(rows).filter(([, list]) => list.length).map(([k, list]) => [k, summarize(list)]));
-  return { opts: { clients: opts.clients, messages: opts.messages, window: opts.window, rounds: opts.rounds, loaders: opts.loaders ?? 1 }, rounds: rows, summary };
+  // against raw aedes in the same rounds: the rate's ratio, and the CPU a message's (raw's over
+  // the target's, so 0.8 means "0.8x raw aedes by CPU"), the figure a busy machine moves least
+  const raw = summary.raw;
+  const ratios = Object.fromEntries(Object.entries(summary).map(([k, s]) => [k, {
+    rate: raw ? s.rate / raw.rate : NaN,
+    cpu: raw ? raw.cpuUsPerMsg / s.cpuUsPerMsg : NaN,
+  }]));
+  return {
+    opts: { clients: opts.clients, messages: opts.messages, window: opts.window, rounds: opts.rounds, loaders: opts.loaders ?? 1 },
+    loadAverage: { before: loadBefore, after: loadAverage() }, rounds: rows, summary, ratios,
+  };
+}
+
+/** the 1, 5 and 15 minute load averages (empty where /proc is not there) */
+export function loadAverage(): number[] {
+  return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : [];
 }
 
 export type Summary = ReturnType<typeof summarize>;
@@ -192,16 +209,20 @@ function summarize(list: Row[]) {
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 export function printIngest(result: Awaited<ReturnType<typeof ingestBench>>, goals: Record<string, string> = {}): void {
-  const { opts, summary } = result;
-  const raw = summary.raw;
+  const { opts, summary, ratios } = result;
+  const gateway = summary.normal;
   console.log(`\nIngest: QoS 1, ${opts.clients} clients, ${opts.window} in flight each, ${opts.messages} msgs a run, median of ${opts.rounds} rounds${opts.loaders > 1 ? `, ${opts.loaders} load processes` : ''}`);
-  console.log('target                    msgs/s (min-max)          ratio  p50 ms  p99 ms  CPU us/msg  broker CPU  load CPU  goal');
+  console.log('target                    msgs/s (min-max)          ratio  p50 ms  p99 ms  CPU us/msg  CPU ratio  vs normal  broker CPU  load CPU  goal');
   const label: Record<string, string> = { raw: 'raw aedes, no hooks', mosquitto: 'mosquitto (no auth)', normal: 'gateway, sync: normal', full: 'gateway, sync: full', postgres: 'gateway on PostgreSQL' };
   for (const [name, s] of Object.entries(summary)) {
+    // CPU ratio: raw aedes's CPU a message over this target's; vs normal: this target's over this tree's gateway's
+    const vsNormal = gateway && name !== 'raw' && name !== 'mosquitto' ? f(s.cpuUsPerMsg / gateway.cpuUsPerMsg, 2) + 'x' : '';
     console.log(`${(label[name] ?? `gateway ${name}`).padEnd(25)} ${f(s.rate, 0).padStart(7)} (${f(s.min, 0)}-${f(s.max, 0)})`.padEnd(51)
-      + ` ${raw ? f(s.rate / raw.rate, 2) + 'x' : '-'}`.padStart(6) + `${f(s.p50, 2).padStart(8)}${f(s.p99, 2).padStart(8)}${f(s.cpuUsPerMsg, 1).padStart(12)}`
+      + ` ${f(ratios[name].rate, 2)}x`.padStart(6) + `${f(s.p50, 2).padStart(8)}${f(s.p99, 2).padStart(8)}${f(s.cpuUsPerMsg, 1).padStart(12)}`
+      + `${(f(ratios[name].cpu, 2) + 'x').padStart(11)}${vsNormal.padStart(11)}`
       + `${(f(s.brokerCpu * 100, 0) + '%').padStart(12)}${(f(s.loadCpu * 100, 0) + '%').padStart(10)}  ${goals[name] ?? ''}`);
   }
+  console.log(`load average ${result.loadAverage.before.join(' ')} before, ${result.loadAverage.after.join(' ')} after`);
 }
 
 function arg(name: string): string | undefined {
@@ -215,6 +236,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const list = targets({ ab: arg('--ab') });
   const only = arg('--targets')?.split(',');
   const chosen = only ? list.filter((t) => only.includes(t.name) || (t.name.includes('@') && only.includes('ab'))) : list;
+  const runs = [];
   for (const clients of (arg('--clients') ?? '50').split(',').map(Number)) {
     for (const window of (arg('--window') ?? '4').split(',').map(Number)) {
       const result = await ingestBench({
@@ -222,7 +244,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         targets: chosen, loaders: Number(arg('--loaders') ?? 1),
       });
       printIngest(result);
+      runs.push(result);
     }
   }
-  if (existsSync('/proc/loadavg')) console.log(`\nload average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  const json = arg('--json');
+  if (json) {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    writeFileSync(json, JSON.stringify({ at: new Date().toISOString(), node: process.version, commit: head, ab: arg('--ab') ?? null, runs }, null, 2));
+    console.log(`\nwritten to ${json}`);
+  }
 }

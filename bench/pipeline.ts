@@ -34,17 +34,26 @@ async function pipelineOf(tree: string, sync: 'normal' | 'full') {
   return {
     async run(messages: number, batch: number): Promise<number> {
       const cpu0 = process.cpuUsage();
+      // the router's callback form where the build has one (what the broker calls), else its promise
+      const accept = app.router.accept as ((msg: unknown, done: (err: Error | null) => void) => void) | undefined;
       for (let sent = 0; sent < messages; sent += batch) {
-        const inFlight = [];
+        const msgs: unknown[] = [];
         for (let i = 0; i < batch; i++) {
           const d = (sent + i) % DEVICES;
           messageId = (messageId % 65535) + 1;
-          inFlight.push(app.router.handle({
+          msgs.push({
             topic: `devices/dev${d}`, payload: payloads[messageId & 1], principal: { type: 'device', deviceId: `dev${d}` },
-            origin: { clientId: `dev${d}`, messageId, dup: false },
-          }));
+            origin: { session: `c:dev${d}`, messageId, dup: false },
+          });
         }
-        await Promise.all(inFlight);
+        if (accept) {
+          await new Promise<void>((resolve, reject) => {
+            let left = msgs.length;
+            for (const msg of msgs) accept(msg, (err) => (err ? reject(err) : --left === 0 && resolve()));
+          });
+        } else {
+          await Promise.all(msgs.map((msg) => app.router.handle(msg)));
+        }
       }
       // the rules judge on a 2 ms timer: let the last batch be judged too
       await new Promise((r) => setTimeout(r, 30));

@@ -183,6 +183,8 @@ export class App {
           this.router = createDeviceRouter({
             registry: this.registry,
             append: (event, origin) => this.store.ingest.append(event, origin),
+            // SQLite answers from its group commit (no promise a message); PostgreSQL has only the promise form
+            appendThen: this.store.ingest.appendThen ? (event, origin, done) => this.store.ingest.appendThen!(event, origin, done) : undefined,
             onEvent: (event) => this.bus.emit('deviceEvent', event),
             metrics, log: log.child({ module: 'devices' }), now: () => this.clock.now(),
             admission: { routineInFlight: this.opts.routineInFlight },
@@ -209,7 +211,7 @@ export class App {
             },
           });
           this.broker = new EmbeddedBroker({
-            config: config.mqtt, auth, sink: (msg) => this.router.handle(msg), metrics, log: log.child({ module: 'broker' }),
+            config: config.mqtt, auth, sink: (msg, done) => this.router.accept(msg, done), metrics, log: log.child({ module: 'broker' }),
           });
           // a device provisioned, changed or removed: the registry and its credentials anew, and
           // the alerts of a device that is gone closed

@@ -185,22 +185,19 @@ export class EmbeddedBroker implements BrokerAdapter {
         ? { session: (client as unknown as ClientWithPrincipal)[SESSION] ?? `c:${client!.id}`, messageId: packet.messageId, dup: packet.dup === true }
         : undefined;
       const received = origin ? performance.now() : 0;
-      sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin })
-        .then(
-          // a dropped payload is acknowledged too: resending a malformed report would not mend it;
-          // aedes answers PUBACK as soon as done() runs
-          () => {
-            if (origin) metrics.observe('gateway_mqtt_puback_seconds', (performance.now() - received) / 1000);
-            done(null);
-          },
-          (err: Error) => {
-            // not stored, so no PUBACK: the client keeps the message and sends it again
-            metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });
-            // the store logs the outage once; this is per message
-            log.debug({ err: err.message, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
-            done(err);
-          },
-        );
+      sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), principal, origin }, (err) => {
+        if (err) {
+          // not stored, so no PUBACK: the client keeps the message and sends it again
+          metrics.inc('gateway_messages_dropped_total', { reason: 'store_failed' });
+          // the store logs the outage once; this is per message
+          log.debug({ err: err.message, clientId: client?.id?.slice(0, 64) }, 'could not store message; withholding PUBACK');
+          return done(err);
+        }
+        // a dropped payload is acknowledged too: resending a malformed report would not mend it;
+        // aedes answers PUBACK as soon as done() runs
+        if (origin) metrics.observe('gateway_mqtt_puback_seconds', (performance.now() - received) / 1000);
+        done(null);
+      });
     };
 
     aedes.authorizeSubscribe = (client, sub, done) => {

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { InboundMessage, Outcome, Principal } from '../devices/index.ts';
+import type { Accepted, InboundMessage, Principal } from '../devices/index.ts';
 
 export interface Authenticator {
   /** the principal for these credentials, or undefined to refuse the connection; never blocks the event loop */
@@ -13,8 +13,12 @@ export interface Authenticator {
 export interface BrokerOptions {
   config: Config['mqtt'];
   auth: Authenticator;
-  /** must settle only after the message is committed; a rejection withholds the acknowledgement */
-  sink(msg: InboundMessage): Promise<Outcome>;
+  /**
+   * Takes a message and calls `done` only after it is committed (or, at once, dropped or ignored);
+   * `done(err)` withholds the acknowledgement. Callback-style: a message costs no promise turn
+   * between the broker's hook and its PUBACK.
+   */
+  sink(msg: InboundMessage, done: Accepted): void;
   metrics: Metrics;
   log: Logger;
 }

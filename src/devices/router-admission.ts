@@ -13,7 +13,7 @@
 // and a client that never reads its PUBACKs stops being read at all (its PUBACK writes wait for
 // the socket to drain).
 import type { DeviceEvent } from '../domain/types.ts';
-import type { MqttOrigin } from '../store/index.ts';
+import type { AppendDone, MqttOrigin } from '../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { isLifeSafety } from '../rules/index.ts';
 
@@ -27,12 +27,30 @@ export const ROUTINE_IN_FLIGHT = 256;
 export const TURN = 32;
 
 type Append = (event: DeviceEvent, origin?: MqttOrigin) => Promise<number>;
+/** the store's append, callback-style: `done` after the commit, with the id or the error */
+export type AppendThen = (event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone) => void;
+
+/**
+ * The store as the admission takes it: the callback form where the engine has one (SQLite answers
+ * from its group commit, no promise a message), else its promise form through an adapter
+ * (PostgreSQL, whose commit is a round trip anyway).
+ */
+export interface AdmissionStore {
+  append: Append;
+  appendThen?: AppendThen;
+}
+
+/** the promise form answered as a callback; a throwing answer is not taken for a failed commit */
+export function callbackOf(append: Append): AppendThen {
+  return (event, origin, done) => {
+    append(event, origin).then((id) => done(null, id), (err: Error) => done(err));
+  };
+}
 
 interface Waiting {
   event: DeviceEvent;
   origin: MqttOrigin | undefined;
-  resolve(id: number): void;
-  reject(err: Error): void;
+  done: AppendDone;
 }
 
 export interface AdmissionOptions {
@@ -40,7 +58,8 @@ export interface AdmissionOptions {
   routineInFlight?: number;
 }
 
-export function createAdmission(append: Append, metrics: Metrics, options: AdmissionOptions = {}) {
+export function createAdmission(store: AdmissionStore, metrics: Metrics, options: AdmissionOptions = {}) {
+  const appendThen = store.appendThen ?? callbackOf(store.append);
   const limit = options.routineInFlight === undefined ? ROUTINE_IN_FLIGHT
     : options.routineInFlight > 0 ? options.routineInFlight : Infinity;
   /** waiting reports by device; a Map keeps insertion order, so taking the first and putting it back last is a round */
@@ -55,8 +74,9 @@ export function createAdmission(append: Append, metrics: Metrics, options: Admis
   metrics.gauge('gateway_ingest_devices_waiting', () => waiting.size);
   metrics.describe('gateway_ingest_held_total', 'Routine device reports that waited for their turn at the store');
 
-  // released once a group's answers have all run (they are microtasks of one commit), so the room
-  // a commit made is shared out in turns, not a slot at a time to whoever is first
+  // released once a group's answers have all run (called one after the other by one commit, or
+  // microtasks of one commit on the promise path), so the room a commit made is shared out in
+  // turns, not a slot at a time to whoever is first
   let releasing = false;
   const releaseNow = () => { releasing = false; release(); };
   const settled = () => {
@@ -67,15 +87,27 @@ export function createAdmission(append: Append, metrics: Metrics, options: Admis
     }
   };
 
-  function send(event: DeviceEvent, origin: MqttOrigin | undefined): Promise<number> {
+  function send(event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone): void {
     inFlight++;
-    const p = append(event, origin);
-    p.then(settled, settled);
-    return p;
+    let answered = false;
+    const answer: AppendDone = (err, id) => {
+      if (answered) return;
+      answered = true;
+      settled();
+      done(err, id);
+    };
+    try {
+      appendThen(event, origin, answer);
+    } catch (err) {
+      // an answer that threw is the answer's own error, not the store's
+      if (answered) throw err;
+      // the store refused it at once (before any commit): answered like a failed commit
+      answer(err as Error);
+    }
   }
 
   function forward(w: Waiting): void {
-    send(w.event, w.origin).then(w.resolve, w.reject);
+    send(w.event, w.origin, w.done);
   }
 
   /** up to TURN reports of each waiting device in turn, while there is room */
@@ -90,35 +122,41 @@ export function createAdmission(append: Append, metrics: Metrics, options: Admis
     }
   }
 
-  function hold(event: DeviceEvent, origin: MqttOrigin | undefined): Promise<number> {
-    return new Promise((resolve, reject) => {
-      let list = waiting.get(event.deviceId);
-      if (!list) waiting.set(event.deviceId, list = []);
-      list.push({ event, origin, resolve, reject });
-      queued++;
-      stats.waited++;
-      if (queued > stats.mostQueued) stats.mostQueued = queued;
-      metrics.inc('gateway_ingest_held_total');
-    });
+  function hold(event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone): void {
+    let list = waiting.get(event.deviceId);
+    if (!list) waiting.set(event.deviceId, list = []);
+    list.push({ event, origin, done });
+    queued++;
+    stats.waited++;
+    if (queued > stats.mostQueued) stats.mostQueued = queued;
+    metrics.inc('gateway_ingest_held_total');
+  }
+
+  /** `done` after the commit, with the stored id (negative: a resend of that event) or the error */
+  function appendThenAdmitted(event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone): void {
+    if (isLifeSafety(event)) {
+      stats.urgent++;
+      // the device's own earlier reports go first, so the store and the rules see its reports
+      // in the order it sent them (a "clear" must never land after the alarm that followed it)
+      const earlier = waiting.get(event.deviceId);
+      if (earlier) {
+        waiting.delete(event.deviceId);
+        queued -= earlier.length;
+        for (const w of earlier) forward(w);
+      }
+      return send(event, origin, done);
+    }
+    if (inFlight < limit && !queued) return send(event, origin, done);
+    hold(event, origin, done);
   }
 
   return {
+    appendThen: appendThenAdmitted,
     /** resolves with the stored id after the commit, like the store's own append */
     append(event: DeviceEvent, origin?: MqttOrigin): Promise<number> {
-      if (isLifeSafety(event)) {
-        stats.urgent++;
-        // the device's own earlier reports go first, so the store and the rules see its reports
-        // in the order it sent them (a "clear" must never land after the alarm that followed it)
-        const earlier = waiting.get(event.deviceId);
-        if (earlier) {
-          waiting.delete(event.deviceId);
-          queued -= earlier.length;
-          for (const w of earlier) forward(w);
-        }
-        return send(event, origin);
-      }
-      if (inFlight < limit && !queued) return send(event, origin);
-      return hold(event, origin);
+      return new Promise((resolve, reject) => {
+        appendThenAdmitted(event, origin, (err, id) => (err ? reject(err) : resolve(id!)));
+      });
     },
     /** reports that had to wait, the most waiting at once, life-safety reports sent straight on */
     stats: () => ({ ...stats, queued, inFlight, devicesWaiting: waiting.size }),

@@ -1,12 +1,12 @@
 // Turns an accepted message (from the broker, a bridge or a serial receiver) into a stored
-// DeviceEvent. The returned promise settles only after the commit: the broker answers
-// PUBACK on it, so an acknowledged event is always on disk.
+// DeviceEvent. Its answer (`accept`'s callback, or `handle`'s promise) comes only after the
+// commit: the broker answers PUBACK on it, so an acknowledged event is always on disk.
 import type { DeviceEvent, EventSource, Readings, Availability } from '../domain/types.ts';
 import type { MqttOrigin } from '../store/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeAttribute, decodeAvailability, decodeState } from './dialect.ts';
 import type { DeviceRegistry, RegisteredDevice } from './registry.ts';
-import { createAdmission, type AdmissionOptions } from './router-admission.ts';
+import { createAdmission, type AdmissionOptions, type AppendThen } from './router-admission.ts';
 
 /** The native base topic: devices/{id} and devices/{id}/availability */
 export const DEVICE_BASE = 'devices';
@@ -29,9 +29,17 @@ export type Outcome =
   | { status: 'dropped'; reason: string }
   | { status: 'ignored'; reason: string };
 
+/**
+ * A message's answer: the outcome once it is committed (or dropped, or ignored), else the error
+ * that kept it from the store (the broker then withholds the PUBACK). Must not throw.
+ */
+export type Accepted = (err: Error | null, outcome?: Outcome) => void;
+
 export interface RouterDeps {
   registry: DeviceRegistry;
   append(event: DeviceEvent, origin?: MqttOrigin): Promise<number>;
+  /** the store's append, callback-style, where the engine has one (no promise a message); else `append` is adapted */
+  appendThen?: AppendThen;
   /** after commit; errors here never reach the device */
   onEvent(event: DeviceEvent): void;
   metrics: Metrics;
@@ -79,7 +87,7 @@ function targetOf(msg: InboundMessage, registry: DeviceRegistry): Target {
 
 export function createDeviceRouter(deps: RouterDeps) {
   const { registry, metrics, log } = deps;
-  const admission = createAdmission(deps.append, metrics, deps.admission);
+  const admission = createAdmission({ append: deps.append, appendThen: deps.appendThen }, metrics, deps.admission);
   metrics.describe('gateway_messages_accepted_total', 'Device messages committed to the store');
   metrics.describe('gateway_messages_dropped_total', 'Device messages dropped, by reason');
   metrics.describe('gateway_fields_dropped_total', 'Fields left out of a stored report because their value could not be read, by reason');
@@ -98,12 +106,23 @@ export function createDeviceRouter(deps: RouterDeps) {
     return labels;
   };
 
-  // not async: the hot path pays for the commit's promise only, not for a wrapper around it
-  function store(device: RegisteredDevice, source: EventSource, readings: Readings | undefined, availabilityNow: Availability | undefined, origin?: MqttOrigin): Promise<Outcome> {
+  // no promise: the store's group commit calls back, and the answer goes straight on to the broker
+  function store(device: RegisteredDevice, source: EventSource, readings: Readings | undefined, availabilityNow: Availability | undefined, origin: MqttOrigin | undefined, done: Accepted): undefined {
     const event: DeviceEvent = availabilityNow
       ? { at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source, type: 'availability', availability: availabilityNow }
       : { at: deps.now(), deviceId: device.id, residentId: device.residentId, kind: device.kind, source, type: 'state', readings };
-    return admission.append(event, origin).then((id) => stored(device, source, event, id));
+    admission.appendThen(event, origin, (err, id) => {
+      if (err) return done(err);
+      let outcome: Outcome;
+      try {
+        outcome = stored(device, source, event, id!);
+      } catch (thrown) {
+        // committed, but its bookkeeping failed: no PUBACK, and the resend is found as a duplicate
+        return done(thrown as Error);
+      }
+      done(null, outcome);
+    });
+    return undefined;
   }
 
   function stored(device: RegisteredDevice, source: EventSource, event: DeviceEvent, id: number): Outcome {
@@ -150,7 +169,8 @@ export function createDeviceRouter(deps: RouterDeps) {
     return { status: 'dropped', reason };
   }
 
-  function handle(msg: InboundMessage): Promise<Outcome> | Outcome {
+  /** the outcome when it is known at once (dropped, ignored); undefined when `done` answers after the commit */
+  function route(msg: InboundMessage, done: Accepted): Outcome | undefined {
       const target = targetOf(msg, registry);
       if (target.other) {
         metrics.inc('gateway_messages_ignored_total', { reason: target.other });
@@ -161,7 +181,7 @@ export function createDeviceRouter(deps: RouterDeps) {
       if (target.availability) {
         const decoded = decodeAvailability(msg.payload);
         if (!decoded.ok) return drop(decoded.reason, ctx());
-        return store(target.device, target.source, undefined, decoded.value, msg.origin);
+        return store(target.device, target.source, undefined, decoded.value, msg.origin, done);
       }
       if (target.attribute !== undefined) {
         const decoded = decodeAttribute(target.attribute, msg.payload, target.device.kind);
@@ -177,7 +197,7 @@ export function createDeviceRouter(deps: RouterDeps) {
         }
         // something new: the JSON state is no longer what the device says
         lastJson.delete(target.device.id);
-        return store(target.device, target.source, decoded.value, undefined, msg.origin);
+        return store(target.device, target.source, decoded.value, undefined, msg.origin, done);
       }
       const decoded = decodeState(msg.payload, target.device.kind);
       if (!decoded.ok) {
@@ -189,28 +209,42 @@ export function createDeviceRouter(deps: RouterDeps) {
         if (lastJson.size > 10_000) lastJson.clear();
         lastJson.set(target.device.id, { at: deps.now(), readings: decoded.value });
       }
-      return store(target.device, target.source, decoded.value, undefined, msg.origin);
+      return store(target.device, target.source, decoded.value, undefined, msg.origin, done);
+  }
+
+  function accept(msg: InboundMessage, done: Accepted): void {
+    let outcome: Outcome | undefined;
+    try {
+      outcome = route(msg, done);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (outcome) done(null, outcome);
   }
 
   return {
     /** what the store's admission held back so far, and holds now */
     admission: admission.stats,
 
-    /** A message the broker accepted from an authenticated client; settles after the commit. */
+    /**
+     * A message the broker accepted from an authenticated client: `done` once it is committed (at
+     * once for one dropped or ignored), or with the error that kept it from the store. The broker's
+     * path: no promise between its hook and the group commit.
+     */
+    accept,
+
+    /** the same as a promise, settled after the commit */
     handle(msg: InboundMessage): Promise<Outcome> {
-      try {
-        const outcome = handle(msg);
-        return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return new Promise((resolve, reject) => accept(msg, (err, outcome) => (err ? reject(err) : resolve(outcome!))));
     },
 
     /** Readings heard by a serial receiver (already decoded by its protocol parser). */
-    async ingestReadings(deviceId: string, readings: Readings, source: EventSource): Promise<Outcome> {
-      const device = registry.get(deviceId);
-      if (!device) return drop('unknown_device', { deviceId });
-      return store(device, source, readings, undefined);
+    ingestReadings(deviceId: string, readings: Readings, source: EventSource): Promise<Outcome> {
+      return new Promise((resolve, reject) => {
+        const device = registry.get(deviceId);
+        if (!device) return resolve(drop('unknown_device', { deviceId }));
+        store(device, source, readings, undefined, undefined, (err, outcome) => (err ? reject(err) : resolve(outcome!)));
+      });
     },
   };
 }

@@ -15,12 +15,37 @@ export interface MqttOrigin {
   dup: boolean;
 }
 
+/**
+ * The answer to one append, once its transaction has committed (`id`) or failed (`err`). Called
+ * straight from the group commit, no promise in between; it must not throw (a throw is reported
+ * as an uncaught error after the group's other answers have run).
+ */
+export type AppendDone = (err: Error | null, id?: number) => void;
+
 interface Pending {
   event: DeviceEvent;
   origin?: MqttOrigin;
   payload: string;
-  resolve: (id: number) => void;
-  reject: (err: Error) => void;
+  done: AppendDone;
+}
+
+/** answers every append of a group, each on its own: one answer that throws cannot keep the others from theirs */
+export function answerAll(group: ReadonlyArray<{ done: AppendDone }>, err: Error | null, ids?: readonly number[]): void {
+  for (let i = 0; i < group.length; i++) {
+    try {
+      group[i].done(err, ids?.[i]);
+    } catch (thrown) {
+      // what a throwing promise handler would have become: an uncaught error, not a lost answer
+      queueMicrotask(() => { throw thrown; });
+    }
+  }
+}
+
+/** the promise form of an append, over its callback form */
+export function appendPromise(appendThen: (event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone) => void, event: DeviceEvent, origin?: MqttOrigin): Promise<number> {
+  return new Promise((resolve, reject) => {
+    appendThen(event, origin, (err, id) => (err ? reject(err) : resolve(id!)));
+  });
 }
 
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -206,21 +231,33 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
     const group = queue;
     queue = [];
     if (!group.length) return;
+    let ids: number[];
     try {
       status.rolledBack();
       const started = performance.now();
-      const ids = commitGroup(group);
+      ids = commitGroup(group);
       onCommit((performance.now() - started) / 1000, group.length);
       status.committed();
       stats.commits++;
       stats.largestGroup = Math.max(stats.largestGroup, group.length);
       if (failing) { failing = null; onHealth(null); }
-      group.forEach((p, i) => p.resolve(ids[i]));
     } catch (err) {
       if (!failing) { failing = err as Error; onHealth(failing); }
       failing = err as Error;
       status.rolledBack();
-      for (const p of group) p.reject(err as Error);
+      answerAll(group, err as Error);
+      return;
+    }
+    // after the commit, outside its try: an answer is given once, never a success then a failure
+    answerAll(group, null, ids);
+  }
+
+  function appendThen(event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone): void {
+    queue.push({ event, origin, payload: eventPayload(event), done });
+    stats.appended++;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
     }
   }
 
@@ -230,15 +267,14 @@ export function eventRepository(db: Db, options: EventRepositoryOptions = {}) {
      * means the message was a resend of the stored event -id and nothing new was written.
      */
     append(event: DeviceEvent, origin?: MqttOrigin): Promise<number> {
-      return new Promise((resolve, reject) => {
-        queue.push({ event, origin, payload: eventPayload(event), resolve, reject });
-        stats.appended++;
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return appendPromise(appendThen, event, origin);
     },
+    /**
+     * The same without a promise: `done` is called from the group commit itself, after COMMIT
+     * (with the id) or after the rollback (with the error). The broker's hot path: no promise
+     * turn between a message and its PUBACK.
+     */
+    appendThen,
     /**
      * null when the store accepts writes; else the last error. A lock is checked again on each
      * call (so health recovers once it is released, even before the next message); a full disk

@@ -3,7 +3,7 @@
 // exported: they are the engine's own (src/store/sqlite/ builds its ports on them); tests and
 // benchmarks that read SQLite rows directly import the files themselves.
 export type { ResidentRow, ContactRow, DeviceRow } from './residents.ts';
-export type { MqttOrigin } from './events.ts';
+export { appendPromise, type MqttOrigin, type AppendDone } from './events.ts';
 export type { TimelineItem, TimelinePage, TimelineQuery } from './timeline.ts';
 export { hashSecret, verifySecret, verifySecretAsync, storedDigest, isLegacyHash, digest, sameDigest, generateSecret } from './secrets.ts';
 export type { AlertRow } from './alerts.ts';

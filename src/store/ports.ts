@@ -11,7 +11,7 @@ import type { AlertKind, AlertStatus, ContactRole, DeviceEvent, DeviceKind, Devi
 import type { ResidentConfig } from '../config/index.ts';
 import type { AlertRow } from './alerts.ts';
 import type { ContactRow, DeviceRow, ResidentRow } from './residents.ts';
-import type { MqttOrigin } from './events.ts';
+import type { AppendDone, MqttOrigin } from './events.ts';
 import type { TimelinePage, TimelineQuery } from './timeline.ts';
 import type { SessionRow, UserRole, UserRow } from './users.ts';
 import type { AbsenceRow } from './absences.ts';
@@ -78,6 +78,12 @@ export interface EventsPort {
  */
 export interface Ingest {
   append(event: DeviceEvent, origin?: MqttOrigin): Promise<number>;
+  /**
+   * The same, callback-style, for an engine that can answer without a promise a message (SQLite:
+   * `done` runs from the group commit itself): `done(null, id)` only after the commit, `done(err)`
+   * for every event of a group that failed. Optional: without it, callers adapt `append`.
+   */
+  appendThen?(event: DeviceEvent, origin: MqttOrigin | undefined, done: AppendDone): void;
   /** null when commits succeed; else the last error (re-checked on each call) */
   lastError(): Promise<Error | null>;
   /** told once when commits start failing and once when they succeed again */

@@ -5,27 +5,35 @@ import { describe, it, expect } from 'vitest';
 import { createAdmission, ROUTINE_IN_FLIGHT } from '../../src/devices/router-admission.ts';
 import { Metrics } from '../../src/metrics.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
+import type { AppendDone } from '../../src/store/index.ts';
 
-/** the store's append as the admission sees it: appends wait until `commit()`, which answers them all in order */
-function fakeStore() {
-  const pending: Array<{ event: DeviceEvent; resolve(id: number): void; reject(err: Error): void }> = [];
+/**
+ * The store's append as the admission sees it: appends wait until `commit()`, which answers them
+ * all in order. `callback`: the engine's callback form (SQLite's appendThen: the answers are
+ * called one after the other from the commit); else its promise form, through the admission's
+ * adapter (PostgreSQL).
+ */
+function fakeStore(callback: boolean) {
+  const pending: Array<{ event: DeviceEvent; done: AppendDone }> = [];
   const seen: DeviceEvent[] = [];
   let next = 1;
   let most = 0;
+  const appendThen = (event: DeviceEvent, _origin: unknown, done: AppendDone) => {
+    seen.push(event);
+    pending.push({ event, done });
+    most = Math.max(most, pending.length);
+  };
+  const append = (event: DeviceEvent): Promise<number> => new Promise((resolve, reject) => {
+    appendThen(event, undefined, (err, id) => (err ? reject(err) : resolve(id!)));
+  });
   return {
     seen, pending,
     get most() { return most; },
-    append(event: DeviceEvent): Promise<number> {
-      seen.push(event);
-      return new Promise((resolve, reject) => {
-        pending.push({ event, resolve, reject });
-        most = Math.max(most, pending.length);
-      });
-    },
+    port: callback ? { append, appendThen } : { append },
     /** one group commit of everything handed over, then the microtasks that release more */
     async commit(fail?: Error): Promise<number> {
       const group = pending.splice(0);
-      for (const p of group) (fail ? p.reject(fail) : p.resolve(next++));
+      for (const p of group) (fail ? p.done(fail) : p.done(null, next++));
       await new Promise((r) => setImmediate(r));
       return group.length;
     },
@@ -35,10 +43,10 @@ function fakeStore() {
 const ev = (deviceId: string, readings: Record<string, unknown>, kind: DeviceEvent['kind'] = 'motion'): DeviceEvent =>
   ({ at: 0, deviceId, residentId: `r-${deviceId}`, kind, source: 'mqtt', type: 'state', readings: readings as DeviceEvent['readings'] });
 
-describe('store admission', () => {
+describe.each([['callback (SQLite)', true], ['promise (PostgreSQL)', false]] as const)('store admission, the store\'s %s form', (_form, callback) => {
   it('hands the store at most the bound of routine reports, and stores every one in order', async () => {
-    const store = fakeStore();
-    const admission = createAdmission((e) => store.append(e), new Metrics());
+    const store = fakeStore(callback);
+    const admission = createAdmission(store.port, new Metrics());
     const ids = Array.from({ length: 1000 }, (_, i) => admission.append(ev('flood', { occupancy: i % 2 === 0, n: i })));
     expect(store.pending.length).toBe(ROUTINE_IN_FLIGHT);
     expect(admission.stats().queued).toBe(1000 - ROUTINE_IN_FLIGHT);
@@ -52,8 +60,8 @@ describe('store admission', () => {
   });
 
   it('takes the waiting devices in turn: one flooding device does not make another wait behind all of it', async () => {
-    const store = fakeStore();
-    const admission = createAdmission((e) => store.append(e), new Metrics(), { routineInFlight: 64 });
+    const store = fakeStore(callback);
+    const admission = createAdmission(store.port, new Metrics(), { routineInFlight: 64 });
     const flood = Array.from({ length: 500 }, () => admission.append(ev('flood', { occupancy: true })));
     const quiet = admission.append(ev('quiet', { contact: false }));
     expect(store.pending.map((p) => p.event.deviceId)).not.toContain('quiet');
@@ -67,8 +75,8 @@ describe('store admission', () => {
   });
 
   it('sends a life-safety report at once, after its own device\'s earlier reports', async () => {
-    const store = fakeStore();
-    const admission = createAdmission((e) => store.append(e), new Metrics(), { routineInFlight: 4 });
+    const store = fakeStore(callback);
+    const admission = createAdmission(store.port, new Metrics(), { routineInFlight: 4 });
     for (let i = 0; i < 100; i++) void admission.append(ev('flood', { occupancy: true }));
     // the detector's own routine report (smoke cleared, battery) waits like any other...
     const clear = admission.append(ev('smoke-1', { smoke: false, battery: 80 }, 'smoke'));
@@ -87,8 +95,8 @@ describe('store admission', () => {
   });
 
   it('passes a failed commit to each waiting report it held, which the broker then does not acknowledge', async () => {
-    const store = fakeStore();
-    const admission = createAdmission((e) => store.append(e), new Metrics(), { routineInFlight: 2 });
+    const store = fakeStore(callback);
+    const admission = createAdmission(store.port, new Metrics(), { routineInFlight: 2 });
     const results = Array.from({ length: 5 }, () => admission.append(ev('d', { occupancy: true })).then(() => 'stored', (err: Error) => err.message));
     await store.commit(new Error('disk full'));
     await store.commit(new Error('disk full'));
@@ -97,8 +105,8 @@ describe('store admission', () => {
   });
 
   it('has no bound with routineInFlight 0 (the benchmarks\' baseline)', () => {
-    const store = fakeStore();
-    const admission = createAdmission((e) => store.append(e), new Metrics(), { routineInFlight: 0 });
+    const store = fakeStore(callback);
+    const admission = createAdmission(store.port, new Metrics(), { routineInFlight: 0 });
     for (let i = 0; i < 1000; i++) void admission.append(ev('d', { occupancy: true }));
     expect(store.pending.length).toBe(1000);
   });

@@ -55,4 +55,64 @@ describe('event group commit', () => {
     expect(events.get(lone)).toMatchObject({ deviceId: 'd2', at: 10_008 });
     db.close();
   });
+
+  it('answers the callback form only after COMMIT, each with its own id, and a failed group with the error for every event in it', async () => {
+    const { db, events } = setup();
+    const count = () => (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    // each answer sees its own row on disk: the transaction has committed before any is called
+    const seen: Array<{ err: Error | null; id?: number; rows: number; inTx: boolean }> = [];
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < 40; i++) {
+        events.appendThen(ev(i), { session: 'd', messageId: i + 1, dup: false }, (err, id) => {
+          seen.push({ err, id, rows: count(), inTx: db.inTransaction });
+          if (seen.length === 40) resolve();
+        });
+      }
+      // nothing is answered in the turn of the append
+      expect(seen).toHaveLength(0);
+    });
+    expect(seen.every((s) => s.err === null && !s.inTx && s.rows === 40)).toBe(true);
+    expect(seen.map((s) => events.get(s.id!)!.at)).toEqual(Array.from({ length: 40 }, (_, i) => 10_000 + i));
+
+    // a group that cannot commit (the events table is made read-only for writes by a trigger):
+    // every event of it gets the error, none an id, nothing is left written
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    const failed = await Promise.all(Array.from({ length: 5 }, (_, i) => new Promise<{ err: Error | null; id?: number }>((resolve) => {
+      events.appendThen(ev(100 + i), undefined, (err, id) => resolve({ err, id }));
+    })));
+    expect(failed.map((f) => f.err?.message)).toEqual(Array(5).fill('disk full'));
+    expect(failed.every((f) => f.id === undefined)).toBe(true);
+    expect(count()).toBe(40);
+    db.exec('DROP TRIGGER refuse');
+    db.close();
+  });
+
+  it('gives every answer of a group its turn even when one of them throws', async () => {
+    const { db, events } = setup();
+    const uncaught: unknown[] = [];
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', (err) => uncaught.push(err));
+    try {
+      const ids: number[] = [];
+      await new Promise<void>((resolve) => {
+        for (let i = 0; i < 3; i++) {
+          events.appendThen(ev(i), undefined, (err, id) => {
+            ids.push(id!);
+            if (i === 0) throw new Error('a broken answer');
+            if (i === 2) resolve();
+          });
+        }
+      });
+      await new Promise((r) => setImmediate(r));
+      // the other two were answered with their ids, and the throw was not swallowed
+      expect(ids).toHaveLength(3);
+      expect(ids.every((id) => id > 0)).toBe(true);
+      expect(uncaught.map((e) => (e as Error).message)).toEqual(['a broken answer']);
+    } finally {
+      process.removeAllListeners('uncaughtException');
+      for (const l of listeners) process.on('uncaughtException', l);
+    }
+    db.close();
+  });
 });

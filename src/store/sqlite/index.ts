@@ -98,6 +98,8 @@ export function openSqliteStore(options: OpenOptions): SqliteStore {
   events.onHealthChange((err) => { lastSeen = err; healthListener(err); });
   const ingest: Ingest = {
     append: (event, origin) => events.append(event, origin),
+    // answered from the group commit itself, no promise a message (the broker's PUBACK path)
+    appendThen: (event, origin, done) => events.appendThen(event, origin, done),
     lastError: () => gate.run(() => (lastSeen = events.lastError())),
     onHealthChange: (fn) => { healthListener = fn; },
     onCommit: (fn) => events.onCommit(fn),
