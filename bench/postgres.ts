@@ -6,25 +6,15 @@
 // 1,000 msgs/s and saturated) on both engines, phase by phase in turn. One gateway process; two
 // processes sharing one database are not measured yet. Needs Debian's postgresql (the test
 // setup's cluster helper starts it). `--alarms-only` skips the ingest rounds.
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ingestBench, printIngest, targets, ensureBuilt } from './ingest.ts';
 import { alarmLatencyTargets, printAlarmComparison, printAlarmLatency, startTarget, type AlarmLatencyResult } from './alarm-latency.ts';
-import { startCluster } from '../test/store/pg-cluster.ts';
+import { startBenchCluster } from '../test/store/pg-cluster.ts';
 
 export async function postgresBench(opts: { quick?: boolean; alarmsOnly?: boolean } = {}) {
-  const cluster = await startCluster({ fsync: true });
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
+  const cluster = await startBenchCluster();
   try {
-    const newDatabase = async () => {
-      const name = `bench_${randomBytes(6).toString('hex')}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(cluster.url);
-      url.pathname = `/${name}`;
-      return url.toString();
-    };
+    const newDatabase = cluster.newDatabase;
     const list = targets({ syncs: ['normal'], postgres: newDatabase }).filter((t) => t.name !== 'mosquitto');
     const out: Record<string, Awaited<ReturnType<typeof ingestBench>> | Record<'sqlite' | 'postgres', AlarmLatencyResult>> = {};
     for (const window of opts.alarmsOnly ? [] : [1, 16]) {
@@ -46,7 +36,6 @@ export async function postgresBench(opts: { quick?: boolean; alarmsOnly?: boolea
     out.alarms = alarms;
     return out;
   } finally {
-    await admin.end();
     await cluster.stop();
   }
 }

@@ -13,8 +13,7 @@ import { eventRepository } from '../../src/store/events.ts';
 import { alertRepository } from '../../src/store/alerts.ts';
 import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import type { DeviceEvent } from '../../src/domain/types.ts';
-import { startCluster } from './pg-cluster.ts';
-import pg from 'pg';
+import { startBenchCluster } from './pg-cluster.ts';
 
 const quick = process.argv.includes('--quick');
 const DEVICES = 200;
@@ -126,15 +125,8 @@ async function measure(name: string, open: () => Promise<Store[]>) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
-const cluster = await startCluster({ fsync: true });
-const admin = new pg.Client({ connectionString: cluster.url });
-await admin.connect();
-let dbs = 0;
-async function pgUrl(): Promise<string> {
-  const name = `bench${++dbs}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  return cluster.url.replace(/\/postgres$/, `/${name}`);
-}
+const cluster = await startBenchCluster();
+const pgUrl = cluster.newDatabase;
 
 try {
   const results = [];
@@ -159,7 +151,6 @@ try {
   console.log(`\nSQLite alert read by id, ${overhead.reads} times: repository ${overhead.syncUs.toFixed(2)} us, port ${overhead.portUs.toFixed(2)} us, port inside tx ${overhead.inTxUs.toFixed(2)} us`);
   console.log(JSON.stringify({ at: new Date().toISOString(), loadavg: loadavg(), results, overhead }));
 } finally {
-  await admin.end();
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });
 }

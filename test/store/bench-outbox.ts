@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openSqliteStore, type Store } from '../../src/store/index.ts';
 import { openPostgresStore } from '../../src/store/postgres/index.ts';
 import { DeliveryWorker } from '../../src/notify/delivery.ts';
@@ -15,7 +14,7 @@ import { systemClock } from '../../src/clock.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { createLogger } from '../../src/log.ts';
 import type { SmsSender } from '../../src/notify/index.ts';
-import { startCluster } from './pg-cluster.ts';
+import { startBenchCluster } from './pg-cluster.ts';
 
 const quick = process.argv.includes('--quick');
 const TEXTS = quick ? 200 : 600;
@@ -52,15 +51,8 @@ async function run(name: string, stores: Store[]): Promise<{ name: string; ms: n
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-outbox-'));
-const cluster = await startCluster({ fsync: true });
-const admin = new pg.Client({ connectionString: cluster.url });
-await admin.connect();
-let n = 0;
-async function pgUrl(): Promise<string> {
-  const name = `bench_outbox_${n++}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  return cluster.url.replace(/\/postgres$/, `/${name}`);
-}
+const cluster = await startBenchCluster();
+const pgUrl = cluster.newDatabase;
 try {
   console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${TEXTS} texts to ${PHONES} phones`);
   const results = [];
@@ -79,7 +71,6 @@ try {
   console.log('|---|---|---|---|---|');
   for (const r of results) console.log(`| ${r.name} | ${r.perSecond} | ${(r.perSecond / base).toFixed(2)}x | ${r.p50} / ${r.p99} | ${r.ms} |`);
 } finally {
-  await admin.end();
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,23 +5,15 @@
 // rounds. Two cases: each write moves the due time later (the usual one: a sign of life pushes
 // the silence on; nothing is sent) and each moves it earlier (a NOTIFY on every commit).
 import { loadavg } from 'node:os';
-import pg from 'pg';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.ts';
-import { startCluster } from './pg-cluster.ts';
+import { startBenchCluster } from './pg-cluster.ts';
 
 const UNITS = Number(process.env.UNITS ?? 400);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const HOMES = 20;
 
-const cluster = await startCluster({ fsync: true });
-const admin = new pg.Client({ connectionString: cluster.url });
-await admin.connect();
-let dbs = 0;
-async function pgUrl(): Promise<string> {
-  const name = `bench${++dbs}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  return cluster.url.replace(/\/postgres$/, `/${name}`);
-}
+const cluster = await startBenchCluster();
+const pgUrl = cluster.newDatabase;
 
 /** µs per unit of work, and how many NOTIFYs a listener heard */
 async function round(store: PostgresStore, direction: 1 | -1, base: number): Promise<number> {
@@ -76,6 +68,5 @@ try {
   await without.close();
   await peer.close();
 } finally {
-  await admin.end();
   await cluster.stop();
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync, readFileSync }
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 export interface Cluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
@@ -93,6 +94,30 @@ export async function startCluster(options: { fsync?: boolean } = {}): Promise<C
       if (asRoot) spawnSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args], { stdio: 'ignore', cwd: dir });
       else spawnSync(join(bin, 'pg_ctl'), args, { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For benchmarks: a cluster with fsync on (a commit costs what it costs on a real server's disk)
+ * and `newDatabase()`, an empty database of it for each store or gateway a run opens.
+ */
+export async function startBenchCluster(): Promise<{ newDatabase(): Promise<string>; stop(): Promise<void> }> {
+  const cluster = await startCluster({ fsync: true });
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  let made = 0;
+  return {
+    async newDatabase() {
+      const name = `bench_${++made}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(cluster.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    async stop() {
+      await admin.end();
+      await cluster.stop();
     },
   };
 }
