@@ -105,8 +105,8 @@ export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) 
     return ids as number[];
   }
 
-  /** commits `group` in one transaction and answers each append (a failure only if `answerFailure`): the error when it rolled back, else null */
-  async function commitAndAnswer(group: Pending[], answerFailure: boolean): Promise<unknown> {
+  /** commits `group` in one transaction and answers each append: null, or the error it rolled back with (nobody answered yet) */
+  async function commit(group: Pending[]): Promise<unknown> {
     try {
       const started = performance.now();
       const ids = await inTransaction(pool, (client) => commitGroup(client, group));
@@ -120,16 +120,18 @@ export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) 
       return null;
     } catch (err) {
       status.rolledBack();
-      if (answerFailure) {
-        // a report the database refuses says nothing of the store's health; anything else does
-        if (!refusedData(err)) {
-          if (!failing) { failing = err as Error; onHealth(failing); }
-          failing = err as Error;
-        }
-        for (const p of group) p.reject(err as Error);
-      }
       return err;
     }
+  }
+
+  /** every append of `group` fails with `err` (no PUBACK: the device resends) */
+  function fail(group: Pending[], err: unknown): void {
+    // a report the database refuses says nothing of the store's health; anything else does
+    if (!refusedData(err)) {
+      if (!failing) { failing = err as Error; onHealth(failing); }
+      failing = err as Error;
+    }
+    for (const p of group) p.reject(err as Error);
   }
 
   async function run(): Promise<void> {
@@ -138,19 +140,17 @@ export function postgresIngest(pool: pg.Pool, committed?: (residents: string[]) 
     while (queue.length) {
       const group = queue.slice(0, MAX_GROUP);
       queue = queue.slice(group.length);
-      const err = await commitAndAnswer(group, group.length === 1);
-      if (!err || group.length === 1) continue;
-      if (!refusedData(err)) {
-        if (!failing) { failing = err as Error; onHealth(failing); }
-        failing = err as Error;
-        for (const p of group) p.reject(err as Error);
-        continue;
-      }
+      const err = await commit(group);
+      if (!err) continue;
+      if (group.length === 1 || !refusedData(err)) { fail(group, err); continue; }
       // the database refused one report's data (a class 22 error: text or a number it cannot
       // hold), which rolled back every report of the group with it: each alone now, in order, so
       // only the report it refuses goes unanswered and the alarms that shared its group are kept
       stats.split++;
-      for (const p of group) await commitAndAnswer([p], true);
+      for (const p of group) {
+        const alone = await commit([p]);
+        if (alone) fail([p], alone);
+      }
     }
     active = false;
   }
