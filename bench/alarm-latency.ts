@@ -375,13 +375,7 @@ if (process.argv[2] === '--background') {
       console.log(`\n== ${name === 'admission' ? 'with the store admission (life-safety first, routine reports bounded)' : 'without it (routineInFlight 0: every report read joins the next group)'}`);
       printAlarmLatency(result);
     }
-    const f = (n: number) => n.toFixed(1);
-    console.log('\nphase        unbounded p50/p99 ms   admission p50/p99 ms   p99 ratio (admission / unbounded)');
-    for (const phase of ['idle', 'loaded', 'saturated'] as const) {
-      const a = both.unbounded[phase];
-      const b = both.admission[phase];
-      console.log(`${phase.padEnd(12)} ${`${f(a.p50)} / ${f(a.p99)}`.padEnd(22)} ${`${f(b.p50)} / ${f(b.p99)}`.padEnd(22)} ${(b.p99 / a.p99).toFixed(2)}x`);
-    }
+    printAlarmComparison(both);
     if (process.argv.includes('--json')) console.log(JSON.stringify(both));
   } else {
     printAlarmLatency(await alarmLatencyBench({ alarms }));
