@@ -5,7 +5,8 @@
 // and with that background as fast as the gateway takes it (saturated). Target: p99 under 50 ms
 // under 1,000 msgs/s.
 //
-//   npx tsx bench/alarm-latency.ts            (or import { alarmLatencyBench } from bench/run.ts)
+//   npx tsx bench/alarm-latency.ts            (or import { alarmLatencyBench } from bench/run.ts;
+//   LOG_LEVEL=info or debug shows the gateway's own log, as for npm start; errors only otherwise)
 //
 // Each alarm is a different resident's detector: one condition is one alert, so a second
 // alarm from the same detector would (rightly) send nothing.
@@ -181,7 +182,7 @@ export async function startTarget(name: string, opts: Required<AlarmLatencyOptio
   const fake = await new FakeTwilio().start();
   const perPhase = opts.warmup + opts.alarms;
   // residents 0..backgroundClients-1 carry the background motion traffic; alarms use the rest
-  const app = buildApp(benchConfig(dir, opts.backgroundClients + 3 * perPhase, opts.backgroundClients, fake.url, storageUrl), { log: createLogger({ level: (process.env.BENCH_LOG as 'warn' | undefined) ?? 'error' }), routineInFlight });
+  const app = buildApp(benchConfig(dir, opts.backgroundClients + 3 * perPhase, opts.backgroundClients, fake.url, storageUrl), { log: createLogger({ level: process.env.LOG_LEVEL ?? 'error' }), routineInFlight });
   await app.start();
   // the timestamps of the breakdown: the broker's sink is the router's accept, read on each call
   const marks: Marks = new Map();
